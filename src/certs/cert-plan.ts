@@ -1,0 +1,99 @@
+import type { Profile } from '../receivers/profile-schema.js';
+import { ELSEWHERE_NAMES, mxHostname, recipientDomain } from '../receivers/naming.js';
+
+/**
+ * What certificates the fleet needs, as data: two CA hierarchies (the trusted one whose
+ * root is the bundle a sender trusts, and an untrusted twin of the same shape) and one
+ * leaf per profile. Each spec differs from a correct one in exactly the way its profile
+ * says, so that a profile isolates one misconfiguration.
+ */
+
+export type CaId = 'root' | 'intermediate' | 'untrusted-root' | 'untrusted-intermediate';
+export type CertId = CaId | `leaf-${string}`;
+
+/** Validity relative to the time of issue, in days (negative: in the past). */
+export interface ValidityWindow {
+  notBeforeDays: number;
+  notAfterDays: number;
+}
+
+export interface CertSpec {
+  id: CertId;
+  ca: boolean;
+  commonName: string;
+  /** DNS subjectAltNames (leaves only). */
+  dnsNames: string[];
+  /** The CA that signs it, or 'self'. */
+  issuer: CaId | 'self';
+  signature: 'sha256' | 'sha1';
+  validity: ValidityWindow;
+  /** How the cert's validity should relate to "now" for it to still serve its purpose. */
+  expect: 'valid' | 'expired' | 'not-yet-valid';
+}
+
+export interface LeafPlan {
+  profile: string;
+  leaf: CertId;
+  /** The CA certificates served after the leaf, in order. */
+  chain: CaId[];
+}
+
+export interface CertPlan {
+  zone: string;
+  certs: CertSpec[];
+  leaves: LeafPlan[];
+}
+
+const CA_VALIDITY: ValidityWindow = { notBeforeDays: -365, notAfterDays: 365 * 20 };
+const LEAF_VALIDITY: ValidityWindow = { notBeforeDays: -1, notAfterDays: 397 };
+const EXPIRED_VALIDITY: ValidityWindow = { notBeforeDays: -90, notAfterDays: -30 };
+const FUTURE_VALIDITY: ValidityWindow = { notBeforeDays: 365 * 5, notAfterDays: 365 * 6 };
+
+export function planCertificates(profiles: Profile[], zone: string): CertPlan {
+  const ca = (id: CaId, commonName: string, issuer: CaId | 'self'): CertSpec => ({
+    id,
+    ca: true,
+    commonName,
+    dnsNames: [],
+    issuer,
+    signature: 'sha256',
+    validity: CA_VALIDITY,
+    expect: 'valid',
+  });
+  const certs: CertSpec[] = [
+    ca('root', `badmx Test Root CA (${zone})`, 'self'),
+    ca('intermediate', `badmx Test Intermediate CA (${zone})`, 'root'),
+    ca('untrusted-root', `badmx Untrusted Root CA (${zone}, never in the bundle)`, 'self'),
+    ca('untrusted-intermediate', `badmx Untrusted Intermediate CA (${zone})`, 'untrusted-root'),
+  ];
+  const leaves: LeafPlan[] = [];
+
+  // Profiles that never complete a handshake (no STARTTLS, 454, aborted handshake) present no certificate.
+  for (const profile of profiles.filter((p) => p.starttls === 'offer')) {
+    const spec = profile.certificate;
+    const names =
+      spec.names === 'elsewhere'
+        ? [...ELSEWHERE_NAMES]
+        : [mxHostname(profile.name, zone), recipientDomain(profile.name, zone)];
+    const issuer: CaId | 'self' =
+      spec.issuer === 'self' ? 'self' : spec.issuer === 'untrusted-root' ? 'untrusted-intermediate' : 'intermediate';
+    const id: CertId = `leaf-${profile.name}`;
+    certs.push({
+      id,
+      ca: false,
+      commonName: names[0] ?? profile.name,
+      dnsNames: names,
+      issuer,
+      signature: spec.signature,
+      validity:
+        spec.validity === 'expired' ? EXPIRED_VALIDITY : spec.validity === 'not-yet-valid' ? FUTURE_VALIDITY : LEAF_VALIDITY,
+      expect: spec.validity === 'current' ? 'valid' : spec.validity,
+    });
+    leaves.push({
+      profile: profile.name,
+      leaf: id,
+      chain: issuer === 'self' || spec.chain === 'leaf-only' ? [] : [issuer],
+    });
+  }
+  return { zone, certs, leaves };
+}

@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import { ensurePki } from '../certs/pki.js';
+import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
+
+/** `badmx ca`: make sure the test PKI exists and print the path of the CA bundle a sender must trust. */
+export function registerCaCommand(program: Command): void {
+  addFleetSelectionOptions(
+    program
+      .command('ca')
+      .description('generate the test PKI if needed and print the path of the CA bundle (the root only) that a sender under test must trust'),
+  ).action(async (flags: FleetSelectionFlags) => {
+    const selection = normalizeFleetSelection(flags);
+    const pki = await ensurePki({ dir: selection.certsDir, zone: selection.zone, profiles: selection.profiles });
+    process.stdout.write(`${pki.caFile}\n`);
+  });
+}

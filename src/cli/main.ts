@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { BadmxError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { registerCaCommand } from './ca-command.js';
+import { registerProfilesCommand } from './profiles-command.js';
+import { registerServeCommand } from './serve-command.js';
+
+/**
+ * Exit codes: 0 success; 1 a verdict failed (later: a matrix cell); 2 usage or setup
+ * error, always reported as one line on stderr that says what to fix.
+ */
+export const EXIT_USAGE = 2;
+
+export function buildProgram(): Command {
+  const program = new Command('badmx')
+    .description('What does your sender really do when the receiving MX is misconfigured? A fleet of deliberately broken SMTP receivers.')
+    .version(VERSION)
+    .exitOverride()
+    // Commander's own usage errors, as one line like every other badmx error.
+    .configureOutput({
+      writeErr: (text) => process.stderr.write(/^error:/.test(text) ? `${text.replace(/^error:/, 'badmx:').trimEnd()} (see --help)\n` : text),
+    });
+  registerServeCommand(program);
+  registerCaCommand(program);
+  registerProfilesCommand(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (error instanceof BadmxError) {
+      process.stderr.write(`badmx: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`badmx: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT_USAGE;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,72 @@
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parseIPv4, parsePort, type Addressing } from '../receivers/addressing.js';
+import { startFleet, writeManifest, type Fleet } from '../receivers/fleet.js';
+import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
+import { formatTable } from './table.js';
+
+interface ServeFlags extends FleetSelectionFlags {
+  addressBase: string;
+  port: string;
+  portRange?: string;
+  address: string;
+  events?: string;
+  manifest?: string;
+}
+
+export function registerServeCommand(program: Command): void {
+  addFleetSelectionOptions(
+    program
+      .command('serve')
+      .description('start every receiver profile (local mode) and record what senders do, until SIGINT or SIGTERM')
+      .option('--address-base <ip>', 'each profile listens on this address plus its slot (127.0.2.N)', '127.0.2.0')
+      .option('--port <port>', 'port every profile listens on', '25')
+      .option('--port-range <first>', 'instead: all profiles on --address, profile N on port <first>+N-1 (no root needed)')
+      .option('--address <ip>', 'the single address for --port-range', '127.0.0.1')
+      .option('--events <file>', 'append-only event log (JSON Lines); messages are kept in messages/ beside it')
+      .option('--manifest <file>', 'write a JSON manifest of the fleet once every listener is ready'),
+  ).action(async (flags: ServeFlags) => {
+    const selection = normalizeFleetSelection(flags);
+    const addressing: Addressing = flags.portRange
+      ? { kind: 'port-range', address: parseIPv4(flags.address, '--address'), firstPort: parsePort(flags.portRange, '--port-range') }
+      : { kind: 'per-profile', base: parseIPv4(flags.addressBase, '--address-base'), port: parsePort(flags.port, '--port') };
+    const eventsFile = resolve(flags.events ?? join('reports', `serve-${stamp(new Date())}`, 'events.jsonl'));
+
+    const fleet = await startFleet({ ...selection, addressing, eventsFile });
+    if (flags.manifest) writeManifest(resolve(flags.manifest), fleet);
+    printFleet(fleet);
+    await untilSignal();
+    await fleet.stop();
+    process.stderr.write('badmx: receivers stopped\n');
+  });
+}
+
+function printFleet(fleet: Fleet): void {
+  const rows = fleet.members.map((m) => [m.name, m.hostname, `${m.address}:${m.port}`, m.title]);
+  const out = [
+    formatTable(['profile', 'MX hostname', 'listening on', 'misconfiguration'], rows),
+    '',
+    `CA bundle (trust this in the sender under test): ${fleet.caFile}`,
+    `events: ${fleet.eventsFile}`,
+    `messages: ${fleet.messagesDir}`,
+    `${fleet.members.length} receivers ready; Ctrl-C stops them.`,
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolveSignal) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolveSignal();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
+function stamp(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
+}
+

@@ -1,0 +1,20 @@
+/**
+ * An error badmx reports to the user as one line. `code` says what kind of problem it
+ * is; the CLI maps usage and setup problems to exit code 2.
+ */
+export type BadmxErrorCode =
+  | 'EUSAGE' // a flag or argument is wrong
+  | 'EPROFILE' // a receiver profile file is wrong
+  | 'EPKI' // the test PKI cannot be created or read
+  | 'ELISTEN' // a receiver cannot listen where it was told to
+  | 'ECONFIG'; // a configuration value is wrong
+
+export class BadmxError extends Error {
+  readonly code: BadmxErrorCode;
+
+  constructor(message: string, code: BadmxErrorCode, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BadmxError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,8 @@
+import { renameSync, writeFileSync } from 'node:fs';
+
+/** Writes a file atomically (temp file + rename), so a reader never sees half of it. */
+export function writeAtomic(file: string, content: string, mode = 0o644): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, content, { mode });
+  renameSync(temp, file);
+}

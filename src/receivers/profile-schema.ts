@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * The declarative shape of a receiver profile (one JSON file under receivers/).
+ * Everything that makes a profile misconfigured is data here; code only interprets it.
+ */
+
+export const TLS_VERSIONS = ['TLSv1.0', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+export type ProfileTlsVersion = (typeof TLS_VERSIONS)[number];
+
+/**
+ * Every label of `<name>.<zone>` must be a valid DNS label (RFC 1035 §2.3.1, with RFC 1123's
+ * leading digits), because the name becomes the recipient domain and part of the MX hostname.
+ */
+const PROFILE_NAME = /^(?=.{1,63}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
+
+const tlsSchema = z.strictObject({
+  minVersion: z.enum(TLS_VERSIONS).default('TLSv1.2'),
+  maxVersion: z.enum(TLS_VERSIONS).default('TLSv1.3'),
+  /** OpenSSL cipher list for TLS 1.2 and below (may carry @SECLEVEL=N). */
+  ciphers: z.string().min(1).optional(),
+  /** OpenSSL TLS 1.3 cipher suites. */
+  ciphersuites: z.string().min(1).optional(),
+});
+
+const certificateSchema = z.strictObject({
+  /** Who signs the leaf: the trusted intermediate, the leaf itself, or an intermediate under a root that is not in the bundle. */
+  issuer: z.enum(['intermediate', 'self', 'untrusted-root']).default('intermediate'),
+  /** `profile`: mx.<name>.<zone> and <name>.<zone>. `elsewhere`: names of another domain, covering neither. */
+  names: z.enum(['profile', 'elsewhere']).default('profile'),
+  validity: z.enum(['current', 'expired', 'not-yet-valid']).default('current'),
+  /** Digest the issuer signs the leaf with. */
+  signature: z.enum(['sha256', 'sha1']).default('sha256'),
+  /** What the receiver sends: the leaf with its issuing intermediate, or the leaf alone. */
+  chain: z.enum(['with-intermediate', 'leaf-only']).default('with-intermediate'),
+});
+
+export const profileSchema = z
+  .strictObject({
+    name: z.string().regex(PROFILE_NAME, 'must be lower-case DNS labels (a-z, 0-9, "-", "."), at most 63 characters'),
+    /** Fixed position in the fleet: the profile listens on <address base>.<slot>, so adding a profile moves no other. */
+    slot: z.number().int().min(1).max(254),
+    title: z.string().min(1),
+    /** The question this profile asks of a sender. */
+    tests: z.string().min(1),
+    /**
+     * What the receiver does about STARTTLS (RFC 3207):
+     * `offer` advertises it and negotiates; `absent` neither advertises nor accepts it (502);
+     * `refuse-454` advertises it and answers 454; `abort-handshake` advertises it, answers 220,
+     * then ends the handshake with a fatal alert.
+     */
+    starttls: z.enum(['offer', 'absent', 'refuse-454', 'abort-handshake']),
+    tls: tlsSchema.default({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' }),
+    certificate: certificateSchema.default({
+      issuer: 'intermediate',
+      names: 'profile',
+      validity: 'current',
+      signature: 'sha256',
+      chain: 'with-intermediate',
+    }),
+    /** Standards and advisories the misconfiguration relates to. */
+    references: z.array(z.string().min(1)).default([]),
+  })
+  .superRefine((profile, ctx) => {
+    if (TLS_VERSIONS.indexOf(profile.tls.minVersion) > TLS_VERSIONS.indexOf(profile.tls.maxVersion)) {
+      ctx.addIssue({ code: 'custom', path: ['tls', 'minVersion'], message: `is above tls.maxVersion (${profile.tls.maxVersion})` });
+    }
+    if (profile.certificate.issuer !== 'intermediate' && profile.certificate.chain === 'leaf-only') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['certificate', 'chain'],
+        message: '"leaf-only" only means something for a leaf issued by the intermediate',
+      });
+    }
+  });
+
+export type ProfileInput = z.input<typeof profileSchema>;
+export type Profile = z.output<typeof profileSchema>;
+export type CertificateSpec = Profile['certificate'];
+export type StarttlsBehaviour = Profile['starttls'];

@@ -1,0 +1,190 @@
+import type { Socket } from 'node:net';
+import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import type { EventInput } from '../recorder/events.js';
+import type { ReceiverContext } from './receiver-context.js';
+import { ALERT_HANDSHAKE_FAILURE, describeTlsFailure, fatalAlertRecord } from './tls-failure.js';
+
+/** An event of this connection, before the log adds profile, conn, seq and time. */
+export type ConnectionEventInput = EventInput extends infer E
+  ? E extends EventInput
+    ? Omit<E, 'profile' | 'conn'>
+    : never
+  : never;
+
+/** How long the abort-handshake profile waits for a ClientHello before it hangs up. */
+const CLIENT_HELLO_WAIT_MS = 30_000;
+
+/**
+ * One SMTP session on a receiver: smtp-server's connection, with the profile's STARTTLS
+ * behaviour and a recording of everything that happens on the wire.
+ *
+ * smtp-server has no hooks for commands, replies or a failed handshake, so this subclass
+ * overrides the few methods where they pass (all part of its typed surface).
+ */
+export class ReceiverConnection extends SMTPConnection {
+  /** A TLS handshake is running (ours, or the profile's fake one). */
+  #handshaking = false;
+  #tlsFailed = false;
+  #closeRecorded = false;
+
+  get context(): ReceiverContext {
+    return (this._server as unknown as { context: ReceiverContext }).context;
+  }
+
+  record(input: ConnectionEventInput): void {
+    this.context.log.append({ ...input, profile: this.context.profile.name, conn: this.id });
+  }
+
+  recordConnect(socket: Socket): void {
+    this.record({
+      type: 'connect',
+      peer: { address: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 },
+      local: { address: socket.localAddress ?? 'unknown', port: socket.localPort ?? 0 },
+    });
+  }
+
+  /** The handshake finished (called from the server's onSecure hook). */
+  handshakeDone(): void {
+    this.#handshaking = false;
+  }
+
+  override _onCommand(command: Buffer, callback?: () => void): void {
+    const limits = this.context.limits;
+    const raw = command.toString('latin1');
+    const verb = (/^\S{0,16}/.exec(raw)?.[0] ?? '').toUpperCase();
+    // A line that arrives while a handshake runs was sent in plaintext after STARTTLS; smtp-server drops it (RFC 3207 §4.2).
+    const discarded = this._upgrading || this.#handshaking;
+    this.record({ type: 'command', verb: printable(verb, 16), line: printable(redact(verb, raw), limits.maxLoggedLineBytes), ...(discarded ? { discarded } : {}) });
+    if (!discarded && (verb === 'EHLO' || verb === 'HELO')) {
+      this.record({ type: 'helo', verb, name: printable(raw.slice(4).trim(), limits.maxLoggedLineBytes) });
+    }
+    super._onCommand(command, callback);
+  }
+
+  override send(code: number, data?: string | string[] | null, context?: string | false): void {
+    const text = Array.isArray(data) ? data.join('\n') : (data ?? '');
+    this.record({ type: 'reply', code, text: printable(text, 2048) });
+    super.send(code, data, context);
+  }
+
+  override handler_STARTTLS(command: Buffer, callback: () => void): void {
+    const hasArguments = command.toString().trim().split(/\s+/).length > 1;
+    if (this.secure || hasArguments) {
+      // 503 (TLS already active) or 501 (STARTTLS takes no parameters, RFC 3207 §4): smtp-server's answers
+      this.record({ type: 'starttls', reply: this.secure ? 503 : 501 });
+      super.handler_STARTTLS(command, callback);
+      return;
+    }
+    switch (this.context.profile.starttls) {
+      case 'offer':
+        this.record({ type: 'starttls', reply: 220 });
+        this.#handshaking = true;
+        super.handler_STARTTLS(command, callback);
+        return;
+      case 'absent':
+        // Not advertised (hideSTARTTLS) and not implemented: RFC 5321 §4.2.4 answers 502.
+        this.record({ type: 'starttls', reply: 502 });
+        this.send(502, 'Error: command not implemented');
+        callback();
+        return;
+      case 'refuse-454':
+        // RFC 3207 §4: "454 TLS not available due to temporary reason"; the enhanced code is 4.7.0.
+        this.record({ type: 'starttls', reply: 454 });
+        this.send(454, 'TLS not available');
+        callback();
+        return;
+      case 'abort-handshake':
+        this.record({ type: 'starttls', reply: 220 });
+        this.send(220, 'Ready to start TLS');
+        this.#abortHandshake(callback);
+        return;
+    }
+  }
+
+  /**
+   * Answers the client's ClientHello with a fatal handshake_failure alert and hangs up.
+   *
+   * Done by hand rather than by OpenSSL: OpenSSL only fails a handshake for a reason it
+   * finds in the ClientHello (no shared version, cipher or group), so whether it fails
+   * would depend on the client. Writing the alert ourselves fails every client in the
+   * same way, at the same point, which is what the profile promises.
+   */
+  #abortHandshake(callback: () => void): void {
+    const socket = this._socket;
+    if (this._parser) {
+      socket.unpipe(this._parser);
+      // Retire the parser as smtp-server's own upgrade() does: nothing it still holds is dispatched.
+      this._parser.isClosed = true;
+      this._parser = this._createParser();
+    }
+    this.#handshaking = true;
+    setImmediate(callback);
+    const timer = setTimeout(() => socket.destroy(), CLIENT_HELLO_WAIT_MS);
+    timer.unref();
+    socket.once('data', (chunk: Buffer) => {
+      clearTimeout(timer);
+      if (chunk[0] === 0x16) {
+        // Echo the record version of the ClientHello, as a TLS stack does in its first record.
+        socket.write(fatalAlertRecord(ALERT_HANDSHAKE_FAILURE, [chunk[1] ?? 3, chunk[2] ?? 1]));
+        this.#recordTlsFailure({
+          origin: 'profile',
+          alert: 'handshake_failure',
+          reason: 'the receiver aborts every TLS handshake: it answered the ClientHello with a fatal handshake_failure alert',
+          code: null,
+        });
+      } else {
+        this.#recordTlsFailure({
+          origin: 'server',
+          alert: null,
+          reason: 'not a TLS handshake (the client sent something other than a ClientHello)',
+          code: null,
+        });
+      }
+      socket.end();
+    });
+    // unpipe() left the socket paused; a 'data' listener alone does not restart a paused stream.
+    socket.resume();
+  }
+
+  #recordTlsFailure(failure: ReturnType<typeof describeTlsFailure>): void {
+    if (this.#tlsFailed) return;
+    this.#tlsFailed = true;
+    this.#handshaking = false;
+    this.record({ type: 'tls-failed', ...failure });
+  }
+
+  override _onError(err: Error & { code?: string; remoteAddress?: string }): void {
+    if (this._upgrading || this.#handshaking) {
+      this.#recordTlsFailure(describeTlsFailure(err));
+    } else {
+      this.record({ type: 'error', code: typeof err.code === 'string' ? err.code : null, message: printable(err.message, 512) });
+    }
+    super._onError(err);
+  }
+
+  override _onClose(): void {
+    if (!this.#closeRecorded) {
+      this.#closeRecorded = true;
+      if ((this._upgrading || this.#handshaking) && !this.#tlsFailed) this.#recordTlsFailure(describeTlsFailure(null));
+      // The data-aborted event comes from the message stream's error, which smtp-server raises in super._onClose().
+      super._onClose();
+      this.context.forgetSession(this.id);
+      this.record({ type: 'close' });
+      return;
+    }
+    super._onClose();
+  }
+}
+
+/** Never log AUTH secrets, even though receivers offer no AUTH: a confused client may send them anyway. */
+function redact(verb: string, line: string): string {
+  return verb === 'AUTH' ? line.replace(/^(\s*AUTH\s+\S+).*$/i, '$1 [redacted]') : line;
+}
+
+/** Make client-supplied text safe to log: control and non-ASCII bytes become \xNN, and it is cut to a bound. */
+export function printable(text: string, max: number): string {
+  const cut = text.length > max ? text.slice(0, max) : text;
+  // eslint-disable-next-line no-control-regex
+  const escaped = cut.replace(/[\x00-\x08\x0b-\x1f\x7f-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.length > max ? `${escaped}…[${text.length - max} more]` : escaped;
+}

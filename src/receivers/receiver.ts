@@ -1,0 +1,278 @@
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import {
+  SMTPServer,
+  type SMTPServerAddress,
+  type SMTPServerDataStream,
+  type SMTPServerOptions,
+  type SMTPServerSession,
+} from 'smtp-server';
+import type { SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
+import { BadmxError } from '../errors.js';
+import type { ServedCredentials } from '../certs/pki.js';
+import type { TlsVersion } from '../recorder/events.js';
+import { headerSection, headerValue } from './message-headers.js';
+import { formatReceived } from './received-header.js';
+import type { ReceiverContext } from './receiver-context.js';
+import { ReceiverConnection, printable } from './receiver-connection.js';
+import { tlsContextOptions } from './tls-context.js';
+
+/** An SMTP error reply for smtp-server: `responseCode` is the reply code it sends. */
+function smtpError(responseCode: number, message: string): Error & { responseCode: number } {
+  return Object.assign(new Error(message), { responseCode });
+}
+
+class ReceiverServer extends SMTPServer {
+  readonly context: ReceiverContext;
+
+  constructor(context: ReceiverContext, options: SMTPServerOptions) {
+    super(options);
+    this.context = context;
+  }
+
+  /** smtp-server's connect(), creating our connection class instead of its own. */
+  override connect(socket: Socket | TLSSocket, socketOptions?: SMTPConnectionOptions | null): void {
+    const connection = new ReceiverConnection(this, socket, socketOptions ?? undefined);
+    connection.recordConnect(socket);
+    this.connections.add(connection);
+    connection.on('error', (err: Error) => this._onError(err));
+    connection.on('connect', (data: Parameters<SMTPServer['_onClientConnect']>[0]) => this._onClientConnect(data));
+    connection.init();
+  }
+
+  connectionOf(sessionId: string): ReceiverConnection | undefined {
+    for (const connection of this.connections) {
+      if (connection.id === sessionId) return connection as ReceiverConnection;
+    }
+    return undefined;
+  }
+}
+
+export interface Receiver {
+  readonly context: ReceiverContext;
+  listen(address: string, port: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One profile's SMTP server: real SMTP (smtp-server), real TLS (OpenSSL through Node). */
+export function createReceiver(context: ReceiverContext, credentials: ServedCredentials | undefined): Receiver {
+  const { profile, limits } = context;
+  const tls = profile.starttls === 'offer' && credentials ? tlsContextOptions(profile, credentials) : {};
+  let server: ReceiverServer | null = null;
+
+  const options: SMTPServerOptions = {
+    ...tls,
+    // The banner and EHLO name are the MX hostname, never the machine's: a sender that sees its own name treats it as a loop.
+    name: context.hostname,
+    banner: `${context.software} receiver for ${context.domain}; profile ${profile.name}`,
+    hideSTARTTLS: profile.starttls === 'absent',
+    hideENHANCEDSTATUSCODES: false,
+    hideDSN: true,
+    hideREQUIRETLS: true,
+    // A public MX accepts mail without authentication (and a test receiver has nobody to authenticate).
+    authOptional: true,
+    disabledCommands: ['AUTH'],
+    // No reverse DNS: the harness must not send traffic anywhere but to its own hosts, and PTR names are not evidence here.
+    disableReverseLookup: true,
+    size: limits.maxMessageBytes,
+    maxClients: limits.maxConnections,
+    maxCommandLength: limits.maxCommandLineBytes,
+    socketTimeout: limits.idleTimeoutMs,
+    closeTimeout: 2_000,
+    logger: false,
+    onSecure(socket, session, callback) {
+      const tlsSocket = socket as TLSSocket;
+      const negotiated = {
+        version: normalizeVersion(tlsSocket.getProtocol()),
+        cipher: tlsSocket.getCipher()?.name ?? 'unknown',
+        sni: typeof tlsSocket.servername === 'string' && tlsSocket.servername !== '' ? tlsSocket.servername : null,
+      };
+      context.rememberTls(session.id, negotiated);
+      server?.connectionOf(session.id)?.handshakeDone();
+      context.log.append({
+        type: 'tls',
+        profile: profile.name,
+        conn: session.id,
+        ...negotiated,
+        standardCipher: tlsSocket.getCipher()?.standardName ?? null,
+      });
+      callback();
+    },
+    onMailFrom(address, session, callback) {
+      context.log.append({
+        type: 'mail-from',
+        profile: profile.name,
+        conn: session.id,
+        address: printable(address.address, 320),
+        params: safeParams(address),
+      });
+      callback();
+    },
+    onRcptTo(address, session, callback) {
+      const verdict = acceptRecipient(context, address, session);
+      context.log.append({
+        type: 'rcpt-to',
+        profile: profile.name,
+        conn: session.id,
+        address: printable(address.address, 320),
+        accepted: verdict === null,
+        reply: verdict?.responseCode ?? 250,
+      });
+      callback(verdict);
+    },
+    onData(stream, session, callback) {
+      receiveMessage(context, stream, session, callback);
+    },
+  };
+
+  return {
+    context,
+    listen(address, port) {
+      server = new ReceiverServer(context, options);
+      const current = server;
+      // Errors of single connections are recorded on their connection; nothing may take the fleet down.
+      current.on('error', () => undefined);
+      return new Promise((resolve, reject) => {
+        const onError = (error: NodeJS.ErrnoException): void => {
+          reject(
+            new BadmxError(
+              `profile ${profile.name} cannot listen on ${address}:${port}: ${error.code ?? error.message}${
+                error.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE; try --port 2525)' : ''
+              }`,
+              'ELISTEN',
+            ),
+          );
+        };
+        current.server.once('error', onError);
+        current.listen(port, address, () => {
+          current.server.off('error', onError);
+          context.log.append({ type: 'listening', profile: profile.name, conn: '', hostname: context.hostname, address, port });
+          resolve();
+        });
+      });
+    },
+    close() {
+      const current = server;
+      server = null;
+      if (!current) return Promise.resolve();
+      return new Promise((resolve) => current.close(() => resolve()));
+    },
+  };
+}
+
+function acceptRecipient(
+  context: ReceiverContext,
+  address: SMTPServerAddress,
+  session: SMTPServerSession,
+): (Error & { responseCode: number }) | null {
+  if (session.envelope.rcptTo.length >= context.limits.maxRecipients) {
+    // RFC 5321 §4.5.3.1.10: too many recipients is 452, and the client sends the rest in another transaction.
+    return smtpError(452, `Too many recipients (at most ${context.limits.maxRecipients} per message)`);
+  }
+  const at = address.address.lastIndexOf('@');
+  const domain = at >= 0 ? address.address.slice(at + 1).toLowerCase() : '';
+  if (domain !== context.domain) {
+    // Never relay: only the profile's own domain is delivered here.
+    return smtpError(550, `<${printable(address.address, 320)}>: not accepted here; this receiver takes mail only for @${context.domain} and never relays`);
+  }
+  return null;
+}
+
+function receiveMessage(
+  context: ReceiverContext,
+  stream: SMTPServerDataStream,
+  session: SMTPServerSession,
+  callback: (err?: Error | null, message?: string) => void,
+): void {
+  const { profile, limits } = context;
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  stream.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    // Past the limit the rest is only counted: smtp-server keeps reading so it can answer 552 after the final dot.
+    if (bytes <= limits.maxMessageBytes) chunks.push(chunk);
+  });
+  stream.on('error', () => {
+    context.log.append({ type: 'data-aborted', profile: profile.name, conn: session.id, bytes });
+  });
+  stream.on('end', () => {
+    const message = Buffer.concat(chunks);
+    const headers = headerSection(message, limits.maxLoggedHeaderBytes);
+    const envelope = {
+      messageId: messageIdOf(headers),
+      mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
+      rcptTo: session.envelope.rcptTo.map((r) => r.address),
+      size: bytes,
+      headers,
+    };
+    const tls = context.tlsOf(session.id);
+    if (stream.sizeExceeded) {
+      const error = smtpError(552, `Message exceeds the size limit of ${limits.maxMessageBytes} octets`);
+      context.log.append({ type: 'data', profile: profile.name, conn: session.id, accepted: false, reply: 552, ...envelope, received: null, file: null, tls: tls !== null });
+      callback(error);
+      return;
+    }
+    const id = context.nextMessageId(session.id);
+    const received = formatReceived({
+      helo: session.hostNameAppearsAs || null,
+      esmtp: session.openingCommand !== 'HELO',
+      peerAddress: session.remoteAddress,
+      byHost: context.hostname,
+      software: `${context.software}; profile ${profile.name}`,
+      tls,
+      utf8: usesSmtpUtf8(session),
+      id,
+      recipients: envelope.rcptTo,
+      date: new Date(),
+    });
+    const file = context.messages.save(profile.name, id, Buffer.concat([Buffer.from(received, 'utf8'), message]));
+    context.log.append({
+      type: 'data',
+      profile: profile.name,
+      conn: session.id,
+      accepted: true,
+      reply: 250,
+      ...envelope,
+      received: received.replace(/\r\n\t/g, ' ').trimEnd(),
+      file,
+      tls: tls !== null,
+    });
+    callback(null, `Ok: queued as ${id}`);
+  });
+}
+
+/** Whether MAIL FROM carried the SMTPUTF8 parameter (RFC 6531 §3.4). */
+function usesSmtpUtf8(session: SMTPServerSession): boolean {
+  const from = session.envelope.mailFrom;
+  return Boolean(from && typeof from.args === 'object' && 'SMTPUTF8' in from.args);
+}
+
+function messageIdOf(headers: string): string | null {
+  const value = headerValue(headers, 'Message-ID');
+  return value ? printable(value, 998) : null;
+}
+
+function safeParams(address: SMTPServerAddress): Record<string, string | boolean> {
+  const params: Record<string, string | boolean> = {};
+  if (address.args && typeof address.args === 'object') {
+    for (const [key, value] of Object.entries(address.args)) {
+      params[printable(key, 64)] = typeof value === 'string' ? printable(value, 256) : Boolean(value);
+    }
+  }
+  return params;
+}
+
+/** Node names TLS 1.0 'TLSv1'; badmx writes every version with its minor number. */
+export function normalizeVersion(protocol: string | null): TlsVersion {
+  switch (protocol) {
+    case 'TLSv1':
+      return 'TLSv1.0';
+    case 'TLSv1.1':
+    case 'TLSv1.2':
+    case 'TLSv1.3':
+    case 'SSLv3':
+      return protocol;
+    default:
+      return 'TLSv1.0';
+  }
+}

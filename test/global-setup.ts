@@ -1,0 +1,21 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { ensurePki } from '../src/certs/pki.js';
+import { loadCatalogue } from '../src/receivers/catalogue.js';
+import { DEFAULT_ZONE } from '../src/receivers/naming.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A test PKI for the built-in catalogue in the default zone, shared by every test file. */
+    certsDir: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => void> {
+  const dir = mkdtempSync(join(tmpdir(), 'badmx-test-pki-'));
+  await ensurePki({ dir, zone: DEFAULT_ZONE, profiles: loadCatalogue() });
+  project.provide('certsDir', dir);
+  return () => rmSync(dir, { recursive: true, force: true });
+}
