@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Real sockets and real openssl processes: two workers on two cores, no oversubscription.
     maxWorkers: 2,
+    // The JSON report lets .ci/run print a plain "N passed, N failed" line.
+    reporters: ['default', ['json', { outputFile: 'reports/test-results.json' }]],
   },
 });

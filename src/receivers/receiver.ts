@@ -187,10 +187,16 @@ function receiveMessage(
   const { profile, limits } = context;
   const chunks: Buffer[] = [];
   let bytes = 0;
+  let kept = 0;
   stream.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
-    // Past the limit the rest is only counted: smtp-server keeps reading so it can answer 552 after the final dot.
-    if (bytes <= limits.maxMessageBytes) chunks.push(chunk);
+    // Past the limit the rest is only counted (the headers are still logged): smtp-server keeps reading
+    // so that it can answer 552 after the final dot.
+    if (kept < limits.maxMessageBytes) {
+      const part = chunk.subarray(0, limits.maxMessageBytes - kept);
+      chunks.push(part);
+      kept += part.length;
+    }
   });
   stream.on('error', () => {
     context.log.append({ type: 'data-aborted', profile: profile.name, conn: session.id, bytes });

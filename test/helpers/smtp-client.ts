@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 
 export interface Reply {
   code: number;
@@ -11,13 +12,19 @@ export interface Reply {
  * the bytes they want (malformed commands, garbage, half a message).
  */
 export class RawSmtpClient {
-  readonly socket: Socket;
+  socket: Socket | TLSSocket;
+  readonly localPort: number;
   #buffer = '';
   #waiters: (() => void)[] = [];
   closed = false;
 
   private constructor(socket: Socket) {
     this.socket = socket;
+    this.localPort = socket.localPort ?? 0;
+    this.#attach(socket);
+  }
+
+  #attach(socket: Socket | TLSSocket): void {
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => {
       this.#buffer += chunk;
@@ -30,6 +37,21 @@ export class RawSmtpClient {
     socket.on('error', () => undefined);
   }
 
+  /** Run the TLS handshake on this connection (after a 220 to STARTTLS). */
+  async startTls(options: ConnectionOptions): Promise<TLSSocket> {
+    const raw = this.socket;
+    raw.removeAllListeners('data');
+    raw.removeAllListeners('close');
+    const secure = tlsConnect({ ...options, socket: raw });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', resolve);
+      secure.once('error', reject);
+    });
+    this.socket = secure;
+    this.#attach(secure);
+    return secure;
+  }
+
   static async open(host: string, port: number): Promise<RawSmtpClient> {
     const socket = connect({ host, port });
     await new Promise<void>((resolve, reject) => {
@@ -37,10 +59,6 @@ export class RawSmtpClient {
       socket.once('error', reject);
     });
     return new RawSmtpClient(socket);
-  }
-
-  get localPort(): number {
-    return this.socket.localPort ?? 0;
   }
 
   #wake(): void {

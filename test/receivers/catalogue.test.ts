@@ -1,0 +1,84 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BUILTIN_CATALOGUE, loadCatalogue, selectProfiles } from '../../src/receivers/catalogue.js';
+
+const CORE = [
+  'no-starttls',
+  'starttls-454',
+  'handshake-failure',
+  'tls1.0',
+  'tls1.1',
+  'tls1.2',
+  'tls1.3',
+  'self-signed',
+  'expired',
+  'not-yet-valid',
+  'wrong-host',
+  'untrusted-root',
+  'incomplete-chain',
+  'sha1-signature',
+];
+
+function catalogueWith(files: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'badmx-catalogue-'));
+  for (const [name, content] of Object.entries(files)) {
+    writeFileSync(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+  }
+  return dir;
+}
+
+const valid = { name: 'extra', slot: 40, title: 'Extra', tests: 'Does it?', starttls: 'offer' };
+
+describe('profile catalogue', () => {
+  it('ships the 14 core profiles, in slot order, with defaults filled in', () => {
+    const profiles = loadCatalogue();
+    expect(profiles.map((p) => p.name)).toEqual(CORE);
+    expect(profiles.map((p) => p.slot)).toEqual(CORE.map((_, i) => i + 1));
+    const expired = profiles.find((p) => p.name === 'expired');
+    expect(expired?.certificate).toEqual({
+      issuer: 'intermediate',
+      names: 'profile',
+      validity: 'expired',
+      signature: 'sha256',
+      chain: 'with-intermediate',
+    });
+  });
+
+  it('a user adds a profile by dropping in a file: no code', () => {
+    const dir = catalogueWith({
+      'extra.json': valid,
+      'tls1.2.json': JSON.parse(readFileSync(join(BUILTIN_CATALOGUE, 'tls1.2.json'), 'utf8')) as unknown,
+    });
+    expect(loadCatalogue(dir).map((p) => p.name)).toEqual(['tls1.2', 'extra']);
+  });
+
+  it.each([
+    ['not JSON', { 'extra.json': '{ nope' }, /extra\.json: not valid JSON/],
+    ['unknown field', { 'extra.json': { ...valid, colour: 'red' } }, /extra\.json: .*colour/],
+    ['bad STARTTLS behaviour', { 'extra.json': { ...valid, starttls: 'maybe' } }, /extra\.json: starttls: /],
+    ['bad name', { 'Extra_1.json': { ...valid, name: 'Extra_1' } }, /Extra_1\.json: name: must be lower-case DNS labels/],
+    ['name differs from file', { 'other.json': valid }, /other\.json: name "extra" must match the file name \("other"\)/],
+    ['versions reversed', { 'extra.json': { ...valid, tls: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.2' } } }, /tls\.minVersion: is above tls\.maxVersion/],
+    ['duplicate slot', { 'extra.json': valid, 'twin.json': { ...valid, name: 'twin' } }, /twin\.json: slot 40 is already used by "extra" \(first free slot: 1\)/],
+    ['empty directory', {}, /holds no \*\.json profile/],
+  ])('rejects %s with a one-line message naming file and field', (_, files, message) => {
+    const dir = catalogueWith(files);
+    let error: Error | undefined;
+    try {
+      loadCatalogue(dir);
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toMatch(message);
+    expect(error?.message).not.toContain('\n');
+    expect((error as { code?: string }).code).toBe('EPROFILE');
+  });
+
+  it('selects profiles by name and names the unknown ones', () => {
+    const profiles = loadCatalogue();
+    expect(selectProfiles(profiles, ['tls1.3', 'expired']).map((p) => p.name)).toEqual(['tls1.3', 'expired']);
+    expect(() => selectProfiles(profiles, ['tls9'])).toThrow(/unknown profile "tls9"; known: no-starttls/);
+  });
+});
