@@ -50,7 +50,7 @@ for (let i = 0; i < 7; i++) {
         addressing: { kind: 'per-profile', base: '127.0.30.0', port: 10025 },
         eventsFile: join(work, `warm-${i}`, 'events.jsonl'),
       });
-      stop = fleet.stop;
+      stop = () => fleet.stop();
     }),
   );
   await stop();

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { parseIPv4, parsePort, type Addressing } from '../receivers/addressing.js';
 import { startFleet, writeManifest, type Fleet } from '../receivers/fleet.js';
 import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
+import { activityLine } from './activity.js';
 import { formatTable } from './table.js';
 
 interface ServeFlags extends FleetSelectionFlags {
@@ -12,6 +13,7 @@ interface ServeFlags extends FleetSelectionFlags {
   address: string;
   events?: string;
   manifest?: string;
+  quiet?: boolean;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -24,7 +26,8 @@ export function registerServeCommand(program: Command): void {
       .option('--port-range <first>', 'instead: all profiles on --address, profile N on port <first>+N-1 (no root needed)')
       .option('--address <ip>', 'the single address for --port-range', '127.0.0.1')
       .option('--events <file>', 'append-only event log (JSON Lines); messages are kept in messages/ beside it')
-      .option('--manifest <file>', 'write a JSON manifest of the fleet once every listener is ready'),
+      .option('--manifest <file>', 'write a JSON manifest of the fleet once every listener is ready')
+      .option('--quiet', 'do not print a line per TLS outcome and message'),
   ).action(async (flags: ServeFlags) => {
     const selection = normalizeFleetSelection(flags);
     const addressing: Addressing = flags.portRange
@@ -35,6 +38,12 @@ export function registerServeCommand(program: Command): void {
     const fleet = await startFleet({ ...selection, addressing, eventsFile });
     if (flags.manifest) writeManifest(resolve(flags.manifest), fleet);
     printFleet(fleet);
+    if (!flags.quiet) {
+      fleet.log.subscribe((event) => {
+        const line = activityLine(event);
+        if (line) process.stdout.write(`${line}\n`);
+      });
+    }
     await untilSignal();
     await fleet.stop();
     process.stderr.write('badmx: receivers stopped\n');

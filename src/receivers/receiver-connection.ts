@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { EventInput } from '../recorder/events.js';
+import { printable } from '../text/printable.js';
 import type { ReceiverContext } from './receiver-context.js';
 import { ALERT_HANDSHAKE_FAILURE, describeTlsFailure, fatalAlertRecord } from './tls-failure.js';
 
@@ -179,12 +180,4 @@ export class ReceiverConnection extends SMTPConnection {
 /** Never log AUTH secrets, even though receivers offer no AUTH: a confused client may send them anyway. */
 function redact(verb: string, line: string): string {
   return verb === 'AUTH' ? line.replace(/^(\s*AUTH\s+\S+).*$/i, '$1 [redacted]') : line;
-}
-
-/** Make client-supplied text safe to log: control and non-ASCII bytes become \xNN, and it is cut to a bound. */
-export function printable(text: string, max: number): string {
-  const cut = text.length > max ? text.slice(0, max) : text;
-  // eslint-disable-next-line no-control-regex
-  const escaped = cut.replace(/[\x00-\x08\x0b-\x1f\x7f-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return text.length > max ? `${escaped}…[${text.length - max} more]` : escaped;
 }

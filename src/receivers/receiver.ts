@@ -14,7 +14,8 @@ import type { TlsVersion } from '../recorder/events.js';
 import { headerSection, headerValue } from './message-headers.js';
 import { formatReceived } from './received-header.js';
 import type { ReceiverContext } from './receiver-context.js';
-import { ReceiverConnection, printable } from './receiver-connection.js';
+import { ReceiverConnection } from './receiver-connection.js';
+import { printable } from '../text/printable.js';
 import { tlsContextOptions } from './tls-context.js';
 
 /** An SMTP error reply for smtp-server: `responseCode` is the reply code it sends. */

@@ -1,0 +1,27 @@
+import type { ReceiverEvent } from '../recorder/events.js';
+
+/**
+ * One line for each event a person watching `badmx serve` cares about (what TLS was
+ * negotiated or refused, what was delivered); null for the rest, which stay in the log.
+ */
+export function activityLine(event: ReceiverEvent): string | null {
+  const head = `${event.time.slice(11, 19)} ${event.profile.padEnd(18)} ${event.conn.slice(0, 8)}`;
+  switch (event.type) {
+    case 'starttls':
+      return event.reply === 220 ? null : `${head} STARTTLS answered ${event.reply}`;
+    case 'tls':
+      return `${head} TLS up: ${event.version} ${event.cipher}${event.sni ? ` (SNI ${event.sni})` : ' (no SNI)'}`;
+    case 'tls-failed':
+      return `${head} TLS failed (${event.origin}${event.alert ? `, ${event.alert}` : ''}): ${event.reason}`;
+    case 'rcpt-to':
+      return event.accepted ? null : `${head} RCPT <${event.address}> refused ${event.reply}`;
+    case 'data':
+      return `${head} ${event.accepted ? 'DELIVERED' : `REFUSED ${event.reply}`} ${event.messageId ?? '(no Message-ID)'} ${
+        event.tls ? 'over TLS' : 'in PLAINTEXT'
+      }, ${event.size} octets`;
+    case 'data-aborted':
+      return `${head} client vanished mid-DATA after ${event.bytes} octets`;
+    default:
+      return null;
+  }
+}
