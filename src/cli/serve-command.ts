@@ -35,7 +35,11 @@ export function registerServeCommand(program: Command): void {
       : { kind: 'per-profile', base: parseIPv4(flags.addressBase, '--address-base'), port: parsePort(flags.port, '--port') };
     const eventsFile = resolve(flags.events ?? join('reports', `serve-${stamp(new Date())}`, 'events.jsonl'));
 
+    // Listen for signals before anything announces the fleet: a harness may stop us as soon as the manifest appears.
+    const signalled = untilSignal();
     const fleet = await startFleet({ ...selection, addressing, eventsFile });
+    fleet.log.onWriteError = (error) =>
+      process.stderr.write(`badmx: cannot write the event log ${fleet.eventsFile} (${error.message}); receivers keep serving, events are being lost\n`);
     if (flags.manifest) writeManifest(resolve(flags.manifest), fleet);
     printFleet(fleet);
     if (!flags.quiet) {
@@ -44,7 +48,7 @@ export function registerServeCommand(program: Command): void {
         if (line) process.stdout.write(`${line}\n`);
       });
     }
-    await untilSignal();
+    await signalled;
     await fleet.stop();
     process.stderr.write('badmx: receivers stopped\n');
   });

@@ -11,6 +11,9 @@ import type { Profile } from './profile-schema.js';
 import { createReceiver, type Receiver } from './receiver.js';
 import { ReceiverContext } from './receiver-context.js';
 
+/** How long stop() waits for connections that smtp-server is closing to finish recording. */
+const CLOSE_GRACE_MS = 3_000;
+
 export interface FleetOptions {
   profiles: Profile[];
   zone: string;
@@ -54,6 +57,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
 
   const members: FleetMember[] = [];
   const receivers: Receiver[] = [];
+  const contexts: ReceiverContext[] = [];
   for (const profile of profiles) {
     const { address, port } = listenAddress(options.addressing, profile.slot);
     const context = new ReceiverContext({
@@ -65,12 +69,15 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       messages,
       software: SOFTWARE,
     });
+    contexts.push(context);
     receivers.push(createReceiver(context, pki.credentials.get(profile.name)));
     members.push({ name: profile.name, title: profile.title, tests: profile.tests, hostname: context.hostname, domain: context.domain, address, port });
   }
 
   const stop = async (): Promise<void> => {
     await Promise.all(receivers.map((receiver) => receiver.close()));
+    // The last connections record their close (and any cut-off handshake or message) before the log closes.
+    await Promise.all(contexts.map((context) => context.whenIdle(CLOSE_GRACE_MS)));
     log.close();
   };
   const started = await Promise.allSettled(receivers.map((receiver, i) => receiver.listen(members[i]!.address, members[i]!.port)));

@@ -65,6 +65,14 @@ export const profileSchema = z
     if (TLS_VERSIONS.indexOf(profile.tls.minVersion) > TLS_VERSIONS.indexOf(profile.tls.maxVersion)) {
       ctx.addIssue({ code: 'custom', path: ['tls', 'minVersion'], message: `is above tls.maxVersion (${profile.tls.maxVersion})` });
     }
+    // OpenSSL 3 refuses TLS 1.0 and 1.1 at security level 1 and above: without level 0 the profile would silently not offer them.
+    if (['TLSv1.0', 'TLSv1.1'].includes(profile.tls.minVersion) && !/@SECLEVEL=0/.test(profile.tls.ciphers ?? '')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls', 'ciphers'],
+        message: 'TLS 1.0/1.1 need "@SECLEVEL=0" at the end of the cipher list (OpenSSL 3 refuses them above level 0)',
+      });
+    }
     if (profile.certificate.issuer !== 'intermediate' && profile.certificate.chain === 'leaf-only') {
       ctx.addIssue({
         code: 'custom',

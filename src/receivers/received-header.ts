@@ -8,7 +8,7 @@ export interface ReceivedStamp {
   peerAddress: string;
   byHost: string;
   software: string;
-  tls: { version: TlsVersion; cipher: string; sni: string | null } | null;
+  tls: { version: TlsVersion | 'unknown'; cipher: string; sni: string | null } | null;
   /** The client asked for SMTPUTF8 (RFC 6531 §3.7.3 gives it its own protocol keywords). */
   utf8: boolean;
   id: string;

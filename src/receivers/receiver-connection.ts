@@ -23,10 +23,13 @@ const CLIENT_HELLO_WAIT_MS = 30_000;
  * overrides the few methods where they pass (all part of its typed surface).
  */
 export class ReceiverConnection extends SMTPConnection {
-  /** A TLS handshake is running (ours, or the profile's fake one). */
-  #handshaking = false;
+  /** The abort-handshake profile is waiting for a ClientHello (smtp-server's own handshakes set `_upgrading`). */
+  #aborting = false;
+  #abortTimer: NodeJS.Timeout | null = null;
   #tlsFailed = false;
   #closeRecorded = false;
+  /** EHLO/HELO name waiting for its reply: only a greeting answered 250 is a greeting. */
+  #pendingHelo: { verb: 'EHLO' | 'HELO'; name: string } | null = null;
 
   get context(): ReceiverContext {
     return (this._server as unknown as { context: ReceiverContext }).context;
@@ -44,27 +47,28 @@ export class ReceiverConnection extends SMTPConnection {
     });
   }
 
-  /** The handshake finished (called from the server's onSecure hook). */
-  handshakeDone(): void {
-    this.#handshaking = false;
+  get #handshaking(): boolean {
+    return this._upgrading || this.#aborting;
   }
 
   override _onCommand(command: Buffer, callback?: () => void): void {
     const limits = this.context.limits;
     const raw = command.toString('latin1');
     const verb = (/^\S{0,16}/.exec(raw)?.[0] ?? '').toUpperCase();
-    // A line that arrives while a handshake runs was sent in plaintext after STARTTLS; smtp-server drops it (RFC 3207 §4.2).
-    const discarded = this._upgrading || this.#handshaking;
-    this.record({ type: 'command', verb: printable(verb, 16), line: printable(redact(verb, raw), limits.maxLoggedLineBytes), ...(discarded ? { discarded } : {}) });
-    if (!discarded && (verb === 'EHLO' || verb === 'HELO')) {
-      this.record({ type: 'helo', verb, name: printable(raw.slice(4).trim(), limits.maxLoggedLineBytes) });
-    }
+    this.record({ type: 'command', verb: printable(verb, 16), line: printable(redact(verb, raw), limits.maxLoggedLineBytes) });
+    this.#pendingHelo = verb === 'EHLO' || verb === 'HELO' ? { verb, name: printable(raw.slice(4).trim(), limits.maxLoggedLineBytes) } : null;
     super._onCommand(command, callback);
   }
 
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
-    const text = Array.isArray(data) ? data.join('\n') : (data ?? '');
-    this.record({ type: 'reply', code, text: printable(text, 2048) });
+    // smtp-server writes nothing while a handshake runs or once the socket is gone; record what was sent.
+    if (!this._upgrading && !this._socket.destroyed && this._socket.readyState === 'open') {
+      const lines = Array.isArray(data) ? data : [data ?? ''];
+      this.record({ type: 'reply', code, text: lines.map((line) => printable(line, 1024)).join('\n') });
+    }
+    const helo = this.#pendingHelo;
+    this.#pendingHelo = null;
+    if (helo && code === 250) this.record({ type: 'helo', ...helo });
     super.send(code, data, context);
   }
 
@@ -79,7 +83,6 @@ export class ReceiverConnection extends SMTPConnection {
     switch (this.context.profile.starttls) {
       case 'offer':
         this.record({ type: 'starttls', reply: 220 });
-        this.#handshaking = true;
         super.handler_STARTTLS(command, callback);
         return;
       case 'absent':
@@ -118,12 +121,12 @@ export class ReceiverConnection extends SMTPConnection {
       this._parser.isClosed = true;
       this._parser = this._createParser();
     }
-    this.#handshaking = true;
+    this.#aborting = true;
     setImmediate(callback);
-    const timer = setTimeout(() => socket.destroy(), CLIENT_HELLO_WAIT_MS);
-    timer.unref();
+    this.#abortTimer = setTimeout(() => socket.destroy(), CLIENT_HELLO_WAIT_MS);
+    this.#abortTimer.unref();
     socket.once('data', (chunk: Buffer) => {
-      clearTimeout(timer);
+      this.#clearAbortTimer();
       if (chunk[0] === 0x16) {
         // Echo the record version of the ClientHello, as a TLS stack does in its first record.
         socket.write(fatalAlertRecord(ALERT_HANDSHAKE_FAILURE, [chunk[1] ?? 3, chunk[2] ?? 1]));
@@ -147,15 +150,20 @@ export class ReceiverConnection extends SMTPConnection {
     socket.resume();
   }
 
+  #clearAbortTimer(): void {
+    if (this.#abortTimer) clearTimeout(this.#abortTimer);
+    this.#abortTimer = null;
+  }
+
   #recordTlsFailure(failure: ReturnType<typeof describeTlsFailure>): void {
     if (this.#tlsFailed) return;
     this.#tlsFailed = true;
-    this.#handshaking = false;
+    this.#aborting = false;
     this.record({ type: 'tls-failed', ...failure });
   }
 
   override _onError(err: Error & { code?: string; remoteAddress?: string }): void {
-    if (this._upgrading || this.#handshaking) {
+    if (this.#handshaking) {
       this.#recordTlsFailure(describeTlsFailure(err));
     } else {
       this.record({ type: 'error', code: typeof err.code === 'string' ? err.code : null, message: printable(err.message, 512) });
@@ -166,10 +174,15 @@ export class ReceiverConnection extends SMTPConnection {
   override _onClose(): void {
     if (!this.#closeRecorded) {
       this.#closeRecorded = true;
-      if ((this._upgrading || this.#handshaking) && !this.#tlsFailed) this.#recordTlsFailure(describeTlsFailure(null));
-      // The data-aborted event comes from the message stream's error, which smtp-server raises in super._onClose().
+      this.#clearAbortTimer();
+      if (this.#handshaking && !this.#tlsFailed) this.#recordTlsFailure(describeTlsFailure(null));
+      // A message still coming in: the client went away mid-DATA (recorded here, before the close).
+      const stream = this._dataStream;
+      if (stream && !stream.writableEnded && !stream.destroyed && this._parser) {
+        this.record({ type: 'data-aborted', bytes: this._parser.dataBytes });
+      }
       super._onClose();
-      this.context.forgetSession(this.id);
+      this.context.connectionClosed(this.id);
       this.record({ type: 'close' });
       return;
     }

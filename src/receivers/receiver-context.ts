@@ -5,7 +5,7 @@ import type { MessageStore } from './message-store.js';
 import type { Profile } from './profile-schema.js';
 
 export interface NegotiatedTls {
-  version: TlsVersion;
+  version: TlsVersion | 'unknown';
   cipher: string;
   sni: string | null;
 }
@@ -21,6 +21,8 @@ export class ReceiverContext {
   readonly software: string;
   /** TLS facts of each live session that negotiated TLS, by session id, for the Received header. */
   readonly #tls = new Map<string, NegotiatedTls>();
+  readonly #open = new Set<string>();
+  #idleWaiters: (() => void)[] = [];
   #messageCounter = 0;
 
   constructor(init: {
@@ -49,8 +51,30 @@ export class ReceiverContext {
     return this.#tls.get(sessionId) ?? null;
   }
 
-  forgetSession(sessionId: string): void {
+  connectionOpened(sessionId: string): void {
+    this.#open.add(sessionId);
+  }
+
+  connectionClosed(sessionId: string): void {
+    this.#open.delete(sessionId);
     this.#tls.delete(sessionId);
+    if (this.#open.size === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  /** Resolves once every connection has been recorded as closed, or after timeoutMs. */
+  whenIdle(timeoutMs: number): Promise<void> {
+    if (this.#open.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.#idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** A queue id for an accepted message: unique within the receiver, sortable by time. */

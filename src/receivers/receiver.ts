@@ -35,17 +35,11 @@ class ReceiverServer extends SMTPServer {
   override connect(socket: Socket | TLSSocket, socketOptions?: SMTPConnectionOptions | null): void {
     const connection = new ReceiverConnection(this, socket, socketOptions ?? undefined);
     connection.recordConnect(socket);
+    this.context.connectionOpened(connection.id);
     this.connections.add(connection);
     connection.on('error', (err: Error) => this._onError(err));
     connection.on('connect', (data: Parameters<SMTPServer['_onClientConnect']>[0]) => this._onClientConnect(data));
     connection.init();
-  }
-
-  connectionOf(sessionId: string): ReceiverConnection | undefined {
-    for (const connection of this.connections) {
-      if (connection.id === sessionId) return connection as ReceiverConnection;
-    }
-    return undefined;
   }
 }
 
@@ -86,10 +80,9 @@ export function createReceiver(context: ReceiverContext, credentials: ServedCred
       const negotiated = {
         version: normalizeVersion(tlsSocket.getProtocol()),
         cipher: tlsSocket.getCipher()?.name ?? 'unknown',
-        sni: typeof tlsSocket.servername === 'string' && tlsSocket.servername !== '' ? tlsSocket.servername : null,
+        sni: sniOf(tlsSocket),
       };
       context.rememberTls(session.id, negotiated);
-      server?.connectionOf(session.id)?.handshakeDone();
       context.log.append({
         type: 'tls',
         profile: profile.name,
@@ -172,6 +165,8 @@ function acceptRecipient(
   }
   const at = address.address.lastIndexOf('@');
   const domain = at >= 0 ? address.address.slice(at + 1).toLowerCase() : '';
+  // RFC 5321 §4.5.1: "postmaster" with no domain must be accepted, as must postmaster at our own domain.
+  if (at < 0 && address.address.toLowerCase() === 'postmaster') return null;
   if (domain !== context.domain) {
     // Never relay: only the profile's own domain is delivered here.
     return smtpError(550, `<${printable(address.address, 320)}>: not accepted here; this receiver takes mail only for @${context.domain} and never relays`);
@@ -186,66 +181,89 @@ function receiveMessage(
   callback: (err?: Error | null, message?: string) => void,
 ): void {
   const { profile, limits } = context;
-  const chunks: Buffer[] = [];
+  const tls = context.tlsOf(session.id);
+  const rcptTo = session.envelope.rcptTo.map((r) => r.address);
+  const id = context.nextMessageId(session.id);
+  // Stamped when the message starts, as MTAs do: everything it records is known by then.
+  const received = formatReceived({
+    helo: session.hostNameAppearsAs || null,
+    esmtp: session.openingCommand !== 'HELO',
+    peerAddress: session.remoteAddress,
+    byHost: context.hostname,
+    software: `${context.software}; profile ${profile.name}`,
+    tls,
+    utf8: usesSmtpUtf8(session),
+    id,
+    recipients: rcptTo,
+    date: new Date(),
+  });
+  const stored = context.messages.create(profile.name, id);
+  let storeError: Error | null = null;
+  stored.stream.on('error', (error) => {
+    storeError = error;
+  });
+  stored.stream.write(received);
+
+  const head: Buffer[] = [];
+  let headBytes = 0;
   let bytes = 0;
-  let kept = 0;
   stream.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
-    // Past the limit the rest is only counted (the headers are still logged): smtp-server keeps reading
-    // so that it can answer 552 after the final dot.
-    if (kept < limits.maxMessageBytes) {
-      const part = chunk.subarray(0, limits.maxMessageBytes - kept);
-      chunks.push(part);
-      kept += part.length;
+    // Only the beginning is kept in memory, for the header section the log records.
+    if (headBytes < limits.maxLoggedHeaderBytes) {
+      const part = chunk.subarray(0, limits.maxLoggedHeaderBytes - headBytes);
+      head.push(part);
+      headBytes += part.length;
     }
+    // Past the size limit the rest is only counted: smtp-server reads on so that it can answer 552 after the final dot.
+    if (!stream.sizeExceeded && !storeError) stored.stream.write(chunk);
   });
-  stream.on('error', () => {
-    context.log.append({ type: 'data-aborted', profile: profile.name, conn: session.id, bytes });
-  });
+  // A client that vanishes mid-DATA destroys the stream; the connection records data-aborted.
+  stream.on('error', () => stored.discard());
   stream.on('end', () => {
-    const message = Buffer.concat(chunks);
-    const headers = headerSection(message, limits.maxLoggedHeaderBytes);
-    const envelope = {
-      messageId: messageIdOf(headers),
-      mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
-      rcptTo: session.envelope.rcptTo.map((r) => r.address),
-      size: bytes,
-      headers,
+    const headers = headerSection(Buffer.concat(head), limits.maxLoggedHeaderBytes);
+    const record = (accepted: boolean, reply: number, file: string | null): void => {
+      context.log.append({
+        type: 'data',
+        profile: profile.name,
+        conn: session.id,
+        accepted,
+        reply,
+        messageId: messageIdOf(headers),
+        mailFrom: session.envelope.mailFrom ? printable(session.envelope.mailFrom.address, 320) : null,
+        rcptTo: rcptTo.map((r) => printable(r, 320)),
+        size: bytes,
+        headers: printable(headers, limits.maxLoggedHeaderBytes),
+        received: accepted ? received.replace(/\r\n\t/g, ' ').trimEnd() : null,
+        file,
+        tls: tls !== null,
+      });
     };
-    const tls = context.tlsOf(session.id);
     if (stream.sizeExceeded) {
-      const error = smtpError(552, `Message exceeds the size limit of ${limits.maxMessageBytes} octets`);
-      context.log.append({ type: 'data', profile: profile.name, conn: session.id, accepted: false, reply: 552, ...envelope, received: null, file: null, tls: tls !== null });
-      callback(error);
+      stored.discard();
+      record(false, 552, null);
+      callback(smtpError(552, `Message exceeds the size limit of ${limits.maxMessageBytes} octets`));
       return;
     }
-    const id = context.nextMessageId(session.id);
-    const received = formatReceived({
-      helo: session.hostNameAppearsAs || null,
-      esmtp: session.openingCommand !== 'HELO',
-      peerAddress: session.remoteAddress,
-      byHost: context.hostname,
-      software: `${context.software}; profile ${profile.name}`,
-      tls,
-      utf8: usesSmtpUtf8(session),
-      id,
-      recipients: envelope.rcptTo,
-      date: new Date(),
+    stored.stream.end(() => {
+      if (storeError) {
+        // The disk failed us, not the sender: a temporary error, so a real sender retries (RFC 5321 §4.2.5).
+        stored.discard();
+        record(false, 451, null);
+        callback(smtpError(451, 'Local error in processing: the message could not be stored'));
+        return;
+      }
+      record(true, 250, stored.file);
+      callback(null, `Ok: queued as ${id}`);
     });
-    const file = context.messages.save(profile.name, id, Buffer.concat([Buffer.from(received, 'utf8'), message]));
-    context.log.append({
-      type: 'data',
-      profile: profile.name,
-      conn: session.id,
-      accepted: true,
-      reply: 250,
-      ...envelope,
-      received: received.replace(/\r\n\t/g, ' ').trimEnd(),
-      file,
-      tls: tls !== null,
-    });
-    callback(null, `Ok: queued as ${id}`);
   });
+}
+
+/** SNI is client-supplied: kept only if it is a plausible host name, so it cannot inject into headers or terminals. */
+function sniOf(socket: TLSSocket): string | null {
+  const name = socket.servername;
+  if (typeof name !== 'string' || name === '') return null;
+  return /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(name) ? name.toLowerCase() : `invalid:${printable(name, 64)}`;
 }
 
 /** Whether MAIL FROM carried the SMTPUTF8 parameter (RFC 6531 §3.4). */
@@ -269,17 +287,16 @@ function safeParams(address: SMTPServerAddress): Record<string, string | boolean
   return params;
 }
 
-/** Node names TLS 1.0 'TLSv1'; badmx writes every version with its minor number. */
-export function normalizeVersion(protocol: string | null): TlsVersion {
+/** Node names TLS 1.0 'TLSv1'; badmx writes every version with its minor number, and never guesses. */
+export function normalizeVersion(protocol: string | null): TlsVersion | 'unknown' {
   switch (protocol) {
     case 'TLSv1':
       return 'TLSv1.0';
     case 'TLSv1.1':
     case 'TLSv1.2':
     case 'TLSv1.3':
-    case 'SSLv3':
       return protocol;
     default:
-      return 'TLSv1.0';
+      return 'unknown';
   }
 }

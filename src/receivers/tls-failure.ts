@@ -13,7 +13,9 @@ export interface TlsFailure {
  * that defined the alert, not the version in use). The descriptions are RFC 8446 §6's
  * alert names with spaces.
  */
-const RECEIVED_ALERT = /\b(?:sslv3|tlsv1|tlsv13) alert ([a-z0-9 ]+?)(?:\s*\(|$|:|\s*,)/i;
+const RECEIVED_ALERT = /\b(?:sslv3|tlsv1|tlsv13|ssl\/tls) alert ([a-z0-9 ]+?)(?:\s*\(|$|:|\s*,)/i;
+/** Node's error code for a received alert: ERR_SSL_TLSV1_ALERT_UNKNOWN_CA, and since OpenSSL 3.2 ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE. */
+const ALERT_CODE = /^ERR_SSL_.*_ALERT_([A-Z0-9_]+)$/;
 
 /**
  * Failures our own TLS stack detects in what the client sent, and the alert OpenSSL
@@ -21,7 +23,7 @@ const RECEIVED_ALERT = /\b(?:sslv3|tlsv1|tlsv13) alert ([a-z0-9 ]+?)(?:\s*\(|$|:
  * the server that ends the handshake.
  */
 const SERVER_REASONS: [RegExp, string | null][] = [
-  [/unsupported protocol|unknown protocol|version too low|wrong ssl version|tlsv1 alert protocol/i, 'protocol_version'],
+  [/unsupported protocol|unknown protocol|version too low|wrong ssl version/i, 'protocol_version'],
   [/no shared cipher|no cipher match|no shared signature|no suitable signature|no shared group/i, 'handshake_failure'],
   [/inappropriate fallback/i, 'inappropriate_fallback'],
   [/wrong version number|http request|https proxy request|packet length too long|record length mismatch|unexpected message|bad packet length|record layer failure/i, null],
@@ -41,9 +43,9 @@ export function describeTlsFailure(
   if (code === 'ECONNRESET' || code === 'EPIPE' || /socket closed|disconnected/i.test(detail)) {
     return { origin: 'none', alert: null, reason: 'the client closed the connection during the handshake, without an alert', code };
   }
-  const received = RECEIVED_ALERT.exec(detail);
-  if (received?.[1]) {
-    const alert = received[1].trim().toLowerCase().replace(/\s+/g, '_');
+  const alertName = (code ? ALERT_CODE.exec(code)?.[1] : undefined) ?? RECEIVED_ALERT.exec(detail)?.[1];
+  if (alertName) {
+    const alert = alertName.trim().toLowerCase().replace(/[\s_]+/g, '_');
     return { origin: 'client', alert, reason: `the client sent a fatal alert: ${alert}`, code };
   }
   // After the receiver chose an older version in its ServerHello, a client that refuses it answers with a

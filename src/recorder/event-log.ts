@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EventInput, ReceiverEvent } from './events.js';
 
@@ -18,6 +18,10 @@ export class EventLog {
   #fd: number | null;
   #seq = 0;
   readonly #listeners = new Set<EventListener>();
+  /** Called when an event could not be written (disk full, file removed); recording goes on. */
+  onWriteError: ((error: Error) => void) | null = null;
+  /** Events that could not be written. */
+  lost = 0;
 
   constructor(file: string) {
     this.file = file;
@@ -32,7 +36,13 @@ export class EventLog {
     const head = { seq: ++this.#seq, time: new Date().toISOString(), profile: input.profile, conn: input.conn, type: input.type };
     const event: ReceiverEvent = Object.assign(head, input);
     if (this.#fd !== null) {
-      writeSync(this.#fd, `${JSON.stringify(event)}\n`);
+      try {
+        writeSync(this.#fd, `${JSON.stringify(event)}\n`);
+      } catch (error) {
+        // A failing disk must not take the receivers (and the senders' sessions) down with it.
+        this.lost += 1;
+        if (this.lost === 1) this.onWriteError?.(error as Error);
+      }
     }
     for (const listener of this.#listeners) {
       try {
@@ -100,6 +110,12 @@ function isEvent(value: unknown): value is ReceiverEvent {
 }
 
 function lastSeq(file: string): number {
+  // Only a regular file has earlier events to continue from (the log may also be a pipe or a device).
+  try {
+    if (!statSync(file).isFile()) return 0;
+  } catch {
+    return 0;
+  }
   const { events } = readEventLog(file);
   return events.reduce((max, event) => Math.max(max, event.seq), 0);
 }

@@ -55,8 +55,8 @@ export interface StarttlsEvent extends EventBase {
 
 export interface TlsEstablishedEvent extends EventBase {
   type: 'tls';
-  /** Negotiated version, read from the socket. */
-  version: TlsVersion;
+  /** Negotiated version, read from the socket ('unknown' only if the TLS stack would not say). */
+  version: TlsVersion | 'unknown';
   cipher: string;
   /** IANA name of the cipher suite, when OpenSSL knows it. */
   standardCipher: string | null;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandEvent, DataEvent } from '../../src/recorder/events.js';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
@@ -149,5 +150,59 @@ describe('limits', () => {
     const started = Date.now();
     await client.waitClosed(10_000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+  });
+});
+
+describe('protocol details', () => {
+  it('postmaster is always accepted (RFC 5321 §4.5.1)', async () => {
+    const client = await open();
+    await client.command('MAIL FROM:<a@bad.client>');
+    expect((await client.command('RCPT TO:<postmaster>')).code).toBe(250);
+    expect((await client.command('RCPT TO:<Postmaster@tls1.2.badmx.test>')).code).toBe(250);
+    client.destroy();
+  });
+
+  it('a greeting refused with 501 is not recorded as a greeting', async () => {
+    const client = await open('tls1.2', '');
+    expect((await client.command('EHLO')).code).toBe(501);
+    expect((await client.command('EHLO good.client')).code).toBe(250);
+    client.destroy();
+    const conn = connectionByPeerPort(fleet.events(), client.localPort)[0]?.conn;
+    await waitForEvent(fleet, (e) => e.type === 'close' && e.conn === conn);
+    const helos = fleet.events().filter((e) => e.type === 'helo' && e.conn === conn);
+    expect(helos.map((e) => e.type === 'helo' && e.name)).toEqual(['good.client']);
+  });
+
+  it('mid-DATA disconnects are recorded before the close', async () => {
+    const client = await open();
+    await client.command('MAIL FROM:<a@bad.client>');
+    await client.command('RCPT TO:<probe@tls1.2.badmx.test>');
+    await client.command('DATA');
+    client.write('Subject: cut\r\n\r\npartial');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    client.destroy();
+    const conn = connectionByPeerPort(fleet.events(), client.localPort)[0]?.conn;
+    await waitForEvent(fleet, (e) => e.type === 'close' && e.conn === conn);
+    const tail = fleet.events().filter((e) => e.conn === conn && (e.type === 'data-aborted' || e.type === 'close'));
+    expect(tail.map((e) => e.type)).toEqual(['data-aborted', 'close']);
+  });
+
+  it('a hostile SNI name cannot reach the Received header', async () => {
+    const { readFileSync } = await import('node:fs');
+    const member = fleet.member('tls1.2');
+    const client = await open();
+    expect((await client.command('STARTTLS')).code).toBe(220);
+    await client.startTls({ ca: readFileSync(fleet.caFile), servername: 'x\r\nX-Injected: yes', rejectUnauthorized: false });
+    await client.command('EHLO sni.client');
+    await client.command('MAIL FROM:<a@sni.client>');
+    await client.command(`RCPT TO:<probe@${member.domain}>`);
+    await client.command('DATA');
+    expect((await client.command('Message-ID: <sni@bad.client>\r\n\r\nx\r\n.')).code).toBe(250);
+    client.destroy();
+    const data = (await waitForEvent(fleet, (e) => e.type === 'data' && e.messageId === '<sni@bad.client>')) as DataEvent;
+    expect(data.received).not.toContain('\n');
+    expect(data.received).toContain('sni=invalid:x\\x0d');
+    const stored = readFileSync(join(fleet.eventsFile, '..', data.file ?? ''), 'utf8');
+    expect(stored).not.toMatch(/^X-Injected/m);
   });
 });

@@ -61,6 +61,11 @@ describe('profile catalogue', () => {
     ['bad name', { 'Extra_1.json': { ...valid, name: 'Extra_1' } }, /Extra_1\.json: name: must be lower-case DNS labels/],
     ['name differs from file', { 'other.json': valid }, /other\.json: name "extra" must match the file name \("other"\)/],
     ['versions reversed', { 'extra.json': { ...valid, tls: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.2' } } }, /tls\.minVersion: is above tls\.maxVersion/],
+    [
+      'TLS 1.0 without security level 0',
+      { 'extra.json': { ...valid, tls: { minVersion: 'TLSv1.0', maxVersion: 'TLSv1.0', ciphers: 'AES128-SHA' } } },
+      /tls\.ciphers: TLS 1\.0\/1\.1 need "@SECLEVEL=0"/,
+    ],
     ['duplicate slot', { 'extra.json': valid, 'twin.json': { ...valid, name: 'twin' } }, /twin\.json: slot 40 is already used by "extra" \(first free slot: 1\)/],
     ['empty directory', {}, /holds no \*\.json profile/],
   ])('rejects %s with a one-line message naming file and field', (_, files, message) => {

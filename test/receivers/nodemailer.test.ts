@@ -22,14 +22,14 @@ type TransportTls = { rejectUnauthorized?: boolean; minVersion?: 'TLSv1' | 'TLSv
 
 async function send(
   profile: string,
-  options: { requireTLS?: boolean; ignoreTLS?: boolean; opportunisticTLS?: boolean; tls?: TransportTls } = {},
+  options: { requireTLS?: boolean; ignoreTLS?: boolean; opportunisticTLS?: boolean; tls?: TransportTls; name?: string } = {},
 ) {
   const member = fleet.member(profile);
   const transport = nodemailer.createTransport({
     host: member.address,
     port: member.port,
     secure: false,
-    name: 'sender.example',
+    name: options.name ?? 'sender.example',
     requireTLS: options.requireTLS ?? false,
     ignoreTLS: options.ignoreTLS ?? false,
     opportunisticTLS: options.opportunisticTLS ?? false,
@@ -87,8 +87,10 @@ describe('delivery with nodemailer', () => {
   });
 
   it('tls1.0: a client at modern defaults refuses it, and the refusal lands on that connection', async () => {
-    await expect(send('tls1.0', { requireTLS: true })).rejects.toThrow();
-    await waitForEvent(fleet, (e) => e.type === 'tls-failed' && e.profile === 'tls1.0' && e.alert === 'protocol_version');
+    await expect(send('tls1.0', { requireTLS: true, name: 'modern-defaults.example' })).rejects.toThrow();
+    const helo = await waitForEvent(fleet, (e) => e.type === 'helo' && e.name === 'modern-defaults.example');
+    const failed = await waitForEvent(fleet, (e) => e.type === 'tls-failed' && e.conn === helo.conn);
+    expect(failed).toMatchObject({ profile: 'tls1.0', alert: 'protocol_version' });
   });
 
   it('no-starttls: an opportunistic client delivers in plaintext (ESMTP, no TLS comment)', async () => {

@@ -59,11 +59,14 @@ describe('STARTTLS behaviours', () => {
     expect(openssl.protocol).toBeNull();
   });
 
-  it.each([['-tls1_2'], ['-tls1_3'], []])('handshake-failure: a fatal handshake_failure alert for every client (%s)', async (...version) => {
-    const result = await probe('handshake-failure', version.filter(Boolean));
+  it.each([['tls12', '-tls1_2'], ['tls13', '-tls1_3'], ['default']])('handshake-failure: a fatal handshake_failure alert for every client (%s)', async (label, ...version) => {
+    const ehlo = `${label}.handshake.client`;
+    const result = await probe('handshake-failure', ['-name', ehlo, ...version]);
     expect(result.output).toMatch(/alert handshake failure|alert number 40/);
     expect(result.protocol).toBeNull();
-    await waitForEvent(fleet, (e) => e.type === 'tls-failed' && e.profile === 'handshake-failure' && e.origin === 'profile' && e.alert === 'handshake_failure');
+    const helo = await waitForEvent(fleet, (e) => e.type === 'helo' && e.name === ehlo);
+    const failed = await waitForEvent(fleet, (e) => e.type === 'tls-failed' && e.conn === helo.conn);
+    expect(failed).toMatchObject({ origin: 'profile', alert: 'handshake_failure' });
   });
 });
 
@@ -120,11 +123,10 @@ describe('certificate profiles (TLS 1.2 or later, otherwise correct)', () => {
     const result = await probe('expired');
     expect(result.verifyCode).toBe(10);
     expect(result.output).toMatch(/certificate has expired/);
-    await probe('expired', ['-verify_return_error']);
-    await waitForEvent(
-      fleet,
-      (e) => e.type === 'tls-failed' && e.profile === 'expired' && e.origin === 'client' && e.alert === 'certificate_expired',
-    );
+    await probe('expired', ['-verify_return_error', '-name', 'strict.expired.client']);
+    const helo = await waitForEvent(fleet, (e) => e.type === 'helo' && e.name === 'strict.expired.client');
+    const failed = await waitForEvent(fleet, (e) => e.type === 'tls-failed' && e.conn === helo.conn);
+    expect(failed).toMatchObject({ origin: 'client', alert: 'certificate_expired' });
   });
 
   it('not-yet-valid: verification fails with "certificate is not yet valid"', async () => {

@@ -67,3 +67,18 @@ describe('event log', () => {
     expect(readEventLog('/nonexistent/events.jsonl')).toEqual({ events: [], damaged: [] });
   });
 });
+
+describe('event log on a failing disk', () => {
+  it('a write error is reported once and never thrown (/dev/full answers ENOSPC)', () => {
+    const log = new EventLog('/dev/full');
+    const errors: string[] = [];
+    log.onWriteError = (error) => errors.push((error as NodeJS.ErrnoException).code ?? '');
+    expect(() => {
+      log.append({ type: 'close', profile: 'a', conn: '1' });
+      log.append({ type: 'close', profile: 'a', conn: '2' });
+    }).not.toThrow();
+    expect(errors).toEqual(['ENOSPC']);
+    expect(log.lost).toBe(2);
+    log.close();
+  });
+});
