@@ -3,7 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { BadmxError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerCaCommand } from './ca-command.js';
+import { registerDemoCommand } from './demo-command.js';
 import { registerProfilesCommand } from './profiles-command.js';
+import { registerRunCommand } from './run-command.js';
 import { registerServeCommand } from './serve-command.js';
 
 /**
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
     .configureOutput({
       writeErr: (text) => process.stderr.write(/^error:/.test(text) ? `${text.replace(/^error:/, 'badmx:').trimEnd()} (see --help)\n` : text),
     });
+  registerDemoCommand(program);
+  registerRunCommand(program);
   registerServeCommand(program);
   registerCaCommand(program);
   registerProfilesCommand(program);
@@ -37,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end here too, with exit code 0
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (error instanceof BadmxError) {
+    if (error instanceof BadmxError || (error instanceof Error && error.name === 'SenderError')) {
       process.stderr.write(`badmx: ${error.message}\n`);
       return EXIT_USAGE;
     }

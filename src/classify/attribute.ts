@@ -1,0 +1,93 @@
+import type { Probe } from '../probes/probe.js';
+import type { ReceiverEvent } from '../recorder/events.js';
+
+/** The time a sender's probes were being sent and awaited. Senders run one after another. */
+export interface SenderWindow {
+  sender: string;
+  start: string;
+  end: string;
+}
+
+export interface Attribution {
+  byProbe: Map<string, ReceiverEvent[]>;
+  /** Connections that belong to no probe (a scanner, a sender retrying after its window). */
+  stray: string[];
+}
+
+/**
+ * Decide which probe each connection belongs to.
+ *
+ * 1. By content: a connection that names a probe (its recipient or envelope sender in
+ *    MAIL/RCPT, or its Message-ID) belongs to that probe.
+ * 2. By time: otherwise, to the probe for that profile of the sender whose window the
+ *    connection started in, unless its EHLO name was seen only from another sender's
+ *    identified connections (a late retry of an earlier sender).
+ */
+export function attributeConnections(events: ReceiverEvent[], probes: Probe[], windows: SenderWindow[]): Attribution {
+  const byConn = new Map<string, ReceiverEvent[]>();
+  for (const event of events) {
+    if (!event.conn) continue;
+    const list = byConn.get(event.conn) ?? [];
+    list.push(event);
+    byConn.set(event.conn, list);
+  }
+  const byRecipient = new Map(probes.map((p) => [p.recipient.toLowerCase(), p]));
+  const byFrom = new Map(probes.map((p) => [p.from.toLowerCase(), p]));
+  const byMessageId = new Map(probes.map((p) => [p.messageId, p]));
+
+  const identified = new Map<string, Probe>();
+  const heloSenders = new Map<string, Set<string>>();
+  for (const [conn, list] of byConn) {
+    const probe = identify(list, byRecipient, byFrom, byMessageId);
+    if (!probe) continue;
+    identified.set(conn, probe);
+    const helo = heloOf(list);
+    if (helo) heloSenders.set(helo, (heloSenders.get(helo) ?? new Set()).add(probe.sender));
+  }
+
+  const byProbe = new Map<string, ReceiverEvent[]>(probes.map((p) => [p.id, []]));
+  const stray: string[] = [];
+  for (const [conn, list] of byConn) {
+    let probe = identified.get(conn);
+    if (!probe) {
+      const start = list[0]?.time ?? '';
+      const profile = list[0]?.profile;
+      let sender = windows.find((w) => start >= w.start && start <= w.end)?.sender;
+      const helo = heloOf(list);
+      const known = helo ? heloSenders.get(helo) : undefined;
+      if (sender && known && !known.has(sender) && known.size === 1) sender = [...known][0];
+      probe = probes.find((p) => p.sender === sender && p.profile === profile);
+    }
+    if (probe) byProbe.get(probe.id)?.push(...list);
+    else stray.push(conn);
+  }
+  return { byProbe, stray };
+}
+
+function identify(
+  list: ReceiverEvent[],
+  byRecipient: Map<string, Probe>,
+  byFrom: Map<string, Probe>,
+  byMessageId: Map<string, Probe>,
+): Probe | undefined {
+  for (const event of list) {
+    if (event.type === 'rcpt-to') {
+      const probe = byRecipient.get(event.address.toLowerCase());
+      if (probe) return probe;
+    }
+    if (event.type === 'mail-from') {
+      const probe = byFrom.get(event.address.toLowerCase());
+      if (probe) return probe;
+    }
+    if (event.type === 'data' && event.messageId) {
+      const probe = byMessageId.get(event.messageId);
+      if (probe) return probe;
+    }
+  }
+  return undefined;
+}
+
+function heloOf(list: ReceiverEvent[]): string | null {
+  const helo = list.find((e) => e.type === 'helo');
+  return helo?.type === 'helo' ? helo.name.toLowerCase() : null;
+}

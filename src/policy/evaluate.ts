@@ -1,0 +1,86 @@
+import type { Classification } from '../classify/outcome.js';
+import { isDelivered } from '../classify/outcome.js';
+import { TLS_VERSIONS, type Profile, type ProfileTlsVersion } from '../receivers/profile-schema.js';
+import type { Policy, PolicyRule } from './policy-schema.js';
+
+export type Verdict = 'pass' | 'fail';
+
+export interface VerdictResult {
+  verdict: Verdict;
+  /** One line saying why. */
+  reason: string;
+  expected: PolicyRule['expect'];
+}
+
+/** Facts about a profile that policies can test. */
+export function profileFacts(profile: Profile) {
+  const c = profile.certificate;
+  return {
+    tlsOffered: profile.starttls === 'offer',
+    maxVersion: profile.tls.maxVersion,
+    certificateValid:
+      c.issuer === 'intermediate' && c.names === 'profile' && c.validity === 'current' && c.signature === 'sha256' && c.chain === 'with-intermediate',
+  };
+}
+
+export function ruleFor(policy: Policy, profile: Profile): PolicyRule {
+  const facts = profileFacts(profile);
+  const rule = policy.rules.find(({ when }) => {
+    if (!when) return true;
+    if (when.tlsOffered !== undefined && when.tlsOffered !== facts.tlsOffered) return false;
+    if (when.certificateValid !== undefined && when.certificateValid !== facts.certificateValid) return false;
+    if (when.maxVersionAtLeast && versionRank(facts.maxVersion) < versionRank(when.maxVersionAtLeast)) return false;
+    if (when.profiles && !when.profiles.includes(profile.name)) return false;
+    return true;
+  });
+  // the schema makes the last rule unconditional
+  return rule ?? (policy.rules[policy.rules.length - 1] as PolicyRule);
+}
+
+export function evaluate(policy: Policy, profile: Profile, cell: Pick<Classification, 'outcome' | 'tls'>): VerdictResult {
+  const rule = ruleFor(policy, profile);
+  const how = describe(cell);
+  const delivered = isDelivered(cell.outcome);
+  switch (rule.expect) {
+    case 'not-delivered':
+      return delivered
+        ? { verdict: 'fail', expected: rule.expect, reason: `${how}, but must not deliver: ${rule.because}` }
+        : { verdict: 'pass', expected: rule.expect, reason: `${how}: correct, ${rule.because}` };
+    case 'delivered':
+      return delivered
+        ? { verdict: 'pass', expected: rule.expect, reason: `${how}: ${rule.because}` }
+        : { verdict: 'fail', expected: rule.expect, reason: `${how}, but should have delivered: ${rule.because}` };
+    case 'delivered-tls': {
+      if (cell.outcome !== 'delivered-tls' || !cell.tls) {
+        return { verdict: 'fail', expected: rule.expect, reason: `${how}, but should have delivered over TLS: ${rule.because}` };
+      }
+      if (rule.minVersion && (cell.tls.version === 'unknown' || versionRank(cell.tls.version) < versionRank(rule.minVersion))) {
+        return { verdict: 'fail', expected: rule.expect, reason: `${how}, below the required ${rule.minVersion}` };
+      }
+      return { verdict: 'pass', expected: rule.expect, reason: `${how}: ${rule.because}` };
+    }
+  }
+}
+
+function describe(cell: Pick<Classification, 'outcome' | 'tls'>): string {
+  switch (cell.outcome) {
+    case 'delivered-tls':
+      return `delivered over ${cell.tls?.version ?? 'TLS'}`;
+    case 'delivered-plaintext':
+      return 'delivered in plaintext';
+    case 'plaintext-after-tls-failure':
+      return 'delivered in plaintext after TLS failed (downgrade)';
+    case 'refused-before-tls':
+      return 'did not deliver (no usable STARTTLS)';
+    case 'refused-at-handshake':
+      return 'did not deliver (refused at the TLS handshake)';
+    case 'refused-after-handshake':
+      return 'did not deliver (left after the TLS handshake)';
+    case 'not-attempted':
+      return 'never connected';
+  }
+}
+
+function versionRank(version: string): number {
+  return TLS_VERSIONS.indexOf(version as ProfileTlsVersion);
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { TLS_VERSIONS } from '../receivers/profile-schema.js';
+
+/**
+ * A verdict policy as data: rules tried in order, the first whose `when` matches the
+ * profile decides what the sender was expected to do there. `when` tests facts derived
+ * from the profile (profile-facts.ts), so a policy works for profiles added later.
+ */
+const conditionSchema = z.strictObject({
+  /** The receiver offers STARTTLS and completes handshakes (profile starttls "offer"). */
+  tlsOffered: z.boolean().optional(),
+  /** The highest version the receiver speaks is at least this. */
+  maxVersionAtLeast: z.enum(TLS_VERSIONS).optional(),
+  /** Trusted issuer, matching names, within validity, SHA-256 signature, complete chain. */
+  certificateValid: z.boolean().optional(),
+  /** Match these profiles by name. */
+  profiles: z.array(z.string()).optional(),
+});
+
+export const policySchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and "-"'),
+  title: z.string().min(1),
+  rules: z
+    .array(
+      z.strictObject({
+        when: conditionSchema.optional(),
+        /** delivered-tls: delivered inside TLS (at least minVersion); delivered: in any way; not-delivered: not at all. */
+        expect: z.enum(['delivered-tls', 'delivered', 'not-delivered']),
+        minVersion: z.enum(TLS_VERSIONS).optional(),
+        because: z.string().min(1),
+      }),
+    )
+    .min(1)
+    .refine((rules) => rules[rules.length - 1]?.when === undefined, 'the last rule must have no "when", so every profile gets an expectation'),
+});
+
+export type Policy = z.output<typeof policySchema>;
+export type PolicyRule = Policy['rules'][number];

@@ -1,0 +1,47 @@
+import type { RunDocument } from '../run/run-document.js';
+import { outcomeLabel } from './cell-label.js';
+
+const GREEN = '\u001b[32m';
+const RED = '\u001b[31m';
+const DIM = '\u001b[2m';
+const RESET = '\u001b[0m';
+
+/**
+ * The matrix for a terminal: receiver states down the side, one column per sender, each
+ * cell the observed outcome and PASS/FAIL (words, so it reads without colour too).
+ */
+export function renderTerminalMatrix(run: RunDocument, options: { colour?: boolean } = {}): string {
+  const colour = options.colour ?? false;
+  const senders = run.senders.map((s) => s.label);
+  const header = ['receiver', ...senders];
+  const rows = run.profiles.map((profile) => [
+    profile.name,
+    ...senders.map((sender) => {
+      const cell = run.cells.find((c) => c.sender === sender && c.profile === profile.name);
+      if (!cell) return '-';
+      return `${cell.verdict === 'pass' ? 'PASS' : 'FAIL'} ${outcomeLabel(cell)}${cell.settled ? '' : '*'}`;
+    }),
+  ]);
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => (row[i] ?? '').length)));
+  const paint = (text: string, width: number): string => {
+    const padded = text.padEnd(width);
+    if (!colour) return padded;
+    if (text.startsWith('PASS')) return `${GREEN}${padded}${RESET}`;
+    if (text.startsWith('FAIL')) return `${RED}${padded}${RESET}`;
+    return padded;
+  };
+  const line = (row: string[], head = false): string =>
+    row.map((cell, i) => (head || i === 0 ? cell.padEnd(widths[i] ?? 0) : paint(cell, widths[i] ?? 0))).join('  ').trimEnd();
+  const out = [
+    `badmx run ${run.run.id}, policy ${run.policy.name}: ${run.policy.title}`,
+    '',
+    line(header, true),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map((row) => line(row)),
+    '',
+    `${run.summary.pass} pass, ${run.summary.fail} fail${run.summary.unsettled ? `, ${run.summary.unsettled} unsettled (*: the deadline came first)` : ''}` +
+      (run.stray.connections ? `; ${run.stray.connections} connection(s) belonged to no probe` : ''),
+  ];
+  if (run.run.error) out.push(`run stopped early: ${run.run.error}`);
+  return colour ? out.join('\n').replace(/^(badmx run .*)$/m, `${DIM}$1${RESET}`) : out.join('\n');
+}

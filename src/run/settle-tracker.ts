@@ -1,0 +1,74 @@
+import type { Probe } from '../probes/probe.js';
+import type { ReceiverEvent } from '../recorder/events.js';
+
+/**
+ * Knows, from the live event stream, when a sender's probes are settled: a probe is
+ * settled once it was delivered or its sender said no more attempts will come, and no
+ * connection to its profile is still open (so the receiver's record of it is complete).
+ */
+export class SettleTracker {
+  readonly #probes: Map<string, Probe>;
+  readonly #delivered = new Set<string>();
+  readonly #final = new Set<string>();
+  readonly #open = new Map<string, string>(); // conn -> profile
+  #wake: (() => void) | null = null;
+
+  constructor(probes: Probe[]) {
+    this.#probes = new Map(probes.map((p) => [p.id, p]));
+  }
+
+  observe(event: ReceiverEvent): void {
+    if (event.type === 'connect') this.#open.set(event.conn, event.profile);
+    if (event.type === 'close') this.#open.delete(event.conn);
+    if (event.type === 'data' && event.accepted) {
+      for (const probe of this.#probes.values()) {
+        if (event.messageId === probe.messageId || event.rcptTo.some((r) => r.toLowerCase() === probe.recipient.toLowerCase())) {
+          this.#delivered.add(probe.id);
+        }
+      }
+    }
+    this.#notify();
+  }
+
+  markFinal(probeId: string): void {
+    this.#final.add(probeId);
+    this.#notify();
+  }
+
+  isSettled(probeId: string): boolean {
+    const probe = this.#probes.get(probeId);
+    if (!probe) return true;
+    if (!this.#delivered.has(probeId) && !this.#final.has(probeId)) return false;
+    return ![...this.#open.values()].includes(probe.profile);
+  }
+
+  get settledCount(): number {
+    return [...this.#probes.keys()].filter((id) => this.isSettled(id)).length;
+  }
+
+  get allSettled(): boolean {
+    return this.settledCount === this.#probes.size;
+  }
+
+  /** Resolves when every probe is settled or at the deadline, whichever comes first; true if all settled. */
+  async untilSettled(deadline: number): Promise<boolean> {
+    while (!this.allSettled) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    return true;
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+}

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import type { Probe } from '../probes/probe.js';
+import type { ProbeTarget, SendResult, Sender } from './sender.js';
+import { SmtpClientError, SmtpClientSession } from './smtp-client.js';
+
+export type BuiltinMode = 'opportunistic' | 'strict';
+
+/** The EHLO name the built-in senders use: a name of their own, never the machine's. */
+const HELO_NAME = 'builtin.badmx.invalid';
+
+/**
+ * Built-in senders that deliver straight to the profile's MX, so a fresh machine can run
+ * a full matrix with nothing installed.
+ *
+ * - opportunistic: what a default MTA does per RFC 3207: STARTTLS when offered, any
+ *   version OpenSSL will speak, no certificate checks; plaintext when STARTTLS is absent
+ *   or refused (same session), and a new plaintext session when the handshake fails
+ *   (RFC 3207 §4.1 leaves that to the client; Postfix and Exim both do it at "may").
+ * - strict: STARTTLS required, TLS 1.2 or later, chain verified against the test CA and
+ *   the certificate checked against the MX hostname; never plaintext.
+ */
+export class BuiltinSender implements Sender {
+  readonly kind = 'builtin' as const;
+  readonly spec: string;
+  readonly label: string;
+  readonly mode: BuiltinMode;
+  readonly notes: string[];
+  readonly #timeoutMs: number;
+
+  constructor(mode: BuiltinMode, timeoutMs = 10_000) {
+    this.mode = mode;
+    this.spec = `builtin:${mode}`;
+    this.label = this.spec;
+    this.#timeoutMs = timeoutMs;
+    this.notes =
+      mode === 'opportunistic'
+        ? ['STARTTLS when offered, TLS 1.0 and up (OpenSSL security level 0), no certificate checks; falls back to plaintext']
+        : ['STARTTLS required, TLS 1.2 and up, chain verified against the badmx CA bundle, MX hostname checked'];
+  }
+
+  check(): Promise<void> {
+    return Promise.resolve(); // nothing to reach before the probes
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve(); // sessions are closed per probe
+  }
+
+  async send(probe: Probe, message: string, target: ProbeTarget): Promise<SendResult> {
+    try {
+      const how = await this.#attempt(probe, message, target, true);
+      return { accepted: true, final: true, detail: how };
+    } catch (error) {
+      if (this.mode === 'opportunistic' && error instanceof SmtpClientError && error.code === 'ETLS') {
+        try {
+          await this.#attempt(probe, message, target, false);
+          return { accepted: true, final: true, detail: 'TLS handshake failed; delivered in a new plaintext session' };
+        } catch (retryError) {
+          return { accepted: false, final: true, detail: `plaintext retry failed: ${(retryError as Error).message}` };
+        }
+      }
+      return { accepted: false, final: true, detail: (error as Error).message };
+    }
+  }
+
+  async #attempt(probe: Probe, message: string, target: ProbeTarget, tryTls: boolean): Promise<string> {
+    const session = await SmtpClientSession.connect(target.address, target.port, this.#timeoutMs);
+    try {
+      const banner = await session.reply('banner');
+      if (banner.code !== 220) throw new SmtpClientError(`banner ${banner.lines.join(' / ')}`, 'EREPLY', 'banner', banner.code);
+      await session.greet(HELO_NAME);
+      let how = 'plaintext';
+      if (tryTls && session.extensions.has('STARTTLS')) {
+        const reply = await session.command('STARTTLS').catch((error: unknown) => {
+          if (this.mode === 'strict') throw error;
+          return null; // 454 or similar: RFC 3207 lets the client go on without TLS
+        });
+        if (reply) {
+          const tls = await session.startTls(this.#tlsOptions(target));
+          how = `over ${tls.getProtocol() ?? 'TLS'}`;
+          await session.greet(HELO_NAME); // RFC 3207 §4.2: forget everything, greet again
+        } else {
+          how = 'plaintext after STARTTLS was refused';
+        }
+      } else if (this.mode === 'strict') {
+        throw new SmtpClientError('the receiver does not offer STARTTLS', 'EPROTOCOL', 'EHLO');
+      }
+      await session.transaction(probe.from, probe.recipient, message);
+      return `delivered ${how}`;
+    } finally {
+      await session.quit();
+    }
+  }
+
+  #tlsOptions(target: ProbeTarget): ConnectionOptions {
+    if (this.mode === 'strict') {
+      return {
+        servername: target.hostname,
+        ca: readFileSync(target.caFile),
+        minVersion: 'TLSv1.2',
+        rejectUnauthorized: true,
+      };
+    }
+    return {
+      servername: target.hostname,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1',
+      ciphers: 'DEFAULT:@SECLEVEL=0',
+    };
+  }
+}
