@@ -4,6 +4,7 @@
  *   cold PKI   generate the whole test PKI into an empty directory      target < 2 s
  *   warm fleet start all 14 receivers with the PKI cached, until every
  *              one listens (in-process: what `badmx serve` adds)         target < 300 ms
+ *   demo       `badmx demo` from process start to exit (PKI cached)      target < 10 s
  *
  * Medians of several runs; the CLI's end-to-end time (node start-up included) is shown
  * for information. Benchmarks report, they do not fail the test suite.
@@ -74,12 +75,22 @@ for (let i = 0; i < 3; i++) {
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
 }
+const demo: number[] = [];
+for (let i = 0; i < 3; i++) {
+  const start = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', main, 'demo', '--certs', certsDir, '--address-base', '127.0.32.0', '--port', '10025', '--out', join(work, `demo-${i}`)], { stdio: 'ignore' });
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`badmx demo exited ${code}`))));
+  });
+  demo.push(performance.now() - start);
+}
 rmSync(work, { recursive: true, force: true });
 
 const rows: [string, number, number | null, number[]][] = [
   ['cold PKI generation (15 RSA-2048 keys, 15 certificates)', median(cold), 2000, cold],
   ['warm fleet start-up (14 receivers listening)', median(warm), 300, warm],
   ['CLI `badmx serve` to manifest (node + tsx start-up included)', median(cli), null, cli],
+  ['`badmx demo` end to end (28 probes, 2 senders)', median(demo), 10_000, demo],
 ];
 console.log(`badmx bench on ${process.platform} ${process.arch}, Node ${process.version}\n`);
 for (const [name, value, target, runs] of rows) {

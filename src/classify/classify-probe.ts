@@ -38,7 +38,7 @@ export function classifyProbe(events: ReceiverEvent[], key: ProbeKey): Classific
     const index = evidence.findIndex((c) => c.conn === delivery.conn);
     const session = evidence[index];
     if (session?.tls) {
-      return { ...base, outcome: 'delivered-tls', tls: { version: session.tls.version, cipher: session.tls.cipher }, alert: null, received: delivery.received };
+      return { ...base, outcome: 'delivered-tls', tls: { version: session.tls.version, cipher: session.tls.cipher }, alert: null, received: delivery.received, message: delivery.file };
     }
     // A downgrade: TLS was asked for on an earlier connection (whatever became of it), or on this one and refused.
     const tried = evidence.slice(0, index).find((c) => c.starttls !== null || c.tlsFailure !== null) ?? (session && triedTls(session) ? session : undefined);
@@ -48,6 +48,7 @@ export function classifyProbe(events: ReceiverEvent[], key: ProbeKey): Classific
       tls: null,
       alert: tried?.tlsFailure?.alert ?? null,
       received: delivery.received,
+      message: delivery.file,
     };
   }
 
@@ -65,7 +66,7 @@ export function classifyProbe(events: ReceiverEvent[], key: ProbeKey): Classific
   } else if (evidence.length > 0) {
     outcome = 'refused-before-tls';
   }
-  return { ...base, outcome, tls, alert, received: null };
+  return { ...base, outcome, tls, alert, received: null, message: null };
 }
 
 /** On the plaintext delivery session itself: STARTTLS was asked for and refused or failed. */

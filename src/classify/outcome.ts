@@ -44,5 +44,7 @@ export interface Classification {
   lastSeen: string | null;
   /** The receiver's Received header on the delivered probe. */
   received: string | null;
+  /** The stored delivered message, relative to the event log's directory. */
+  message: string | null;
   evidence: ConnectionSummary[];
 }

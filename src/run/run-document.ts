@@ -53,6 +53,8 @@ export interface Cell {
   submission: { accepted: boolean; final: boolean; detail: string } | null;
   /** The receiver's Received header on the delivered probe. */
   received: string | null;
+  /** The delivered message as stored by the receiver, relative to run.json. */
+  message: string | null;
   evidence: ConnectionSummary[];
 }
 

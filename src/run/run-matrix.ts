@@ -170,6 +170,7 @@ function buildDocument(input: {
       settled: (delivered || submission?.final === true) && lastClose,
       submission,
       received: classification.received,
+      message: classification.message,
       evidence: classification.evidence,
     };
   });

@@ -35,10 +35,10 @@ function parseSmtp(spec: string, rest: string): Sender {
   const match = bracketed ?? plain;
   if (!match?.[1]) throw new BadmxError(`sender "${spec}": expected smtp:HOST[:PORT] (IPv6 as [::1]:25)`, 'EUSAGE');
   const params = new URLSearchParams(query);
+  if (params.has('password')) throw new BadmxError(`sender "${spec}": never put a password in a spec; use password-env=VAR`, 'EUSAGE');
   for (const key of params.keys()) {
     if (!SMTP_OPTIONS.has(key)) throw new BadmxError(`sender "${spec}": unknown option "${key}" (known: ${[...SMTP_OPTIONS].join(', ')})`, 'EUSAGE');
   }
-  if (params.has('password')) throw new BadmxError(`sender "${spec}": never put a password in a spec; use password-env=VAR`, 'EUSAGE');
   const tls = (params.get('tls') ?? 'opportunistic') as RelayTls;
   if (!TLS_MODES.includes(tls)) throw new BadmxError(`sender "${spec}": tls must be one of ${TLS_MODES.join(', ')}`, 'EUSAGE');
   const port = match[2] ? Number(match[2]) : tls === 'implicit' ? 465 : 587;

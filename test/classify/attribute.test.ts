@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { attributeConnections } from '../../src/classify/attribute.js';
+import { makeProbe } from '../../src/probes/probe.js';
+import type { ReceiverEvent } from '../../src/recorder/events.js';
+
+const a = makeProbe('r', 1, 'sender-a', 'expired', 'badmx.test');
+const b = makeProbe('r', 2, 'sender-b', 'expired', 'badmx.test');
+const windows = [
+  { sender: 'sender-a', start: '2026-11-23T03:00:00.000Z', end: '2026-11-23T03:01:00.000Z' },
+  { sender: 'sender-b', start: '2026-11-23T03:01:00.001Z', end: '2026-11-23T03:02:00.000Z' },
+];
+let seq = 0;
+function conn(id: string, time: string, helo: string, extra: Record<string, unknown>[] = []): ReceiverEvent[] {
+  const base = { profile: 'expired', conn: id, time };
+  return [
+    { ...base, seq: ++seq, type: 'connect', peer: { address: '127.0.0.1', port: 1 }, local: { address: '127.0.2.9', port: 25 } },
+    { ...base, seq: ++seq, type: 'helo', verb: 'EHLO', name: helo },
+    ...extra.map((e) => ({ ...base, seq: ++seq, ...e })),
+  ] as ReceiverEvent[];
+}
+
+describe('attributing connections to probes', () => {
+  it('by content first: recipient, envelope sender or Message-ID name the probe, whatever the time', () => {
+    const events = [
+      ...conn('c1', '2026-11-23T03:01:30.000Z', 'relay-a', [{ type: 'rcpt-to', address: a.recipient, accepted: true, reply: 250 }]),
+      ...conn('c2', '2026-11-23T03:00:10.000Z', 'relay-b', [{ type: 'mail-from', address: b.from, params: {} }]),
+    ];
+    const result = attributeConnections(events, [a, b], windows);
+    expect(result.byProbe.get(a.id)?.map((e) => e.conn)).toContain('c1');
+    expect(result.byProbe.get(b.id)?.map((e) => e.conn)).toContain('c2');
+  });
+
+  it('by time window otherwise, unless the EHLO name belongs to the other sender (a late retry)', () => {
+    const events = [
+      ...conn('known-a', '2026-11-23T03:00:05.000Z', 'relay-a', [{ type: 'rcpt-to', address: a.recipient, accepted: true, reply: 250 }]),
+      ...conn('handshake-only', '2026-11-23T03:00:20.000Z', 'relay-a'),
+      ...conn('late-retry-of-a', '2026-11-23T03:01:40.000Z', 'relay-a'),
+      ...conn('b-attempt', '2026-11-23T03:01:45.000Z', 'relay-b'),
+    ];
+    const result = attributeConnections(events, [a, b], windows);
+    const conns = (id: string) => [...new Set(result.byProbe.get(id)?.map((e) => e.conn))];
+    expect(conns(a.id)).toEqual(['known-a', 'handshake-only', 'late-retry-of-a']);
+    expect(conns(b.id)).toEqual(['b-attempt']);
+  });
+
+  it('connections outside every window that name no probe are stray (scanners, strangers)', () => {
+    const events = conn('scanner', '2026-11-23T04:00:00.000Z', 'scanner.example');
+    expect(attributeConnections(events, [a, b], windows).stray).toEqual(['scanner']);
+  });
+});

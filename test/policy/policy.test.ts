@@ -1,0 +1,70 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Outcome } from '../../src/classify/outcome.js';
+import { evaluate, profileFacts } from '../../src/policy/evaluate.js';
+import { loadPolicy } from '../../src/policy/load-policy.js';
+import { loadCatalogue } from '../../src/receivers/catalogue.js';
+
+const profiles = new Map(loadCatalogue().map((p) => [p.name, p]));
+const profile = (name: string) => profiles.get(name)!;
+const tls13 = { version: 'TLSv1.3' as const, cipher: 'TLS_AES_256_GCM_SHA384' };
+
+describe('policies', () => {
+  it('only the two controls have a valid certificate and TLS 1.2+', () => {
+    const good = [...profiles.values()].filter((p) => {
+      const f = profileFacts(p);
+      return f.tlsOffered && f.certificateValid && ['TLSv1.2', 'TLSv1.3'].includes(f.maxVersion);
+    });
+    expect(good.map((p) => p.name)).toEqual(['tls1.2', 'tls1.3']);
+  });
+
+  it('strict: deliver over TLS 1.2+ to the controls, nowhere else', () => {
+    const strict = loadPolicy('strict');
+    expect(evaluate(strict, profile('tls1.3'), { outcome: 'delivered-tls', tls: tls13 })).toMatchObject({ verdict: 'pass' });
+    expect(evaluate(strict, profile('tls1.3'), { outcome: 'refused-at-handshake', tls: null }).verdict).toBe('fail');
+    expect(evaluate(strict, profile('expired'), { outcome: 'delivered-tls', tls: tls13 })).toMatchObject({
+      verdict: 'fail',
+      reason: 'delivered over TLSv1.3, but must not deliver: the receiver cannot be reached over authenticated TLS 1.2 or later',
+    });
+    expect(evaluate(strict, profile('tls1.0'), { outcome: 'delivered-tls', tls: { version: 'TLSv1.0', cipher: 'AES128-SHA' } }).verdict).toBe('fail');
+    for (const outcome of ['refused-before-tls', 'refused-at-handshake', 'refused-after-handshake', 'not-attempted'] as Outcome[]) {
+      expect(evaluate(strict, profile('no-starttls'), { outcome, tls: null }).verdict, outcome).toBe('pass');
+    }
+    expect(evaluate(strict, profile('no-starttls'), { outcome: 'delivered-plaintext', tls: null }).verdict).toBe('fail');
+  });
+
+  it('opportunistic: deliver everywhere, inside TLS wherever STARTTLS works', () => {
+    const opportunistic = loadPolicy('opportunistic');
+    expect(evaluate(opportunistic, profile('no-starttls'), { outcome: 'delivered-plaintext', tls: null }).verdict).toBe('pass');
+    expect(evaluate(opportunistic, profile('handshake-failure'), { outcome: 'plaintext-after-tls-failure', tls: null }).verdict).toBe('pass');
+    expect(evaluate(opportunistic, profile('self-signed'), { outcome: 'delivered-tls', tls: tls13 }).verdict).toBe('pass');
+    expect(evaluate(opportunistic, profile('self-signed'), { outcome: 'plaintext-after-tls-failure', tls: null }).verdict).toBe('fail');
+    expect(evaluate(opportunistic, profile('expired'), { outcome: 'refused-at-handshake', tls: null }).verdict).toBe('fail');
+  });
+
+  it('a policy is data: a user policy file works, a malformed one is a one-line error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'badmx-policy-'));
+    const file = join(dir, 'tls13-only.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'tls13-only',
+        title: 'TLS 1.3 only',
+        rules: [
+          { when: { profiles: ['tls1.3'] }, expect: 'delivered-tls', minVersion: 'TLSv1.3', because: 'TLS 1.3 is there' },
+          { expect: 'not-delivered', because: 'anything else is refused' },
+        ],
+      }),
+    );
+    const policy = loadPolicy(file);
+    expect(evaluate(policy, profile('tls1.2'), { outcome: 'delivered-tls', tls: { version: 'TLSv1.2', cipher: 'x' } }).verdict).toBe('fail');
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ name: 'bad', title: 'x', rules: [{ when: { tlsOffered: true }, expect: 'delivered', because: 'y' }] }));
+    expect(() => loadPolicy(bad)).toThrow(/bad\.json: rules: the last rule must have no "when"/);
+    writeFileSync(bad, '{');
+    expect(() => loadPolicy(bad)).toThrow(/bad\.json: not valid JSON/);
+    expect(() => loadPolicy('lenient')).toThrow('unknown policy "lenient": use strict, opportunistic, or the path of a policy JSON file');
+  });
+});
