@@ -11,6 +11,6 @@ export function registerDemoCommand(program: Command): void {
     program.command('demo').description('run the fleet against the two built-in senders (opportunistic vs strict) under the strict policy'),
   ).action(async (flags: Parameters<typeof executeRun>[0]) => {
     await executeRun({ ...flags, wait: flags.wait === '60s' ? '15s' : flags.wait }, ['builtin:opportunistic', 'builtin:strict']);
-    process.exitCode = 0;
+    if (process.exitCode !== 130) process.exitCode = 0;
   });
 }

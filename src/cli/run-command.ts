@@ -41,7 +41,7 @@ export function registerRunCommand(program: Command): void {
       .requiredOption('--sender <spec...>', 'sender under test (repeat for a side-by-side comparison)'),
   ).action(async (flags: RunFlags) => {
     const document = await executeRun(flags, flags.sender);
-    process.exitCode = document.summary.fail > 0 ? 1 : 0;
+    if (process.exitCode !== 130) process.exitCode = document.summary.fail > 0 ? 1 : 0;
   });
 }
 
@@ -60,10 +60,19 @@ export async function executeRun(flags: RunFlags, specs: string[]): Promise<RunD
   const outDir = resolve(flags.out ?? join('reports', `run-${new Date().toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')}`));
 
   const progress = progressPrinter(process.stderr);
+  // Ctrl-C ends the wait, not the run: what was recorded is classified and written, unsettled cells are marked.
+  const abort = new AbortController();
+  const interrupt = (): void => {
+    process.stderr.write('\nbadmx: interrupted; writing what was recorded (Ctrl-C again to quit at once)\n');
+    abort.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
   try {
-    const document = await runMatrix({ ...selection, senders, policy, waitMs, addressing, outDir, onProgress: progress });
+    const document = await runMatrix({ ...selection, senders, policy, waitMs, addressing, outDir, onProgress: progress, signal: abort.signal });
     progress.done();
     process.stdout.write(`${renderTerminalMatrix(document, { colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n\nrun.json: ${join(outDir, 'run.json')}\n`);
+    if (abort.signal.aborted) process.exitCode = 130;
     return document;
   } catch (error) {
     progress.done();
@@ -71,6 +80,8 @@ export async function executeRun(flags: RunFlags, specs: string[]): Promise<RunD
       throw new BadmxError(`${error.message} (recorded so far: ${join(outDir, 'run.json')})`, 'ECONFIG', { cause: error });
     }
     throw error;
+  } finally {
+    process.off('SIGINT', interrupt);
   }
 }
 
@@ -78,6 +89,7 @@ export async function executeRun(flags: RunFlags, specs: string[]): Promise<RunD
 function progressPrinter(stream: NodeJS.WriteStream): ((p: RunProgress) => void) & { done(): void } {
   const tty = Boolean(stream.isTTY);
   let open = false;
+  const refused = new Map<string, number>();
   const print = (p: RunProgress): void => {
     switch (p.kind) {
       case 'fleet-ready':
@@ -94,11 +106,26 @@ function progressPrinter(stream: NodeJS.WriteStream): ((p: RunProgress) => void)
           stream.write(`badmx: ${p.sender}: ${p.profile} settled (${p.settled}/${p.total})\n`);
         }
         return;
-      case 'sender-done':
+      case 'submission-refused': {
+        // The first refusal in full (it usually says what to fix); the rest are counted.
+        const count = (refused.get(p.sender) ?? 0) + 1;
+        refused.set(p.sender, count);
+        if (count === 1) {
+          if (open) stream.write('\n');
+          open = false;
+          stream.write(`badmx: ${p.sender} did not accept the probe for ${p.profile}: ${p.detail}\n`);
+        }
+        return;
+      }
+      case 'sender-done': {
         if (open) stream.write('\n');
         open = false;
-        stream.write(`badmx: ${p.sender}: ${p.settled}/${p.total} settled${p.timedOut ? ' (deadline reached)' : ''}\n`);
+        const count = refused.get(p.sender) ?? 0;
+        stream.write(
+          `badmx: ${p.sender}: ${p.settled}/${p.total} settled${p.timedOut ? ' (deadline reached)' : ''}${count > 0 ? `; ${count} probe(s) not accepted by the sender` : ''}\n`,
+        );
         return;
+      }
     }
   };
   return Object.assign(print, {

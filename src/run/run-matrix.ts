@@ -27,12 +27,15 @@ export interface RunOptions {
   /** How long each sender gets for its probes to settle. */
   waitMs: number;
   onProgress?: (progress: RunProgress) => void;
+  /** Stop waiting (e.g. on SIGINT): what was recorded is classified and written, unsettled cells say so. */
+  signal?: AbortSignal;
 }
 
 export type RunProgress =
   | { kind: 'fleet-ready'; fleet: Fleet }
   | { kind: 'sender-start'; sender: string; probes: number }
   | { kind: 'probe-settled'; sender: string; profile: string; settled: number; total: number }
+  | { kind: 'submission-refused'; sender: string; profile: string; detail: string }
   | { kind: 'sender-done'; sender: string; settled: number; total: number; timedOut: boolean };
 
 /** Thrown when a run could not be completed; `document` is what was written to run.json. */
@@ -73,6 +76,7 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
     for (const sender of options.senders) await sender.check();
     let n = 0;
     for (const sender of options.senders) {
+      if (options.signal?.aborted) break;
       const own = options.profiles.map((profile) => makeProbe(runId, ++n, sender.label, profile.name, options.zone));
       probes.push(...own);
       const window = await runSender(sender, own, fleet, options, results);
@@ -121,11 +125,12 @@ async function runSender(
         if (!member) return;
         const result = await sender.send(probe, probeMessage(probe), { ...member, profile: member.name, caFile: fleet.caFile });
         results.set(probe.id, result);
+        if (!result.accepted) options.onProgress?.({ kind: 'submission-refused', sender: sender.label, profile: probe.profile, detail: result.detail });
         if (result.final) tracker.markFinal(probe.id);
         report();
       }),
     );
-    const all = await tracker.untilSettled(deadline);
+    const all = await tracker.untilSettled(deadline, options.signal);
     options.onProgress?.({ kind: 'sender-done', sender: sender.label, settled: tracker.settledCount, total: probes.length, timedOut: !all });
   } finally {
     unsubscribe();

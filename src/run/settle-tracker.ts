@@ -50,11 +50,21 @@ export class SettleTracker {
     return this.settledCount === this.#probes.size;
   }
 
-  /** Resolves when every probe is settled or at the deadline, whichever comes first; true if all settled. */
-  async untilSettled(deadline: number): Promise<boolean> {
+  /** Resolves when every probe is settled, at the deadline, or when aborted, whichever comes first; true if all settled. */
+  async untilSettled(deadline: number, signal?: AbortSignal): Promise<boolean> {
+    const onAbort = (): void => this.#notify();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.#wait(deadline, signal);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #wait(deadline: number, signal?: AbortSignal): Promise<boolean> {
     while (!this.allSettled) {
       const left = deadline - Date.now();
-      if (left <= 0) return false;
+      if (left <= 0 || signal?.aborted) return false;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#wake = () => {

@@ -67,3 +67,66 @@ describe('badmx demo and badmx run', () => {
     }
   });
 });
+
+describe('senders that cannot deliver', () => {
+  it('a relay that refuses AUTH stops the run before any probe, with a one-line error', async () => {
+    const { SMTPServer } = await import('smtp-server');
+    const relay = new SMTPServer({
+      disabledCommands: ['STARTTLS'],
+      allowInsecureAuth: true,
+      authMethods: ['PLAIN', 'LOGIN'],
+      logger: false,
+      onAuth: (_auth, _session, callback) => callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 })),
+    });
+    await new Promise<void>((resolve) => relay.listen(20381, '127.0.0.1', resolve));
+    try {
+      const out = mkdtempSync(join(tmpdir(), 'badmx-'));
+      const result = await execa(
+        'node',
+        ['--import', 'tsx', MAIN, 'run', '--sender', 'smtp:127.0.0.1:20381?user=probe-user&password-env=BADMX_TEST_RELAY_PASSWORD', '--certs', certsDir, '--port-range', '20391', '--out', out],
+        { reject: false, timeout: 60_000, env: { BADMX_TEST_RELAY_PASSWORD: 'not-the-password' } },
+      );
+      expect(result.exitCode).toBe(2);
+      const errors = result.stderr.split('\n').filter((l) => /refused AUTH/.test(l));
+      expect(errors).toEqual([expect.stringMatching(/^badmx: relay 127\.0\.0\.1:20381 refused AUTH for user "probe-user": .*535.*check the user and the password variable/)]);
+      // the password is in no output and no file
+      expect(result.stdout + result.stderr).not.toContain('not-the-password');
+      expect(readFileSync(join(out, 'run.json'), 'utf8')).not.toContain('not-the-password');
+    } finally {
+      relay.close();
+    }
+  });
+
+  it('a command that exits non-zero: one line naming the failure, cells say the sender did not accept', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'badmx-'));
+    const result = await badmx(['run', '--sender', `command:sh -c 'echo "relay: permission denied" >&2; exit 3'`, '--profile', 'tls1.2', 'tls1.3', '--port-range', '20401', '--out', out]);
+    expect(result.stderr).toMatch(/^badmx: command:sh .* did not accept the probe for tls1\.[23]: command exited 3: relay: permission denied$/m);
+    expect(result.stderr).toMatch(/2 probe\(s\) not accepted by the sender/);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunDocument;
+    expect(run.cells.map((c) => [c.outcome, c.settled, c.submission?.accepted])).toEqual([
+      ['not-attempted', true, false],
+      ['not-attempted', true, false],
+    ]);
+    expect(result.exitCode).toBe(1); // the controls were not delivered: strict fails them
+  });
+
+  it('Ctrl-C ends the wait: run.json is written with the cells marked unsettled, exit 130', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'badmx-'));
+    // `true` accepts every probe and delivers none: the run would wait the whole 10 minutes
+    const child = execa('node', ['--import', 'tsx', MAIN, 'run', '--sender', 'command:true', '--profile', 'tls1.2', '--wait', '10m', '--certs', certsDir, '--port-range', '20421', '--out', out], {
+      reject: false,
+      timeout: 60_000,
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/sending 1 probes/.test(stderr)) child.kill('SIGINT');
+    });
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunDocument;
+    expect(run.cells[0]).toMatchObject({ outcome: 'not-attempted', settled: false, submission: { accepted: true, final: false } });
+    expect(run.summary.unsettled).toBe(1);
+    expect(result.stdout).toMatch(/1 unsettled/);
+  });
+});
