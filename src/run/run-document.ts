@@ -1,6 +1,7 @@
 import type { ConnectionSummary, Outcome } from '../classify/outcome.js';
 import type { Verdict } from '../policy/evaluate.js';
 import type { Policy, PolicyRule } from '../policy/policy-schema.js';
+import type { FleetMember } from '../receivers/fleet.js';
 import type { Profile } from '../receivers/profile-schema.js';
 import type { TlsVersion } from '../recorder/events.js';
 
@@ -10,15 +11,9 @@ import type { TlsVersion } from '../recorder/events.js';
  */
 export const SCHEMA_VERSION = 1;
 
-export interface RunProfile {
-  name: string;
+/** A profile as it ran: where it listened (the fleet member), what it was, and what the policy expected of it. */
+export interface RunProfile extends FleetMember {
   slot: number;
-  title: string;
-  tests: string;
-  hostname: string;
-  domain: string;
-  address: string;
-  port: number;
   starttls: Profile['starttls'];
   tls: Profile['tls'];
   certificate: Profile['certificate'];

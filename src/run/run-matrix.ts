@@ -7,7 +7,7 @@ import { evaluate, ruleFor } from '../policy/evaluate.js';
 import type { Policy } from '../policy/policy-schema.js';
 import { makeProbe, newRunId, probeMessage, type Probe } from '../probes/probe.js';
 import type { Addressing } from '../receivers/addressing.js';
-import { startFleet, type Fleet } from '../receivers/fleet.js';
+import { startFleet, type Fleet, type FleetMember } from '../receivers/fleet.js';
 import type { Profile } from '../receivers/profile-schema.js';
 import { readEventLog } from '../recorder/event-log.js';
 import type { SendResult, Sender } from '../senders/sender.js';
@@ -201,17 +201,11 @@ function buildDocument(input: {
     },
     policy: options.policy,
     profiles: options.profiles.map((profile) => {
-      const member = fleet.members.find((m) => m.name === profile.name);
+      const member = fleet.members.find((m) => m.name === profile.name) as FleetMember;
       const rule = ruleFor(options.policy, profile);
       return {
-        name: profile.name,
+        ...member,
         slot: profile.slot,
-        title: profile.title,
-        tests: profile.tests,
-        hostname: member?.hostname ?? '',
-        domain: member?.domain ?? '',
-        address: member?.address ?? '',
-        port: member?.port ?? 0,
         starttls: profile.starttls,
         tls: profile.tls,
         certificate: profile.certificate,
