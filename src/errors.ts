@@ -6,7 +6,8 @@ export type BadmxErrorCode =
   | 'EUSAGE' // a flag or argument is wrong
   | 'EPROFILE' // a receiver profile file is wrong
   | 'EPKI' // the test PKI cannot be created or read
-  | 'ELISTEN' // a receiver cannot listen where it was told to
+  | 'ELISTEN' // a receiver or the harness DNS cannot listen where it was told to
+  | 'EMTA' // a managed sender (Postfix, Exim) is missing or cannot start
   | 'ECONFIG'; // a configuration value is wrong
 
 export class BadmxError extends Error {

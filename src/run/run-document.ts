@@ -4,6 +4,7 @@ import type { Policy, PolicyRule } from '../policy/policy-schema.js';
 import type { FleetMember } from '../receivers/fleet.js';
 import type { Profile } from '../receivers/profile-schema.js';
 import type { TlsVersion } from '../recorder/events.js';
+import type { SenderKind, SenderSoftware } from '../senders/sender.js';
 
 /**
  * run.json: the single source every report is rendered from. Bump SCHEMA_VERSION on
@@ -24,8 +25,11 @@ export interface RunProfile extends FleetMember {
 export interface RunSender {
   label: string;
   spec: string;
-  kind: 'smtp' | 'command' | 'builtin';
+  kind: SenderKind;
+  /** Deviations from a stock configuration and other facts about how the sender ran. */
   notes: string[];
+  /** The software under test and its version, when badmx ran it (postfix:..., exim:...). */
+  software: SenderSoftware | null;
   /** When this sender's probes were sent and awaited (senders run one after another). */
   window: { start: string; end: string } | null;
 }

@@ -1,7 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { attributeConnections, type SenderWindow } from '../classify/attribute.js';
 import { classifyProbe } from '../classify/classify-probe.js';
+import { startDnsServer, type DnsServer } from '../dns/dns-server.js';
+import { buildZone } from '../dns/zone-records.js';
+import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
 import { evaluate, ruleFor } from '../policy/evaluate.js';
 import type { Policy } from '../policy/policy-schema.js';
@@ -27,6 +31,11 @@ export interface RunOptions {
   /** How long each sender gets for its probes to settle. */
   waitMs: number;
   onProgress?: (progress: RunProgress) => void;
+  /**
+   * Where the harness DNS server listens when a sender finds receivers by MX (postfix:,
+   * exim:). Port 53: resolv.conf has no port syntax.
+   */
+  dns?: { address: string; port: number };
   /** Stop waiting (e.g. on SIGINT): what was recorded is classified and written, unsettled cells say so. */
   signal?: AbortSignal;
 }
@@ -71,7 +80,10 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
   const results = new Map<string, SendResult>();
   const windows: SenderWindow[] = [];
   let error: Error | null = null;
+  let dns: DnsServer | null = null;
+  const closed = new Set<Sender>();
   try {
+    dns = await prepareSenders(options, fleet, outDir);
     // Every sender must be usable before any probe goes out: a bad spec or relay fails in seconds, not after a run.
     for (const sender of options.senders) await sender.check();
     let n = 0;
@@ -79,13 +91,22 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
       if (options.signal?.aborted) break;
       const own = options.profiles.map((profile) => makeProbe(runId, ++n, sender.label, profile.name, options.zone));
       probes.push(...own);
-      const window = await runSender(sender, own, fleet, options, results);
+      let window: SenderWindow;
+      try {
+        window = await runSender(sender, own, fleet, options, results);
+      } finally {
+        // Stop the sender as its window ends: a managed MTA still retrying would otherwise
+        // reach the receivers during the next sender's window.
+        closed.add(sender);
+        await sender.close().catch(() => undefined);
+      }
       windows.push(window);
     }
   } catch (caught) {
     error = caught as Error;
   } finally {
-    await Promise.allSettled(options.senders.map((sender) => sender.close()));
+    await Promise.allSettled(options.senders.filter((sender) => !closed.has(sender)).map((sender) => sender.close()));
+    await dns?.stop();
     await fleet.stop();
   }
 
@@ -93,6 +114,48 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
   writeAtomic(join(outDir, 'run.json'), `${JSON.stringify(document, null, 2)}\n`);
   if (error) throw new RunError(error.message, document, { cause: error });
   return document;
+}
+
+export const DEFAULT_DNS = { address: '127.0.2.253', port: 53 } as const;
+
+/**
+ * Senders that find receivers by MX get the harness DNS server, serving the fleet's zone,
+ * and a private work directory. Nothing starts when no sender needs it.
+ */
+async function prepareSenders(options: RunOptions, fleet: Fleet, outDir: string): Promise<DnsServer | null> {
+  const needing = options.senders.filter((sender) => sender.needsDns);
+  if (needing.length === 0) return null;
+  const names = needing.map((s) => s.spec).join(', ');
+  if (options.addressing.kind !== 'per-profile' || options.addressing.port !== 25) {
+    throw new BadmxError(`${names} deliver by MX to port 25 of each receiver: run without --port and --port-range (as root)`, 'EUSAGE');
+  }
+  const where = options.dns ?? DEFAULT_DNS;
+  const zone = buildZone({
+    origin: fleet.zone,
+    hosts: fleet.members.map((m) => ({ domain: m.domain, hostname: m.hostname, address: m.address, description: `badmx profile ${m.name}: ${m.title}` })),
+    nameServer: { hostname: `ns.${fleet.zone}`, address: where.address },
+  });
+  const dns = await startDnsServer({ zone, address: where.address, port: where.port });
+  try {
+    for (const sender of needing) {
+      const workDir = mkdtempSync(join(tmpdir(), 'badmx-sender-'));
+      await sender.prepare?.({
+        zone: fleet.zone,
+        caFile: fleet.caFile,
+        dns: { address: dns.address, port: dns.port },
+        workDir,
+        logFile: join(outDir, 'senders', `${safeName(sender.label)}.log`),
+      });
+    }
+  } catch (error) {
+    await dns.stop();
+    throw error;
+  }
+  return dns;
+}
+
+function safeName(label: string): string {
+  return label.replace(/[^a-zA-Z0-9.-]+/g, '_');
 }
 
 async function runSender(
@@ -130,12 +193,50 @@ async function runSender(
         report();
       }),
     );
-    const all = await tracker.untilSettled(deadline, options.signal);
+    // A sender that sees its own queue says when it is done with a probe (delivered or given up).
+    const poller = sender.poll ? pollSender(sender, probes, results, tracker, report) : null;
+    let all: boolean;
+    try {
+      all = await tracker.untilSettled(deadline, options.signal);
+    } finally {
+      await poller?.stop();
+    }
     options.onProgress?.({ kind: 'sender-done', sender: sender.label, settled: tracker.settledCount, total: probes.length, timedOut: !all });
   } finally {
     unsubscribe();
   }
   return { sender: sender.label, start, end: new Date().toISOString() };
+}
+
+const POLL_INTERVAL_MS = 200;
+
+function pollSender(
+  sender: Sender,
+  probes: Probe[],
+  results: Map<string, SendResult>,
+  tracker: SettleTracker,
+  report: () => void,
+): { stop(): Promise<void> } {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const pending = probes.filter((p) => !tracker.isSettled(p.id));
+      if (pending.length === 0) break;
+      const done = await sender.poll?.(pending).catch(() => new Map<string, SendResult>());
+      for (const [id, result] of done ?? []) {
+        results.set(id, result);
+        tracker.markFinal(id);
+      }
+      report();
+      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
 }
 
 function buildDocument(input: {
@@ -149,7 +250,8 @@ function buildDocument(input: {
   error: Error | null;
 }): RunDocument {
   const { options, fleet, probes, results, windows } = input;
-  const { events } = readEventLog(fleet.eventsFile);
+  // An --out directory used before keeps its earlier runs' events: only this run's count.
+  const events = readEventLog(fleet.eventsFile).events.filter((e) => e.time >= input.startedAt);
   const attribution = attributeConnections(events, probes, windows);
   const profiles = new Map(options.profiles.map((p) => [p.name, p]));
 
@@ -182,7 +284,7 @@ function buildDocument(input: {
 
   const senders: RunSender[] = options.senders.map((sender) => {
     const window = windows.find((w) => w.sender === sender.label);
-    return { label: sender.label, spec: sender.spec, kind: sender.kind, notes: sender.notes, window: window ? { start: window.start, end: window.end } : null };
+    return { label: sender.label, spec: sender.spec, kind: sender.kind, notes: sender.notes, software: sender.software ?? null, window: window ? { start: window.start, end: window.end } : null };
   });
 
   return {

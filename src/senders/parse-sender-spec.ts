@@ -1,11 +1,13 @@
 import { BadmxError } from '../errors.js';
 import { BuiltinSender } from './builtin-sender.js';
 import { CommandSender, splitCommand } from './command-sender.js';
+import { ManagedMtaSender } from './mta/managed-mta-sender.js';
+import { findRecipe, MTA_RECIPES } from './mta/mta-recipes.js';
 import type { Sender } from './sender.js';
 import { SmtpSender, type RelayTls } from './smtp-sender.js';
 
 export const SENDER_SPEC_HELP =
-  'use builtin:opportunistic, builtin:strict, smtp:HOST[:PORT][?tls=starttls|implicit|opportunistic|none&user=NAME&password-env=VAR&ca=FILE&label=NAME] or command:COMMAND ARGS';
+  `use builtin:opportunistic, builtin:strict, ${MTA_RECIPES.map((r) => r.spec).join(', ')}, smtp:HOST[:PORT][?tls=starttls|implicit|opportunistic|none&user=NAME&password-env=VAR&ca=FILE&label=NAME] or command:COMMAND ARGS`;
 
 const SMTP_OPTIONS = new Set(['tls', 'user', 'password-env', 'ca', 'label']);
 const TLS_MODES: RelayTls[] = ['opportunistic', 'starttls', 'implicit', 'none'];
@@ -23,6 +25,13 @@ export function parseSenderSpec(spec: string): Sender {
       return new CommandSender(spec, splitCommand(rest));
     case 'smtp':
       return parseSmtp(spec, rest);
+    case 'postfix':
+    case 'exim': {
+      const recipe = findRecipe(`${scheme}:${rest}`);
+      if (recipe) return new ManagedMtaSender(recipe);
+      const known = MTA_RECIPES.filter((r) => r.software === scheme).map((r) => r.spec);
+      throw new BadmxError(`unknown ${scheme} recipe "${spec}": use ${known.join(', ')}`, 'EUSAGE');
+    }
     default:
       throw new BadmxError(`unknown sender "${spec}": ${SENDER_SPEC_HELP}`, 'EUSAGE');
   }

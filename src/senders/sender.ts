@@ -21,6 +21,25 @@ export interface SendResult {
   detail: string;
 }
 
+/** What the harness provides to a sender it manages (a Postfix or Exim it starts itself). */
+export interface SenderEnvironment {
+  zone: string;
+  /** The bundle a sender must trust: the harness's test root. */
+  caFile: string;
+  /** The harness DNS server the sender must resolve the receivers' MX through. */
+  dns: { address: string; port: number };
+  /** A private, empty directory for the sender's configuration, queue and log (removed after the run). */
+  workDir: string;
+  /** Where the sender leaves its own log when it closes: evidence kept in the run directory. */
+  logFile: string;
+}
+
+/** Name and version of the software under test, for the report. */
+export interface SenderSoftware {
+  name: string;
+  version: string;
+}
+
 /**
  * A sender under test. Senders are normalized from a spec string in one place
  * (parse-sender-spec.ts) and each kind lives in its own file.
@@ -30,7 +49,19 @@ export interface Sender {
   readonly spec: string;
   /** Column label in the matrix. */
   readonly label: string;
-  readonly kind: 'smtp' | 'command' | 'builtin';
+  readonly kind: SenderKind;
+  /** True for senders that find receivers by MX: the run starts the harness DNS server for them. */
+  readonly needsDns?: boolean;
+  /** Called once before check() for senders the harness runs itself. */
+  prepare?(env: SenderEnvironment): Promise<void>;
+  /**
+   * For senders that can see their own queue (a managed MTA): which probes are final
+   * now (delivered, or given up by the sender itself), keyed by probe id. Polled while
+   * the run waits, so a run ends when the MTA gives up rather than at the deadline.
+   */
+  poll?(probes: Probe[]): Promise<Map<string, SendResult>>;
+  /** What runs, once known (after check()). */
+  readonly software?: SenderSoftware | null;
   /** Check that the sender can be used at all (reachable, credentials accepted) before any probe is sent. */
   check(): Promise<void>;
   send(probe: Probe, message: string, target: ProbeTarget): Promise<SendResult>;
@@ -38,6 +69,8 @@ export interface Sender {
   /** Deviations from a stock configuration and other facts a report should state. */
   readonly notes: string[];
 }
+
+export type SenderKind = 'smtp' | 'command' | 'builtin' | 'mta';
 
 /** A sender that cannot be used: one line saying what to fix. */
 export class SenderError extends Error {

@@ -1,0 +1,79 @@
+import { isIPv4, isIPv6 } from 'node:net';
+
+/**
+ * The records of the harness's zone, as data: what the embedded DNS server answers and
+ * what `badmx zone` prints as a standard zone file. Names are absolute and lower case,
+ * without the trailing dot.
+ */
+export type ZoneRecord =
+  | { name: string; type: 'A'; ttl: number; data: string }
+  | { name: string; type: 'AAAA'; ttl: number; data: string }
+  | { name: string; type: 'MX'; ttl: number; data: { preference: number; exchange: string } }
+  | { name: string; type: 'TXT'; ttl: number; data: string }
+  | { name: string; type: 'NS'; ttl: number; data: string }
+  | {
+      name: string;
+      type: 'TLSA';
+      ttl: number;
+      // RFC 6698 §2.1: usage, selector, matching type, certificate association data
+      data: { usage: number; selector: number; matchingType: number; certificate: Buffer };
+    };
+
+export interface ZoneHost {
+  /** The recipient domain whose MX this is, e.g. tls1.2.badmx.test. */
+  domain: string;
+  /** The MX hostname, e.g. mx.tls1.2.badmx.test. */
+  hostname: string;
+  /** Where the MX listens. */
+  address: string;
+  /** A one-line description, published as TXT on the recipient domain. */
+  description?: string;
+}
+
+export interface Zone {
+  origin: string;
+  /** The primary name server (SOA MNAME and NS). */
+  nameServer: { hostname: string; address: string | null };
+  /** SOA serial: seconds since the epoch at build time, so every rebuild is newer. */
+  serial: number;
+  records: ZoneRecord[];
+}
+
+/**
+ * Short TTLs: the zone changes from run to run (a profile's address, a sequential
+ * schedule), and a sender that cached a stale answer would deliver to the wrong receiver.
+ */
+export const ZONE_TTL = 60;
+
+/** Build the zone from the receivers: MX, A/AAAA and TXT per profile (RFC 5321 §5.1 finds them by MX). */
+export function buildZone(options: {
+  origin: string;
+  hosts: ZoneHost[];
+  nameServer?: { hostname: string; address: string | null };
+  extra?: ZoneRecord[];
+}): Zone {
+  const origin = options.origin.toLowerCase().replace(/\.$/, '');
+  const nameServer = options.nameServer ?? { hostname: `ns.${origin}`, address: null };
+  const records: ZoneRecord[] = [{ name: origin, type: 'NS', ttl: ZONE_TTL, data: nameServer.hostname }];
+  if (nameServer.address && inZone(nameServer.hostname, origin)) records.push(addressRecord(nameServer.hostname, nameServer.address));
+  for (const host of options.hosts) {
+    const domain = host.domain.toLowerCase();
+    const hostname = host.hostname.toLowerCase();
+    records.push({ name: domain, type: 'MX', ttl: ZONE_TTL, data: { preference: 10, exchange: hostname } });
+    records.push(addressRecord(hostname, host.address));
+    if (host.description) records.push({ name: domain, type: 'TXT', ttl: ZONE_TTL, data: host.description });
+  }
+  records.push(...(options.extra ?? []));
+  return { origin, nameServer, serial: Math.floor(Date.now() / 1000), records };
+}
+
+function addressRecord(name: string, address: string): ZoneRecord {
+  if (isIPv4(address)) return { name, type: 'A', ttl: ZONE_TTL, data: address };
+  if (isIPv6(address)) return { name, type: 'AAAA', ttl: ZONE_TTL, data: address };
+  throw new Error(`"${address}" is not an IP address (for ${name})`);
+}
+
+export function inZone(name: string, origin: string): boolean {
+  const n = name.toLowerCase().replace(/\.$/, '');
+  return n === origin || n.endsWith(`.${origin}`);
+}

@@ -1,0 +1,54 @@
+import { createServer } from 'node:net';
+import type { SenderEnvironment } from '../sender.js';
+import type { MtaLogReader } from './mta-log.js';
+import type { MtaRecipe, MtaTimers } from './mta-recipes.js';
+
+/** A running private MTA instance: where to submit, what it is, what its log says. */
+export interface MtaInstance {
+  /** Submission listener on 127.0.0.1. */
+  port: number;
+  version: string;
+  /** The MTA's own log so far. */
+  readLog(): string;
+  readonly logReader: MtaLogReader;
+  stop(): Promise<void>;
+}
+
+export interface MtaStartOptions {
+  recipe: MtaRecipe;
+  env: SenderEnvironment;
+  timers: MtaTimers;
+  /** The EHLO name and origin of the instance: its own, never the machine's. */
+  hostname: string;
+}
+
+/** A free port on 127.0.0.1 for the instance's submission listener. */
+export async function freePort(): Promise<number> {
+  return await new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Wait until something listens on 127.0.0.1:port, or fail with what the caller knows of why. */
+export async function waitForListener(port: number, timeoutMs: number, why: () => string): Promise<void> {
+  const { connect } = await import('node:net');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms: ${why()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

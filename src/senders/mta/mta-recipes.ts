@@ -1,0 +1,73 @@
+/**
+ * The managed senders badmx can run itself: real MTAs from Debian at the TLS settings
+ * their documentation describes. The recipe files live in harness/<software>/.
+ */
+export interface MtaRecipe {
+  spec: string;
+  software: 'postfix' | 'exim';
+  variant: string;
+  /** What this setting means, in the MTA's own terms. */
+  summary: string;
+  /** Where the MTA documents it. */
+  documentation: string;
+}
+
+export const MTA_RECIPES: readonly MtaRecipe[] = [
+  {
+    spec: 'postfix:may',
+    software: 'postfix',
+    variant: 'may',
+    summary: "smtp_tls_security_level = may (Debian's default): opportunistic TLS, no certificate checks, plaintext when TLS is not offered or fails",
+    documentation: 'Postfix TLS_README "Opportunistic TLS"; postconf(5) smtp_tls_security_level',
+  },
+  {
+    spec: 'postfix:encrypt',
+    software: 'postfix',
+    variant: 'encrypt',
+    summary: 'smtp_tls_security_level = encrypt: mandatory TLS, no certificate checks',
+    documentation: 'Postfix TLS_README "Mandatory TLS encryption"',
+  },
+  {
+    spec: 'postfix:verify',
+    software: 'postfix',
+    variant: 'verify',
+    summary: 'smtp_tls_security_level = verify: mandatory TLS, trusted chain, name matches the MX hostname (smtp_tls_verify_cert_match = hostname)',
+    documentation: 'Postfix TLS_README "Mandatory server certificate verification"',
+  },
+  {
+    spec: 'postfix:secure',
+    software: 'postfix',
+    variant: 'secure',
+    summary: 'smtp_tls_security_level = secure: mandatory TLS, trusted chain, name matches the next-hop domain (smtp_tls_secure_cert_match = nexthop, dot-nexthop)',
+    documentation: 'Postfix TLS_README "Secure server certificate verification"',
+  },
+  {
+    spec: 'exim:default',
+    software: 'exim',
+    variant: 'default',
+    summary: "Debian's remote_smtp transport: TLS when offered, certificate verification tried but not required, retries in clear after a TLS failure (tls_tempfail_tryclear)",
+    documentation: 'Exim specification ch. 30 (smtp transport: hosts_try_tls, tls_try_verify_hosts, tls_tempfail_tryclear) and ch. 42 (TLS)',
+  },
+  {
+    spec: 'exim:strict',
+    software: 'exim',
+    variant: 'strict',
+    summary: 'hosts_require_tls = * and tls_verify_hosts = *: TLS required, certificate chain and host name verified (tls_verify_cert_hostnames = *)',
+    documentation: 'Exim specification ch. 30 (smtp transport: hosts_require_tls, tls_verify_hosts, tls_verify_cert_hostnames)',
+  },
+];
+
+export function findRecipe(spec: string): MtaRecipe | undefined {
+  return MTA_RECIPES.find((recipe) => recipe.spec === spec);
+}
+
+/**
+ * Retry timers of a managed MTA in a local run (the stock values are hours and days):
+ * a deferred probe is retried every `retry` and bounced by the MTA after `lifetime`.
+ */
+export interface MtaTimers {
+  retrySeconds: number;
+  lifetimeSeconds: number;
+}
+
+export const LOCAL_TIMERS: MtaTimers = { retrySeconds: 2, lifetimeSeconds: 10 };

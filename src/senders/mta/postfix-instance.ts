@@ -1,0 +1,69 @@
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { BadmxError } from '../../errors.js';
+import { findPostfix } from './find-mta.js';
+import { freePort, waitForListener, type MtaInstance, type MtaStartOptions } from './mta-instance.js';
+import { readPostfixLog } from './mta-log.js';
+import { HARNESS_DIR, renderTemplate } from './render-template.js';
+import { inResolverNamespace, writeResolvConf } from './resolver-namespace.js';
+
+/**
+ * A private Postfix instance from harness/postfix/ (its own main.cf, master.cf, queue and
+ * log under the work directory), started in the harness resolver namespace so that it
+ * finds each receiver by MX lookup through the harness DNS.
+ */
+export async function startPostfix(options: MtaStartOptions): Promise<MtaInstance> {
+  const { program, helper } = findPostfix();
+  const dir = options.env.workDir;
+  // Postfix's daemons drop to the postfix user: they must reach the queue and own their data directory.
+  chmodSync(dir, 0o755);
+  const etc = join(dir, 'etc');
+  for (const sub of ['etc', 'spool', 'lib']) mkdirSync(join(dir, sub), { recursive: true });
+  const postfixUser = await execa('id', ['-u', 'postfix'], { reject: false });
+  const postfixGroup = await execa('id', ['-g', 'postfix'], { reject: false });
+  if (postfixUser.exitCode !== 0) throw new BadmxError('the postfix user does not exist: is Postfix installed? (sudo bash harness/install-mtas.sh)', 'EMTA');
+  chownSync(join(dir, 'lib'), Number(postfixUser.stdout), Number(postfixGroup.stdout));
+
+  const port = await freePort();
+  const { retrySeconds, lifetimeSeconds } = options.timers;
+  writeFileSync(
+    join(etc, 'main.cf'),
+    renderTemplate(join(HARNESS_DIR, 'postfix/main.cf'), {
+      level: options.recipe.variant,
+      dir,
+      name: `postfix-${options.recipe.variant}`,
+      hostname: options.hostname,
+      caFile: options.env.caFile,
+      retry: `${retrySeconds}s`,
+      lifetime: `${lifetimeSeconds}s`,
+    }),
+  );
+  writeFileSync(join(etc, 'master.cf'), renderTemplate(join(HARNESS_DIR, 'postfix/master.cf'), { port }));
+  writeFileSync(join(etc, 'transport'), renderTemplate(join(HARNESS_DIR, 'postfix/transport'), { zone: options.env.zone }));
+  const resolvConf = writeResolvConf(dir, options.env.dns);
+  const logFile = join(dir, 'maillog');
+  const readLog = (): string => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+
+  const start = inResolverNamespace(resolvConf, program, ['-c', etc, 'start']);
+  const started = await execa(start.file, start.args, { reject: false, all: true });
+  if (started.exitCode !== 0) {
+    const fatal = readLog().split('\n').filter((l) => /fatal|error/.test(l)).slice(-3).join(' | ');
+    throw new BadmxError(`${options.recipe.spec}: postfix start failed: ${oneLine(started.all ?? '')} ${fatal}`.trim(), 'EMTA');
+  }
+  const stop = async (): Promise<void> => {
+    await execa(program, ['-c', etc, 'stop'], { reject: false });
+  };
+  try {
+    await waitForListener(port, 15_000, () => oneLine(readLog().split('\n').slice(-3).join(' | ')));
+  } catch (error) {
+    await stop();
+    throw new BadmxError(`${options.recipe.spec}: ${(error as Error).message}`, 'EMTA');
+  }
+  const version = (await execa(helper ?? 'postconf', ['-c', etc, '-h', 'mail_version'], { reject: false })).stdout.trim();
+  return { port, version, readLog, logReader: readPostfixLog, stop };
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 400);
+}
