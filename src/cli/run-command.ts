@@ -4,7 +4,7 @@ import { BadmxError } from '../errors.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import { parseIPv4, parsePort, type Addressing } from '../receivers/addressing.js';
 import { renderTerminalMatrix } from '../report/terminal-matrix.js';
-import { RunError, runMatrix, type RunProgress } from '../run/run-matrix.js';
+import { DEFAULT_DNS, RunError, runMatrix, type RunProgress } from '../run/run-matrix.js';
 import type { RunDocument } from '../run/run-document.js';
 import { parseSenderSpec } from '../senders/parse-sender-spec.js';
 import type { Sender } from '../senders/sender.js';
@@ -20,6 +20,7 @@ interface RunFlags extends FleetSelectionFlags {
   port: string;
   portRange?: string;
   address: string;
+  dns: string;
 }
 
 export function addRunOptions(command: Command): Command {
@@ -30,7 +31,8 @@ export function addRunOptions(command: Command): Command {
     .option('--address-base <ip>', 'each profile listens on this address plus its slot', '127.0.2.0')
     .option('--port <port>', 'port every profile listens on', '25')
     .option('--port-range <first>', 'instead: all profiles on --address, profile N on port <first>+N-1')
-    .option('--address <ip>', 'the single address for --port-range', '127.0.0.1');
+    .option('--address <ip>', 'the single address for --port-range', '127.0.0.1')
+    .option('--dns <ip>', 'where the harness DNS server listens (port 53) for senders that find receivers by MX: postfix:..., exim:...', DEFAULT_DNS.address);
 }
 
 export function registerRunCommand(program: Command): void {
@@ -69,7 +71,8 @@ export async function executeRun(flags: RunFlags, specs: string[]): Promise<RunD
   };
   process.once('SIGINT', interrupt);
   try {
-    const document = await runMatrix({ ...selection, senders, policy, waitMs, addressing, outDir, onProgress: progress, signal: abort.signal });
+    const dns = { address: parseIPv4(flags.dns, '--dns'), port: DEFAULT_DNS.port };
+    const document = await runMatrix({ ...selection, senders, policy, waitMs, addressing, dns, outDir, onProgress: progress, signal: abort.signal });
     progress.done();
     process.stdout.write(`${renderTerminalMatrix(document, { colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n\nrun.json: ${join(outDir, 'run.json')}\n`);
     if (abort.signal.aborted) process.exitCode = 130;

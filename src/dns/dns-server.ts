@@ -259,8 +259,12 @@ function udpLimit(request: dnsPacket.Packet): number {
   return opt?.udpPayloadSize ? Math.max(CLASSIC_UDP_LIMIT, Math.min(opt.udpPayloadSize, MAX_UDP_PAYLOAD)) : CLASSIC_UDP_LIMIT;
 }
 
+// dns-packet encodes the RCODE from the low four bits of `flags`, not from `rcode`.
+const RCODE_BITS: Record<string, number> = { NOERROR: 0, FORMERR: 1, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
+
 /** Encode, and if it does not fit, answer with TC set and nothing else so the client retries over TCP (RFC 7766 §5). */
-function encodeBounded(packet: dnsPacket.Packet, limit: number): Buffer {
+function encodeBounded(answer: dnsPacket.Packet, limit: number): Buffer {
+  const packet = { ...answer, flags: ((answer.flags ?? 0) & ~0xf) | (RCODE_BITS[(answer as { rcode?: string }).rcode ?? 'NOERROR'] ?? 0) };
   const full = dnsPacket.encode(packet);
   if (full.length <= limit) return full;
   return dnsPacket.encode({ ...packet, flags: (packet.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE, answers: [], authorities: [], additionals: [] });

@@ -95,12 +95,13 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
       try {
         window = await runSender(sender, own, fleet, options, results);
       } finally {
-        // Stop the sender as its window ends: a managed MTA still retrying would otherwise
-        // reach the receivers during the next sender's window.
+        // Stop the sender before the next one starts: a managed MTA still retrying would
+        // otherwise reach the receivers during the next sender's window.
         closed.add(sender);
         await sender.close().catch(() => undefined);
       }
-      windows.push(window);
+      // The window lasts until the sender is stopped, so a retry that raced the stop is still its own.
+      windows.push({ ...window, end: new Date().toISOString() });
     }
   } catch (caught) {
     error = caught as Error;

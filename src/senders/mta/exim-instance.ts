@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { BadmxError } from '../../errors.js';
 import { findExim } from './find-mta.js';
-import { freePort, waitForListener, type MtaInstance, type MtaStartOptions } from './mta-instance.js';
+import { freePort, waitForExit, waitForListener, type MtaInstance, type MtaStartOptions } from './mta-instance.js';
 import { readEximLog } from './mta-log.js';
 import { HARNESS_DIR, renderTemplate } from './render-template.js';
 import { inResolverNamespace, writeResolvConf } from './resolver-namespace.js';
@@ -78,22 +78,13 @@ export async function startExim(options: MtaStartOptions): Promise<MtaInstance> 
     const pidFile = join(dir, 'exim.pid');
     const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
     if (!Number.isInteger(pid) || pid <= 1) return;
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      return;
-    }
-    // Exim's daemon exits on SIGTERM; its queue-runner children finish their delivery.
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline) {
-      try {
-        process.kill(pid, 0);
-      } catch {
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    process.kill(pid, 'SIGKILL');
+    // The daemon leads its own process group (it calls setsid); its queue runners and
+    // deliveries are in it too. Stop them all: a delivery still in progress must not
+    // reach a receiver during the next sender's window.
+    signalGroup(pid, 'SIGTERM');
+    if (!(await waitForExit(pid, 5_000))) signalGroup(pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    signalGroup(pid, 'SIGKILL');
   };
   try {
     await waitForListener(port, 15_000, () => panic() || oneLine(readLog().split('\n').slice(-3).join(' | ')));
@@ -102,6 +93,18 @@ export async function startExim(options: MtaStartOptions): Promise<MtaInstance> 
     throw new BadmxError(`${options.recipe.spec}: ${(error as Error).message}`, 'EMTA');
   }
   return { port, version, readLog, logReader: readEximLog, stop };
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
 }
 
 function oneLine(text: string): string {

@@ -30,7 +30,8 @@ export function findPostfix(): MtaBinaries {
 }
 
 export function findExim(): MtaBinaries {
-  const candidates = [process.env.BADMX_EXIM, '/usr/sbin/exim4', join(eximCacheDir(), 'usr/sbin/exim4')].filter((c): c is string => Boolean(c));
+  // BADMX_EXIM names the binary to use and nothing else.
+  const candidates = process.env.BADMX_EXIM ? [process.env.BADMX_EXIM] : ['/usr/sbin/exim4', join(eximCacheDir(), 'usr/sbin/exim4')];
   const program = candidates.find((c) => existsSync(c));
   if (!program) throw new BadmxError(`Exim is not installed (looked for ${candidates.join(', ')}): ${INSTALL_HINT}`, 'EMTA');
   return { program };

@@ -52,3 +52,17 @@ export async function waitForListener(port: number, timeoutMs: number, why: () =
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** Wait until a process is gone; false if it is still there at the deadline. */
+export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { BadmxError } from '../../errors.js';
 import { findPostfix } from './find-mta.js';
-import { freePort, waitForListener, type MtaInstance, type MtaStartOptions } from './mta-instance.js';
+import { freePort, waitForExit, waitForListener, type MtaInstance, type MtaStartOptions } from './mta-instance.js';
 import { readPostfixLog } from './mta-log.js';
 import { HARNESS_DIR, renderTemplate } from './render-template.js';
 import { inResolverNamespace, writeResolvConf } from './resolver-namespace.js';
@@ -52,7 +52,12 @@ export async function startPostfix(options: MtaStartOptions): Promise<MtaInstanc
     throw new BadmxError(`${options.recipe.spec}: postfix start failed: ${oneLine(started.all ?? '')} ${fatal}`.trim(), 'EMTA');
   }
   const stop = async (): Promise<void> => {
-    await execa(program, ['-c', etc, 'stop'], { reject: false });
+    // abort, not stop: the run is done with this sender, and a delivery still in progress
+    // must not reach a receiver during the next sender's window.
+    const pidFile = join(dir, 'spool', 'pid', 'master.pid');
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
+    await execa(program, ['-c', etc, 'abort'], { reject: false });
+    if (Number.isInteger(pid) && pid > 1) await waitForExit(pid, 5_000);
   };
   try {
     await waitForListener(port, 15_000, () => oneLine(readLog().split('\n').slice(-3).join(' | ')));

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSocket } from 'node:dgram';
+import { Resolver } from 'node:dns/promises';
+import { connect } from 'node:net';
+import * as dnsPacket from 'dns-packet';
+import { startDnsServer, type DnsQueryRecord, type DnsServer } from '../../src/dns/dns-server.js';
+import { buildZone } from '../../src/dns/zone-records.js';
+
+/**
+ * The harness DNS server answers real resolvers: Node's c-ares resolver (the same wire
+ * protocol glibc's resolver speaks for Postfix and Exim), raw UDP and TCP.
+ */
+
+const ADDRESS = '127.0.8.53';
+const PORT = 10053;
+let server: DnsServer;
+const queries: DnsQueryRecord[] = [];
+
+const zone = buildZone({
+  origin: 'badmx.test',
+  hosts: [
+    { domain: 'tls1.2.badmx.test', hostname: 'mx.tls1.2.badmx.test', address: '127.0.2.6', description: 'badmx profile tls1.2: control' },
+    { domain: 'v6.badmx.test', hostname: 'mx.v6.badmx.test', address: '::1' },
+  ],
+  nameServer: { hostname: 'ns.badmx.test', address: ADDRESS },
+  extra: [
+    { name: '_25._tcp.mx.tls1.2.badmx.test', type: 'TLSA', ttl: 60, data: { usage: 3, selector: 1, matchingType: 1, certificate: Buffer.alloc(32, 0xab) } },
+    { name: 'big.badmx.test', type: 'TXT', ttl: 60, data: 'x'.repeat(1500) },
+  ],
+});
+
+function resolver(): Resolver {
+  const r = new Resolver({ timeout: 1000, tries: 1 });
+  r.setServers([`${ADDRESS}:${PORT}`]);
+  return r;
+}
+
+async function udpQuery(packet: Buffer): Promise<Buffer | null> {
+  const socket = createSocket('udp4');
+  try {
+    return await new Promise<Buffer | null>((resolve) => {
+      const timer = setTimeout(() => resolve(null), 500);
+      socket.on('message', (message) => {
+        clearTimeout(timer);
+        resolve(message);
+      });
+      socket.send(packet, PORT, ADDRESS);
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+async function tcpQuery(query: dnsPacket.Packet): Promise<dnsPacket.Packet> {
+  const body = dnsPacket.encode(query);
+  const framed = Buffer.concat([Buffer.from([body.length >> 8, body.length & 0xff]), body]);
+  return await new Promise((resolve, reject) => {
+    const socket = connect({ host: ADDRESS, port: PORT }, () => socket.write(framed));
+    let data = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      if (data.length >= 2 && data.length >= 2 + data.readUInt16BE(0)) {
+        socket.destroy();
+        resolve(dnsPacket.decode(data.subarray(2, 2 + data.readUInt16BE(0))));
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+beforeAll(async () => {
+  server = await startDnsServer({ zone, address: ADDRESS, port: PORT, onQuery: (q) => queries.push(q) });
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('harness DNS server', () => {
+  it('gives each profile its MX, the MX its address, and the profile a TXT description', async () => {
+    const r = resolver();
+    expect(await r.resolveMx('tls1.2.badmx.test')).toEqual([{ exchange: 'mx.tls1.2.badmx.test', priority: 10 }]);
+    expect(await r.resolve4('mx.tls1.2.badmx.test')).toEqual(['127.0.2.6']);
+    expect(await r.resolve6('mx.v6.badmx.test')).toEqual(['::1']);
+    expect((await r.resolveTxt('tls1.2.badmx.test')).map((chunks) => chunks.join(''))).toEqual(['badmx profile tls1.2: control']);
+    expect(await r.resolveNs('badmx.test')).toEqual(['ns.badmx.test']);
+    const soa = await r.resolveSoa('badmx.test');
+    expect(soa).toMatchObject({ nsname: 'ns.badmx.test', hostmaster: 'hostmaster.badmx.test' });
+  });
+
+  it('is authoritative, puts MX target addresses in the additional section, and answers case-insensitively', async () => {
+    const reply = dnsPacket.decode(
+      (await udpQuery(dnsPacket.encode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'MX', name: 'TLS1.2.BadMX.test' }] })))!,
+    );
+    expect(reply.id).toBe(7);
+    expect((reply.flags ?? 0) & dnsPacket.AUTHORITATIVE_ANSWER).toBeTruthy();
+    expect((reply.flags ?? 0) & dnsPacket.RECURSION_AVAILABLE).toBe(0);
+    expect(reply.answers?.[0]).toMatchObject({ name: 'TLS1.2.BadMX.test', type: 'MX' });
+    expect(reply.additionals?.find((a) => a.type === 'A')).toMatchObject({ name: 'mx.tls1.2.badmx.test', data: '127.0.2.6' });
+  });
+
+  it('NXDOMAIN with the SOA for unknown names in the zone; NODATA for known names without that type', async () => {
+    const r = resolver();
+    await expect(r.resolveMx('nosuch.badmx.test')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    await expect(r.resolve6('mx.tls1.2.badmx.test')).rejects.toMatchObject({ code: 'ENODATA' });
+    const reply = await tcpQuery({ type: 'query', id: 9, questions: [{ type: 'A', name: 'nosuch.badmx.test' }] });
+    expect((reply as { rcode?: string }).rcode).toBe('NXDOMAIN');
+    expect(reply.authorities?.[0]?.type).toBe('SOA');
+  });
+
+  it('REFUSES every name outside the zone, so a sender cannot resolve anything else', async () => {
+    await expect(resolver().resolve4('example.com')).rejects.toMatchObject({ code: 'EREFUSED' });
+    await expect(resolver().resolveMx('badmx.test.evil.example')).rejects.toMatchObject({ code: 'EREFUSED' });
+    expect(queries.some((q) => q.name === 'example.com' && q.rcode === 'REFUSED')).toBe(true);
+  });
+
+  it('serves TLSA records for DANE profiles', async () => {
+    const reply = await tcpQuery({ type: 'query', id: 3, questions: [{ type: 'TLSA', name: '_25._tcp.mx.tls1.2.badmx.test' }] });
+    expect(reply.answers?.[0]).toMatchObject({ type: 'TLSA', data: { usage: 3, selector: 1, matchingType: 1 } });
+  });
+
+  it('truncates an answer too large for UDP and gives it whole over TCP (RFC 7766)', async () => {
+    const query = { type: 'query' as const, id: 11, questions: [{ type: 'TXT' as const, name: 'big.badmx.test' }] };
+    const udp = dnsPacket.decode((await udpQuery(dnsPacket.encode(query)))!);
+    expect((udp.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE).toBeTruthy();
+    expect(udp.answers).toEqual([]);
+    const tcp = await tcpQuery(query);
+    expect(tcp.answers).toHaveLength(1);
+    // and the resolver, which retries over TCP by itself, gets the whole text
+    expect((await resolver().resolveTxt('big.badmx.test'))[0]?.join('')).toHaveLength(1500);
+  });
+
+  it('answers garbage with FORMERR or silence and keeps serving', async () => {
+    const formerr = await udpQuery(Buffer.from([0x12, 0x34, 0xff, 0xff, 0x00, 0x09]));
+    expect(formerr?.readUInt16BE(0)).toBe(0x1234);
+    expect((formerr?.readUInt16BE(2) ?? 0) & 0x000f).toBe(1);
+    expect(await udpQuery(Buffer.from([0x01]))).toBeNull();
+    expect(await resolver().resolve4('mx.tls1.2.badmx.test')).toEqual(['127.0.2.6']);
+  });
+
+  it('a port that is taken is a one-line error naming the address', async () => {
+    await expect(startDnsServer({ zone, address: ADDRESS, port: PORT })).rejects.toThrow(/cannot listen on 127\.0\.8\.53:10053: something already listens there/);
+  });
+});

@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execa } from 'execa';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadPolicy } from '../../src/policy/load-policy.js';
+import { loadCatalogue } from '../../src/receivers/catalogue.js';
+import type { Cell, RunDocument } from '../../src/run/run-document.js';
+import { runMatrix } from '../../src/run/run-matrix.js';
+import { parseSenderSpec } from '../../src/senders/parse-sender-spec.js';
+
+/**
+ * Real Postfix and Exim from Debian, run by badmx from the recipes in harness/, finding
+ * each receiver by MX through the harness DNS and delivering to it on port 25. Each
+ * assertion is what the MTA's documentation says that setting does; where the MTA does
+ * something the reader might not expect, the test pins what it does and says why.
+ *
+ * Never skipped: without root, Postfix or Exim this fails with the message saying how to
+ * install them (harness/install-mtas.sh, run by .ci/run).
+ */
+
+const RECIPES = ['postfix:may', 'postfix:encrypt', 'postfix:verify', 'postfix:secure', 'exim:default', 'exim:strict'] as const;
+const ADDRESS_BASE = '127.0.9.0';
+const DNS = { address: '127.0.9.253', port: 53 };
+const NO_TLS = ['no-starttls', 'starttls-454', 'handshake-failure'];
+const BAD_CERTIFICATE = ['self-signed', 'expired', 'not-yet-valid', 'wrong-host', 'untrusted-root', 'incomplete-chain', 'sha1-signature'];
+
+let run: RunDocument;
+let outDir: string;
+
+beforeAll(async () => {
+  outDir = mkdtempSync(join(tmpdir(), 'badmx-mta-run-'));
+  run = await runMatrix({
+    senders: RECIPES.map((spec) => parseSenderSpec(spec)),
+    policy: loadPolicy('strict'),
+    profiles: loadCatalogue(),
+    zone: 'badmx.test',
+    certsDir: inject('certsDir'),
+    addressing: { kind: 'per-profile', base: ADDRESS_BASE, port: 25 },
+    dns: DNS,
+    outDir,
+    waitMs: 60_000,
+  });
+}, 240_000);
+
+afterAll(() => {
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+function cell(sender: string, profile: string): Cell {
+  const found = run.cells.find((c) => c.sender === sender && c.profile === profile);
+  if (!found) throw new Error(`no cell ${sender} x ${profile}`);
+  return found;
+}
+
+function senderLog(label: string): string {
+  return readFileSync(join(outDir, 'senders', `${label.replace(/[^a-zA-Z0-9.-]+/g, '_')}.log`), 'utf8');
+}
+
+describe('every managed MTA', () => {
+  it('ran for real, settled every probe by its own log, and left nothing unattributed', () => {
+    expect(run.run.status).toBe('complete');
+    expect(run.summary.unsettled).toBe(0);
+    expect(run.stray.connections).toBe(0);
+    for (const sender of run.senders) {
+      expect(sender.kind).toBe('mta');
+      expect(sender.software?.version).toMatch(/^\d+\.\d+/);
+      // deviations from stock are listed in the report
+      expect(sender.notes.some((n) => /retry timers shortened/.test(n))).toBe(true);
+    }
+    expect(run.senders.find((s) => s.label === 'postfix:may')?.software?.name).toBe('Postfix');
+    expect(run.senders.find((s) => s.label === 'exim:default')?.software?.name).toBe('Exim');
+  });
+
+  it('found the receivers by MX lookup through the harness DNS, not by address', () => {
+    // Postfix logs relay=<MX hostname>[<address>]:25, Exim H=<MX hostname> [<address>]:25
+    expect(senderLog('postfix:may')).toContain('relay=mx.tls1.2.badmx.test[127.0.9.6]:25');
+    expect(senderLog('exim:default')).toMatch(/H=mx\.tls1\.2\.badmx\.test \[127\.0\.9\.6\]/);
+    // and introduced themselves with their own names, never the machine's
+    expect(cell('postfix:may', 'tls1.2').evidence[0]?.helo).toBe('postfix-may.senders.badmx.test');
+    expect(cell('exim:strict', 'tls1.2').evidence[0]?.helo).toBe('exim-strict.senders.badmx.test');
+  });
+
+  it('delivers to the controls over the TLS version each one offers', () => {
+    for (const sender of RECIPES) {
+      expect(cell(sender, 'tls1.2'), sender).toMatchObject({ outcome: 'delivered-tls', tls: { version: 'TLSv1.2' } });
+      expect(cell(sender, 'tls1.3'), sender).toMatchObject({ outcome: 'delivered-tls', tls: { version: 'TLSv1.3' } });
+    }
+  });
+
+  it('delivers over TLS 1.0 and 1.1 at every level (pinned: neither MTA sets a floor above TLS 1.0 by default)', () => {
+    // Postfix: smtp_tls_mandatory_protocols defaults to ">=TLSv1" (postconf(5)), and Postfix
+    // lowers OpenSSL's security level for these ciphers; Exim's GnuTLS "NORMAL" priority on
+    // Debian 12 still enables TLS 1.0 and 1.1. So even the verifying levels deliver over
+    // retired protocols: the Amazon SES "Require TLS" finding, reproduced with stock MTAs.
+    for (const sender of RECIPES) {
+      expect(cell(sender, 'tls1.0'), sender).toMatchObject({ outcome: 'delivered-tls', tls: { version: 'TLSv1.0' }, verdict: 'fail' });
+      expect(cell(sender, 'tls1.1'), sender).toMatchObject({ outcome: 'delivered-tls', tls: { version: 'TLSv1.1' }, verdict: 'fail' });
+    }
+  });
+});
+
+describe('opportunistic: postfix:may (Debian default) and exim:default (Debian remote_smtp)', () => {
+  for (const sender of ['postfix:may', 'exim:default']) {
+    it(`${sender} sends plaintext when STARTTLS is not offered (TLS_README: "may"; Exim hosts_try_tls)`, () => {
+      expect(cell(sender, 'no-starttls').outcome).toBe('delivered-plaintext');
+    });
+
+    it(`${sender} falls back to plaintext when STARTTLS is refused or the handshake fails`, () => {
+      // Postfix: "may" retries the delivery without TLS; Exim: tls_tempfail_tryclear = true.
+      expect(cell(sender, 'starttls-454').outcome).toBe('plaintext-after-tls-failure');
+      expect(cell(sender, 'handshake-failure').outcome).toBe('plaintext-after-tls-failure');
+    });
+
+    it(`${sender} delivers to every bad certificate: encrypted, not authenticated`, () => {
+      for (const profile of BAD_CERTIFICATE) {
+        expect(cell(sender, profile), profile).toMatchObject({ outcome: 'delivered-tls', verdict: 'fail' });
+      }
+    });
+  }
+});
+
+describe('postfix:encrypt (mandatory TLS, no certificate checks)', () => {
+  it('refuses every receiver without usable TLS', () => {
+    expect(cell('postfix:encrypt', 'no-starttls').outcome).toBe('refused-before-tls');
+    expect(cell('postfix:encrypt', 'starttls-454').outcome).toBe('refused-before-tls');
+    expect(cell('postfix:encrypt', 'handshake-failure').outcome).toBe('refused-at-handshake');
+    expect(cell('postfix:encrypt', 'handshake-failure').submission?.detail).toMatch(/deferred/);
+  });
+
+  it('still delivers to every bad certificate (TLS_README: "encrypt" does not verify)', () => {
+    for (const profile of BAD_CERTIFICATE) {
+      expect(cell('postfix:encrypt', profile), profile).toMatchObject({ outcome: 'delivered-tls' });
+    }
+  });
+});
+
+describe('verifying: postfix:verify, postfix:secure, exim:strict', () => {
+  for (const sender of ['postfix:verify', 'postfix:secure', 'exim:strict']) {
+    it(`${sender} refuses every receiver without usable TLS and never sends plaintext`, () => {
+      for (const profile of NO_TLS) {
+        const c = cell(sender, profile);
+        expect(['refused-before-tls', 'refused-at-handshake'], `${profile}: ${c.outcome}`).toContain(c.outcome);
+      }
+    });
+
+    it(`${sender} refuses every bad certificate, including wrong-host (names neither the MX nor the domain)`, () => {
+      for (const profile of BAD_CERTIFICATE) {
+        const c = cell(sender, profile);
+        expect(['refused-at-handshake', 'refused-after-handshake'], `${profile}: ${c.outcome}`).toContain(c.outcome);
+        expect(c.verdict).toBe('pass');
+      }
+    });
+  }
+
+  it('says why in the MTA\'s own words', () => {
+    expect(cell('postfix:secure', 'self-signed').submission?.detail).toMatch(/certificate not verified|untrusted/i);
+    expect(cell('exim:strict', 'expired').submission?.detail).toMatch(/certificate verification failed/);
+    expect(cell('exim:strict', 'no-starttls').submission?.detail).toMatch(/TLS session is required/);
+  });
+});
+
+describe('badmx run with a managed MTA: bad input', () => {
+  const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+  const badmx = (args: string[], env: Record<string, string> = {}) =>
+    execa('node', ['--import', 'tsx', MAIN, ...args, '--certs', inject('certsDir')], { reject: false, timeout: 60_000, env });
+
+  it('an unknown recipe, or a fleet not on port 25, is a one-line usage error (exit 2)', async () => {
+    const unknown = await badmx(['run', '--sender', 'postfix:sometimes']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr.trim()).toBe('badmx: unknown postfix recipe "postfix:sometimes": use postfix:may, postfix:encrypt, postfix:verify, postfix:secure');
+    const port = await badmx(['run', '--sender', 'exim:default', '--port-range', '20501', '--out', mkdtempSync(join(tmpdir(), 'badmx-'))]);
+    expect(port.exitCode).toBe(2);
+    expect(port.stderr).toMatch(/^badmx: exim:default deliver by MX to port 25 of each receiver: run without --port and --port-range \(as root\)/m);
+  });
+
+  it('a missing MTA says how to install it (exit 2), and run.json is still written', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'badmx-'));
+    const result = await badmx(['run', '--sender', 'exim:strict', '--address-base', '127.0.9.100', '--dns', '127.0.9.254', '--out', out], { BADMX_EXIM: '/nonexistent/exim4' });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/^badmx: Exim is not installed \(looked for \/nonexistent\/exim4\): run "sudo bash harness\/install-mtas\.sh"/m);
+    expect(existsSync(join(out, 'run.json'))).toBe(true);
+  });
+});
