@@ -278,6 +278,13 @@ function readFrom(word: ValueToken | null, comments: string[], literals: string[
     return { helo: helo === '' ? null : helo, rdns, address, tcpInfo };
   }
   if (wordAddress !== null && address === null) return { helo: null, rdns, address: wordAddress, tcpInfo };
+  // Exim 3: `from rdns (helo) [address]`: a comment that is only a host name, the address outside it.
+  const eximHelo = comments.find((text) => isHostname(text.trim()));
+  if (eximHelo !== undefined && literals.length > 0 && wordText !== null && isHostname(wordText)) {
+    return { helo: eximHelo.trim(), rdns: wordText, address, tcpInfo };
+  }
+  // Webmail and HTTP gateways write the client's bare address after "from".
+  if (address === null && wordText !== null && word?.kind === 'atom' && isIP(wordText) !== 0) address = wordText;
   return { helo: wordText, rdns, address, tcpInfo };
 }
 
