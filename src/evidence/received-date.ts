@@ -52,11 +52,11 @@ function build(yearText: string, monthText: string, dayText: string, hourText: s
   const second = secondText === undefined ? 0 : Number(secondText);
   if (year < 1900 || hour > 23 || minute > 59 || second > 60) return null;
   const offset = zoneMinutes(zoneText);
-  const utc = Date.UTC(year, month, day, hour, minute, Math.min(second, 59));
+  // A leap second (:60) is kept as :59 of the same minute.
+  const local = new Date(Date.UTC(year, month, day, hour, minute, Math.min(second, 59)));
   // Reject impossible days (31 Feb) rather than let Date roll them over.
-  const check = new Date(Date.UTC(year, month, day));
-  if (check.getUTCDate() !== day || check.getUTCMonth() !== month) return null;
-  return new Date(utc - offset * 60_000).toISOString();
+  if (local.getUTCDate() !== day || local.getUTCMonth() !== month) return null;
+  return new Date(local.getTime() - offset * 60_000).toISOString();
 }
 
 function zoneMinutes(zone: string | undefined): number {

@@ -23,27 +23,49 @@ export type Token =
   | { kind: 'comma' }
   | { kind: 'stray'; text: string };
 
-const SPACE = new Set([' ', '\t', '\r', '\n', '\f', '\v']);
-/** Characters that end an atom. */
-const SPECIAL = new Set(['(', ')', '"', '[', ']', '<', '>', ';', ',']);
+/** Character classes for the ASCII range (anything above is atom text): a table lookup per character keeps the scan cheap. */
+const ATOM = 0;
+const SPACE = 1;
+const SPECIAL = 2;
+const CLASS = new Uint8Array(128);
+for (const c of ' \t\r\n\f\v') CLASS[c.charCodeAt(0)] = SPACE;
+// Characters that end an atom.
+for (const c of '()"[]<>;,') CLASS[c.charCodeAt(0)] = SPECIAL;
+
+function classOf(code: number): number {
+  return code < 128 ? (CLASS[code] ?? ATOM) : ATOM;
+}
+
+/** Index of the first character at or after `from` that ends an atom. */
+function atomEnd(value: string, from: number): number {
+  let j = from;
+  while (j < value.length && classOf(value.charCodeAt(j)) === ATOM) j++;
+  return j;
+}
 
 export function tokenize(value: string): Token[] {
   const tokens: Token[] = [];
   const n = value.length;
   let i = 0;
   while (i < n) {
-    const c = value[i] as string;
-    if (SPACE.has(c)) {
+    const code = value.charCodeAt(i);
+    const kind = classOf(code);
+    if (kind === SPACE) {
       i++;
       continue;
     }
+    if (kind === ATOM) {
+      const j = atomEnd(value, i + 1);
+      tokens.push({ kind: 'atom', text: value.slice(i, j) });
+      i = j;
+      continue;
+    }
+    const c = value[i] as string;
     if (c === '(') {
       const end = commentEnd(value, i);
       tokens.push({ kind: 'comment', text: value.slice(i + 1, end.inner) });
       i = end.next;
-      continue;
-    }
-    if (c === '"') {
+    } else if (c === '"') {
       const parts: string[] = [];
       let j = i + 1;
       while (j < n && value[j] !== '"') {
@@ -53,43 +75,28 @@ export function tokenize(value: string): Token[] {
       }
       tokens.push({ kind: 'quoted', text: parts.join('') });
       i = j + 1;
-      continue;
-    }
-    if (c === '[') {
-      let j = value.indexOf(']', i + 1);
-      j = j < 0 ? n : j + 1;
+    } else if (c === '[') {
+      const close = value.indexOf(']', i + 1);
       // A port glued to the literal ("[192.0.2.1]:25", some MTAs write it) stays with it.
-      while (j < n && !SPACE.has(value[j] as string) && !SPECIAL.has(value[j] as string)) j++;
+      const j = close < 0 ? n : atomEnd(value, close + 1);
       tokens.push({ kind: 'literal', text: value.slice(i, j) });
       i = j;
-      continue;
-    }
-    if (c === '<') {
-      const j = value.indexOf('>', i + 1);
-      const end = j < 0 ? n : j;
+    } else if (c === '<') {
+      const close = value.indexOf('>', i + 1);
+      const end = close < 0 ? n : close;
       tokens.push({ kind: 'angle', text: value.slice(i + 1, end) });
       i = end + 1;
-      continue;
-    }
-    if (c === ';') {
+    } else if (c === ';') {
       tokens.push({ kind: 'semicolon' });
       i++;
-      continue;
-    }
-    if (c === ',') {
+    } else if (c === ',') {
       tokens.push({ kind: 'comma' });
       i++;
-      continue;
-    }
-    if (c === ')' || c === ']' || c === '>') {
+    } else {
+      // ")", "]" or ">" with nothing open
       tokens.push({ kind: 'stray', text: c });
       i++;
-      continue;
     }
-    let j = i + 1;
-    while (j < n && !SPACE.has(value[j] as string) && !SPECIAL.has(value[j] as string)) j++;
-    tokens.push({ kind: 'atom', text: value.slice(i, j) });
-    i = j;
   }
   return tokens;
 }

@@ -202,5 +202,6 @@ function withoutQuotedStrings(text: string): string {
 }
 
 function collapseSpace(text: string): string {
+  if (!/\s\s|[^\S ]|^ | $/.test(text)) return text;
   return text.split(/\s+/).filter(Boolean).join(' ');
 }
