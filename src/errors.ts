@@ -7,7 +7,8 @@ export type BadmxErrorCode =
   | 'EPROFILE' // a receiver profile file is wrong
   | 'EPKI' // the test PKI cannot be created or read
   | 'ELISTEN' // a receiver cannot listen where it was told to
-  | 'ECONFIG'; // a configuration value is wrong
+  | 'ECONFIG' // a configuration value is wrong
+  | 'EINPUT'; // an input file cannot be read or holds nothing usable
 
 export class BadmxError extends Error {
   readonly code: BadmxErrorCode;
