@@ -8,7 +8,8 @@ export type BadmxErrorCode =
   | 'EPKI' // the test PKI cannot be created or read
   | 'ELISTEN' // a receiver or the harness DNS cannot listen where it was told to
   | 'EMTA' // a managed sender (Postfix, Exim) is missing or cannot start
-  | 'ECONFIG'; // a configuration value is wrong
+  | 'ECONFIG' // a configuration value is wrong
+  | 'EINPUT'; // an input file cannot be read or holds nothing usable
 
 export class BadmxError extends Error {
   readonly code: BadmxErrorCode;

@@ -5,6 +5,7 @@ import { VERSION } from '../version.js';
 import { registerCaCommand } from './ca-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerProfilesCommand } from './profiles-command.js';
+import { registerReceivedCommand } from './received-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServeCommand } from './serve-command.js';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerCaCommand(program);
   registerProfilesCommand(program);
+  registerReceivedCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,4 +1,5 @@
 import type { RunDocument } from '../run/run-document.js';
+import { printable } from '../text/printable.js';
 import { outcomeLabel } from './cell-label.js';
 
 const GREEN = '\u001b[32m';
@@ -9,6 +10,8 @@ const RESET = '\u001b[0m';
 /**
  * The matrix for a terminal: receiver states down the side, one column per sender, each
  * cell the observed outcome and PASS/FAIL (words, so it reads without colour too).
+ * Marks: `*` the deadline came first; `!` the receiver's Received stamp disagrees with
+ * its session record (explained below the matrix).
  */
 export function renderTerminalMatrix(run: RunDocument, options: { colour?: boolean } = {}): string {
   const colour = options.colour ?? false;
@@ -19,7 +22,7 @@ export function renderTerminalMatrix(run: RunDocument, options: { colour?: boole
     ...senders.map((sender) => {
       const cell = run.cells.find((c) => c.sender === sender && c.profile === profile.name);
       if (!cell) return '-';
-      return `${cell.verdict === 'pass' ? 'PASS' : 'FAIL'} ${outcomeLabel(cell)}${cell.settled ? '' : '*'}`;
+      return `${cell.verdict === 'pass' ? 'PASS' : 'FAIL'} ${outcomeLabel(cell)}${cell.settled ? '' : '*'}${cell.evidenceMismatch ? '!' : ''}`;
     }),
   ]);
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => (row[i] ?? '').length)));
@@ -42,6 +45,13 @@ export function renderTerminalMatrix(run: RunDocument, options: { colour?: boole
     `${run.summary.pass} pass, ${run.summary.fail} fail${run.summary.unsettled ? `, ${run.summary.unsettled} unsettled (*: the deadline came first)` : ''}` +
       (run.stray.connections ? `; ${run.stray.connections} connection(s) belonged to no probe` : ''),
   ];
+  // "!": the receiver's own Received stamp disagrees with its session record; say how, one line per cell.
+  const mismatches = run.cells.filter((c) => c.evidenceMismatch);
+  if (mismatches.length > 0) {
+    out.push(`! evidence mismatch in ${mismatches.length} cell(s):`);
+    // The text may quote a host name from a Received field nobody vouches for: escape it.
+    for (const c of mismatches) out.push(`  ${c.sender} / ${c.profile}: ${printable(c.evidenceMismatch ?? '', 300)}`);
+  }
   if (run.run.error) out.push(`run stopped early: ${run.run.error}`);
   return colour ? out.join('\n').replace(/^(badmx run .*)$/m, `${DIM}$1${RESET}`) : out.join('\n');
 }

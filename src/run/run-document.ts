@@ -1,4 +1,5 @@
 import type { ConnectionSummary, Outcome } from '../classify/outcome.js';
+import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { Verdict } from '../policy/evaluate.js';
 import type { Policy, PolicyRule } from '../policy/policy-schema.js';
 import type { FleetMember } from '../receivers/fleet.js';
@@ -54,6 +55,19 @@ export interface Cell {
   received: string | null;
   /** The delivered message as stored by the receiver, relative to run.json. */
   message: string | null;
+  /**
+   * Every Received field of the delivered message, parsed, oldest hop first: earlier
+   * hops (a relay, the sender's submission) then the receiver's own stamp, last. Null
+   * when nothing was delivered (or the stored message cannot be read).
+   */
+  hops: ReceivedHop[] | null;
+  /**
+   * One line when the receiver's own hop (the newest, by its MX hostname) disagrees with
+   * its session record (`tls`): TLS claimed for a plaintext session or the reverse, another
+   * version, or a newest hop that is not the receiver's. Null when they agree or there is
+   * nothing to compare.
+   */
+  evidenceMismatch: string | null;
   evidence: ConnectionSummary[];
 }
 

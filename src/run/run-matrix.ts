@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { attributeConnections, type SenderWindow } from '../classify/attribute.js';
 import { classifyProbe } from '../classify/classify-probe.js';
 import { startDnsServer, type DnsServer } from '../dns/dns-server.js';
@@ -16,6 +16,7 @@ import type { Profile } from '../receivers/profile-schema.js';
 import { readEventLog } from '../recorder/event-log.js';
 import type { SendResult, Sender } from '../senders/sender.js';
 import { VERSION } from '../version.js';
+import { readHopEvidence } from './hop-evidence.js';
 import { SCHEMA_VERSION, type Cell, type RunDocument, type RunSender } from './run-document.js';
 import { SettleTracker } from './settle-tracker.js';
 
@@ -263,6 +264,11 @@ function buildDocument(input: {
     const submission = results.get(probe.id) ?? null;
     const delivered = classification.received !== null;
     const lastClose = classification.evidence.every((c) => c.end !== null);
+    const member = fleet.members.find((m) => m.name === probe.profile);
+    // Stored messages are relative to the event log's directory, which is the run directory.
+    const hopEvidence = member
+      ? readHopEvidence(dirname(fleet.eventsFile), classification.message, member.hostname, classification.tls)
+      : { hops: null, evidenceMismatch: null };
     return {
       sender: probe.sender,
       profile: probe.profile,
@@ -279,6 +285,8 @@ function buildDocument(input: {
       submission,
       received: classification.received,
       message: classification.message,
+      hops: hopEvidence.hops,
+      evidenceMismatch: hopEvidence.evidenceMismatch,
       evidence: classification.evidence,
     };
   });
