@@ -33,7 +33,7 @@ function run(cells: Cell[]): RunDocument {
     run: { id: 'r1', status: 'complete', error: null, startedAt: '', finishedAt: '', zone: 'badmx.test', waitMs: 1000, caFile: '', events: 'events.jsonl' },
     policy: { name: 'strict', title: 'Strict', rules: [] },
     profiles: cells.map((c) => ({ name: c.profile }) as RunDocument['profiles'][number]),
-    senders: [{ label: 'builtin:opportunistic', spec: 'builtin:opportunistic', kind: 'builtin', notes: [], window: null }],
+    senders: [{ label: 'builtin:opportunistic', spec: 'builtin:opportunistic', kind: 'builtin', notes: [], software: null, window: null }],
     cells,
     summary: { cells: cells.length, pass: cells.length, fail: 0, unsettled: 0 },
     stray: { connections: 0 },
