@@ -1,4 +1,5 @@
 import type { ConnectionSummary, Outcome } from '../classify/outcome.js';
+import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { Verdict } from '../policy/evaluate.js';
 import type { Policy, PolicyRule } from '../policy/policy-schema.js';
 import type { FleetMember } from '../receivers/fleet.js';
@@ -51,6 +52,10 @@ export interface Cell {
   /** The delivered message as stored by the receiver, relative to run.json. */
   message: string | null;
   evidence: ConnectionSummary[];
+  /** The probe's Received chain, parsed, oldest first (absent in runs written before it existed). */
+  hops?: ReceivedHop[] | null;
+  /** One line when the Received header's TLS disagrees with the receiver's session record. */
+  evidenceMismatch?: string | null;
 }
 
 export interface RunDocument {
