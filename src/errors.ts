@@ -7,7 +7,8 @@ export type BadmxErrorCode =
   | 'EPROFILE' // a receiver profile file is wrong
   | 'EPKI' // the test PKI cannot be created or read
   | 'ELISTEN' // a receiver cannot listen where it was told to
-  | 'ECONFIG'; // a configuration value is wrong
+  | 'ECONFIG' // a configuration value is wrong
+  | 'ERUN'; // a saved run.json cannot be read back
 
 export class BadmxError extends Error {
   readonly code: BadmxErrorCode;
