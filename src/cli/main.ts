@@ -5,6 +5,7 @@ import { VERSION } from '../version.js';
 import { registerCaCommand } from './ca-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerProfilesCommand } from './profiles-command.js';
+import { registerReportCommand } from './report-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServeCommand } from './serve-command.js';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     });
   registerDemoCommand(program);
   registerRunCommand(program);
+  registerReportCommand(program);
   registerServeCommand(program);
   registerCaCommand(program);
   registerProfilesCommand(program);

@@ -118,4 +118,5 @@ export const pngInfographic: Renderer = {
   fileName: 'infographic.png',
   description: 'the infographic as a PNG (needs rsvg-convert or Chromium)',
   render: (run) => renderPngInfographic(run),
+  unavailable: () => (findPngConverter() ? null : PNG_CONVERTER_MISSING),
 };

@@ -16,4 +16,6 @@ export interface Renderer {
   /** One line for --help and the README. */
   readonly description: string;
   render(run: RunDocument): RenderOutput | Promise<RenderOutput>;
+  /** Why this format cannot be rendered on this machine (a missing converter), or null; lets a run refuse it before it starts. */
+  unavailable?(): string | null;
 }

@@ -10,6 +10,7 @@ import type { Addressing } from '../receivers/addressing.js';
 import { startFleet, type Fleet, type FleetMember } from '../receivers/fleet.js';
 import type { Profile } from '../receivers/profile-schema.js';
 import { readEventLog } from '../recorder/event-log.js';
+import { jsonDocument, renderJsonDocument } from '../report/json-document.js';
 import type { SendResult, Sender } from '../senders/sender.js';
 import { VERSION } from '../version.js';
 import { SCHEMA_VERSION, type Cell, type RunDocument, type RunSender } from './run-document.js';
@@ -90,7 +91,7 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
   }
 
   const document = buildDocument({ options, fleet, runId, startedAt, probes, results, windows, error });
-  writeAtomic(join(outDir, 'run.json'), `${JSON.stringify(document, null, 2)}\n`);
+  writeAtomic(join(outDir, jsonDocument.fileName), renderJsonDocument(document));
   if (error) throw new RunError(error.message, document, { cause: error });
   return document;
 }
