@@ -68,7 +68,7 @@ export function outcomeDetail(cell: Pick<Cell, 'outcome' | 'alert' | 'evidence'>
     case 'refused-before-tls':
       return 'no usable STARTTLS';
     case 'refused-at-handshake':
-      return cell.alert ? `handshake alert ${cell.alert}` : 'at the handshake';
+      return cell.alert ? `alert ${cell.alert}` : 'at the handshake';
     case 'refused-after-handshake':
       return 'left after the handshake';
     case 'not-attempted':

@@ -76,6 +76,7 @@ dl.facts dt{font-weight:600}dl.facts dd{margin:0;overflow-wrap:anywhere}
 ol.connections{padding-left:22px}ol.connections>li{margin:8px 0}
 svg.timeline{width:100%;max-width:720px;height:auto;display:block}
 table.hops td,table.hops th,table.senders td,table.senders th{font-size:13px;overflow-wrap:anywhere}
+.nowrap{white-space:nowrap;overflow-wrap:normal}
 footer{margin-top:40px;color:${P.muted[0]};font-size:13px}
 `.trim();
 
@@ -277,7 +278,7 @@ function hopsTable(hops: ReceivedHop[]): string {
     .map((hop, i) => {
       const from = [hop.from.helo, hop.from.rdns, hop.from.address ? `[${hop.from.address}]` : null].filter((x) => x !== null).join(' ');
       const by = [hop.by.host, hop.by.software ? `(${hop.by.software})` : null].filter((x) => x !== null).join(' ');
-      return `<tr><td>${i + 1}</td><td><code>${h(from || '—')}</code></td><td><code>${h(by || '—')}</code></td><td>${h(hop.with ?? '—')}</td><td>${h(describeHopTls(hop))}</td><td><code>${h(hop.id ?? '—')}</code></td><td><code>${h(hop.for ?? '—')}</code></td><td>${h(hop.date ?? '—')}</td></tr>`;
+      return `<tr><td>${i + 1}</td><td><code>${h(from || '—')}</code></td><td><code>${h(by || '—')}</code></td><td class="nowrap">${h(hop.with ?? '—')}</td><td>${h(describeHopTls(hop))}</td><td><code>${h(hop.id ?? '—')}</code></td><td><code>${h(hop.for ?? '—')}</code></td><td>${h(hop.date ?? '—')}</td></tr>`;
     })
     .join('\n');
   return `<table class="hops">

@@ -17,7 +17,7 @@ export const FONT_STACK = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvet
 
 const PAD = 32;
 const LABEL_W = 330;
-const COL_W = 236;
+const COL_W = 260;
 const HEADER_H = 64;
 const GROUP_H = 30;
 const ROW_H = 54;
@@ -40,7 +40,7 @@ const WIDE = new Set([...'mwMW@%→…—']);
 
 /**
  * A width estimate good enough to wrap and truncate labels: per-glyph classes of a
- * Helvetica-metric face, with a margin for wider system faces (DejaVu Sans).
+ * Helvetica-metric face, scaled up to DejaVu Sans, the widest common system face, so nothing overflows anywhere.
  */
 function textWidth(text: string, size: number, bold = false): number {
   let em = 0;
@@ -51,7 +51,7 @@ function textWidth(text: string, size: number, bold = false): number {
     else if (c >= 'A' && c <= 'Z') em += 0.68;
     else em += 0.55;
   }
-  return em * size * (bold ? 1.06 : 1);
+  return em * size * (bold ? 1.16 : 1.1);
 }
 
 function fit(text: string, width: number, size: number, bold = false): string {
@@ -96,7 +96,8 @@ function cellBox(cell: Cell | null, left: number, top: number, sender: string, p
   }
   const pass = cell.verdict === 'pass';
   const headline = outcomeHeadline(cell);
-  const detail = `${verdictLabel(cell)} · ${outcomeDetail(cell)}${cell.settled ? '' : ' · unsettled'}`;
+  // The unsettled marker goes before the detail, so truncation never cuts it.
+  const detail = `${verdictLabel(cell)}${cell.settled ? '' : ' · unsettled'} · ${outcomeDetail(cell)}`;
   const textLeft = bx + 38;
   const textW = w - 46;
   return (
