@@ -9,7 +9,8 @@ export type BadmxErrorCode =
   | 'ELISTEN' // a receiver or the harness DNS cannot listen where it was told to
   | 'EMTA' // a managed sender (Postfix, Exim) is missing or cannot start
   | 'ECONFIG' // a configuration value is wrong
-  | 'EINPUT'; // an input file cannot be read or holds nothing usable
+  | 'EINPUT' // an input file cannot be read or holds nothing usable
+  | 'ERUN'; // a saved run.json cannot be read back
 
 export class BadmxError extends Error {
   readonly code: BadmxErrorCode;

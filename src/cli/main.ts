@@ -6,6 +6,7 @@ import { registerCaCommand } from './ca-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerProfilesCommand } from './profiles-command.js';
 import { registerReceivedCommand } from './received-command.js';
+import { registerReportCommand } from './report-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServeCommand } from './serve-command.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     });
   registerDemoCommand(program);
   registerRunCommand(program);
+  registerReportCommand(program);
   registerServeCommand(program);
   registerCaCommand(program);
   registerProfilesCommand(program);

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { BadmxError } from '../errors.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import { parseIPv4, parsePort, type Addressing } from '../receivers/addressing.js';
+import { jsonDocument } from '../report/json-document.js';
+import { DEFAULT_RUN_FORMATS } from '../report/registry.js';
 import { renderTerminalMatrix } from '../report/terminal-matrix.js';
 import { DEFAULT_DNS, RunError, runMatrix, type RunProgress } from '../run/run-matrix.js';
 import type { RunDocument } from '../run/run-document.js';
@@ -10,9 +12,11 @@ import { parseSenderSpec } from '../senders/parse-sender-spec.js';
 import type { Sender } from '../senders/sender.js';
 import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
 import { parseDuration } from './duration.js';
+import { addFormatOption, parseFormatOption, writeReports } from './format-option.js';
 
 interface RunFlags extends FleetSelectionFlags {
   sender: string[];
+  format: string;
   policy: string;
   wait: string;
   out?: string;
@@ -24,7 +28,7 @@ interface RunFlags extends FleetSelectionFlags {
 }
 
 export function addRunOptions(command: Command): Command {
-  return addFleetSelectionOptions(command)
+  return addFormatOption(addFleetSelectionOptions(command), DEFAULT_RUN_FORMATS)
     .option('--policy <name|file>', 'verdict policy: strict, opportunistic, or a policy JSON file', 'strict')
     .option('--wait <duration>', 'how long each sender gets for its probes to settle (a relay that queues and retries uses all of it)', '60s')
     .option('--out <dir>', 'run directory (default reports/run-<time>)')
@@ -47,11 +51,13 @@ export function registerRunCommand(program: Command): void {
   });
 }
 
-/** Shared by run and demo: options normalized, progress shown, matrix printed, run.json written. */
+/** Shared by run and demo: options normalized, progress shown, matrix printed, run.json and the --format reports written. */
 export async function executeRun(flags: RunFlags, specs: string[]): Promise<RunDocument> {
   const selection = normalizeFleetSelection(flags);
   const policy = loadPolicy(flags.policy);
   const waitMs = parseDuration(flags.wait, '--wait');
+  // run.json is always written (by the run itself); the other formats are rendered from it afterwards.
+  const renderers = parseFormatOption(flags.format, { requireAvailable: true }).filter((r) => r.name !== jsonDocument.name);
   const addressing: Addressing = flags.portRange
     ? { kind: 'port-range', address: parseIPv4(flags.address, '--address'), firstPort: parsePort(flags.portRange, '--port-range') }
     : { kind: 'per-profile', base: parseIPv4(flags.addressBase, '--address-base'), port: parsePort(flags.port, '--port') };
@@ -74,12 +80,16 @@ export async function executeRun(flags: RunFlags, specs: string[]): Promise<RunD
     const dns = { address: parseIPv4(flags.dns, '--dns'), port: DEFAULT_DNS.port };
     const document = await runMatrix({ ...selection, senders, policy, waitMs, addressing, dns, outDir, onProgress: progress, signal: abort.signal });
     progress.done();
-    process.stdout.write(`${renderTerminalMatrix(document, { colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n\nrun.json: ${join(outDir, 'run.json')}\n`);
+    process.stdout.write(`${renderTerminalMatrix(document, { colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n\njson: ${join(outDir, jsonDocument.fileName)}\n`);
+    // A report that fails to render is one line on stderr; the verdicts (and so the exit code) stand, and `badmx report` can retry it.
+    await writeReports(document, renderers, outDir);
     if (abort.signal.aborted) process.exitCode = 130;
     return document;
   } catch (error) {
     progress.done();
     if (error instanceof RunError) {
+      // What was recorded before the run stopped is still worth reading: render it, then report the error.
+      await writeReports(error.document, renderers, outDir);
       throw new BadmxError(`${error.message} (recorded so far: ${join(outDir, 'run.json')})`, 'ECONFIG', { cause: error });
     }
     throw error;

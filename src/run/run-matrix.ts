@@ -14,6 +14,7 @@ import type { Addressing } from '../receivers/addressing.js';
 import { startFleet, type Fleet, type FleetMember } from '../receivers/fleet.js';
 import type { Profile } from '../receivers/profile-schema.js';
 import { readEventLog } from '../recorder/event-log.js';
+import { jsonDocument, renderJsonDocument } from '../report/json-document.js';
 import type { SendResult, Sender } from '../senders/sender.js';
 import { VERSION } from '../version.js';
 import { readHopEvidence } from './hop-evidence.js';
@@ -113,7 +114,7 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
   }
 
   const document = buildDocument({ options, fleet, runId, startedAt, probes, results, windows, error });
-  writeAtomic(join(outDir, 'run.json'), `${JSON.stringify(document, null, 2)}\n`);
+  writeAtomic(join(outDir, jsonDocument.fileName), renderJsonDocument(document));
   if (error) throw new RunError(error.message, document, { cause: error });
   return document;
 }

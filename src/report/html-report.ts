@@ -1,0 +1,386 @@
+import { createHash } from 'node:crypto';
+import type { ConnectionSummary } from '../classify/outcome.js';
+import type { ReceivedHop } from '../evidence/received-hop.js';
+import type { Cell, RunDocument, RunProfile, RunSender } from '../run/run-document.js';
+import { outcomeDetail, outcomeHeadline, verdictLabel } from './cell-label.js';
+import { escapeMarkup } from './escape.js';
+import { describeHopTls } from './evidence-text.js';
+import { duration, elapsedMs, relative, utc } from './format-time.js';
+import { buildMatrix, expectationLabel, type Matrix } from './matrix-model.js';
+import type { Renderer } from './renderer.js';
+
+/**
+ * The HTML report: one self-contained file (inline CSS and SVG, nothing fetched; its
+ * Content-Security-Policy forbids every load, so the browser proves it), readable without
+ * colour (icon + word for every verdict) and without JavaScript (<details> per cell, anchors
+ * from the matrix). Every string from run.json is escaped: HELO names, header lines and
+ * relay replies are attacker-controlled.
+ */
+
+/** Foreground/background pairs the report uses; the tests hold each to WCAG AA (4.5:1). */
+export const HTML_PALETTE = {
+  text: ['#1a1a1a', '#ffffff'],
+  muted: ['#4f4f4f', '#ffffff'],
+  mutedOnPanel: ['#4f4f4f', '#f4f4f4'],
+  link: ['#0b4fc2', '#ffffff'],
+  pass: ['#14532d', '#e3f3e8'],
+  fail: ['#8b1a12', '#fce8e6'],
+  unsettled: ['#5c4a00', '#fff4cc'],
+  mismatch: ['#5c4a00', '#fff4cc'],
+} as const;
+
+const P = HTML_PALETTE;
+
+const CSS = `
+:root{color-scheme:light}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Liberation Sans",sans-serif;color:${P.text[0]};background:${P.text[1]}}
+main{max-width:1200px;margin:0 auto;padding:24px 28px 48px}
+h1{font-size:26px;margin:4px 0 2px}h1 code,h3 code{font-size:.85em}h2{font-size:20px;margin:36px 0 10px;border-bottom:2px solid #1a1a1a;padding-bottom:4px}
+h3{font-size:17px;margin:26px 0 4px}h4{font-size:14px;margin:16px 0 6px;text-transform:uppercase;letter-spacing:.05em;color:${P.muted[0]}}
+a{color:${P.link[0]}}code,pre,.mono{font-family:ui-monospace,"DejaVu Sans Mono","Liberation Mono",Menlo,Consolas,monospace;font-size:13px}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;background:${P.mutedOnPanel[1]};padding:8px 10px;border-radius:4px;margin:4px 0}
+.eyebrow{margin:0;font-size:13px;text-transform:uppercase;letter-spacing:.08em;color:${P.muted[0]}}
+.lede{margin:0 0 12px;font-size:16px}
+.muted{color:${P.muted[0]}}
+dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:8px 0}
+dl.meta dt{font-weight:600}dl.meta dd{margin:0;overflow-wrap:anywhere}
+.summary{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:12px 0}
+.badge{display:inline-flex;align-items:center;gap:6px;padding:3px 10px;border-radius:999px;font-weight:700;border:1px solid currentColor}
+.v-pass{color:${P.pass[0]};background:${P.pass[1]}}.v-fail{color:${P.fail[0]};background:${P.fail[1]}}
+.v-unsettled{color:${P.unsettled[0]};background:${P.unsettled[1]}}
+.icon{width:16px;height:16px;flex:none;vertical-align:-3px}
+.alert-box{border:2px solid ${P.fail[0]};background:${P.fail[1]};color:${P.fail[0]};padding:8px 12px;border-radius:4px}
+.mismatch{border:2px solid ${P.mismatch[0]};background:${P.mismatch[1]};color:${P.mismatch[0]};padding:6px 10px;border-radius:4px}
+table{border-collapse:collapse;width:100%}
+caption{text-align:left;padding:4px 0 8px;color:${P.muted[0]}}
+th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid #d6d6d6}
+thead th{border-bottom:2px solid #1a1a1a}
+table.matrix td{padding:4px}
+table.matrix th[scope=row] .name{display:block;font-weight:400;font-size:13px;color:${P.muted[0]}}
+table.matrix tr.group th{background:${P.mutedOnPanel[1]};color:${P.mutedOnPanel[0]};text-transform:uppercase;letter-spacing:.06em;font-size:12px}
+td.cell a{display:block;text-decoration:none;color:inherit;padding:6px 8px;border-radius:4px;border:1.5px solid currentColor;min-height:100%}
+td.cell a:hover,td.cell a:focus{outline:3px solid ${P.link[0]};outline-offset:1px}
+td.cell.unsettled a{border-style:dashed}
+td.cell .verdict{display:flex;align-items:center;gap:6px;font-weight:700}
+td.cell .what{display:block;font-weight:600}
+td.cell .detail{display:block;font-size:13px}
+ul.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:8px 18px}
+ul.legend li{display:flex;align-items:center;gap:6px}
+details.cell{border:1px solid #cfcfcf;border-left:6px solid currentColor;border-radius:4px;margin:8px 0;background:#fff}
+details.cell>summary{cursor:pointer;padding:6px 10px;display:flex;flex-wrap:wrap;gap:6px 10px;align-items:center;list-style-position:inside}
+details.cell[open]>summary{border-bottom:1px solid #e0e0e0}
+details.cell .body{scroll-margin-top:72px;padding:8px 12px;color:${P.text[0]};background:#fff}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:6px 0}
+dl.facts dt{font-weight:600}dl.facts dd{margin:0;overflow-wrap:anywhere}
+ol.connections{padding-left:22px}ol.connections>li{margin:8px 0}
+svg.timeline{width:100%;max-width:720px;height:auto;display:block}
+table.hops td,table.hops th,table.senders td,table.senders th{font-size:13px;overflow-wrap:anywhere}
+.nowrap{white-space:nowrap;overflow-wrap:normal}
+footer{margin-top:40px;color:${P.muted[0]};font-size:13px}
+`.trim();
+
+const CSS_HASH = createHash('sha256').update(CSS).digest('base64');
+
+/** No fetch of any kind: the only thing allowed is the report's own inline stylesheet, by hash. */
+export const HTML_CSP = `default-src 'none'; style-src 'sha256-${CSS_HASH}'; base-uri 'none'; form-action 'none'`;
+
+const h = escapeMarkup;
+
+const ICONS = {
+  pass: '<path d="M3.5 8.5l3 3 6-7" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round"/>',
+  fail: '<path d="M4 4l8 8M12 4l-8 8" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round"/>',
+  unsettled: '<circle cx="8" cy="8" r="6" fill="none" stroke="currentColor" stroke-width="1.8"/><path d="M8 4.5V8l2.5 1.5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/>',
+  warning: '<path d="M8 1.8l6.5 12H1.5z" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round"/><path d="M8 6v4M8 11.8v.4" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/>',
+} as const;
+
+function icon(name: keyof typeof ICONS): string {
+  return `<svg class="icon" viewBox="0 0 16 16" aria-hidden="true" focusable="false">${ICONS[name]}</svg>`;
+}
+
+function verdictBadge(cell: Cell): string {
+  return `${icon(cell.verdict)}<span>${verdictLabel(cell)}</span>`;
+}
+
+const STARTTLS_REPLIES: Record<number, string> = {
+  220: 'ready to start TLS',
+  454: 'TLS not available',
+  501: 'syntax error',
+  502: 'command not implemented',
+  503: 'bad sequence of commands',
+};
+
+function fact(term: string, value: string | null): string {
+  return value === null ? '' : `<dt>${h(term)}</dt><dd>${value}</dd>`;
+}
+
+function header(run: RunDocument): string {
+  const { summary } = run;
+  const span = elapsedMs(run.run.startedAt, run.run.finishedAt);
+  return `<header>
+<p class="eyebrow">badmx report</p>
+<h1>Run <code>${h(run.run.id)}</code> · policy ${h(run.policy.name)}</h1>
+<p class="lede">${h(run.policy.title)}</p>
+${run.run.status === 'error' ? `<p class="alert-box" role="alert">${icon('warning')} <strong>The run stopped early:</strong> ${h(run.run.error ?? 'unknown error')}. Cells below are what was recorded until then.</p>` : ''}
+<dl class="meta">
+${fact('Status', h(run.run.status))}
+${fact('Started', h(utc(run.run.startedAt)))}
+${fact('Finished', `${h(utc(run.run.finishedAt))}${span !== null ? ` <span class="muted">(${h(duration(span))})</span>` : ''}`)}
+${fact('Zone', `<code>${h(run.run.zone)}</code>`)}
+${fact('Wait per sender', h(duration(run.run.waitMs)))}
+${fact('Written by', `badmx ${h(run.tool.version)}, run.json schemaVersion ${h(String(run.schemaVersion))}`)}
+${fact('Event log', `<code>${h(run.run.events)}</code> <span class="muted">(next to run.json)</span>`)}
+${fact('Stray connections', h(`${run.stray.connections}${run.stray.connections ? ' (connections that belonged to no probe)' : ''}`))}
+</dl>
+<p class="summary" aria-label="Summary">
+<span class="badge v-pass">${icon('pass')}${summary.pass} pass</span>
+<span class="badge v-fail">${icon('fail')}${summary.fail} fail</span>
+${summary.unsettled ? `<span class="badge v-unsettled">${icon('unsettled')}${summary.unsettled} unsettled</span>` : ''}
+<span class="muted">of ${summary.cells} cells (${run.senders.length} sender${run.senders.length === 1 ? '' : 's'} × ${run.profiles.length} receiver states)</span>
+</p>
+</header>`;
+}
+
+function sendersSection(run: RunDocument): string {
+  const rows = run.senders
+    .map((s: RunSender) => {
+      const window = s.window
+        ? `${h(utc(s.window.start, { ms: true }))} → ${h(relative(s.window.start, s.window.end))}`
+        : '<span class="muted">did not run</span>';
+      const notes = s.notes.length ? `<ul>${s.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : '<span class="muted">none</span>';
+      return `<tr><th scope="row">${h(s.label)}</th><td>${h(s.kind)}</td><td><code>${h(s.spec)}</code></td><td>${window}</td><td>${notes}</td></tr>`;
+    })
+    .join('\n');
+  const rules = run.policy.rules
+    .map((rule) => {
+      const when = rule.when
+        ? Object.entries(rule.when)
+            .map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join(', ') : String(v)}`)
+            .join(' and ')
+        : 'otherwise';
+      return `<li><span class="muted">${h(when)}:</span> <strong>${h(rule.expect)}${rule.minVersion ? ` (${h(rule.minVersion)}+)` : ''}</strong>, because ${h(rule.because)}</li>`;
+    })
+    .join('\n');
+  return `<section aria-labelledby="senders-heading">
+<h2 id="senders-heading">Senders under test</h2>
+<table class="senders">
+<caption>Each sender as specified, when its probes were sent and awaited, and what it does differently (notes).</caption>
+<thead><tr><th scope="col">Sender</th><th scope="col">Kind</th><th scope="col">Spec</th><th scope="col">Window</th><th scope="col">Notes</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+<h3>Policy ${h(run.policy.name)}: rules, first match wins</h3>
+<ol>
+${rules}
+</ol>
+</section>`;
+}
+
+function matrixSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>): string {
+  const head = matrix.senders
+    .map((s, i) => {
+      const cells = matrix.rows.map((row) => row.cells[i]).filter((c): c is Cell => c !== null && c !== undefined);
+      const pass = cells.filter((c) => c.verdict === 'pass').length;
+      return `<th scope="col">${h(s.label)}<br><span class="muted">${h(s.kind)} · ${pass} pass · ${cells.length - pass} fail</span></th>`;
+    })
+    .join('');
+  const bodies = matrix.groups
+    .map((group) => {
+      const rows = group.rows.map((row) => {
+        const cells = row.cells
+          .map((cell, i) => {
+            const sender = matrix.senders[i]?.label ?? '';
+            if (!cell) return `<td class="cell missing" data-cell="" data-sender="${h(sender)}" data-profile="${h(row.profile.name)}" data-verdict="none">—</td>`;
+            return (
+              `<td class="cell${cell.settled ? '' : ' unsettled'}" data-cell="" data-sender="${h(sender)}" data-profile="${h(row.profile.name)}" data-verdict="${cell.verdict}" data-settled="${String(cell.settled)}">` +
+              `<a class="v-${cell.verdict}" href="#${ids.get(cell) ?? ''}"><span class="verdict">${verdictBadge(cell)}</span>` +
+              `<span class="what">${h(outcomeHeadline(cell))}</span><span class="detail">${h(outcomeDetail(cell))}</span>` +
+              `${cell.settled ? '' : `<span class="detail">${icon('unsettled')} unsettled</span>`}</a></td>`
+            );
+          })
+          .join('');
+        return `<tr><th scope="row">${h(row.profile.title)}<span class="name"><code>${h(row.profile.name)}</code> · expected: ${h(expectationLabel(row.profile.expected))}</span></th>${cells}</tr>`;
+      });
+      return `<tbody>\n<tr class="group"><th scope="rowgroup" colspan="${matrix.senders.length + 1}">${h(group.title)}</th></tr>\n${rows.join('\n')}\n</tbody>`;
+    })
+    .join('\n');
+  return `<section aria-labelledby="matrix-heading">
+<h2 id="matrix-heading">Matrix</h2>
+<ul class="legend" aria-label="Legend">
+<li><span class="badge v-pass">${icon('pass')}PASS</span> did what policy ${h(run.policy.name)} expects at that receiver</li>
+<li><span class="badge v-fail">${icon('fail')}FAIL</span> did not</li>
+${run.summary.unsettled ? `<li><span class="badge v-unsettled">${icon('unsettled')}unsettled</span> the deadline came before the sender finished (dashed border)</li>` : ''}
+</ul>
+<table class="matrix">
+<caption>Receiver states (rows) × senders (columns), judged against policy ${h(run.policy.name)}. Each cell links to its evidence.</caption>
+<thead><tr><th scope="col">Receiver state</th>${head}</tr></thead>
+${bodies}
+</table>
+</section>`;
+}
+
+function timeline(evidence: ConnectionSummary[]): string {
+  const base = evidence[0]?.start;
+  if (!base) return '';
+  const ends = evidence.map((c) => elapsedMs(base, c.end ?? c.start) ?? 0);
+  const starts = evidence.map((c) => elapsedMs(base, c.start) ?? 0);
+  const span = Math.max(1, ...ends);
+  const left = 110;
+  const width = 600;
+  const rowH = 22;
+  const height = evidence.length * rowH + 22;
+  const bars = evidence
+    .map((c, i) => {
+      const x0 = left + ((starts[i] ?? 0) / span) * (width - left - 10);
+      const x1 = left + ((ends[i] ?? 0) / span) * (width - left - 10);
+      const y = i * rowH + 4;
+      const fill = c.data?.accepted ? '#1a1a1a' : '#8a8a8a';
+      return (
+        `<text x="4" y="${y + 13}" font-size="12" fill="#1a1a1a">#${i + 1} ${c.end === null ? '(open)' : ''}</text>` +
+        `<rect x="${x0.toFixed(1)}" y="${y + 2}" width="${Math.max(2, x1 - x0).toFixed(1)}" height="14" rx="2" fill="${fill}"${c.end === null ? ' stroke="#1a1a1a" stroke-dasharray="3 2" fill-opacity="0.3"' : ''}/>`
+      );
+    })
+    .join('');
+  return (
+    `<svg class="timeline" viewBox="0 0 ${width} ${height}" role="img" aria-label="Connection timeline over ${h(duration(span))}">` +
+    bars +
+    `<text x="${left}" y="${height - 4}" font-size="11" fill="#4f4f4f">+0 ms</text>` +
+    `<text x="${width - 10}" y="${height - 4}" font-size="11" fill="#4f4f4f" text-anchor="end">+${h(duration(span))}</text>` +
+    `</svg>\n<p class="muted">Each bar is one connection, from its first to its last event; the dark one carried the delivered message.</p>`
+  );
+}
+
+function connectionItem(c: ConnectionSummary, i: number, base: string): string {
+  const took = elapsedMs(c.start, c.end);
+  const tls = c.tls
+    ? `<strong>${h(c.tls.version)}</strong> <code>${h(c.tls.cipher)}</code>${c.tls.sni ? ` <span class="muted">SNI <code>${h(c.tls.sni)}</code></span>` : ''}`
+    : null;
+  const failure = c.tlsFailure
+    ? `${c.tlsFailure.alert ? `alert <strong>${h(c.tlsFailure.alert)}</strong>, ` : 'no alert, '}ended by ${h(c.tlsFailure.origin)}: ${h(c.tlsFailure.reason)}`
+    : null;
+  const starttls = c.starttls !== null ? `${c.starttls} <span class="muted">${h(STARTTLS_REPLIES[c.starttls] ?? '')}</span>` : '<span class="muted">not asked</span>';
+  return `<li><p><strong>Connection ${i + 1}</strong> ${h(relative(base, c.start))} → ${c.end ? h(relative(base, c.end)) : 'still open'}${took !== null ? ` <span class="muted">(${h(duration(took))})</span>` : ''} from <code>${h(c.peer)}</code> <span class="muted">conn <code>${h(c.conn)}</code></span></p>
+<dl class="facts">
+${fact('HELO', c.helo !== null ? `<code>${h(c.helo)}</code>` : '<span class="muted">none</span>')}
+${fact('STARTTLS', starttls)}
+${fact('TLS', tls)}
+${fact('TLS failure', failure)}
+${fact('MAIL FROM', c.mailFrom !== null ? `<code>${h(c.mailFrom)}</code>` : null)}
+${fact('RCPT TO', c.rcptTo.length ? c.rcptTo.map((r) => `<code>${h(r)}</code>`).join(', ') : null)}
+${fact('DATA', c.data ? `${c.data.reply} ${c.data.accepted ? 'accepted' : 'not accepted'}${c.data.messageId ? ` <code>${h(c.data.messageId)}</code>` : ''}` : null)}
+${fact('Commands', c.commands.length ? `<code>${h(c.commands.join(' '))}</code>` : '<span class="muted">none</span>')}
+</dl></li>`;
+}
+
+function hopsTable(hops: ReceivedHop[]): string {
+  const rows = hops
+    .map((hop, i) => {
+      const from = [hop.from.helo, hop.from.rdns, hop.from.address ? `[${hop.from.address}]` : null].filter((x) => x !== null).join(' ');
+      const by = [hop.by.host, hop.by.software ? `(${hop.by.software})` : null].filter((x) => x !== null).join(' ');
+      return `<tr><td>${i + 1}</td><td><code>${h(from || '—')}</code></td><td><code>${h(by || '—')}</code></td><td class="nowrap">${h(hop.with ?? '—')}</td><td>${h(describeHopTls(hop))}</td><td><code>${h(hop.id ?? '—')}</code></td><td><code>${h(hop.for ?? '—')}</code></td><td>${h(hop.date ?? '—')}</td></tr>`;
+    })
+    .join('\n');
+  return `<table class="hops">
+<caption>The Received chain, parsed, oldest hop first.</caption>
+<thead><tr><th scope="col">#</th><th scope="col">From</th><th scope="col">By</th><th scope="col">With</th><th scope="col">TLS</th><th scope="col">Id</th><th scope="col">For</th><th scope="col">Date</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`;
+}
+
+function cellDetails(cell: Cell, id: string): string {
+  const base = cell.evidence[0]?.start ?? null;
+  const submission = cell.submission
+    ? `${cell.submission.accepted ? 'accepted' : 'not accepted'}${cell.submission.final ? ' (final)' : ''}: <code>${h(cell.submission.detail.trimEnd())}</code>`
+    : null;
+  const span = elapsedMs(cell.firstSeen, cell.lastSeen);
+  const hops = cell.hops ?? null;
+  // The anchor is inside the closed <details>: following a link to it opens the details (HTML's ancestor-revealing algorithm), no script needed.
+  return `<details class="cell v-${cell.verdict}">
+<summary><span class="badge v-${cell.verdict}">${verdictBadge(cell)}</span> <strong>${h(cell.sender)}</strong> <span>${h(outcomeHeadline(cell))}: ${h(outcomeDetail(cell))}</span>${cell.settled ? '' : ` <span class="badge v-unsettled">${icon('unsettled')}unsettled</span>`}${cell.evidenceMismatch ? ` <span class="badge v-unsettled">${icon('warning')}evidence mismatch</span>` : ''}</summary>
+<div class="body" id="${id}">
+<p>${h(cell.reason)}</p>
+${cell.evidenceMismatch ? `<p class="mismatch" role="note">${icon('warning')} <strong>Evidence mismatch:</strong> ${h(cell.evidenceMismatch)}</p>` : ''}
+<dl class="facts">
+${fact('Outcome', `<code>${h(cell.outcome)}</code>`)}
+${fact('TLS', cell.tls ? `<strong>${h(cell.tls.version)}</strong> <code>${h(cell.tls.cipher)}</code>` : 'none')}
+${fact('Alert', cell.alert !== null ? `<strong>${h(cell.alert)}</strong>` : null)}
+${fact('Connections', `${cell.connections}${cell.firstSeen ? `, first ${h(utc(cell.firstSeen, { ms: true }))}` : ''}${span !== null ? `, over ${h(duration(span))}` : ''}`)}
+${fact('Settled', cell.settled ? 'yes' : 'no: the deadline came first, the sender might still have acted later')}
+${fact('Submission', submission)}
+${fact('Probe', `<code>${h(cell.probe.recipient)}</code> <span class="muted">Message-ID</span> <code>${h(cell.probe.messageId)}</code>`)}
+${fact('Stored message', cell.message !== null ? `<code>${h(cell.message)}</code> <span class="muted">(next to run.json)</span>` : null)}
+</dl>
+<h4>Attempts</h4>
+${cell.evidence.length ? `${timeline(cell.evidence)}\n<ol class="connections">\n${cell.evidence.map((c, i) => connectionItem(c, i, base ?? c.start)).join('\n')}\n</ol>` : '<p class="muted">No connection reached the receiver.</p>'}
+<h4>Received</h4>
+${cell.received !== null ? `<pre>${h(cell.received)}</pre>` : '<p class="muted">Nothing was delivered, so there is no Received header.</p>'}
+${hops && hops.length ? hopsTable(hops) : ''}
+</div>
+</details>`;
+}
+
+function profileFacts(profile: RunProfile): string {
+  const c = profile.certificate;
+  const tls = profile.starttls === 'offer' ? `${profile.tls.minVersion}–${profile.tls.maxVersion}` : '—';
+  return `<p class="muted"><code>${h(profile.hostname)}</code> at ${h(profile.address)}:${profile.port} · STARTTLS ${h(profile.starttls)} · TLS ${h(tls)} · certificate: issuer ${h(c.issuer)}, names ${h(c.names)}, ${h(c.validity)}, ${h(c.signature)}, ${h(c.chain)}</p>`;
+}
+
+function cellsSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>): string {
+  const sections = matrix.rows
+    .map((row) => {
+      const details = row.cells.filter((c): c is Cell => c !== null).map((cell) => cellDetails(cell, ids.get(cell) ?? ''));
+      return `<section class="profile" aria-labelledby="profile-${h(slug(row.profile.name))}">
+<h3 id="profile-${h(slug(row.profile.name))}">${h(row.profile.title)} <code>${h(row.profile.name)}</code></h3>
+<p>${h(row.profile.tests)} <strong>Expected: ${h(expectationLabel(row.profile.expected))}</strong>, because ${h(row.profile.expected.because)}.</p>
+${profileFacts(row.profile)}
+${details.join('\n')}
+</section>`;
+    })
+    .join('\n');
+  return `<section aria-labelledby="cells-heading">
+<h2 id="cells-heading">Evidence per cell</h2>
+<p class="muted">What each receiver recorded: every connection of the probe, the TLS it negotiated or the failure, the SMTP steps, and the Received header of the delivered message. Open a cell to read it.</p>
+${sections}
+</section>`;
+}
+
+function slug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'x';
+}
+
+export function renderHtmlReport(run: RunDocument): string {
+  const matrix = buildMatrix(run);
+  const ids = new Map<Cell, string>();
+  run.cells.forEach((cell, i) => ids.set(cell, `cell-${i + 1}-${slug(cell.profile)}`));
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${HTML_CSP}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>badmx run ${h(run.run.id)}: policy ${h(run.policy.name)}, ${run.summary.pass} pass, ${run.summary.fail} fail</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+${header(run)}
+${matrixSection(run, matrix, ids)}
+${sendersSection(run)}
+${cellsSection(run, matrix, ids)}
+<footer>Rendered by badmx from run.json (schemaVersion ${h(String(run.schemaVersion))}, written by badmx ${h(run.tool.version)}). Self-contained: nothing in this page is fetched from anywhere.</footer>
+</main>
+</body>
+</html>
+`;
+}
+
+export const htmlReport: Renderer = {
+  name: 'html',
+  fileName: 'report.html',
+  description: 'one self-contained HTML page: matrix, senders, policy, and every cell’s evidence',
+  render: renderHtmlReport,
+};

@@ -1,0 +1,82 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { BadmxError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { SCHEMA_VERSION, type RunDocument } from './run-document.js';
+import { runDocumentSchema } from './run-document-schema.js';
+
+export interface LoadedRun {
+  /** The run.json that was read (absolute). */
+  file: string;
+  document: RunDocument;
+}
+
+/**
+ * Read a saved run for re-rendering: a run.json, or a run directory holding one. Any
+ * problem is one BadmxError line naming the file and what is wrong with it.
+ */
+export function loadRunDocument(path: string): LoadedRun {
+  const file = resolveRunFile(path);
+  const shown = displayPath(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new BadmxError(`cannot read ${shown}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'ERUN', { cause: error });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new BadmxError(`${shown}: not valid JSON (${(error as Error).message.split('\n')[0]})`, 'ERUN', { cause: error });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new BadmxError(`${shown}: not a badmx run.json (expected a JSON object)`, 'ERUN');
+  }
+  const version = (raw as { schemaVersion?: unknown }).schemaVersion;
+  if (version === undefined) {
+    throw new BadmxError(`${shown}: no schemaVersion, so not a badmx run.json`, 'ERUN');
+  }
+  if (version !== SCHEMA_VERSION) {
+    throw new BadmxError(
+      `${shown}: schemaVersion ${JSON.stringify(version)} is not one badmx ${VERSION} reads (it reads ${SCHEMA_VERSION}); use the badmx that wrote it`,
+      'ERUN',
+    );
+  }
+  const parsed = runDocumentSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? formatPath(issue.path) : '';
+    throw new BadmxError(`${shown}: ${where || '(top level)'}: ${issue?.message ?? 'invalid'}`, 'ERUN');
+  }
+  return { file, document: parsed.data };
+}
+
+function resolveRunFile(path: string): string {
+  const absolute = resolve(path);
+  let stat;
+  try {
+    stat = statSync(absolute);
+  } catch {
+    throw new BadmxError(`${path}: no such file or directory (give a run.json or the run directory holding it)`, 'ERUN');
+  }
+  if (!stat.isDirectory()) return absolute;
+  const inside = join(absolute, 'run.json');
+  try {
+    statSync(inside);
+  } catch {
+    throw new BadmxError(`${path}: this directory has no run.json`, 'ERUN');
+  }
+  return inside;
+}
+
+/** Paths under the working directory are shown relative to it, others in full. */
+function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') ? rel : file;
+}
+
+/** ['cells', 3, 'verdict'] → cells[3].verdict */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+}

@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import { OUTCOMES } from '../classify/outcome.js';
+import { TLS_VERSIONS } from '../receivers/profile-schema.js';
+import type { RunDocument } from './run-document.js';
+import { SCHEMA_VERSION } from './run-document.js';
+
+/**
+ * run.json as read back for reports. Objects are loose: schemaVersion 1 allows pure
+ * additions, so fields this badmx does not know are kept, never an error. Everything a
+ * renderer reads is checked, so a hand-edited or truncated run.json is a one-line error
+ * at load time rather than a crash halfway through a report.
+ */
+const tlsVersion = z.enum(['SSLv3', ...TLS_VERSIONS]);
+const isoTime = z.string().min(1);
+
+const connectionSummary = z.looseObject({
+  conn: z.string(),
+  peer: z.string(),
+  start: isoTime,
+  end: isoTime.nullable(),
+  helo: z.string().nullable(),
+  starttls: z.number().int().nullable(),
+  tls: z.looseObject({ version: z.union([tlsVersion, z.literal('unknown')]), cipher: z.string(), sni: z.string().nullable() }).nullable(),
+  tlsFailure: z
+    .looseObject({ origin: z.enum(['client', 'server', 'profile', 'none']), alert: z.string().nullable(), reason: z.string() })
+    .nullable(),
+  mailFrom: z.string().nullable(),
+  rcptTo: z.array(z.string()),
+  data: z.looseObject({ accepted: z.boolean(), reply: z.number().int(), messageId: z.string().nullable() }).nullable(),
+  commands: z.array(z.string()),
+});
+
+const receivedHop = z.looseObject({
+  raw: z.string(),
+  from: z.looseObject({ helo: z.string().nullable(), rdns: z.string().nullable(), address: z.string().nullable() }),
+  by: z.looseObject({ host: z.string().nullable(), software: z.string().nullable() }),
+  with: z.string().nullable(),
+  id: z.string().nullable(),
+  for: z.string().nullable(),
+  date: z.string().nullable(),
+  tls: z.looseObject({
+    tls: z.union([z.boolean(), z.literal('unknown')]),
+    version: tlsVersion.nullable(),
+    cipher: z.string().nullable(),
+    bits: z.number().nullable(),
+    verify: z.string().nullable(),
+  }),
+});
+
+const cell = z.looseObject({
+  sender: z.string(),
+  profile: z.string(),
+  probe: z.looseObject({ id: z.string(), recipient: z.string(), messageId: z.string() }),
+  outcome: z.enum(OUTCOMES),
+  verdict: z.enum(['pass', 'fail']),
+  reason: z.string(),
+  tls: z.looseObject({ version: z.union([tlsVersion, z.literal('unknown')]), cipher: z.string() }).nullable(),
+  alert: z.string().nullable(),
+  connections: z.number().int().min(0),
+  firstSeen: isoTime.nullable(),
+  lastSeen: isoTime.nullable(),
+  settled: z.boolean(),
+  submission: z.looseObject({ accepted: z.boolean(), final: z.boolean(), detail: z.string() }).nullable(),
+  received: z.string().nullable(),
+  message: z.string().nullable(),
+  evidence: z.array(connectionSummary),
+  // Added after schemaVersion 1 was first written: older runs read back with null.
+  hops: z.array(receivedHop).nullable().default(null),
+  evidenceMismatch: z.string().nullable().default(null),
+});
+
+const expectation = z.enum(['delivered-tls', 'delivered', 'not-delivered']);
+
+const profile = z.looseObject({
+  name: z.string().min(1),
+  title: z.string(),
+  tests: z.string(),
+  hostname: z.string(),
+  domain: z.string(),
+  address: z.string(),
+  port: z.number().int(),
+  slot: z.number().int(),
+  starttls: z.enum(['offer', 'absent', 'refuse-454', 'abort-handshake']),
+  tls: z.looseObject({
+    minVersion: z.enum(TLS_VERSIONS),
+    maxVersion: z.enum(TLS_VERSIONS),
+    ciphers: z.string().optional(),
+    ciphersuites: z.string().optional(),
+  }),
+  certificate: z.looseObject({
+    issuer: z.enum(['intermediate', 'self', 'untrusted-root']),
+    names: z.enum(['profile', 'elsewhere']),
+    validity: z.enum(['current', 'expired', 'not-yet-valid']),
+    signature: z.enum(['sha256', 'sha1']),
+    chain: z.enum(['with-intermediate', 'leaf-only']),
+  }),
+  expected: z.looseObject({ expect: expectation, minVersion: z.string().nullable(), because: z.string() }),
+});
+
+export const runDocumentSchema = z
+  .looseObject({
+    schemaVersion: z.literal(SCHEMA_VERSION),
+    tool: z.looseObject({ name: z.literal('badmx'), version: z.string() }),
+    run: z.looseObject({
+      id: z.string().min(1),
+      status: z.enum(['complete', 'error']),
+      error: z.string().nullable(),
+      startedAt: isoTime,
+      finishedAt: isoTime,
+      zone: z.string(),
+      waitMs: z.number(),
+      caFile: z.string(),
+      events: z.string(),
+    }),
+    policy: z.looseObject({
+      name: z.string().min(1),
+      title: z.string(),
+      rules: z.array(
+        z.looseObject({
+          when: z
+            .looseObject({
+              tlsOffered: z.boolean().optional(),
+              maxVersionAtLeast: z.enum(TLS_VERSIONS).optional(),
+              certificateValid: z.boolean().optional(),
+              profiles: z.array(z.string()).optional(),
+            })
+            .optional(),
+          expect: expectation,
+          minVersion: z.enum(TLS_VERSIONS).optional(),
+          because: z.string(),
+        }),
+      ),
+    }),
+    profiles: z.array(profile),
+    senders: z.array(
+      z.looseObject({
+        label: z.string().min(1),
+        spec: z.string(),
+        kind: z.enum(['smtp', 'command', 'builtin', 'mta']),
+        notes: z.array(z.string()),
+        software: z.looseObject({ name: z.string(), version: z.string() }).nullable().default(null),
+        window: z.looseObject({ start: isoTime, end: isoTime }).nullable(),
+      }),
+    ),
+    cells: z.array(cell),
+    summary: z.looseObject({ cells: z.number().int(), pass: z.number().int(), fail: z.number().int(), unsettled: z.number().int() }),
+    stray: z.looseObject({ connections: z.number().int() }),
+  })
+  .superRefine((doc, ctx) => {
+    // Reports index cells by (sender, profile): each must name a known sender and profile, once.
+    const senders = new Set(doc.senders.map((s) => s.label));
+    const profiles = new Set(doc.profiles.map((p) => p.name));
+    const seen = new Set<string>();
+    doc.cells.forEach((c, i) => {
+      if (!senders.has(c.sender)) ctx.addIssue({ code: 'custom', path: ['cells', i, 'sender'], message: `"${c.sender}" is not in senders[]` });
+      if (!profiles.has(c.profile)) ctx.addIssue({ code: 'custom', path: ['cells', i, 'profile'], message: `"${c.profile}" is not in profiles[]` });
+      const key = JSON.stringify([c.sender, c.profile]);
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['cells', i], message: `a second cell for ${c.sender} × ${c.profile}` });
+      seen.add(key);
+    });
+  });
+
+// The schema must promise at least what the type does: a renderer never meets a field the type says is there but the loader let through missing.
+type Assignable<T extends RunDocument> = T;
+export type LoadedRunDocument = Assignable<z.output<typeof runDocumentSchema>>;

@@ -1,0 +1,52 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, inject, it } from 'vitest';
+import { parseXml } from '../helpers/xml.js';
+
+const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+const certsDir = inject('certsDir');
+
+function badmx(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return execa('node', ['--import', 'tsx', MAIN, ...args, '--certs', certsDir], { reject: false, timeout: 60_000, env, extendEnv: true });
+}
+
+describe('badmx demo and run --format', () => {
+  it('demo writes run.json plus html, svg and md by default, and prints each path', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'badmx-formats-'));
+    const result = await badmx(['demo', '--port-range', '24601', '--out', out]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.split('\n').slice(-4)).toEqual([
+      `json: ${join(out, 'run.json')}`,
+      `html: ${join(out, 'report.html')}`,
+      `svg: ${join(out, 'infographic.svg')}`,
+      `md: ${join(out, 'report.md')}`,
+    ]);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html.match(/data-cell=""/g)).toHaveLength(28);
+  });
+
+  it('--format picks the formats; junit reflects the run', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'badmx-formats-'));
+    const result = await badmx(['run', '--sender', 'builtin:opportunistic', '--profile', 'tls1.3', 'no-starttls', '--port-range', '24621', '--format', 'junit,csv', '--out', out]);
+    expect(result.exitCode).toBe(1);
+    expect(readdirSync(out).filter((f) => !['events.jsonl', 'messages'].includes(f)).sort()).toEqual(['cells.csv', 'junit.xml', 'run.json']);
+    const junit = parseXml(readFileSync(join(out, 'junit.xml'), 'utf8'));
+    expect(junit.attributes).toMatchObject({ tests: '2', failures: '1' });
+  });
+
+  it('an unknown format, or png with no converter, is refused before the run starts (exit 2, one line)', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'badmx-formats-')), 'run');
+    const unknown = await badmx(['demo', '--port-range', '24641', '--format', 'html,docx', '--out', out]);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr.split('\n')).toEqual(['badmx: unknown format "docx" in --format: known formats are json, html, svg, png, md, junit, csv']);
+    const bin = mkdtempSync(join(tmpdir(), 'badmx-bin-'));
+    mkdirSync(join(bin, 'only'));
+    symlinkSync(process.execPath, join(bin, 'only', 'node'));
+    const png = await badmx(['demo', '--port-range', '24641', '--format', 'png', '--out', out], { PATH: join(bin, 'only') });
+    expect(png.exitCode).toBe(2);
+    expect(png.stderr.split('\n')).toEqual([expect.stringMatching(/^badmx: --format png: PNG needs an SVG converter on PATH: rsvg-convert/)]);
+    expect(existsSync(out)).toBe(false);
+  });
+});

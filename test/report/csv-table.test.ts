@@ -1,0 +1,79 @@
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { CSV_COLUMNS, csvField, renderCsvTable } from '../../src/report/csv-table.js';
+import type { Cell, RunDocument } from '../../src/run/run-document.js';
+import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
+
+const demo = loadFixture(DEMO_RUN);
+const hostile = loadFixture(HOSTILE_RUN);
+
+/** What each column must hold for a cell. */
+function expected(cell: Cell): string[] {
+  return [
+    cell.sender,
+    cell.profile,
+    cell.outcome,
+    cell.verdict,
+    cell.reason,
+    cell.tls?.version ?? '',
+    cell.tls?.cipher ?? '',
+    cell.alert ?? '',
+    String(cell.connections),
+    cell.firstSeen ?? '',
+    cell.lastSeen ?? '',
+    String(cell.settled),
+  ];
+}
+
+/** Parsed by csv-parse in strict RFC 4180 mode: any quoting mistake throws. */
+function parseCsv(text: string): string[][] {
+  const records: string[][] = parse(text, { record_delimiter: '\r\n', relax_quotes: false, relax_column_count: false, skip_empty_lines: false, bom: false });
+  return records;
+}
+
+describe('the CSV table', () => {
+  it.each([
+    ['demo', demo],
+    ['hostile', hostile],
+  ])('%s: a header row and one row per cell, every value round-trips through an RFC 4180 parser', (_name, run: RunDocument) => {
+    const csv = renderCsvTable(run);
+    const [header, ...rows] = parseCsv(csv);
+    expect(header).toEqual([...CSV_COLUMNS]);
+    expect(rows).toHaveLength(run.cells.length);
+    const bySenderProfile = new Map(rows.map((r) => [`${r[0]}\u0000${r[1]}`, r]));
+    for (const cell of run.cells) {
+      expect(bySenderProfile.get(`${cell.sender}\u0000${cell.profile}`)).toEqual(expected(cell));
+    }
+  });
+
+  it('quotes exactly what needs it, doubles quotes, keeps line breaks inside quotes, and ends records with CRLF', () => {
+    const csv = renderCsvTable(hostile);
+    expect(csv.endsWith('\r\n')).toBe(true);
+    expect(csv.split('\r\n')[0]).toBe(CSV_COLUMNS.join(','));
+    expect(csv).toContain(`"${HOSTILE.sender.replaceAll('"', '""')}",no-starttls,delivered-plaintext,fail,"${HOSTILE.multilineReason.replaceAll('"', '""')}"`);
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\r\nlines')).toBe('"two\r\nlines"');
+  });
+
+  it('round-trips: re-serializing the parsed rows gives the same bytes', () => {
+    for (const run of [demo, hostile]) {
+      const csv = renderCsvTable(run);
+      const again = parseCsv(csv)
+        .map((fields) => `${fields.map(csvField).join(',')}\r\n`)
+        .join('');
+      expect(again).toBe(csv);
+    }
+  });
+
+  it('lists cells in matrix order: profile groups, then senders', () => {
+    const rows = parseCsv(renderCsvTable(demo)).slice(1);
+    expect(rows.slice(0, 4).map((r) => `${r[0]} ${r[1]}`)).toEqual([
+      'builtin:opportunistic no-starttls',
+      'builtin:strict no-starttls',
+      'builtin:opportunistic starttls-454',
+      'builtin:strict starttls-454',
+    ]);
+  });
+});

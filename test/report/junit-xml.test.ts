@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { renderJunitXml } from '../../src/report/junit-xml.js';
+import type { RunDocument } from '../../src/run/run-document.js';
+import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
+import { descendants, parseXml, textOf, type XmlElement } from '../helpers/xml.js';
+
+const demo = loadFixture(DEMO_RUN);
+const hostile = loadFixture(HOSTILE_RUN);
+
+/**
+ * What the common JUnit schema (the one Jenkins' xunit plugin and GitLab accept) allows:
+ * per element, its required and allowed attributes and its allowed children.
+ */
+const SCHEMA: Record<string, { required: string[]; allowed: string[]; children: string[] }> = {
+  testsuites: { required: [], allowed: ['name', 'time', 'tests', 'failures', 'errors'], children: ['testsuite'] },
+  testsuite: {
+    required: ['name', 'tests', 'failures', 'errors'],
+    allowed: ['group', 'time', 'skipped', 'timestamp', 'hostname', 'id', 'package', 'file', 'log', 'url'],
+    children: ['testsuite', 'properties', 'testcase', 'system-out', 'system-err'],
+  },
+  properties: { required: [], allowed: [], children: ['property'] },
+  property: { required: ['name', 'value'], allowed: [], children: [] },
+  testcase: { required: ['name'], allowed: ['time', 'classname', 'group'], children: ['skipped', 'error', 'failure', 'system-out', 'system-err'] },
+  failure: { required: [], allowed: ['type', 'message'], children: [] },
+  error: { required: [], allowed: ['type', 'message'], children: [] },
+  skipped: { required: [], allowed: ['type', 'message'], children: [] },
+  'system-out': { required: [], allowed: [], children: [] },
+  'system-err': { required: [], allowed: [], children: [] },
+};
+const TIME = /^\d+(\.\d+)?$/;
+
+function conforms(element: XmlElement): void {
+  const rule = SCHEMA[element.name];
+  expect(rule, `<${element.name}> is not a JUnit element`).toBeDefined();
+  if (!rule) return;
+  for (const name of rule.required) expect(element.attributes, `<${element.name}> needs ${name}`).toHaveProperty(name);
+  for (const name of Object.keys(element.attributes)) expect([...rule.required, ...rule.allowed], `<${element.name} ${name}>`).toContain(name);
+  for (const child of element.children) expect(rule.children, `<${child.name}> inside <${element.name}>`).toContain(child.name);
+  if (element.attributes.time !== undefined) expect(element.attributes.time).toMatch(TIME);
+  if (element.attributes.timestamp !== undefined) expect(element.attributes.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+  element.children.forEach(conforms);
+}
+
+const n = (value: string | undefined): number => Number(value);
+
+describe('the JUnit XML', () => {
+  it.each([
+    ['demo', demo],
+    ['hostile', hostile],
+  ])('%s: parses, and stays within the common JUnit schema', (_name, run: RunDocument) => {
+    const root = parseXml(renderJunitXml(run));
+    expect(root.name).toBe('testsuites');
+    conforms(root);
+  });
+
+  it.each([
+    ['demo', demo],
+    ['hostile', hostile],
+  ])('%s: a testsuite per sender, a testcase per profile named by profile with the sender as classname; counts add up', (_name, run: RunDocument) => {
+    const root = parseXml(renderJunitXml(run));
+    const suites = root.children.filter((c) => c.name === 'testsuite');
+    expect(suites.map((s) => s.attributes.name)).toEqual(run.senders.map((s) => s.label));
+    for (const suite of suites) {
+      const sender = suite.attributes.name ?? '';
+      const cases = suite.children.filter((c) => c.name === 'testcase');
+      expect(cases.map((c) => c.attributes.name).sort()).toEqual(run.profiles.map((p) => p.name).sort());
+      for (const testcase of cases) expect(testcase.attributes.classname).toBe(sender);
+      const ofSender = run.cells.filter((c) => c.sender === sender);
+      const failures = cases.filter((c) => c.children.some((x) => x.name === 'failure'));
+      const skipped = cases.filter((c) => c.children.some((x) => x.name === 'skipped'));
+      expect(n(suite.attributes.tests)).toBe(cases.length);
+      expect(n(suite.attributes.failures)).toBe(failures.length);
+      expect(failures.length).toBe(ofSender.filter((c) => c.verdict === 'fail').length);
+      expect(n(suite.attributes.skipped)).toBe(skipped.length);
+      expect(skipped.length).toBe(ofSender.filter((c) => c.verdict === 'pass' && !c.settled).length);
+      expect(n(suite.attributes.errors)).toBe(0);
+    }
+    expect(n(root.attributes.tests)).toBe(run.cells.length);
+    expect(n(root.attributes.failures)).toBe(run.summary.fail);
+    expect(descendants(root).filter((e) => e.name === 'failure')).toHaveLength(run.summary.fail);
+  });
+
+  it('a failure carries the reason as message, the outcome as type, and the evidence as body', () => {
+    const root = parseXml(renderJunitXml(demo));
+    const testcase = descendants(root).find((e) => e.name === 'testcase' && e.attributes.classname === 'builtin:opportunistic' && e.attributes.name === 'handshake-failure');
+    const failure = testcase?.children.find((c) => c.name === 'failure');
+    expect(failure?.attributes.type).toBe('plaintext-after-tls-failure');
+    expect(failure?.attributes.message).toBe(
+      'Downgraded → plaintext: delivered in plaintext after TLS failed (downgrade), but must not deliver: the receiver cannot be reached over authenticated TLS 1.2 or later',
+    );
+    const body = textOf(failure as XmlElement);
+    expect(body).toContain('alert: handshake_failure');
+    expect(body).toMatch(/connection 1 from 127\.0\.0\.1:\d+, \+0 ms to \+\d+ ms: HELO builtin\.badmx\.invalid; STARTTLS → 220; TLS failed \(profile, handshake_failure\)/);
+    expect(body).toMatch(/connection 2 .*DATA → 250 \(accepted\)/);
+    expect(body).toContain('received: Received: from builtin.badmx.invalid');
+    // a passing cell keeps its evidence in system-out
+    const pass = descendants(root).find((e) => e.name === 'testcase' && e.attributes.classname === 'builtin:strict' && e.attributes.name === 'tls1.3');
+    expect(pass?.children.map((c) => c.name)).toEqual(['system-out']);
+    expect(textOf(pass as XmlElement)).toMatch(/tls: TLSv1\.3 TLS_/);
+  });
+
+  it('timestamps and times come from the run: each suite starts when its sender did', () => {
+    const root = parseXml(renderJunitXml(demo));
+    const [first, second] = root.children;
+    expect(first?.attributes.timestamp).toBe(demo.senders[0]?.window?.start.slice(0, 19));
+    expect(second?.attributes.timestamp).toBe(demo.senders[1]?.window?.start.slice(0, 19));
+    const window = demo.senders[0]?.window;
+    expect(n(first?.attributes.time)).toBeCloseTo((Date.parse(window?.end ?? '') - Date.parse(window?.start ?? '')) / 1000, 3);
+  });
+
+  it('unsettled: a provisional pass is <skipped>, a failure stays a <failure> that says it was unsettled', () => {
+    const root = parseXml(renderJunitXml(hostile));
+    const relay = root.children.find((s) => s.attributes.name === HOSTILE.sender) as XmlElement;
+    const expired = relay.children.find((c) => c.attributes.name === 'expired');
+    expect(expired?.children.find((c) => c.name === 'skipped')?.attributes.message).toMatch(/^unsettled: Refused when the deadline came, so the pass is provisional: /);
+    const never = relay.children.find((c) => c.attributes.name === 'tls1.3');
+    expect(never?.children.find((c) => c.name === 'failure')?.attributes).toMatchObject({
+      type: 'not-attempted',
+      message: expect.stringMatching(/^No attempt: never connected, .*\(unsettled: the deadline came first\)$/) as unknown,
+    });
+  });
+
+  it('hostile strings survive as text: attributes and bodies parse back to what run.json says', () => {
+    const root = parseXml(renderJunitXml(hostile));
+    const relay = root.children.find((s) => s.attributes.name === HOSTILE.sender);
+    expect(relay).toBeDefined();
+    const plain = relay?.children.find((c) => c.attributes.name === 'no-starttls');
+    expect(plain?.attributes.classname).toBe(HOSTILE.sender);
+    // attribute values are one line: the reason's line break is folded
+    expect(plain?.children[0]?.attributes.message).toBe(`Plaintext: ${HOSTILE.multilineReason.replace('\n', ' ')}`);
+    expect(textOf(plain as XmlElement)).toContain(`HELO ${HOSTILE.scriptHelo}`);
+    const tls10 = relay?.children.find((c) => c.attributes.name === 'tls1.0');
+    expect(textOf(tls10 as XmlElement)).toContain('HELO evil\\x01\\x1b[31mred');
+    const notes = descendants(relay as XmlElement).filter((e) => e.name === 'property' && e.attributes.name === 'badmx.sender.note');
+    expect(notes[1]?.attributes.value).toBe('hostile note: <script>window.__badmxPwned=3</script> & "quotes" | pipes');
+  });
+
+  it('a run that stopped early adds one <error>: the harness, not a sender, failed', () => {
+    const stopped = { ...demo, run: { ...demo.run, status: 'error' as const, error: 'cannot reach relay 127.0.0.1:2626: ECONNREFUSED <x>' } };
+    const root = parseXml(renderJunitXml(stopped));
+    conforms(root);
+    expect(root.attributes).toMatchObject({ errors: '1', tests: String(demo.cells.length + 1) });
+    const error = descendants(root).find((e) => e.name === 'error');
+    expect(error?.attributes).toEqual({ type: 'run-error', message: 'the run stopped early: cannot reach relay 127.0.0.1:2626: ECONNREFUSED <x>' });
+  });
+});

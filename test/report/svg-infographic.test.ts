@@ -1,0 +1,166 @@
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findPngConverter, PNG_CONVERTER_MISSING, renderPngInfographic, svgSize, svgToPng } from '../../src/report/png-infographic.js';
+import { renderSvgInfographic } from '../../src/report/svg-infographic.js';
+import type { RunDocument } from '../../src/run/run-document.js';
+import { CHROMIUM, RUN_BROWSER_TESTS } from '../helpers/chromium.js';
+import { artifactDir, DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
+import { descendants, parseXml, textOf } from '../helpers/xml.js';
+
+const demo = loadFixture(DEMO_RUN);
+const hostile = loadFixture(HOSTILE_RUN);
+
+/** rsvg-convert, from Debian's librsvg2-bin; .ci/run installs it. */
+const RSVG = '/usr/bin/rsvg-convert';
+const RUN_RSVG_TESTS = existsSync(RSVG) || Boolean(process.env.CI);
+
+function pngSize(png: Uint8Array): { width: number; height: number } {
+  const buffer = Buffer.from(png);
+  expect(buffer.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  expect(buffer.subarray(12, 16).toString('latin1')).toBe('IHDR');
+  return { width: buffer.readUInt32BE(16), height: buffer.readUInt32BE(20) };
+}
+
+describe('the SVG infographic', () => {
+  it.each([
+    ['demo', demo],
+    ['hostile', hostile],
+  ])('%s: well-formed XML with one cell per sender × profile, each with its verdict', (_name, run: RunDocument) => {
+    const root = parseXml(renderSvgInfographic(run));
+    expect(root.name).toBe('svg');
+    expect(root.attributes.xmlns).toBe('http://www.w3.org/2000/svg');
+    const cells = descendants(root).filter((e) => e.name === 'g' && e.attributes.class === 'cell');
+    expect(cells).toHaveLength(run.senders.length * run.profiles.length);
+    expect(cells.filter((c) => c.attributes['data-verdict'] === 'fail')).toHaveLength(run.summary.fail);
+    // each (sender, profile) exactly once, matching run.json
+    const keys = new Set(cells.map((c) => `${c.attributes['data-sender']}|${c.attributes['data-profile']}`));
+    expect(keys.size).toBe(cells.length);
+    for (const cell of run.cells) expect(keys.has(`${cell.sender}|${cell.profile}`)).toBe(true);
+  });
+
+  it('reads without colour: pass and fail differ in icon shape, fill pattern and word', () => {
+    const root = parseXml(renderSvgInfographic(demo));
+    for (const cell of descendants(root).filter((e) => e.name === 'g' && e.attributes.class === 'cell')) {
+      const pass = cell.attributes['data-verdict'] === 'pass';
+      const box = cell.children.find((c) => c.name === 'rect');
+      const mark = cell.children.find((c) => c.name === 'path')?.attributes.d ?? '';
+      expect(box?.attributes.fill === 'url(#fail-hatch)').toBe(!pass);
+      // a check is one stroke (M l l), a cross two (M l M l)
+      expect((mark.match(/M/g) ?? []).length).toBe(pass ? 1 : 2);
+      expect(textOf(cell)).toContain(pass ? 'PASS' : 'FAIL');
+    }
+  });
+
+  it('has a title, the policy as subtitle, groups, a legend and a footer with version and run date', () => {
+    const root = parseXml(renderSvgInfographic(demo));
+    const texts = descendants(root)
+      .filter((e) => e.name === 'text')
+      .map((e) => e.text);
+    expect(texts[0]).toBe('What senders do at misconfigured mail servers');
+    expect(texts.join(' ')).toContain('Judged against policy “strict”: Strict (the HIPAA reading)');
+    expect(texts.filter((t) => ['STARTTLS', 'TLS VERSION', 'CERTIFICATE'].includes(t))).toEqual(['STARTTLS', 'TLS VERSION', 'CERTIFICATE']);
+    expect(texts).toContain('No STARTTLS');
+    expect(texts).toContain('TLS 1.0 only');
+    expect(texts).toContain('Expired certificate');
+    for (const headline of ['Plaintext', 'Downgraded → plaintext', 'TLS 1.0', 'TLS 1.3', 'Refused']) expect(texts).toContain(headline);
+    expect(texts).toContain('PASS: did what the policy expects at this receiver');
+    expect(texts.at(-1)).toBe(`badmx 0.1.0 · run ${demo.run.id} · 2026-11-24 17:04:37 UTC · zone badmx.test · 16 pass, 12 fail`);
+    // the legend explains dashed borders only when a cell is unsettled
+    expect(texts.join(' ')).not.toContain('unsettled');
+    expect(renderSvgInfographic(hostile)).toContain('dashed: unsettled, the deadline came first');
+  });
+
+  it('references nothing outside itself and uses a system font stack', () => {
+    for (const run of [demo, hostile]) {
+      const svg = renderSvgInfographic(run);
+      const elements = descendants(parseXml(svg));
+      expect(elements.map((e) => e.name)).not.toEqual(expect.arrayContaining(['image', 'script', 'foreignObject', 'use', 'a', 'feImage']));
+      for (const e of elements) {
+        for (const [name, value] of Object.entries(e.attributes)) {
+          expect(name).not.toMatch(/href$/);
+          if (/url\(/.test(value)) expect(value).toBe('url(#fail-hatch)');
+        }
+      }
+      expect(svg).not.toMatch(/@import|@font-face|https?:\/\/(?!www\.w3\.org\/2000\/svg")/);
+      expect(svg).toMatch(/font-family:system-ui, -apple-system, .*sans-serif/);
+    }
+  });
+
+  it('escapes hostile strings: they parse back as the same text, never as markup', () => {
+    const svg = renderSvgInfographic(hostile);
+    const elements = descendants(parseXml(svg));
+    expect(elements.some((e) => e.name === 'b' || e.name === 'em')).toBe(false);
+    const senderTitle = elements.find((e) => e.name === 'title' && e.text.startsWith(HOSTILE.sender));
+    expect(senderTitle?.text).toBe(`${HOSTILE.sender}: smtp:127.0.0.1:2626?tls=starttls&label=vendor`);
+    const subtitle = elements.filter((e) => e.name === 'text' && e.attributes.class === 'subtitle').map((e) => e.text).join(' ');
+    expect(subtitle).toContain('Strict (the HIPAA reading) & <em>no</em> plaintext');
+  });
+
+  it('marks unsettled cells with a dashed border and the word', () => {
+    const root = parseXml(renderSvgInfographic(hostile));
+    const cells = descendants(root).filter((e) => e.name === 'g' && e.attributes.class === 'cell');
+    const dashed = cells.filter((c) => c.children.find((r) => r.name === 'rect')?.attributes['stroke-dasharray'] !== undefined);
+    expect(dashed).toHaveLength(hostile.summary.unsettled);
+    for (const cell of dashed) expect(textOf(cell)).toContain('unsettled');
+  });
+
+  it('is deterministic: the same run gives the same bytes', () => {
+    expect(renderSvgInfographic(loadFixture(DEMO_RUN))).toBe(renderSvgInfographic(demo));
+    expect(renderSvgInfographic(loadFixture(HOSTILE_RUN))).toBe(renderSvgInfographic(hostile));
+  });
+});
+
+describe('the PNG export', () => {
+  it('without a converter on PATH, says in one line what to install', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'badmx-nopath-'));
+    expect(findPngConverter({ PATH: empty })).toBeNull();
+    await expect(renderPngInfographic(demo, { PATH: empty })).rejects.toThrow(PNG_CONVERTER_MISSING);
+    expect(PNG_CONVERTER_MISSING).not.toContain('\n');
+    expect(PNG_CONVERTER_MISSING).toContain('librsvg2-bin');
+  });
+
+  it('prefers rsvg-convert, then a Chromium, found on PATH', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'badmx-path-'));
+    const fake = (name: string): void => {
+      writeFileSync(join(dir, name), '#!/bin/sh\n', { mode: 0o755 });
+    };
+    fake('chromium');
+    expect(findPngConverter({ PATH: dir })).toEqual({ kind: 'chromium', path: join(dir, 'chromium') });
+    fake('rsvg-convert');
+    expect(findPngConverter({ PATH: `/nonexistent:${dir}` })).toEqual({ kind: 'rsvg-convert', path: join(dir, 'rsvg-convert') });
+  });
+
+  it.skipIf(!RUN_RSVG_TESTS)('rsvg-convert renders both fixtures at twice the SVG size', async () => {
+    for (const [name, run] of [
+      ['demo', demo],
+      ['hostile', hostile],
+    ] as const) {
+      const svg = renderSvgInfographic(run);
+      const png = await svgToPng(svg, { kind: 'rsvg-convert', path: RSVG });
+      const size = svgSize(svg);
+      expect(pngSize(png)).toEqual({ width: size.width * 2, height: size.height * 2 });
+      writeFileSync(join(artifactDir(), `infographic-${name}.png`), png);
+      writeFileSync(join(artifactDir(), `infographic-${name}.svg`), svg);
+    }
+  });
+
+  it.skipIf(!RUN_BROWSER_TESTS)('a headless Chromium renders it too, when that is the converter there is', async () => {
+    const svg = renderSvgInfographic(demo);
+    const png = await svgToPng(svg, { kind: 'chromium', path: CHROMIUM });
+    const size = svgSize(svg);
+    expect(pngSize(png)).toEqual({ width: size.width * 2, height: size.height * 2 });
+    writeFileSync(join(artifactDir(), 'infographic-demo-chromium.png'), png);
+  });
+
+  it.skipIf(!RUN_RSVG_TESTS)('the png renderer finds rsvg-convert on PATH by itself', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'badmx-path-'));
+    mkdirSync(join(dir, 'bin'));
+    symlinkSync(RSVG, join(dir, 'bin', 'rsvg-convert'));
+    const png = await renderPngInfographic(demo, { PATH: join(dir, 'bin') });
+    expect(pngSize(png).width).toBe(svgSize(renderSvgInfographic(demo)).width * 2);
+    // a real picture, not an empty canvas: far more than a blank PNG of that size compresses to
+    expect(png.length).toBeGreaterThan(50_000);
+  });
+});
