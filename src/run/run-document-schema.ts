@@ -63,10 +63,11 @@ const cell = z.looseObject({
   submission: z.looseObject({ accepted: z.boolean(), final: z.boolean(), detail: z.string() }).nullable(),
   received: z.string().nullable(),
   message: z.string().nullable(),
-  evidence: z.array(connectionSummary),
   // Added after schemaVersion 1 was first written: older runs read back with null.
+  // (In run.json's own order, so that loading and re-rendering a run changes nothing.)
   hops: z.array(receivedHop).nullable().default(null),
   evidenceMismatch: z.string().nullable().default(null),
+  evidence: z.array(connectionSummary),
 });
 
 const expectation = z.enum(['delivered-tls', 'delivered', 'not-delivered']);

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { loadPolicy } from '../../src/policy/load-policy.js';
 import { loadCatalogue } from '../../src/receivers/catalogue.js';
 import type { Cell, RunDocument } from '../../src/run/run-document.js';
+import { loadRunDocument } from '../../src/run/load-run-document.js';
 import { runMatrix } from '../../src/run/run-matrix.js';
+import { renderJsonDocument } from '../../src/report/json-document.js';
 import { parseSenderSpec } from '../../src/senders/parse-sender-spec.js';
 
 /**
@@ -69,6 +71,9 @@ describe('every managed MTA', () => {
       expect(sender.notes.some((n) => /retry timers shortened/.test(n))).toBe(true);
     }
     expect(run.senders.find((s) => s.label === 'postfix:may')?.software?.name).toBe('Postfix');
+    // and run.json reads back through the report schema unchanged (kind "mta", software)
+    const file = join(outDir, 'run.json');
+    expect(renderJsonDocument(loadRunDocument(file).document)).toBe(readFileSync(file, 'utf8'));
     expect(run.senders.find((s) => s.label === 'exim:default')?.software?.name).toBe('Exim');
   });
 
