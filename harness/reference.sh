@@ -6,13 +6,13 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out="${BADMX_REFERENCE_OUT:-reports/reference}"
-formats="${BADMX_REFERENCE_FORMATS:-}"
+formats="${BADMX_REFERENCE_FORMATS:-json,html,svg,md}"
 rm -rf "$out.new"
 node dist/cli/main.js run \
   --sender postfix:may --sender postfix:encrypt --sender postfix:verify --sender postfix:secure \
   --sender exim:default --sender exim:strict \
-  --policy strict --wait 120s --out "$out.new" ${formats:+--format "$formats"}
-status=$?
+  --policy strict --wait 120s --out "$out.new" ${formats:+--format "$formats"} | sed "s#$out.new#$out#g"
+status=${PIPESTATUS[0]}
 if [[ $status -ne 0 && $status -ne 1 ]]; then
   echo "reference: badmx run failed (exit $status); $out left as it was" >&2
   rm -rf "$out.new"

@@ -108,6 +108,9 @@ function progressPrinter(stream: NodeJS.WriteStream): ((p: RunProgress) => void)
       case 'fleet-ready':
         stream.write(`badmx: ${p.fleet.members.length} receivers ready; CA bundle ${p.fleet.caFile}\n`);
         return;
+      case 'dns-ready':
+        stream.write(`badmx: harness DNS answering on ${p.address}:${p.port}\n`);
+        return;
       case 'sender-start':
         stream.write(`badmx: ${p.sender}: sending ${p.probes} probes\n`);
         return;

@@ -1,3 +1,4 @@
+import { senderKind } from './sender-kind.js';
 import { createHash } from 'node:crypto';
 import type { ConnectionSummary } from '../classify/outcome.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
@@ -148,7 +149,7 @@ function sendersSection(run: RunDocument): string {
         ? `${h(utc(s.window.start, { ms: true }))} → ${h(relative(s.window.start, s.window.end))}`
         : '<span class="muted">did not run</span>';
       const notes = s.notes.length ? `<ul>${s.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : '<span class="muted">none</span>';
-      return `<tr><th scope="row">${h(s.label)}</th><td>${h(s.kind)}</td><td><code>${h(s.spec)}</code></td><td>${window}</td><td>${notes}</td></tr>`;
+      return `<tr><th scope="row">${h(s.label)}</th><td>${h(senderKind(s))}</td><td><code>${h(s.spec)}</code></td><td>${window}</td><td>${notes}</td></tr>`;
     })
     .join('\n');
   const rules = run.policy.rules
@@ -182,7 +183,7 @@ function matrixSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>)
     .map((s, i) => {
       const cells = matrix.rows.map((row) => row.cells[i]).filter((c): c is Cell => c !== null && c !== undefined);
       const pass = cells.filter((c) => c.verdict === 'pass').length;
-      return `<th scope="col">${h(s.label)}<br><span class="muted">${h(s.kind)} · ${pass} pass · ${cells.length - pass} fail</span></th>`;
+      return `<th scope="col">${h(s.label)}<br><span class="muted">${h(senderKind(s))} · ${pass} pass · ${cells.length - pass} fail</span></th>`;
     })
     .join('');
   const bodies = matrix.groups

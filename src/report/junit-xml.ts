@@ -63,6 +63,7 @@ export function renderJunitXml(run: RunDocument): string {
       ['badmx.version', run.tool.version],
       ['badmx.sender.spec', sender.spec],
       ['badmx.sender.kind', sender.kind],
+      ...(sender.software ? [['badmx.sender.software', `${sender.software.name} ${sender.software.version}`] as [string, string]] : []),
       ...sender.notes.map((note) => ['badmx.sender.note', note]),
     ]
       .map(([name, value]) => `      <property name="${attr(name ?? '')}" value="${attr(value ?? '')}"/>`)

@@ -1,3 +1,4 @@
+import { senderKind } from './sender-kind.js';
 import type { Cell, RunDocument } from '../run/run-document.js';
 import { outcomeDetail, outcomeHeadline, verdictGlyph, verdictLabel } from './cell-label.js';
 import { oneLine, visibleControls } from './escape.js';
@@ -56,7 +57,7 @@ export function renderMarkdownTable(run: RunDocument): string {
   lines.push('Senders:', '');
   for (const sender of matrix.senders) {
     const notes = sender.notes.length ? `: ${sender.notes.map(markdownText).join('; ')}` : '';
-    lines.push(`- ${markdownText(sender.label)} (${markdownText(sender.kind)}, \`${sender.spec.replace(/`/g, "'")}\`)${notes}`);
+    lines.push(`- ${markdownText(sender.label)} (${markdownText(senderKind(sender))}, \`${sender.spec.replace(/`/g, "'")}\`)${notes}`);
   }
   const failing = matrix.rows.flatMap((row) => row.cells.filter((c): c is Cell => c !== null && c.verdict === 'fail'));
   if (failing.length > 0) {

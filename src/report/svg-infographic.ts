@@ -1,3 +1,4 @@
+import { senderKind } from './sender-kind.js';
 import type { Cell, RunDocument } from '../run/run-document.js';
 import { outcomeDetail, outcomeHeadline, verdictLabel } from './cell-label.js';
 import { escapeMarkup, oneLine } from './escape.js';
@@ -138,7 +139,7 @@ export function renderSvgInfographic(run: RunDocument): string {
     body.push(
       `<g class="sender"><title>${x(`${sender.label}: ${sender.spec}`)}</title>` +
         `<text x="${r(left + 8)}" y="${r(y + 20)}" class="colhead">${x(fit(sender.label, COL_W - 16, 15, true))}</text>` +
-        `<text x="${r(left + 8)}" y="${r(y + 38)}" class="small">${x(fit(`${sender.kind} sender`, COL_W - 16, 11.5))}</text>` +
+        `<text x="${r(left + 8)}" y="${r(y + 38)}" class="small">${x(fit(senderKind(sender), COL_W - 16, 11.5))}</text>` +
         `<text x="${r(left + 8)}" y="${r(y + 54)}" class="small">${pass} pass · ${fail} fail</text></g>`,
     );
   });

@@ -49,7 +49,7 @@ describe('the Markdown table', () => {
     const md = renderMarkdownTable(demo);
     expect(md).toContain('**16 pass, 12 fail** of 28 cells.');
     expect(md).toMatch(/^Legend: ✔ PASS: .*✘ FAIL: it did not\./m);
-    expect(md).toContain('- builtin:strict (builtin, `builtin:strict`): STARTTLS required, TLS 1.2 and up');
+    expect(md).toContain('- builtin:strict (built-in sender, `builtin:strict`): STARTTLS required, TLS 1.2 and up');
     expect(md).toContain('<details><summary>Why the 12 failing cells failed</summary>');
     expect(md.match(/^- builtin:opportunistic × /gm)).toHaveLength(12);
   });

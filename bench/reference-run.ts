@@ -1,0 +1,87 @@
+/**
+ * `npm run bench` (also alone: `npm run bench:reference`): the full reference run, every
+ * managed recipe (Postfix and Exim) against every profile, and the harness's own share.
+ *
+ *   wall time         the whole run, as `npm run reference` does it             info
+ *   senders' time     each managed MTA: start, probes submitted, the MTA's own
+ *                     attempts and retries at its (shortened) timers until every
+ *                     probe is settled, stop                                    info
+ *   harness share     everything else: fleet start-up (PKI cached, as after the first
+ *                     run), the DNS server,
+ *                     classification, run.json and the reports, plus settle
+ *                     detection (half the log-poll interval per sender, on
+ *                     average)                                               target < 5% of senders' time
+ *
+ * Needs root and the MTAs (harness/install-mtas.sh); otherwise it says so and measures
+ * nothing. One run: the MTAs' timers dominate and do not vary.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ensurePki } from '../src/certs/pki.js';
+import { loadPolicy } from '../src/policy/load-policy.js';
+import { loadCatalogue } from '../src/receivers/catalogue.js';
+import { DEFAULT_ZONE } from '../src/receivers/naming.js';
+import { selectRenderers } from '../src/report/registry.js';
+import { renderAll } from '../src/report/render-all.js';
+import { runMatrix, type RunProgress } from '../src/run/run-matrix.js';
+import { eximCacheDir } from '../src/senders/mta/find-mta.js';
+import { MTA_RECIPES } from '../src/senders/mta/mta-recipes.js';
+import { parseSenderSpec } from '../src/senders/parse-sender-spec.js';
+
+const POLL_INTERVAL_MS = 100;
+const missing =
+  process.getuid?.() !== 0
+    ? 'needs root'
+    : !existsSync('/usr/sbin/postfix')
+      ? 'Postfix is not installed'
+      : !existsSync('/usr/sbin/exim4') && !existsSync(join(eximCacheDir(), 'usr/sbin/exim4'))
+        ? 'Exim is not installed'
+        : null;
+if (missing) {
+  console.log(`reference run: not measured (${missing}; see harness/install-mtas.sh)`);
+} else {
+  const work = mkdtempSync(join(tmpdir(), 'badmx-bench-reference-'));
+  const marks: { at: number; progress: RunProgress }[] = [];
+  // The PKI as `npm run reference` finds it after its first run: cached in certs/ (cold
+  // generation is measured by bench/run.ts).
+  const certsDir = resolve('certs');
+  await ensurePki({ dir: certsDir, zone: DEFAULT_ZONE, profiles: loadCatalogue() });
+  const t0 = performance.now();
+  const run = await runMatrix({
+    senders: MTA_RECIPES.map((r) => parseSenderSpec(r.spec)),
+    policy: loadPolicy('strict'),
+    profiles: loadCatalogue(),
+    zone: DEFAULT_ZONE,
+    certsDir,
+    addressing: { kind: 'per-profile', base: '127.0.2.0', port: 25 },
+    outDir: join(work, 'run'),
+    waitMs: 120_000,
+    onProgress: (progress) => marks.push({ at: performance.now(), progress }),
+  });
+  const tRun = performance.now();
+  const reports = await renderAll(run, selectRenderers('html,svg,md'), join(work, 'run'));
+  const tEnd = performance.now();
+
+  const at = (kind: RunProgress['kind']): number => marks.find((m) => m.progress.kind === kind)?.at ?? NaN;
+  const startup = at('fleet-ready') - t0;
+  const dns = at('dns-ready') - at('fleet-ready');
+  const finish = tRun - at('senders-done');
+  const render = tEnd - tRun;
+  const detection = (MTA_RECIPES.length * POLL_INTERVAL_MS) / 2;
+  const wall = tEnd - t0;
+  const harness = startup + dns + finish + render + detection;
+  const senders = wall - harness;
+  const row = (name: string, ms: number, note = ''): void => console.log(`${name.padEnd(62)} ${ms.toFixed(0).padStart(6)} ms  ${note}`);
+  console.log(`\nreference run: ${MTA_RECIPES.length} managed senders x ${run.profiles.length} profiles, ${run.summary.cells} cells, ${run.summary.unsettled} unsettled`);
+  row('wall time (run + reports)', wall, 'info');
+  row("senders' own time (MTA start, attempts, retries, stop)", senders, 'info');
+  row('  harness: fleet start-up (PKI cached)', startup, 'info');
+  row('  harness: DNS server start-up', dns, 'info');
+  row('  harness: classification and run.json', finish, 'info');
+  row('  harness: reports (html, svg, md)', render, `info (${reports.filter((r) => r.ok).length} written)`);
+  row('  harness: settle detection (half a poll interval per sender)', detection, 'info');
+  const share = (harness / senders) * 100;
+  row('harness share beyond the senders\' own time', harness, `${share < 5 ? 'ok' : 'OVER TARGET'} (${share.toFixed(1)}% of senders' time; target < 5%)`);
+  rmSync(work, { recursive: true, force: true });
+}

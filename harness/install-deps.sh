@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Everything the test suite uses for real, from Debian: OpenSSL (s_client proves each
+# receiver misconfiguration), Postfix and Exim (managed senders and the smtp: relay test;
+# see install-mtas.sh), Chromium (the HTML report is opened in a real headless browser,
+# driven by playwright-core; nothing is downloaded), librsvg2-bin (rsvg-convert, for PNG
+# infographics) and fonts. Idempotent; as root. Without root it only checks that all of it
+# is already there, and says what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools=(openssl unshare /usr/bin/chromium rsvg-convert /usr/sbin/postfix)
+if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  # "No configuration" keeps Debian from starting a system Postfix on port 25; badmx and the
+  # tests run their own instances.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends openssl ca-certificates util-linux chromium librsvg2-bin fonts-dejavu-core >/dev/null
+  bash harness/install-mtas.sh
+fi
+missing=()
+for tool in "${tools[@]}"; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+exim="${BADMX_EXIM:-}"
+[[ -n "$exim" ]] || for c in /usr/sbin/exim4 "${BADMX_CACHE:-/var/cache/badmx}/exim4/usr/sbin/exim4"; do [[ -x "$c" ]] && exim="$c" && break; done
+[[ -n "$exim" ]] || missing+=(exim4)
+if (( ${#missing[@]} )); then
+  echo "install-deps.sh: missing ${missing[*]}: run it as root on Debian or Ubuntu (it installs them with apt)" >&2
+  exit 1
+fi
