@@ -6,10 +6,18 @@ export interface SenderWindow {
   sender: string;
   start: string;
   end: string;
+  /** The profiles live in the window (a step of a sequential schedule); all when absent. */
+  profiles?: string[];
 }
 
 export interface Attribution {
   byProbe: Map<string, ReceiverEvent[]>;
+  /**
+   * Connections that name a probe but reached another profile's receiver (a late retry on a
+   * shared address after the probe's step): kept with their probe, never classified as the
+   * probe's outcome nor as the live profile's.
+   */
+  misdirected: Map<string, string[]>;
   /** Connections that belong to no probe (a scanner, a sender retrying after its window). */
   stray: string[];
 }
@@ -46,13 +54,18 @@ export function attributeConnections(events: ReceiverEvent[], probes: Probe[], w
   }
 
   const byProbe = new Map<string, ReceiverEvent[]>(probes.map((p) => [p.id, []]));
+  const misdirected = new Map<string, string[]>();
   const stray: string[] = [];
   for (const [conn, list] of byConn) {
     let probe = identified.get(conn);
+    if (probe && list[0]?.profile !== undefined && list[0].profile !== probe.profile) {
+      misdirected.set(probe.id, [...(misdirected.get(probe.id) ?? []), conn]);
+      continue;
+    }
     if (!probe) {
       const start = list[0]?.time ?? '';
       const profile = list[0]?.profile;
-      let sender = windows.find((w) => start >= w.start && start <= w.end)?.sender;
+      let sender = windows.find((w) => start >= w.start && start <= w.end && (!w.profiles || (profile !== undefined && w.profiles.includes(profile))))?.sender;
       const helo = heloOf(list);
       const known = helo ? heloSenders.get(helo) : undefined;
       if (sender && known && !known.has(sender) && known.size === 1) sender = [...known][0];
@@ -61,7 +74,7 @@ export function attributeConnections(events: ReceiverEvent[], probes: Probe[], w
     if (probe) byProbe.get(probe.id)?.push(...list);
     else stray.push(conn);
   }
-  return { byProbe, stray };
+  return { byProbe, misdirected, stray };
 }
 
 function identify(

@@ -9,6 +9,7 @@ import { registerReceivedCommand } from './received-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerStatusCommand } from './status-command.js';
 
 /**
  * Exit codes: 0 success; 1 a verdict failed (later: a matrix cell); 2 usage or setup
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerReportCommand(program);
   registerServeCommand(program);
+  registerStatusCommand(program);
   registerCaCommand(program);
   registerProfilesCommand(program);
   registerReceivedCommand(program);

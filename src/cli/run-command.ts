@@ -2,11 +2,13 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { BadmxError } from '../errors.js';
 import { loadPolicy } from '../policy/load-policy.js';
-import { parseIPv4, parsePort, type Addressing } from '../receivers/addressing.js';
+import { parseIP, parseIPv4, parsePort, type Addressing } from '../receivers/addressing.js';
 import { jsonDocument } from '../report/json-document.js';
 import { DEFAULT_RUN_FORMATS } from '../report/registry.js';
 import { renderTerminalMatrix } from '../report/terminal-matrix.js';
-import { DEFAULT_DNS, RunError, runMatrix, type RunProgress } from '../run/run-matrix.js';
+import { DEFAULT_DNS, RunError, runMatrix, type RunOptions, type RunProgress } from '../run/run-matrix.js';
+import { JOURNAL_FILE, readJournal } from '../run/run-journal.js';
+import type { Renderer } from '../report/renderer.js';
 import type { RunDocument } from '../run/run-document.js';
 import { parseSenderSpec } from '../senders/parse-sender-spec.js';
 import type { Sender } from '../senders/sender.js';
@@ -25,6 +27,9 @@ interface RunFlags extends FleetSelectionFlags {
   portRange?: string;
   address: string;
   dns: string;
+  sharedAddress?: string;
+  serveDns?: boolean;
+  resume?: string;
 }
 
 export function addRunOptions(command: Command): Command {
@@ -36,7 +41,9 @@ export function addRunOptions(command: Command): Command {
     .option('--port <port>', 'port every profile listens on', '25')
     .option('--port-range <first>', 'instead: all profiles on --address, profile N on port <first>+N-1')
     .option('--address <ip>', 'the single address for --port-range', '127.0.0.1')
-    .option('--dns <ip>', 'where the harness DNS server listens (port 53) for senders that find receivers by MX: postfix:..., exim:...', DEFAULT_DNS.address);
+    .option('--dns <ip>', 'where the harness DNS server listens (port 53) for senders that find receivers by MX: postfix:..., exim:...', DEFAULT_DNS.address)
+    .option('--shared-address <ip>', 'instead: every profile on this one address and --port, one at a time (a sequential schedule; --wait is then per step)')
+    .option('--serve-dns', 'serve the zone on --dns for the whole run (a zone delegated to this host), not only for managed senders');
 }
 
 export function registerRunCommand(program: Command): void {
@@ -44,11 +51,39 @@ export function registerRunCommand(program: Command): void {
     program
       .command('run')
       .description('send a probe through each sender to every receiver profile, classify what happened, and judge it against a policy')
-      .requiredOption('--sender <spec...>', 'sender under test (repeat for a side-by-side comparison)'),
+      .option('--sender <spec...>', 'sender under test (repeat for a side-by-side comparison)')
+      .option('--resume <dir>', 'continue the run in this directory after a crash, reboot or kill -9 (its other flags come from the run)'),
   ).action(async (flags: RunFlags) => {
-    const document = await executeRun(flags, flags.sender);
+    if (flags.resume && flags.sender) throw new BadmxError('--resume continues a run as it was planned: give no --sender with it', 'EUSAGE');
+    if (!flags.resume && !flags.sender) throw new BadmxError("required option '--sender <spec...>' not specified (or --resume <dir>)", 'EUSAGE');
+    const document = flags.resume ? await executeResume(flags, flags.resume) : await executeRun(flags, flags.sender ?? []);
     if (process.exitCode !== 130) process.exitCode = document.summary.fail > 0 ? 1 : 0;
   });
+}
+
+/** `--resume <dir>`: the plan comes from the run's journal; only --format comes from the flags. */
+async function executeResume(flags: RunFlags, dir: string): Promise<RunDocument> {
+  const renderers = parseFormatOption(flags.format, { requireAvailable: true }).filter((r) => r.name !== jsonDocument.name);
+  const outDir = resolve(dir);
+  const { plan } = readJournal(join(outDir, JOURNAL_FILE));
+  // Secrets are not in the journal: a relay's password is read from its environment variable again.
+  const senders = plan.senders.map((s) => parseSenderSpec(s.spec));
+  process.stderr.write(`badmx: resuming run ${plan.runId} (started ${plan.startedAt}) in ${outDir}\n`);
+  return await performRun(
+    {
+      senders,
+      policy: plan.policy,
+      profiles: plan.profiles,
+      zone: plan.zone,
+      certsDir: plan.certsDir,
+      addressing: plan.addressing,
+      ...(plan.dns ? { dns: { address: plan.dns.address, port: plan.dns.port }, serveDns: plan.dns.serve } : {}),
+      waitMs: plan.waitMs,
+      outDir,
+      resume: true,
+    },
+    renderers,
+  );
 }
 
 /** Shared by run and demo: options normalized, progress shown, matrix printed, run.json and the --format reports written. */
@@ -58,15 +93,24 @@ export async function executeRun(flags: RunFlags, specs: string[]): Promise<RunD
   const waitMs = parseDuration(flags.wait, '--wait');
   // run.json is always written (by the run itself); the other formats are rendered from it afterwards.
   const renderers = parseFormatOption(flags.format, { requireAvailable: true }).filter((r) => r.name !== jsonDocument.name);
+  if (flags.portRange && flags.sharedAddress) throw new BadmxError('--port-range and --shared-address are two different addressings: give one', 'EUSAGE');
   const addressing: Addressing = flags.portRange
     ? { kind: 'port-range', address: parseIPv4(flags.address, '--address'), firstPort: parsePort(flags.portRange, '--port-range') }
-    : { kind: 'per-profile', base: parseIPv4(flags.addressBase, '--address-base'), port: parsePort(flags.port, '--port') };
+    : flags.sharedAddress
+      ? { kind: 'shared', address: parseIP(flags.sharedAddress, '--shared-address'), port: parsePort(flags.port, '--port') }
+      : { kind: 'per-profile', base: parseIPv4(flags.addressBase, '--address-base'), port: parsePort(flags.port, '--port') };
   const senders: Sender[] = specs.map((spec) => parseSenderSpec(spec));
   const labels = senders.map((s) => s.label);
   const duplicate = labels.find((label, i) => labels.indexOf(label) !== i);
   if (duplicate) throw new BadmxError(`two senders are labelled "${duplicate}": give one a label=NAME`, 'EUSAGE');
   const outDir = resolve(flags.out ?? join('reports', `run-${new Date().toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')}`));
+  const dns = { address: parseIPv4(flags.dns, '--dns'), port: DEFAULT_DNS.port };
+  return await performRun({ ...selection, senders, policy, waitMs, addressing, dns, serveDns: flags.serveDns === true, outDir }, renderers);
+}
 
+/** Run (or resume) with progress on stderr, the matrix on stdout, and the reports written; Ctrl-C ends the wait. */
+async function performRun(options: Omit<RunOptions, 'onProgress' | 'signal'>, renderers: Renderer[]): Promise<RunDocument> {
+  const outDir = options.outDir;
   const progress = progressPrinter(process.stderr);
   // Ctrl-C ends the wait, not the run: what was recorded is classified and written, unsettled cells are marked.
   const abort = new AbortController();
@@ -77,8 +121,7 @@ export async function executeRun(flags: RunFlags, specs: string[]): Promise<RunD
   };
   process.once('SIGINT', interrupt);
   try {
-    const dns = { address: parseIPv4(flags.dns, '--dns'), port: DEFAULT_DNS.port };
-    const document = await runMatrix({ ...selection, senders, policy, waitMs, addressing, dns, outDir, onProgress: progress, signal: abort.signal });
+    const document = await runMatrix({ ...options, onProgress: progress, signal: abort.signal });
     progress.done();
     process.stdout.write(`${renderTerminalMatrix(document, { colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n\njson: ${join(outDir, jsonDocument.fileName)}\n`);
     // A report that fails to render is one line on stderr; the verdicts (and so the exit code) stand, and `badmx report` can retry it.
@@ -107,6 +150,11 @@ function progressPrinter(stream: NodeJS.WriteStream): ((p: RunProgress) => void)
     switch (p.kind) {
       case 'fleet-ready':
         stream.write(`badmx: ${p.fleet.members.length} receivers ready; CA bundle ${p.fleet.caFile}\n`);
+        return;
+      case 'step-start':
+        if (open) stream.write('\n');
+        open = false;
+        stream.write(`badmx: step ${p.index}/${p.total}: ${p.profile} is live for ${p.sender}\n`);
         return;
       case 'dns-ready':
         stream.write(`badmx: harness DNS answering on ${p.address}:${p.port}\n`);

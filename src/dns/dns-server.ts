@@ -12,7 +12,7 @@ export interface DnsQueryRecord {
   transport: 'udp' | 'tcp';
   name: string;
   type: string;
-  rcode: 'NOERROR' | 'NXDOMAIN' | 'REFUSED' | 'FORMERR' | 'NOTIMP';
+  rcode: 'NOERROR' | 'NXDOMAIN' | 'REFUSED' | 'FORMERR' | 'NOTIMP' | 'SERVFAIL';
   answers: number;
 }
 
@@ -182,6 +182,10 @@ export function answerQuery(zone: Zone, request: dnsPacket.Packet, transport: 'u
   if (question.class !== 'IN' && question.class !== 'ANY') {
     return { rcode: 'REFUSED', packet: { ...base, rcode: 'REFUSED', additionals: edns } as dnsPacket.Packet };
   }
+  if (zone.dormant?.some((domain) => inZone(name, domain.toLowerCase()))) {
+    // RFC 2308 §7.1: SERVFAIL is a temporary failure; resolvers retry rather than cache an answer.
+    return { rcode: 'SERVFAIL', packet: { ...base, flags: base.flags & ~dnsPacket.AUTHORITATIVE_ANSWER, rcode: 'SERVFAIL', additionals: edns } as dnsPacket.Packet };
+  }
   const soa = soaRecord(zone);
   const atName = zone.records.filter((r) => r.name === name);
   const exists = name === zone.origin || atName.length > 0 || zone.records.some((r) => r.name.endsWith(`.${name}`));
@@ -260,7 +264,7 @@ function udpLimit(request: dnsPacket.Packet): number {
 }
 
 // dns-packet encodes the RCODE from the low four bits of `flags`, not from `rcode`.
-const RCODE_BITS: Record<string, number> = { NOERROR: 0, FORMERR: 1, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
+const RCODE_BITS: Record<string, number> = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
 
 /** Encode, and if it does not fit, answer with TC set and nothing else so the client retries over TCP (RFC 7766 §5). */
 function encodeBounded(answer: dnsPacket.Packet, limit: number): Buffer {

@@ -37,6 +37,13 @@ export interface Zone {
   /** SOA serial: seconds since the epoch at build time, so every rebuild is newer. */
   serial: number;
   records: ZoneRecord[];
+  /**
+   * Domains whose whole subtree answers SERVFAIL for now: in a sequential schedule, the
+   * profiles that are not live. A sender retrying a probe of a profile whose step is over
+   * gets a temporary failure and waits, instead of reaching the live profile's receiver
+   * on the shared address and being judged by the wrong misconfiguration.
+   */
+  dormant?: string[];
 }
 
 /**

@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { ensurePki, type Pki } from '../certs/pki.js';
+import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
 import { EventLog } from '../recorder/event-log.js';
 import { SOFTWARE } from '../version.js';
@@ -42,6 +43,13 @@ export interface Fleet {
   pki: Pki;
   members: FleetMember[];
   log: EventLog;
+  /** With shared addressing: the one profile listening now, or null. Otherwise null (all listen). */
+  readonly live: string | null;
+  /**
+   * Shared addressing: make this profile the one listening on the shared address (the one
+   * before stops first), or none. A no-op for the other addressings, where all listen.
+   */
+  activate(name: string | null): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -80,13 +88,45 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     await Promise.all(contexts.map((context) => context.whenIdle(CLOSE_GRACE_MS)));
     log.close();
   };
-  const started = await Promise.allSettled(receivers.map((receiver, i) => receiver.listen(members[i]!.address, members[i]!.port)));
-  const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed) {
-    await stop();
-    throw failed.reason;
+  const shared = options.addressing.kind === 'shared';
+  let live: string | null = null;
+  const activate = async (name: string | null): Promise<void> => {
+    if (!shared || name === live) return;
+    const current = live === null ? -1 : members.findIndex((m) => m.name === live);
+    if (current >= 0) {
+      await receivers[current]!.close();
+      await contexts[current]!.whenIdle(CLOSE_GRACE_MS);
+    }
+    live = null;
+    if (name === null) return;
+    const next = members.findIndex((m) => m.name === name);
+    if (next < 0) throw new BadmxError(`no profile "${name}" in this fleet`, 'EUSAGE');
+    await receivers[next]!.listen(members[next]!.address, members[next]!.port);
+    live = name;
+  };
+  // Shared addressing: nothing listens until the schedule activates a profile.
+  if (!shared) {
+    const started = await Promise.allSettled(receivers.map((receiver, i) => receiver.listen(members[i]!.address, members[i]!.port)));
+    const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) {
+      await stop();
+      throw failed.reason;
+    }
   }
-  return { zone, caFile: pki.caFile, eventsFile, messagesDir, pki, members, log, stop };
+  return {
+    zone,
+    caFile: pki.caFile,
+    eventsFile,
+    messagesDir,
+    pki,
+    members,
+    log,
+    get live() {
+      return live;
+    },
+    activate,
+    stop,
+  };
 }
 
 /** The machine-readable description of a running fleet, for harnesses and other tools. */

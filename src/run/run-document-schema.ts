@@ -68,6 +68,7 @@ const cell = z.looseObject({
   hops: z.array(receivedHop).nullable().default(null),
   evidenceMismatch: z.string().nullable().default(null),
   evidence: z.array(connectionSummary),
+  misdirected: z.number().int().min(0).default(0),
 });
 
 const expectation = z.enum(['delivered-tls', 'delivered', 'not-delivered']);
@@ -104,7 +105,7 @@ export const runDocumentSchema = z
     tool: z.looseObject({ name: z.literal('badmx'), version: z.string() }),
     run: z.looseObject({
       id: z.string().min(1),
-      status: z.enum(['complete', 'error']),
+      status: z.enum(['complete', 'error', 'running']),
       error: z.string().nullable(),
       startedAt: isoTime,
       finishedAt: isoTime,
@@ -146,6 +147,15 @@ export const runDocumentSchema = z
     cells: z.array(cell),
     summary: z.looseObject({ cells: z.number().int(), pass: z.number().int(), fail: z.number().int(), unsettled: z.number().int() }),
     stray: z.looseObject({ connections: z.number().int() }),
+    // Added after schemaVersion 1 was first written: older runs read back as parallel runs.
+    schedule: z
+      .looseObject({
+        mode: z.enum(['parallel', 'sequential']),
+        address: z.string().nullable(),
+        steps: z.array(z.looseObject({ sender: z.string(), profiles: z.array(z.string()), start: isoTime, end: isoTime, settled: z.boolean() })),
+        resumes: z.array(isoTime),
+      })
+      .default({ mode: 'parallel', address: null, steps: [], resumes: [] }),
   })
   .superRefine((doc, ctx) => {
     // Reports index cells by (sender, profile): each must name a known sender and profile, once.

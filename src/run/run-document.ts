@@ -69,6 +69,11 @@ export interface Cell {
    */
   evidenceMismatch: string | null;
   evidence: ConnectionSummary[];
+  /**
+   * Connections that named this probe but reached another profile's receiver (a late retry
+   * on a shared address after the probe's step): counted here, not classified.
+   */
+  misdirected: number;
 }
 
 export interface RunDocument {
@@ -76,7 +81,8 @@ export interface RunDocument {
   tool: { name: 'badmx'; version: string };
   run: {
     id: string;
-    status: 'complete' | 'error';
+    /** `running` only in `badmx status` of a run still going (or interrupted: --resume continues it). */
+    status: 'complete' | 'error' | 'running';
     error: string | null;
     startedAt: string;
     finishedAt: string;
@@ -93,4 +99,16 @@ export interface RunDocument {
   summary: { cells: number; pass: number; fail: number; unsettled: number };
   /** Connections that belonged to no probe. */
   stray: { connections: number };
+  /** How the run was scheduled: every profile live at once, or one at a time on a shared address. */
+  schedule: RunSchedule;
+}
+
+export interface RunSchedule {
+  mode: 'parallel' | 'sequential';
+  /** The shared address:port of a sequential schedule. */
+  address: string | null;
+  /** Each step as it ran: a sender and the profiles live, with when it started and ended. */
+  steps: { sender: string; profiles: string[]; start: string; end: string; settled: boolean }[];
+  /** When the run was continued with --resume after an interruption. */
+  resumes: string[];
 }

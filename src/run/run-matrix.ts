@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { attributeConnections, type SenderWindow } from '../classify/attribute.js';
+import { attributeConnections } from '../classify/attribute.js';
 import { classifyProbe } from '../classify/classify-probe.js';
 import { startDnsServer, type DnsServer } from '../dns/dns-server.js';
-import { buildZone } from '../dns/zone-records.js';
+import { buildZone, type Zone } from '../dns/zone-records.js';
 import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
 import { evaluate, ruleFor } from '../policy/evaluate.js';
@@ -14,11 +14,14 @@ import type { Addressing } from '../receivers/addressing.js';
 import { startFleet, type Fleet, type FleetMember } from '../receivers/fleet.js';
 import type { Profile } from '../receivers/profile-schema.js';
 import { readEventLog } from '../recorder/event-log.js';
+import type { ReceiverEvent } from '../recorder/events.js';
 import { jsonDocument, renderJsonDocument } from '../report/json-document.js';
 import type { SendResult, Sender } from '../senders/sender.js';
 import { VERSION } from '../version.js';
 import { readHopEvidence } from './hop-evidence.js';
 import { SCHEMA_VERSION, type Cell, type RunDocument, type RunSender } from './run-document.js';
+import { JOURNAL_FILE, readJournal, RunJournal, type RunPlan } from './run-journal.js';
+import { planSteps, type Step, type StepWindow } from './run-schedule.js';
 import { SettleTracker } from './settle-tracker.js';
 
 export interface RunOptions {
@@ -38,6 +41,10 @@ export interface RunOptions {
    * exim:). Port 53: resolv.conf has no port syntax.
    */
   dns?: { address: string; port: number };
+  /** Serve the harness DNS for the whole run even without managed senders (public mode, delegated zone). */
+  serveDns?: boolean;
+  /** Continue the run whose directory is outDir (its journal says what was done). */
+  resume?: boolean;
   /** Stop waiting (e.g. on SIGINT): what was recorded is classified and written, unsettled cells say so. */
   signal?: AbortSignal;
 }
@@ -51,7 +58,9 @@ export type RunProgress =
   /** The harness DNS server answers (only when a sender finds receivers by MX). */
   | { kind: 'dns-ready'; address: string; port: number }
   /** Every sender is done and stopped; what follows is classification and run.json. */
-  | { kind: 'senders-done' };
+  | { kind: 'senders-done' }
+  /** Sequential schedule: a profile is now the one live on the shared address. */
+  | { kind: 'step-start'; sender: string; profile: string; index: number; total: number };
 
 /** Thrown when a run could not be completed; `document` is what was written to run.json. */
 export class RunError extends Error {
@@ -65,49 +74,89 @@ export class RunError extends Error {
 
 /**
  * Run the matrix: start the fleet, send one probe per (sender, profile) through each
- * sender in turn, wait until every probe is settled or the sender's deadline, then
- * classify what the receivers recorded and judge it against the policy. Writes run.json.
+ * sender in turn, wait until every probe is settled or the step's deadline, then classify
+ * what the receivers recorded and judge it against the policy. Writes run.json.
+ *
+ * The run is a schedule of steps (run-schedule.ts): one per sender with every profile
+ * live, or, on a single shared address, one per (sender, profile) with only that profile
+ * live. Each step's start and end, each submission and each sender's final word go to the
+ * run journal as they happen, so `resume` continues a crashed run from its directory.
  */
 export async function runMatrix(options: RunOptions): Promise<RunDocument> {
   const outDir = resolve(options.outDir);
   mkdirSync(outDir, { recursive: true });
-  const runId = newRunId();
-  const startedAt = new Date().toISOString();
-  const fleet = await startFleet({
-    profiles: options.profiles,
-    zone: options.zone,
-    certsDir: options.certsDir,
-    addressing: options.addressing,
-    eventsFile: join(outDir, 'events.jsonl'),
-  });
+  const journalFile = join(outDir, JOURNAL_FILE);
+  const state = options.resume ? readJournal(journalFile) : null;
+  const runId = state?.plan.runId ?? newRunId();
+  const startedAt = state?.plan.startedAt ?? new Date().toISOString();
+  const probes: Probe[] = state?.plan.probes ?? planProbes(runId, options);
+  const journal = new RunJournal(journalFile, { fresh: !state });
+  if (state) journal.append({ type: 'resumed', at: new Date().toISOString() });
+  else journal.append({ type: 'plan', at: startedAt, plan: runPlan(runId, startedAt, probes, options) });
+
+  let fleet: Fleet;
+  try {
+    fleet = await startFleet({
+      profiles: options.profiles,
+      zone: options.zone,
+      certsDir: options.certsDir,
+      addressing: options.addressing,
+      eventsFile: join(outDir, 'events.jsonl'),
+    });
+  } catch (error) {
+    journal.close();
+    throw error;
+  }
   options.onProgress?.({ kind: 'fleet-ready', fleet });
 
-  const probes: Probe[] = [];
-  const results = new Map<string, SendResult>();
-  const windows: SenderWindow[] = [];
+  // What a crashed run had already done: submissions (never repeated) and final words.
+  const results = new Map<string, SendResult>(state?.submitted);
+  for (const [id, result] of state?.final ?? []) results.set(id, result);
+  const submitted = new Set(state?.submitted.keys());
+  const past = state ? readEventLog(fleet.eventsFile).events.filter((e) => e.time >= startedAt) : [];
+  const steps = planSteps(options.senders, options.profiles, options.addressing);
+  const windows: StepWindow[] = [];
   let error: Error | null = null;
   let dns: DnsServer | null = null;
   const closed = new Set<Sender>();
+  const stepContext: StepContext = { options, fleet, results, submitted, journal, past, dns: null };
   try {
-    dns = await prepareSenders(options, fleet, outDir);
+    dns = await startHarnessDns(options, fleet);
+    stepContext.dns = dns;
+    await prepareSenders(options, fleet, outDir, dns);
     // Every sender must be usable before any probe goes out: a bad spec or relay fails in seconds, not after a run.
     for (const sender of options.senders) await sender.check();
-    let n = 0;
-    for (const sender of options.senders) {
-      if (options.signal?.aborted) break;
-      const own = options.profiles.map((profile) => makeProbe(runId, ++n, sender.label, profile.name, options.zone));
-      probes.push(...own);
-      let window: SenderWindow;
-      try {
-        window = await runSender(sender, own, fleet, options, results);
-      } finally {
-        // Stop the sender before the next one starts: a managed MTA still retrying would
-        // otherwise reach the receivers during the next sender's window.
-        closed.add(sender);
-        await sender.close().catch(() => undefined);
+    for (const [index, step] of steps.entries()) {
+      const ended = state?.stepEnd.get(step.key);
+      const begun = state?.stepStart.get(step.key);
+      const lastOfSender = !steps.slice(index + 1).some((s) => s.sender === step.sender);
+      if (ended) {
+        windows.push({ sender: step.sender.label, profiles: step.profiles, start: begun ?? ended.at, end: ended.at, settled: ended.settled });
+      } else {
+        if (options.signal?.aborted) break;
+        const start = begun ?? new Date().toISOString();
+        if (!begun) journal.append({ type: 'step-start', at: start, step: step.key });
+        const own = probes.filter((p) => p.sender === step.sender.label && step.profiles.includes(p.profile));
+        const settled = await runStep(stepContext, step, own, Date.parse(start) + options.waitMs, { index, total: steps.length });
+        // A step cut short by Ctrl-C is not over: --resume continues it.
+        const aborted = options.signal?.aborted === true;
+        if (lastOfSender || aborted) {
+          // Stop the sender before the next one starts: a managed MTA still retrying would
+          // otherwise reach the receivers during the next sender's window.
+          closed.add(step.sender);
+          await step.sender.close().catch(() => undefined);
+        }
+        // The window lasts until the sender is stopped, so a retry that raced the stop is still its own.
+        const end = new Date().toISOString();
+        if (!aborted) journal.append({ type: 'step-end', at: end, step: step.key, settled });
+        windows.push({ sender: step.sender.label, profiles: step.profiles, start, end, settled });
+        if (aborted) break;
+        continue;
       }
-      // The window lasts until the sender is stopped, so a retry that raced the stop is still its own.
-      windows.push({ ...window, end: new Date().toISOString() });
+      if (lastOfSender && !closed.has(step.sender)) {
+        closed.add(step.sender);
+        await step.sender.close().catch(() => undefined);
+      }
     }
   } catch (caught) {
     error = caught as Error;
@@ -115,67 +164,129 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
     await Promise.allSettled(options.senders.filter((sender) => !closed.has(sender)).map((sender) => sender.close()));
     await dns?.stop();
     await fleet.stop();
+    journal.close();
   }
 
   options.onProgress?.({ kind: 'senders-done' });
-  const document = buildDocument({ options, fleet, runId, startedAt, probes, results, windows, error });
+  const document = buildDocument({
+    options,
+    members: fleet.members,
+    caFile: fleet.caFile,
+    eventsFile: fleet.eventsFile,
+    runId,
+    startedAt,
+    probes,
+    results,
+    windows,
+    resumes: [...(state?.resumes ?? []), ...(state ? [new Date().toISOString()] : [])],
+    error,
+  });
   writeAtomic(join(outDir, jsonDocument.fileName), renderJsonDocument(document));
   if (error) throw new RunError(error.message, document, { cause: error });
   return document;
 }
 
+/** One probe per (sender, profile), numbered sender by sender: the plan a resumed run keeps. */
+function planProbes(runId: string, options: RunOptions): Probe[] {
+  let n = 0;
+  return options.senders.flatMap((sender) => options.profiles.map((profile) => makeProbe(runId, ++n, sender.label, profile.name, options.zone)));
+}
+
+function runPlan(runId: string, startedAt: string, probes: Probe[], options: RunOptions): RunPlan {
+  return {
+    runId,
+    startedAt,
+    senders: options.senders.map((s) => ({ spec: s.spec, label: s.label, kind: s.kind, notes: s.notes })),
+    policy: options.policy,
+    profiles: options.profiles,
+    zone: options.zone,
+    certsDir: options.certsDir,
+    addressing: options.addressing,
+    dns: options.dns ? { ...options.dns, serve: options.serveDns === true } : null,
+    waitMs: options.waitMs,
+    probes,
+  };
+}
+
 export const DEFAULT_DNS = { address: '127.0.2.253', port: 53 } as const;
 
 /**
- * Senders that find receivers by MX get the harness DNS server, serving the fleet's zone,
- * and a private work directory. Nothing starts when no sender needs it.
+ * The harness DNS server, serving the fleet's zone: for senders that find receivers by MX
+ * (postfix:, exim:), and in public mode when the zone is delegated to this host.
  */
-async function prepareSenders(options: RunOptions, fleet: Fleet, outDir: string): Promise<DnsServer | null> {
+async function startHarnessDns(options: RunOptions, fleet: Fleet): Promise<DnsServer | null> {
   const needing = options.senders.filter((sender) => sender.needsDns);
-  if (needing.length === 0) return null;
-  const names = needing.map((s) => s.spec).join(', ');
-  if (options.addressing.kind !== 'per-profile' || options.addressing.port !== 25) {
+  if (needing.length === 0 && !options.serveDns) return null;
+  if (needing.length > 0 && (options.addressing.kind === 'port-range' || options.addressing.port !== 25)) {
+    const names = needing.map((s) => s.spec).join(', ');
     throw new BadmxError(`${names} deliver by MX to port 25 of each receiver: run without --port and --port-range (as root)`, 'EUSAGE');
   }
   const where = options.dns ?? DEFAULT_DNS;
+  const dns = await startDnsServer({ zone: zoneFor(fleet, where.address, null), address: where.address, port: where.port });
+  options.onProgress?.({ kind: 'dns-ready', address: dns.address, port: dns.port });
+  return dns;
+}
+
+/**
+ * The zone as it should answer now. With a shared address and a live profile, every other
+ * profile's names answer SERVFAIL, so a sender retrying a probe whose step is over waits
+ * instead of reaching the live profile's receiver.
+ */
+function zoneFor(fleet: Fleet, nameServerAddress: string, live: string | null): Zone {
   const zone = buildZone({
     origin: fleet.zone,
     hosts: fleet.members.map((m) => ({ domain: m.domain, hostname: m.hostname, address: m.address, description: `badmx profile ${m.name}: ${m.title}` })),
-    nameServer: { hostname: `ns.${fleet.zone}`, address: where.address },
+    nameServer: { hostname: `ns.${fleet.zone}`, address: nameServerAddress },
   });
-  const dns = await startDnsServer({ zone, address: where.address, port: where.port });
-  options.onProgress?.({ kind: 'dns-ready', address: dns.address, port: dns.port });
-  try {
-    for (const sender of needing) {
-      const workDir = mkdtempSync(join(tmpdir(), 'badmx-sender-'));
-      await sender.prepare?.({
-        zone: fleet.zone,
-        caFile: fleet.caFile,
-        dns: { address: dns.address, port: dns.port },
-        workDir,
-        logFile: join(outDir, 'senders', `${safeName(sender.label)}.log`),
-      });
-    }
-  } catch (error) {
-    await dns.stop();
-    throw error;
+  if (live !== null) zone.dormant = fleet.members.filter((m) => m.name !== live).map((m) => m.domain);
+  return zone;
+}
+
+/** A private work directory and the harness DNS for each sender badmx runs itself. */
+async function prepareSenders(options: RunOptions, fleet: Fleet, outDir: string, dns: DnsServer | null): Promise<void> {
+  for (const sender of options.senders.filter((s) => s.needsDns)) {
+    if (!dns) throw new BadmxError(`${sender.spec} needs the harness DNS server`, 'EUSAGE');
+    const workDir = mkdtempSync(join(tmpdir(), 'badmx-sender-'));
+    await sender.prepare?.({
+      zone: fleet.zone,
+      caFile: fleet.caFile,
+      dns: { address: dns.address, port: dns.port },
+      workDir,
+      logFile: join(outDir, 'senders', `${safeName(sender.label)}.log`),
+    });
   }
-  return dns;
 }
 
 function safeName(label: string): string {
   return label.replace(/[^a-zA-Z0-9.-]+/g, '_');
 }
 
-async function runSender(
-  sender: Sender,
-  probes: Probe[],
-  fleet: Fleet,
-  options: RunOptions,
-  results: Map<string, SendResult>,
-): Promise<SenderWindow> {
-  const start = new Date().toISOString();
+interface StepContext {
+  options: RunOptions;
+  fleet: Fleet;
+  results: Map<string, SendResult>;
+  submitted: Set<string>;
+  journal: RunJournal;
+  /** This run's events from before a resume. */
+  past: ReceiverEvent[];
+  dns: DnsServer | null;
+}
+
+/** One step of the schedule: make its profile live (shared address), submit, wait until settled or the deadline. */
+async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: number, position: { index: number; total: number }): Promise<boolean> {
+  const { options, fleet, results, journal } = ctx;
+  const sender = step.sender;
+  if (options.addressing.kind === 'shared') {
+    const live = step.profiles[0] ?? null;
+    await fleet.activate(live);
+    ctx.dns?.setZone(zoneFor(fleet, ctx.dns.address, live));
+    options.onProgress?.({ kind: 'step-start', sender: sender.label, profile: live ?? '', index: position.index + 1, total: position.total });
+  }
   const tracker = new SettleTracker(probes);
+  // A resumed step starts from what was already seen; connections the crash cut off are over.
+  for (const event of ctx.past) tracker.observe(event);
+  tracker.forgetOpenConnections();
+  for (const probe of probes) if (results.get(probe.id)?.final) tracker.markFinal(probe.id);
   const reported = new Set<string>();
   const report = (): void => {
     for (const probe of probes) {
@@ -189,21 +300,30 @@ async function runSender(
     report();
   });
   options.onProgress?.({ kind: 'sender-start', sender: sender.label, probes: probes.length });
-  const deadline = Date.now() + options.waitMs;
   try {
+    report();
     await Promise.all(
-      probes.map(async (probe) => {
-        const member = fleet.members.find((m) => m.name === probe.profile);
-        if (!member) return;
-        const result = await sender.send(probe, probeMessage(probe), { ...member, profile: member.name, caFile: fleet.caFile });
-        results.set(probe.id, result);
-        if (!result.accepted) options.onProgress?.({ kind: 'submission-refused', sender: sender.label, profile: probe.profile, detail: result.detail });
-        if (result.final) tracker.markFinal(probe.id);
-        report();
-      }),
+      probes
+        .filter((probe) => !ctx.submitted.has(probe.id))
+        .map(async (probe) => {
+          const member = fleet.members.find((m) => m.name === probe.profile);
+          if (!member) return;
+          const result = await sender.send(probe, probeMessage(probe), { ...member, profile: member.name, caFile: fleet.caFile });
+          results.set(probe.id, result);
+          ctx.submitted.add(probe.id);
+          journal.append({ type: 'submitted', at: new Date().toISOString(), probe: probe.id, result });
+          if (!result.accepted) options.onProgress?.({ kind: 'submission-refused', sender: sender.label, profile: probe.profile, detail: result.detail });
+          if (result.final) tracker.markFinal(probe.id);
+          report();
+        }),
     );
     // A sender that sees its own queue says when it is done with a probe (delivered or given up).
-    const poller = sender.poll ? pollSender(sender, probes, results, tracker, report) : null;
+    const poller = sender.poll
+      ? pollSender(sender, probes, tracker, report, (id, result) => {
+          results.set(id, result);
+          journal.append({ type: 'final', at: new Date().toISOString(), probe: id, result });
+        })
+      : null;
     let all: boolean;
     try {
       all = await tracker.untilSettled(deadline, options.signal);
@@ -211,10 +331,10 @@ async function runSender(
       await poller?.stop();
     }
     options.onProgress?.({ kind: 'sender-done', sender: sender.label, settled: tracker.settledCount, total: probes.length, timedOut: !all });
+    return all;
   } finally {
     unsubscribe();
   }
-  return { sender: sender.label, start, end: new Date().toISOString() };
 }
 
 // Reading a managed MTA's log is cheap; a short interval keeps settle detection from
@@ -224,9 +344,9 @@ const POLL_INTERVAL_MS = 100;
 function pollSender(
   sender: Sender,
   probes: Probe[],
-  results: Map<string, SendResult>,
   tracker: SettleTracker,
   report: () => void,
+  onFinal: (probeId: string, result: SendResult) => void,
 ): { stop(): Promise<void> } {
   let stopped = false;
   const loop = (async () => {
@@ -235,7 +355,7 @@ function pollSender(
       if (pending.length === 0) break;
       const done = await sender.poll?.(pending).catch(() => new Map<string, SendResult>());
       for (const [id, result] of done ?? []) {
-        results.set(id, result);
+        onFinal(id, result);
         tracker.markFinal(id);
       }
       report();
@@ -250,17 +370,27 @@ function pollSender(
   };
 }
 
-function buildDocument(input: {
-  options: RunOptions;
-  fleet: Fleet;
+export function buildDocument(input: {
+  options: Pick<RunOptions, 'policy' | 'profiles' | 'zone' | 'waitMs' | 'addressing'> & {
+    senders: Pick<Sender, 'label' | 'spec' | 'kind' | 'notes' | 'software'>[];
+  };
+  members: FleetMember[];
+  caFile: string;
+  eventsFile: string;
   runId: string;
   startedAt: string;
   probes: Probe[];
   results: Map<string, SendResult>;
-  windows: SenderWindow[];
+  windows: StepWindow[];
+  /** When the run was resumed; connections a crash cut off before the last of them are over. */
+  resumes: string[];
   error: Error | null;
+  /** For `badmx status`: the run is still going. */
+  status?: 'running';
 }): RunDocument {
-  const { options, fleet, probes, results, windows } = input;
+  const { options, probes, results, windows } = input;
+  const fleet = { members: input.members, caFile: input.caFile, eventsFile: input.eventsFile };
+  const lastResume = input.resumes.at(-1);
   // An --out directory used before keeps its earlier runs' events: only this run's count.
   const events = readEventLog(fleet.eventsFile).events.filter((e) => e.time >= input.startedAt);
   const attribution = attributeConnections(events, probes, windows);
@@ -272,7 +402,7 @@ function buildDocument(input: {
     const verdict = evaluate(options.policy, profile, classification);
     const submission = results.get(probe.id) ?? null;
     const delivered = classification.received !== null;
-    const lastClose = classification.evidence.every((c) => c.end !== null);
+    const lastClose = classification.evidence.every((c) => c.end !== null || (lastResume !== undefined && c.start < lastResume));
     const member = fleet.members.find((m) => m.name === probe.profile);
     // Stored messages are relative to the event log's directory, which is the run directory.
     const hopEvidence = member
@@ -297,12 +427,14 @@ function buildDocument(input: {
       hops: hopEvidence.hops,
       evidenceMismatch: hopEvidence.evidenceMismatch,
       evidence: classification.evidence,
+      misdirected: (attribution.misdirected.get(probe.id) ?? []).length,
     };
   });
 
   const senders: RunSender[] = options.senders.map((sender) => {
-    const window = windows.find((w) => w.sender === sender.label);
-    return { label: sender.label, spec: sender.spec, kind: sender.kind, notes: sender.notes, software: sender.software ?? null, window: window ? { start: window.start, end: window.end } : null };
+    const own = windows.filter((w) => w.sender === sender.label);
+    const window = own.length ? { start: own.map((w) => w.start).sort()[0]!, end: own.map((w) => w.end).sort().at(-1)! } : null;
+    return { label: sender.label, spec: sender.spec, kind: sender.kind, notes: sender.notes, software: sender.software ?? null, window };
   });
 
   return {
@@ -310,7 +442,7 @@ function buildDocument(input: {
     tool: { name: 'badmx', version: VERSION },
     run: {
       id: input.runId,
-      status: input.error ? 'error' : 'complete',
+      status: input.status ?? (input.error ? 'error' : 'complete'),
       error: input.error ? input.error.message : null,
       startedAt: input.startedAt,
       finishedAt: new Date().toISOString(),
@@ -341,5 +473,11 @@ function buildDocument(input: {
       unsettled: cells.filter((c) => !c.settled).length,
     },
     stray: { connections: attribution.stray.length },
+    schedule: {
+      mode: options.addressing.kind === 'shared' ? 'sequential' : 'parallel',
+      address: options.addressing.kind === 'shared' ? `${options.addressing.address}:${options.addressing.port}` : null,
+      steps: windows.map((w) => ({ sender: w.sender, profiles: w.profiles, start: w.start, end: w.end, settled: w.settled })),
+      resumes: input.resumes,
+    },
   };
 }

@@ -30,6 +30,12 @@ export class SettleTracker {
     this.#notify();
   }
 
+  /** After a resume: connections recorded as open were cut off by the crash; none is open now. */
+  forgetOpenConnections(): void {
+    this.#open.clear();
+    this.#notify();
+  }
+
   markFinal(probeId: string): void {
     this.#final.add(probeId);
     this.#notify();

@@ -48,3 +48,30 @@ describe('attributing connections to probes', () => {
     expect(attributeConnections(events, [a, b], windows).stray).toEqual(['scanner']);
   });
 });
+
+describe('attributeConnections on a shared address', () => {
+  it('a late retry that names its probe but reached another profile is kept apart, never classified', () => {
+    const attribute = attributeConnections;
+    const early = makeProbe('r', 1, 'vendor', 'no-starttls', 'badmx.test');
+    const live = makeProbe('r', 2, 'vendor', 'tls1.2', 'badmx.test');
+    const t = (s: number): string => new Date(Date.UTC(2026, 10, 24, 10, 0, s)).toISOString();
+    const events = [
+      // during tls1.2's step, at tls1.2's receiver: a retry of the no-starttls probe
+      { seq: 1, time: t(11), profile: 'tls1.2', conn: 'c1', type: 'connect', peer: { address: '192.0.2.9', port: 1 } },
+      { seq: 2, time: t(11), profile: 'tls1.2', conn: 'c1', type: 'rcpt-to', address: early.recipient, accepted: false },
+      { seq: 3, time: t(11), profile: 'tls1.2', conn: 'c1', type: 'close' },
+      // and the live probe's own connection
+      { seq: 4, time: t(12), profile: 'tls1.2', conn: 'c2', type: 'connect', peer: { address: '192.0.2.9', port: 2 } },
+      { seq: 5, time: t(12), profile: 'tls1.2', conn: 'c2', type: 'rcpt-to', address: live.recipient, accepted: true },
+    ] as unknown as ReceiverEvent[];
+    const windows = [
+      { sender: 'vendor', profiles: ['no-starttls'], start: t(0), end: t(9) },
+      { sender: 'vendor', profiles: ['tls1.2'], start: t(10), end: t(20) },
+    ];
+    const result = attribute(events, [early, live], windows);
+    expect(result.misdirected.get(early.id)).toEqual(['c1']);
+    expect(result.byProbe.get(early.id)).toEqual([]);
+    expect(result.byProbe.get(live.id)?.map((e) => e.conn)).toEqual(['c2', 'c2']);
+    expect(result.stray).toEqual([]);
+  });
+});

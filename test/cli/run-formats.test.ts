@@ -31,7 +31,7 @@ describe('badmx demo and run --format', () => {
     const out = mkdtempSync(join(tmpdir(), 'badmx-formats-'));
     const result = await badmx(['run', '--sender', 'builtin:opportunistic', '--profile', 'tls1.3', 'no-starttls', '--port-range', '24621', '--format', 'junit,csv', '--out', out]);
     expect(result.exitCode).toBe(1);
-    expect(readdirSync(out).filter((f) => !['events.jsonl', 'messages'].includes(f)).sort()).toEqual(['cells.csv', 'junit.xml', 'run.json']);
+    expect(readdirSync(out).filter((f) => !['events.jsonl', 'messages', 'run-state.jsonl'].includes(f)).sort()).toEqual(['cells.csv', 'junit.xml', 'run.json']);
     const junit = parseXml(readFileSync(join(out, 'junit.xml'), 'utf8'));
     expect(junit.attributes).toMatchObject({ tests: '2', failures: '1' });
   });

@@ -130,3 +130,30 @@ describe('senders that cannot deliver', () => {
     expect(result.stdout).toMatch(/1 unsettled/);
   });
 });
+
+describe('badmx run --resume and badmx status: bad input', () => {
+  it('--resume with --sender, a directory that holds no run, and status of nothing are one-line errors (exit 2)', async () => {
+    const both = await badmx(['run', '--resume', tmpdir(), '--sender', 'builtin:strict']);
+    expect(both.exitCode).toBe(2);
+    expect(both.stderr.trim()).toBe('badmx: --resume continues a run as it was planned: give no --sender with it');
+    const empty = mkdtempSync(join(tmpdir(), 'badmx-'));
+    const none = await badmx(['run', '--resume', empty]);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr.trim()).toMatch(/^badmx: .*run-state\.jsonl does not exist: --resume needs the directory of a run/);
+    const status = await execa('node', ['--import', 'tsx', MAIN, 'status', join(empty, 'nope')], { reject: false });
+    expect(status.exitCode).toBe(2);
+    expect(status.stderr.trim()).toMatch(/^badmx: .*nope does not exist: give the directory of a badmx run$/);
+    const neither = await badmx(['run']);
+    expect(neither.exitCode).toBe(2);
+    expect(neither.stderr.trim()).toMatch(/required option '--sender <spec\.\.\.>' not specified \(or --resume <dir>\)/);
+  });
+
+  it('status of a finished run shows its matrix and says it is complete', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'badmx-'));
+    await badmx(['run', '--sender', 'builtin:strict', '--profile', 'tls1.3', 'expired', '--port-range', '20361', '--out', out]);
+    const status = await execa('node', ['--import', 'tsx', MAIN, 'status', out], { reject: false });
+    expect(status.exitCode).toBe(0);
+    expect(status.stdout).toMatch(/1\/1 step\(s\) done, complete/);
+    expect(status.stdout).toMatch(/tls1\.3\s+PASS TLS 1\.3/);
+  });
+});

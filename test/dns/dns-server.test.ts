@@ -141,3 +141,25 @@ describe('harness DNS server', () => {
     await expect(startDnsServer({ zone, address: ADDRESS, port: PORT })).rejects.toThrow(/cannot listen on 127\.0\.8\.53:10053: something already listens there/);
   });
 });
+
+describe('a sequential schedule', () => {
+  it('dormant profiles answer SERVFAIL (try again later), the live one answers, and the swap needs no restart', async () => {
+    const live = buildZone({
+      origin: 'badmx.test',
+      hosts: [
+        { domain: 'tls1.2.badmx.test', hostname: 'mx.tls1.2.badmx.test', address: '192.0.2.25' },
+        { domain: 'tls1.0.badmx.test', hostname: 'mx.tls1.0.badmx.test', address: '192.0.2.25' },
+      ],
+    });
+    server.setZone({ ...live, dormant: ['tls1.0.badmx.test'] });
+    try {
+      expect(await resolver().resolveMx('tls1.2.badmx.test')).toEqual([{ exchange: 'mx.tls1.2.badmx.test', priority: 10 }]);
+      await expect(resolver().resolveMx('tls1.0.badmx.test')).rejects.toMatchObject({ code: 'ESERVFAIL' });
+      await expect(resolver().resolve4('mx.tls1.0.badmx.test')).rejects.toMatchObject({ code: 'ESERVFAIL' });
+      server.setZone({ ...live, dormant: ['tls1.2.badmx.test'] });
+      expect(await resolver().resolve4('mx.tls1.0.badmx.test')).toEqual(['192.0.2.25']);
+    } finally {
+      server.setZone(zone);
+    }
+  });
+});

@@ -22,6 +22,7 @@ function cell(profile: string, overrides: Partial<Cell>): Cell {
     hops: null,
     evidenceMismatch: null,
     evidence: [],
+    misdirected: 0,
     ...overrides,
   };
 }
@@ -37,6 +38,7 @@ function run(cells: Cell[]): RunDocument {
     cells,
     summary: { cells: cells.length, pass: cells.length, fail: 0, unsettled: 0 },
     stray: { connections: 0 },
+    schedule: { mode: 'parallel', address: null, steps: [], resumes: [] },
   };
 }
 

@@ -1,0 +1,119 @@
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { BadmxError } from '../errors.js';
+import type { Policy } from '../policy/policy-schema.js';
+import type { Probe } from '../probes/probe.js';
+import type { Addressing } from '../receivers/addressing.js';
+import type { Profile } from '../receivers/profile-schema.js';
+import type { SendResult, SenderKind } from '../senders/sender.js';
+
+/** The journal's file name in a run directory. */
+export const JOURNAL_FILE = 'run-state.jsonl';
+
+/** What a run was asked to do: enough to continue it from its directory alone. */
+export interface RunPlan {
+  runId: string;
+  startedAt: string;
+  senders: { spec: string; label: string; kind: SenderKind; notes: string[] }[];
+  policy: Policy;
+  /** The profiles in full, so a run with a custom catalogue resumes without it. */
+  profiles: Profile[];
+  zone: string;
+  certsDir: string;
+  addressing: Addressing;
+  dns: { address: string; port: number; serve: boolean } | null;
+  waitMs: number;
+  probes: Probe[];
+}
+
+/** One record of the journal. Steps are keyed by sender and the profiles they cover. */
+export type JournalRecord =
+  | { type: 'plan'; at: string; plan: RunPlan }
+  | { type: 'submitted'; at: string; probe: string; result: SendResult }
+  | { type: 'final'; at: string; probe: string; result: SendResult }
+  | { type: 'step-start'; at: string; step: string }
+  | { type: 'step-end'; at: string; step: string; settled: boolean }
+  | { type: 'resumed'; at: string };
+
+export interface JournalState {
+  plan: RunPlan;
+  submitted: Map<string, SendResult>;
+  final: Map<string, SendResult>;
+  stepStart: Map<string, string>;
+  stepEnd: Map<string, { at: string; settled: boolean }>;
+  resumes: string[];
+}
+
+/**
+ * The run's own append-only journal (JSON Lines, one write(2) per record on an O_APPEND
+ * file, like the receivers' event log): the plan, each submission and final word from a
+ * sender, and each schedule step's start and end. With events.jsonl it is everything a
+ * run needs to continue after a crash, a reboot or kill -9 (`badmx run --resume <dir>`):
+ * submitted probes are never sent again, finished steps are not repeated, and a step in
+ * progress keeps its original deadline. A torn last line (the crash) is ignored.
+ */
+export class RunJournal {
+  readonly file: string;
+  #fd: number | null;
+
+  constructor(file: string, options: { fresh: boolean }) {
+    this.file = file;
+    this.#fd = openSync(file, options.fresh ? 'w' : 'a', 0o644);
+  }
+
+  append(record: JournalRecord): void {
+    if (this.#fd === null) return;
+    writeSync(this.#fd, `${JSON.stringify(record)}\n`);
+  }
+
+  close(): void {
+    if (this.#fd !== null) closeSync(this.#fd);
+    this.#fd = null;
+  }
+}
+
+export function readJournal(file: string): JournalState {
+  if (!existsSync(file)) {
+    throw new BadmxError(`${file} does not exist: --resume needs the directory of a run started by this badmx (it holds ${JOURNAL_FILE})`, 'EUSAGE');
+  }
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const state: Partial<JournalState> & Omit<JournalState, 'plan'> = {
+    submitted: new Map(),
+    final: new Map(),
+    stepStart: new Map(),
+    stepEnd: new Map(),
+    resumes: [],
+  };
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    let record: JournalRecord;
+    try {
+      record = JSON.parse(line) as JournalRecord;
+    } catch {
+      // Only the last line can be torn (the crash); anything else is a damaged journal.
+      if (i >= lines.length - 2) return;
+      throw new BadmxError(`${file}: line ${i + 1} is not JSON; the run journal is damaged`, 'EINPUT');
+    }
+    switch (record.type) {
+      case 'plan':
+        state.plan = record.plan;
+        break;
+      case 'submitted':
+        state.submitted.set(record.probe, record.result);
+        break;
+      case 'final':
+        state.final.set(record.probe, record.result);
+        break;
+      case 'step-start':
+        if (!state.stepStart.has(record.step)) state.stepStart.set(record.step, record.at);
+        break;
+      case 'step-end':
+        state.stepEnd.set(record.step, { at: record.at, settled: record.settled });
+        break;
+      case 'resumed':
+        state.resumes.push(record.at);
+        break;
+    }
+  });
+  if (!state.plan) throw new BadmxError(`${file}: no plan record; the run journal is damaged or not a badmx run`, 'EINPUT');
+  return state as JournalState;
+}
