@@ -118,9 +118,14 @@ describe('senders that cannot deliver', () => {
       timeout: 60_000,
     });
     let stderr = '';
+    let sent = false;
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (/sending 1 probes/.test(stderr)) child.kill('SIGINT');
+      // One Ctrl-C (a second one means "quit at once")
+      if (!sent && /sending 1 probes/.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
     });
     const result = await child;
     expect(result.exitCode).toBe(130);
