@@ -2,6 +2,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { waitForListener } from '../../src/senders/mta/mta-instance.js';
 
 /**
  * A real Postfix from Debian, run as a private instance (its own config, queue and log
@@ -115,7 +116,7 @@ export async function startPostfixRelay(options: {
     const log = existsSync(join(dir, 'maillog')) ? readFileSync(join(dir, 'maillog'), 'utf8') : '';
     throw new Error(`postfix start failed: ${started.all ?? ''} ${log.split('\n').filter((l) => /fatal|error/.test(l)).join(' | ')}`);
   }
-  await waitForPort(options.port);
+  await waitForListener(options.port, 15_000, () => 'postfix did not start listening');
   const version = (await execa('postconf', ['-c', etc, '-h', 'mail_version'])).stdout.trim();
   return {
     dir,
@@ -126,22 +127,4 @@ export async function startPostfixRelay(options: {
       await postfix('stop');
     },
   };
-}
-
-async function waitForPort(port: number): Promise<void> {
-  const { connect } = await import('node:net');
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`postfix did not listen on 127.0.0.1:${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
