@@ -9,6 +9,7 @@ import { registerReceivedCommand } from './received-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerZoneCommand } from './zone-command.js';
 
 /**
  * Exit codes: 0 success; 1 a verdict failed (later: a matrix cell); 2 usage or setup
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerCaCommand(program);
   registerProfilesCommand(program);
   registerReceivedCommand(program);
+  registerZoneCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
