@@ -10,6 +10,7 @@ import { registerReportCommand } from './report-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerStatusCommand } from './status-command.js';
+import { registerZoneCommand } from './zone-command.js';
 
 /**
  * Exit codes: 0 success; 1 a verdict failed (later: a matrix cell); 2 usage or setup
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerCaCommand(program);
   registerProfilesCommand(program);
   registerReceivedCommand(program);
+  registerZoneCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

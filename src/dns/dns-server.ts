@@ -3,7 +3,7 @@ import { isIPv6 } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import { BadmxError } from '../errors.js';
-import { inZone, type Zone, type ZoneRecord } from './zone-records.js';
+import { inZone, SOA_TIMERS, soaMailbox, type Zone, type ZoneRecord } from './zone-records.js';
 
 /** One question the server answered: what a sender looked up is evidence too (MX, A, TLSA). */
 export interface DnsQueryRecord {
@@ -37,7 +37,6 @@ const CLASSIC_UDP_LIMIT = 512;
 const MAX_UDP_PAYLOAD = 1232; // the DNS Flag Day 2020 size: no IP fragmentation
 const TCP_IDLE_MS = 10_000; // RFC 7766 §6.2.3: servers may close idle connections
 const TCP_MAX_MESSAGE = 65_535;
-const SOA_TIMERS = { refresh: 3600, retry: 600, expire: 86_400, minimum: 60 };
 
 /**
  * An authoritative-only DNS server for the harness zone, over UDP and TCP (RFC 7766
@@ -248,7 +247,7 @@ function soaRecord(zone: Zone): dnsPacket.Answer {
     type: 'SOA',
     ttl: SOA_TIMERS.minimum,
     class: 'IN',
-    data: { mname: zone.nameServer.hostname, rname: `hostmaster.${zone.origin}`, serial: zone.serial, ...SOA_TIMERS },
+    data: { mname: zone.nameServer.hostname, rname: soaMailbox(zone.origin), serial: zone.serial, ...SOA_TIMERS },
   };
 }
 

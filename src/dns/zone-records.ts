@@ -52,6 +52,19 @@ export interface Zone {
  */
 export const ZONE_TTL = 60;
 
+/**
+ * SOA timers (RFC 1035 §3.3.13), shared by the embedded server and `badmx zone` so both
+ * publish the same SOA. `minimum` is the negative-caching TTL (RFC 2308 §4): as short as
+ * the records, so a sender that asked too early is not told "no such name" for long.
+ * Refresh/retry/expire only matter to secondaries of an exported zone file.
+ */
+export const SOA_TIMERS = { refresh: 3600, retry: 600, expire: 86_400, minimum: 60 } as const;
+
+/** The SOA RNAME (RFC 1035 §3.3.13: the mailbox hostmaster@<origin>, written as a name). */
+export function soaMailbox(origin: string): string {
+  return `hostmaster.${origin}`;
+}
+
 /** Build the zone from the receivers: MX, A/AAAA and TXT per profile (RFC 5321 §5.1 finds them by MX). */
 export function buildZone(options: {
   origin: string;

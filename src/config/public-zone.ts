@@ -1,0 +1,35 @@
+import { buildZone, type Zone, type ZoneHost, type ZoneRecord } from '../dns/zone-records.js';
+import { mxHostname, recipientDomain } from '../receivers/naming.js';
+import type { Profile } from '../receivers/profile-schema.js';
+import { profileAddressing, type PublicConfig } from './public-config.js';
+
+/**
+ * The zone public mode publishes: per profile an MX for <profile>.<zone> pointing at
+ * mx.<profile>.<zone>, that name's A/AAAA, and a TXT saying what the profile tests; the
+ * name server (with its address when it is inside the zone, as glue). One function for
+ * `badmx zone` and for the embedded server in delegated mode, so both publish the same.
+ *
+ * `profiles` must be the whole catalogue, in slot order: per-profile addresses are handed
+ * out in that order, so running a subset must not move a profile to another address.
+ */
+export function publicZone(config: PublicConfig, profiles: readonly Profile[], extra: ZoneRecord[] = []): Zone {
+  const addressing = profileAddressing(config, profiles.length);
+  const hosts: ZoneHost[] = profiles.map((profile, i) => ({
+    domain: recipientDomain(profile.name, config.zone),
+    hostname: mxHostname(profile.name, config.zone),
+    // In the shared (sequential) schedule every MX name points at the one address; only the profile whose turn it is answers.
+    address: addressing.kind === 'shared' ? addressing.address : (addressing.addresses[i] as string),
+    description: profileDescription(profile),
+  }));
+  return buildZone({
+    origin: config.zone,
+    hosts,
+    nameServer: { hostname: config.dns.nameServer, address: config.dns.mode === 'delegated' ? config.dns.listen : null },
+    extra,
+  });
+}
+
+/** The TXT on each recipient domain: the same words the harness DNS publishes in local runs (src/run/run-matrix.ts). */
+export function profileDescription(profile: Pick<Profile, 'name' | 'title'>): string {
+  return `badmx profile ${profile.name}: ${profile.title}`;
+}
