@@ -1,6 +1,9 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { loadPublicConfig, profileAddressing, type PublicConfig } from '../config/public-config.js';
 import { BadmxError } from '../errors.js';
+import { loadCatalogue } from '../receivers/catalogue.js';
+import { applyPublicConfig } from './config-option.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import { parseIP, parseIPv4, parsePort, type Addressing } from '../receivers/addressing.js';
 import { jsonDocument } from '../report/json-document.js';
@@ -30,6 +33,9 @@ interface RunFlags extends FleetSelectionFlags {
   sharedAddress?: string;
   serveDns?: boolean;
   resume?: string;
+  config?: string;
+  /** Set from --config: where the profiles listen (one shared address, or one each). */
+  configAddressing?: Addressing;
 }
 
 export function addRunOptions(command: Command): Command {
@@ -43,7 +49,8 @@ export function addRunOptions(command: Command): Command {
     .option('--address <ip>', 'the single address for --port-range', '127.0.0.1')
     .option('--dns <ip>', 'where the harness DNS server listens (port 53) for senders that find receivers by MX: postfix:..., exim:...', DEFAULT_DNS.address)
     .option('--shared-address <ip>', 'instead: every profile on this one address and --port, one at a time (a sequential schedule; --wait is then per step)')
-    .option('--serve-dns', 'serve the zone on --dns for the whole run (a zone delegated to this host), not only for managed senders');
+    .option('--serve-dns', 'serve the zone on --dns for the whole run (a zone delegated to this host), not only for managed senders')
+    .option('--config <file>', 'public-mode configuration (JSON, e.g. /etc/badmx/badmx.json); flags given here win over it');
 }
 
 export function registerRunCommand(program: Command): void {
@@ -53,12 +60,33 @@ export function registerRunCommand(program: Command): void {
       .description('send a probe through each sender to every receiver profile, classify what happened, and judge it against a policy')
       .option('--sender <spec...>', 'sender under test (repeat for a side-by-side comparison)')
       .option('--resume <dir>', 'continue the run in this directory after a crash, reboot or kill -9 (its other flags come from the run)'),
-  ).action(async (flags: RunFlags) => {
-    if (flags.resume && flags.sender) throw new BadmxError('--resume continues a run as it was planned: give no --sender with it', 'EUSAGE');
-    if (!flags.resume && !flags.sender) throw new BadmxError("required option '--sender <spec...>' not specified (or --resume <dir>)", 'EUSAGE');
+  ).action(async (given: RunFlags, command: Command) => {
+    if (given.resume && given.sender) throw new BadmxError('--resume continues a run as it was planned: give no --sender with it', 'EUSAGE');
+    if (!given.resume && !given.sender) throw new BadmxError("required option '--sender <spec...>' not specified (or --resume <dir>)", 'EUSAGE');
+    const flags = given.config && !given.resume ? withPublicConfig(given, loadPublicConfig(given.config), command) : given;
     const document = flags.resume ? await executeResume(flags, flags.resume) : await executeRun(flags, flags.sender ?? []);
     if (process.exitCode !== 130) process.exitCode = document.summary.fail > 0 ? 1 : 0;
   });
+}
+
+/**
+ * `--config <file>`: the public configuration supplies what no flag says: zone and port
+ * (applyPublicConfig), where the profiles listen (one shared address: a sequential
+ * schedule; one each: all live), the delegated zone's DNS, the step limit and where runs live.
+ */
+function withPublicConfig(flags: RunFlags, config: PublicConfig, command: Command): RunFlags {
+  const given = (key: string): boolean => ['cli', 'env'].includes(command.getOptionValueSource(key) ?? '');
+  const out: RunFlags = applyPublicConfig(flags, config, command);
+  if (!given('sharedAddress') && !given('addressBase') && !given('portRange')) {
+    out.configAddressing = profileAddressing(config, loadCatalogue(resolve(flags.receivers)).length);
+  }
+  if (config.dns.mode === 'delegated' && config.dns.listen && !given('dns')) {
+    out.dns = config.dns.listen;
+    out.serveDns = true;
+  }
+  if (!given('wait')) out.wait = config.schedule.stepLimit;
+  if (!given('out')) out.out = join(config.dataDir, `run-${new Date().toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')}`);
+  return out;
 }
 
 /** `--resume <dir>`: the plan comes from the run's journal; only --format comes from the flags. */
@@ -94,7 +122,9 @@ export async function executeRun(flags: RunFlags, specs: string[]): Promise<RunD
   // run.json is always written (by the run itself); the other formats are rendered from it afterwards.
   const renderers = parseFormatOption(flags.format, { requireAvailable: true }).filter((r) => r.name !== jsonDocument.name);
   if (flags.portRange && flags.sharedAddress) throw new BadmxError('--port-range and --shared-address are two different addressings: give one', 'EUSAGE');
-  const addressing: Addressing = flags.portRange
+  const addressing: Addressing = flags.configAddressing
+    ? flags.configAddressing
+    : flags.portRange
     ? { kind: 'port-range', address: parseIPv4(flags.address, '--address'), firstPort: parsePort(flags.portRange, '--port-range') }
     : flags.sharedAddress
       ? { kind: 'shared', address: parseIP(flags.sharedAddress, '--shared-address'), port: parsePort(flags.port, '--port') }
@@ -104,7 +134,7 @@ export async function executeRun(flags: RunFlags, specs: string[]): Promise<RunD
   const duplicate = labels.find((label, i) => labels.indexOf(label) !== i);
   if (duplicate) throw new BadmxError(`two senders are labelled "${duplicate}": give one a label=NAME`, 'EUSAGE');
   const outDir = resolve(flags.out ?? join('reports', `run-${new Date().toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')}`));
-  const dns = { address: parseIPv4(flags.dns, '--dns'), port: DEFAULT_DNS.port };
+  const dns = { address: parseIP(flags.dns, '--dns'), port: DEFAULT_DNS.port };
   return await performRun({ ...selection, senders, policy, waitMs, addressing, dns, serveDns: flags.serveDns === true, outDir }, renderers);
 }
 
