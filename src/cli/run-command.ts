@@ -106,6 +106,7 @@ function progressPrinter(stream: NodeJS.WriteStream): ((p: RunProgress) => void)
   const print = (p: RunProgress): void => {
     switch (p.kind) {
       case 'fleet-ready':
+        for (const warning of p.fleet.warnings) stream.write(`badmx: ${warning}\n`);
         stream.write(`badmx: ${p.fleet.members.length} receivers ready; CA bundle ${p.fleet.caFile}\n`);
         return;
       case 'dns-ready':

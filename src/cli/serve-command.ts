@@ -37,10 +37,15 @@ export function registerServeCommand(program: Command): void {
 
     // Listen for signals before anything announces the fleet: a harness may stop us as soon as the manifest appears.
     const signalled = untilSignal();
-    const fleet = await startFleet({ ...selection, addressing, eventsFile });
+    const fleet = await startFleet({
+      ...selection,
+      addressing,
+      eventsFile,
+    });
     fleet.log.onWriteError = (error) =>
       process.stderr.write(`badmx: cannot write the event log ${fleet.eventsFile} (${error.message}); receivers keep serving, events are being lost\n`);
     if (flags.manifest) writeManifest(resolve(flags.manifest), fleet);
+    for (const warning of fleet.warnings) process.stderr.write(`badmx: ${warning}\n`);
     printFleet(fleet);
     if (!flags.quiet) {
       fleet.log.subscribe((event) => {
