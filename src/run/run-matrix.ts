@@ -10,7 +10,11 @@ import { writeAtomic } from '../files/write-atomic.js';
 import { evaluate, ruleFor } from '../policy/evaluate.js';
 import type { Policy } from '../policy/policy-schema.js';
 import { makeProbe, newRunId, probeMessage, type Probe } from '../probes/probe.js';
+import { certificateRole } from '../certs/served-certificate.js';
+import type { UserCertificate } from '../certs/user-certificate.js';
 import type { Addressing } from '../receivers/addressing.js';
+import type { ReceiverLimits } from '../receivers/limits.js';
+import type { Naming } from '../receivers/naming.js';
 import { startFleet, type Fleet, type FleetMember } from '../receivers/fleet.js';
 import type { Profile } from '../receivers/profile-schema.js';
 import { readEventLog } from '../recorder/event-log.js';
@@ -20,6 +24,7 @@ import { VERSION } from '../version.js';
 import { readHopEvidence } from './hop-evidence.js';
 import { SCHEMA_VERSION, type Cell, type RunDocument, type RunSender } from './run-document.js';
 import { SettleTracker } from './settle-tracker.js';
+import { certificateCaveat, trustsHarnessRoot } from './certificate-caveat.js';
 
 export interface RunOptions {
   senders: Sender[];
@@ -28,6 +33,11 @@ export interface RunOptions {
   zone: string;
   certsDir: string;
   addressing: Addressing;
+  /** Profile naming (default nested; flat for one *.<zone> certificate in public mode). */
+  naming?: Naming;
+  /** The operator's publicly trusted certificate (--cert/--key), served where it fits. */
+  userCertificate?: UserCertificate | null;
+  limits?: Partial<ReceiverLimits>;
   /** The run directory: events.jsonl, messages/ and run.json go here. */
   outDir: string;
   /** How long each sender gets for its probes to settle. */
@@ -79,6 +89,9 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
     certsDir: options.certsDir,
     addressing: options.addressing,
     eventsFile: join(outDir, 'events.jsonl'),
+    ...(options.naming ? { naming: options.naming } : {}),
+    ...(options.userCertificate ? { userCertificate: options.userCertificate } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   options.onProgress?.({ kind: 'fleet-ready', fleet });
 
@@ -95,7 +108,9 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
     let n = 0;
     for (const sender of options.senders) {
       if (options.signal?.aborted) break;
-      const own = options.profiles.map((profile) => makeProbe(runId, ++n, sender.label, profile.name, options.zone));
+      const own = options.profiles.map((profile) =>
+        makeProbe(runId, ++n, sender.label, profile.name, options.zone, fleet.members.find((m) => m.name === profile.name)?.domain),
+      );
       probes.push(...own);
       let window: SenderWindow;
       try {
@@ -265,6 +280,7 @@ function buildDocument(input: {
   const events = readEventLog(fleet.eventsFile).events.filter((e) => e.time >= input.startedAt);
   const attribution = attributeConnections(events, probes, windows);
   const profiles = new Map(options.profiles.map((p) => [p.name, p]));
+  const trusts = new Map(options.senders.map((sender) => [sender.label, trustsHarnessRoot(sender.kind, fleet.publicZone)]));
 
   const cells: Cell[] = probes.map((probe) => {
     const profile = profiles.get(probe.profile) as Profile;
@@ -296,13 +312,29 @@ function buildDocument(input: {
       message: classification.message,
       hops: hopEvidence.hops,
       evidenceMismatch: hopEvidence.evidenceMismatch,
+      caveat: certificateCaveat({
+        role: certificateRole(profile),
+        source: member?.served.source ?? null,
+        trustsHarnessRoot: trusts.get(probe.sender) ?? true,
+        outcome: classification.outcome,
+        issuer: profile.certificate.issuer,
+        title: profile.title,
+      }),
       evidence: classification.evidence,
     };
   });
 
   const senders: RunSender[] = options.senders.map((sender) => {
     const window = windows.find((w) => w.sender === sender.label);
-    return { label: sender.label, spec: sender.spec, kind: sender.kind, notes: sender.notes, software: sender.software ?? null, window: window ? { start: window.start, end: window.end } : null };
+    return {
+      label: sender.label,
+      spec: sender.spec,
+      kind: sender.kind,
+      notes: sender.notes,
+      software: sender.software ?? null,
+      window: window ? { start: window.start, end: window.end } : null,
+      trustsHarnessRoot: trusts.get(sender.label) ?? true,
+    };
   });
 
   return {
@@ -321,7 +353,7 @@ function buildDocument(input: {
     },
     policy: options.policy,
     profiles: options.profiles.map((profile) => {
-      const member = fleet.members.find((m) => m.name === profile.name) as FleetMember;
+      const { served, ...member } = fleet.members.find((m) => m.name === profile.name) as FleetMember;
       const rule = ruleFor(options.policy, profile);
       return {
         ...member,
@@ -330,6 +362,7 @@ function buildDocument(input: {
         tls: profile.tls,
         certificate: profile.certificate,
         expected: { expect: rule.expect, minVersion: rule.minVersion ?? null, because: rule.because },
+        served,
       };
     }),
     senders,
