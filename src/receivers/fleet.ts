@@ -8,6 +8,7 @@ import { SOFTWARE } from '../version.js';
 import { listenAddress, type Addressing } from './addressing.js';
 import { DEFAULT_LIMITS, type ReceiverLimits } from './limits.js';
 import { MessageStore } from './message-store.js';
+import { checkCanDrop, dropPrivileges, resolveRunAs } from './drop-privileges.js';
 import { checkProfileNames, DEFAULT_NAMING, isPublicZone, profileNames, type Naming } from './naming.js';
 import type { Profile } from './profile-schema.js';
 import { createReceiver, type Receiver } from './receiver.js';
@@ -28,6 +29,10 @@ export interface FleetOptions {
   naming?: Naming;
   /** The operator's certificate (--cert/--key), served where it fits (served-certificate.ts). */
   userCertificate?: UserCertificate | null;
+  /** Once everything listens and the log is open, setuid/setgid to this user (needs root); null keeps the current user. */
+  runAs?: string | null;
+  /** Called once every listener is ready, before privileges are dropped (a manifest may need to be written where only root can). */
+  onReady?: (fleet: Fleet) => void;
 }
 
 export interface FleetMember {
@@ -64,6 +69,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const naming = options.naming ?? DEFAULT_NAMING;
   const user = options.userCertificate ?? null;
   checkProfileNames(profiles, zone, naming);
+  // Resolved and checked before anything listens: a drop that cannot happen is a setup error, not a surprise later.
+  const runAs = options.runAs ? await resolveRunAs(options.runAs) : null;
+  if (runAs) checkCanDrop(runAs);
   const pki = await ensurePki({ dir: options.certsDir, zone, profiles, naming });
   const limits: ReceiverLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const eventsFile = resolve(options.eventsFile);
@@ -111,7 +119,16 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     await stop();
     throw failed.reason;
   }
-  return { zone, caFile: pki.caFile, eventsFile, messagesDir, pki, members, naming, publicZone, warnings, log, stop };
+  const fleet: Fleet = { zone, caFile: pki.caFile, eventsFile, messagesDir, pki, members, naming, publicZone, warnings, log, stop };
+  try {
+    options.onReady?.(fleet);
+    // Everything that needs root is done: the listeners are bound, the log is open, the keys are read.
+    if (runAs) dropPrivileges(runAs, { dirs: [messagesDir], files: [eventsFile] });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return fleet;
 }
 
 /** The user's certificate as a profile serves it (tls-context.ts takes either source alike). */
