@@ -1,5 +1,5 @@
 import type { Profile } from '../receivers/profile-schema.js';
-import { ELSEWHERE_NAMES, mxHostname, recipientDomain } from '../receivers/naming.js';
+import { DEFAULT_NAMING, ELSEWHERE_NAMES, profileNames, type Naming } from '../receivers/naming.js';
 
 /**
  * What certificates the fleet needs, as data: two CA hierarchies (the trusted one whose
@@ -49,7 +49,7 @@ const LEAF_VALIDITY: ValidityWindow = { notBeforeDays: -1, notAfterDays: 397 };
 const EXPIRED_VALIDITY: ValidityWindow = { notBeforeDays: -90, notAfterDays: -30 };
 const FUTURE_VALIDITY: ValidityWindow = { notBeforeDays: 365 * 5, notAfterDays: 365 * 6 };
 
-export function planCertificates(profiles: Profile[], zone: string): CertPlan {
+export function planCertificates(profiles: Profile[], zone: string, naming: Naming = DEFAULT_NAMING): CertPlan {
   const ca = (id: CaId, commonName: string, issuer: CaId | 'self'): CertSpec => ({
     id,
     ca: true,
@@ -71,10 +71,8 @@ export function planCertificates(profiles: Profile[], zone: string): CertPlan {
   // Profiles that never complete a handshake (no STARTTLS, 454, aborted handshake) present no certificate.
   for (const profile of profiles.filter((p) => p.starttls === 'offer')) {
     const spec = profile.certificate;
-    const names =
-      spec.names === 'elsewhere'
-        ? [...ELSEWHERE_NAMES]
-        : [mxHostname(profile.name, zone), recipientDomain(profile.name, zone)];
+    const own = profileNames(profile, zone, naming);
+    const names = spec.names === 'elsewhere' ? [...ELSEWHERE_NAMES] : [own.hostname, own.domain];
     const issuer: CaId | 'self' =
       spec.issuer === 'self' ? 'self' : spec.issuer === 'untrusted-root' ? 'untrusted-intermediate' : 'intermediate';
     const id: CertId = `leaf-${profile.name}`;

@@ -2,6 +2,7 @@ import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BadmxError } from '../errors.js';
+import type { Naming } from '../receivers/naming.js';
 import type { Profile } from '../receivers/profile-schema.js';
 import { planCertificates, type CertId, type CertSpec } from './cert-plan.js';
 import { generateKey, issueCertificate, type Issuer } from './issue-certificate.js';
@@ -61,6 +62,8 @@ export interface EnsurePkiOptions {
   dir: string;
   zone: string;
   profiles: Profile[];
+  /** How profiles are named (their leaves carry these names); nested by default. */
+  naming?: Naming;
   now?: Date;
 }
 
@@ -69,8 +72,8 @@ export async function ensurePki(options: EnsurePkiOptions): Promise<Pki> {
   return withDirLock(dir, () => ensureLocked({ ...options, dir }));
 }
 
-async function ensureLocked({ dir, zone, profiles, now = new Date() }: EnsurePkiOptions): Promise<Pki> {
-  const plan = planCertificates(profiles, zone);
+async function ensureLocked({ dir, zone, profiles, naming, now = new Date() }: EnsurePkiOptions): Promise<Pki> {
+  const plan = planCertificates(profiles, zone, naming);
   const state = readState(dir);
   const previous = state?.format === FORMAT && state.zone === zone ? state.certs : {};
   const nextState: State = { format: FORMAT, zone, certs: { ...previous } };

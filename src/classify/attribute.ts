@@ -30,6 +30,12 @@ export interface Attribution {
  * 2. By time: otherwise, to the probe for that profile of the sender whose window the
  *    connection started in, unless its EHLO name was seen only from another sender's
  *    identified connections (a late retry of an earlier sender).
+ *
+ * Never by time: a connection that named recipients, none of them a probe's (a scanner
+ * or a spammer trying addresses during a sender's window: whatever it did says nothing
+ * about the sender, whose probe names its recipient), and a connection the receiver
+ * turned away at a per-peer limit before any session (the harness's doing, not the
+ * sender's). Both are stray.
  */
 export function attributeConnections(events: ReceiverEvent[], probes: Probe[], windows: SenderWindow[]): Attribution {
   const byConn = new Map<string, ReceiverEvent[]>();
@@ -60,6 +66,10 @@ export function attributeConnections(events: ReceiverEvent[], probes: Probe[], w
     let probe = identified.get(conn);
     if (probe && list[0]?.profile !== undefined && list[0].profile !== probe.profile) {
       misdirected.set(probe.id, [...(misdirected.get(probe.id) ?? []), conn]);
+      continue;
+    }
+    if (!probe && !attributableByTime(list)) {
+      stray.push(conn);
       continue;
     }
     if (!probe) {
@@ -98,6 +108,11 @@ function identify(
     }
   }
   return undefined;
+}
+
+/** Whether a connection that named no probe may still be a sender's attempt (one that never got as far as RCPT). */
+function attributableByTime(list: ReceiverEvent[]): boolean {
+  return !list.some((event) => event.type === 'rcpt-to' || event.type === 'peer-limit');
 }
 
 function heloOf(list: ReceiverEvent[]): string | null {

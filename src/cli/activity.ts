@@ -19,6 +19,8 @@ export function activityLine(event: ReceiverEvent): string | null {
       return `${head} ${event.accepted ? 'DELIVERED' : `REFUSED ${event.reply}`} ${event.messageId ?? '(no Message-ID)'} ${
         event.tls ? 'over TLS' : 'in PLAINTEXT'
       }, ${event.size} octets`;
+    case 'peer-limit':
+      return `${head} REFUSED 421: ${event.address} is over the per-peer limit (${event.max} ${event.limit === 'concurrent' ? 'at once' : 'per minute'})`;
     case 'data-aborted':
       return `${head} client vanished mid-DATA after ${event.bytes} octets`;
     default:

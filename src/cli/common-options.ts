@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { loadUserCertificate, type UserCertificate } from '../certs/user-certificate.js';
+import { BadmxError } from '../errors.js';
 import { BUILTIN_CATALOGUE, loadCatalogue, selectProfiles } from '../receivers/catalogue.js';
-import { DEFAULT_ZONE, normalizeZone } from '../receivers/naming.js';
+import { DEFAULT_LIMITS, type ReceiverLimits } from '../receivers/limits.js';
+import { DEFAULT_NAMING, DEFAULT_ZONE, normalizeZone, parseNaming, type Naming } from '../receivers/naming.js';
 import type { Profile } from '../receivers/profile-schema.js';
 
 /** Options every command that needs the fleet's profiles and PKI shares. */
@@ -10,6 +13,11 @@ export interface FleetSelectionFlags {
   certs: string;
   receivers: string;
   profile?: string[];
+  naming?: string;
+  cert?: string;
+  key?: string;
+  maxPerPeer?: string;
+  maxPerPeerPerMinute?: string;
 }
 
 export function addFleetSelectionOptions(command: Command): Command {
@@ -17,18 +25,55 @@ export function addFleetSelectionOptions(command: Command): Command {
     .option('--zone <zone>', 'DNS zone the profiles live under', DEFAULT_ZONE)
     .option('--certs <dir>', 'where the generated test PKI is cached', 'certs')
     .option('--receivers <dir>', 'profile catalogue directory (one JSON file per profile)', BUILTIN_CATALOGUE)
-    .option('--profile <name...>', 'only these profiles (default: all)');
+    .option('--profile <name...>', 'only these profiles (default: all)')
+    .option('--naming <scheme>', 'profile names: nested (<profile>.<zone>) or flat (<profile with - for .>.<zone>, for one *.<zone> certificate)', DEFAULT_NAMING)
+    .option('--cert <pem>', 'publicly trusted certificate chain (leaf first) served where a valid certificate is needed; with --key')
+    .option('--key <pem>', 'the private key of --cert (unencrypted PEM)')
+    .option('--max-per-peer <n>', 'connections open at once from one address, per profile', String(DEFAULT_LIMITS.maxConnectionsPerPeer))
+    .option('--max-per-peer-per-minute <n>', 'new connections from one address per profile per minute', String(DEFAULT_LIMITS.maxNewConnectionsPerPeerPerMinute));
 }
 
 export interface FleetSelection {
   zone: string;
   certsDir: string;
   profiles: Profile[];
+  naming: Naming;
+  userCertificate: UserCertificate | null;
+  limits: Partial<ReceiverLimits>;
 }
 
 /** Validate and normalize the shared flags, in one place. */
 export function normalizeFleetSelection(flags: FleetSelectionFlags): FleetSelection {
   const zone = normalizeZone(flags.zone);
   const profiles = selectProfiles(loadCatalogue(resolve(flags.receivers)), flags.profile);
-  return { zone, certsDir: resolve(flags.certs), profiles };
+  return {
+    zone,
+    certsDir: resolve(flags.certs),
+    profiles,
+    naming: parseNaming(flags.naming ?? DEFAULT_NAMING),
+    userCertificate: loadFleetCertificate({ cert: flags.cert, key: flags.key }),
+    limits: {
+      maxConnectionsPerPeer: positiveInteger(flags.maxPerPeer, '--max-per-peer', DEFAULT_LIMITS.maxConnectionsPerPeer),
+      maxNewConnectionsPerPeerPerMinute: positiveInteger(flags.maxPerPeerPerMinute, '--max-per-peer-per-minute', DEFAULT_LIMITS.maxNewConnectionsPerPeerPerMinute),
+    },
+  };
+}
+
+/**
+ * The user's certificate from flags or a config file's `{ cert, key }`: both or neither.
+ * Paths are resolved against the working directory; problems are one line naming the file.
+ */
+export function loadFleetCertificate(options: { cert?: string | undefined; key?: string | undefined }, now?: Date): UserCertificate | null {
+  const { cert, key } = options;
+  if (!cert && !key) return null;
+  if (!cert) throw new BadmxError('--key needs --cert: give the certificate chain (PEM, leaf first) too', 'EUSAGE');
+  if (!key) throw new BadmxError('--cert needs --key: give the private key of the certificate too', 'EUSAGE');
+  return loadUserCertificate({ cert: resolve(cert), key: resolve(key) }, now ? { now } : {});
+}
+
+function positiveInteger(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new BadmxError(`${flag} "${value}" is not a whole number of 1 or more`, 'EUSAGE');
+  return n;
 }

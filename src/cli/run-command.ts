@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadPublicConfig, profileAddressing, type PublicConfig } from '../config/public-config.js';
+import { loadUserCertificate } from '../certs/user-certificate.js';
 import { BadmxError } from '../errors.js';
 import { loadCatalogue } from '../receivers/catalogue.js';
 import { applyPublicConfig } from './config-option.js';
@@ -85,6 +86,12 @@ function withPublicConfig(flags: RunFlags, config: PublicConfig, command: Comman
     out.serveDns = true;
   }
   if (!given('wait')) out.wait = config.schedule.stepLimit;
+  if (config.certificate && !given('cert') && !given('key')) {
+    out.cert = config.certificate.cert;
+    out.key = config.certificate.key;
+  }
+  if (!given('maxPerPeer')) out.maxPerPeer = String(config.limits.connectionsPerPeer);
+  if (!given('maxPerPeerPerMinute')) out.maxPerPeerPerMinute = String(config.limits.connectionsPerPeerPerMinute);
   if (!given('out')) out.out = join(config.dataDir, `run-${new Date().toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')}`);
   return out;
 }
@@ -106,6 +113,10 @@ async function executeResume(flags: RunFlags, dir: string): Promise<RunDocument>
       certsDir: plan.certsDir,
       addressing: plan.addressing,
       ...(plan.dns ? { dns: { address: plan.dns.address, port: plan.dns.port }, serveDns: plan.dns.serve } : {}),
+      naming: plan.naming,
+      // The certificate is read again (and checked again: it may have been renewed meanwhile).
+      userCertificate: plan.certificate ? loadUserCertificate(plan.certificate) : null,
+      ...(plan.limits ? { limits: plan.limits } : {}),
       waitMs: plan.waitMs,
       outDir,
       resume: true,
@@ -179,6 +190,7 @@ function progressPrinter(stream: NodeJS.WriteStream): ((p: RunProgress) => void)
   const print = (p: RunProgress): void => {
     switch (p.kind) {
       case 'fleet-ready':
+        for (const warning of p.fleet.warnings) stream.write(`badmx: ${warning}\n`);
         stream.write(`badmx: ${p.fleet.members.length} receivers ready; CA bundle ${p.fleet.caFile}\n`);
         return;
       case 'step-start':

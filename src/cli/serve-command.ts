@@ -14,6 +14,7 @@ interface ServeFlags extends FleetSelectionFlags {
   events?: string;
   manifest?: string;
   quiet?: boolean;
+  runAs?: string;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -27,7 +28,8 @@ export function registerServeCommand(program: Command): void {
       .option('--address <ip>', 'the single address for --port-range', '127.0.0.1')
       .option('--events <file>', 'append-only event log (JSON Lines); messages are kept in messages/ beside it')
       .option('--manifest <file>', 'write a JSON manifest of the fleet once every listener is ready')
-      .option('--quiet', 'do not print a line per TLS outcome and message'),
+      .option('--quiet', 'do not print a line per TLS outcome and message')
+      .option('--run-as <user>', 'once every listener is bound and the log is open, drop root and run as this user (alternative: CAP_NET_BIND_SERVICE)'),
   ).action(async (flags: ServeFlags) => {
     const selection = normalizeFleetSelection(flags);
     const addressing: Addressing = flags.portRange
@@ -37,11 +39,21 @@ export function registerServeCommand(program: Command): void {
 
     // Listen for signals before anything announces the fleet: a harness may stop us as soon as the manifest appears.
     const signalled = untilSignal();
-    const fleet = await startFleet({ ...selection, addressing, eventsFile });
+    const fleet = await startFleet({
+      ...selection,
+      addressing,
+      eventsFile,
+      runAs: flags.runAs ?? null,
+      // Written before root is dropped: the manifest's directory may be writable by root only.
+      onReady: (ready) => {
+        if (flags.manifest) writeManifest(resolve(flags.manifest), ready);
+      },
+    });
     fleet.log.onWriteError = (error) =>
       process.stderr.write(`badmx: cannot write the event log ${fleet.eventsFile} (${error.message}); receivers keep serving, events are being lost\n`);
-    if (flags.manifest) writeManifest(resolve(flags.manifest), fleet);
+    for (const warning of fleet.warnings) process.stderr.write(`badmx: ${warning}\n`);
     printFleet(fleet);
+    if (flags.runAs) process.stdout.write(`running as ${flags.runAs} (uid ${process.getuid?.() ?? '?'}, gid ${process.getgid?.() ?? '?'})\n`);
     if (!flags.quiet) {
       fleet.log.subscribe((event) => {
         const line = activityLine(event);

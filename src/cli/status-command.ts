@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { BadmxError } from '../errors.js';
 import { listenAddress } from '../receivers/addressing.js';
 import type { FleetMember } from '../receivers/fleet.js';
-import { mxHostname, recipientDomain } from '../receivers/naming.js';
+import { profileNames } from '../receivers/naming.js';
 import { renderTerminalMatrix } from '../report/terminal-matrix.js';
 import { JOURNAL_FILE, readJournal } from '../run/run-journal.js';
 import { buildDocument } from '../run/run-matrix.js';
@@ -33,14 +33,17 @@ export function runStatus(dir: string): { document: RunDocument; line: string } 
   if (!existsSync(dir)) throw new BadmxError(`${dir} does not exist: give the directory of a badmx run`, 'EUSAGE');
   const state = readJournal(join(dir, JOURNAL_FILE));
   const { plan } = state;
-  const members: FleetMember[] = plan.profiles.map((profile) => ({
-    name: profile.name,
-    title: profile.title,
-    tests: profile.tests,
-    hostname: mxHostname(profile.name, plan.zone),
-    domain: recipientDomain(profile.name, plan.zone),
-    ...listenAddress(plan.addressing, profile.slot),
-  }));
+  // The fleet as the run started it; before that, where it would listen (nothing served yet).
+  const members: FleetMember[] =
+    state.members ??
+    plan.profiles.map((profile) => ({
+      name: profile.name,
+      title: profile.title,
+      tests: profile.tests,
+      ...profileNames(profile, plan.zone, plan.naming),
+      ...listenAddress(plan.addressing, profile.slot),
+      served: { source: 'none', coversMx: null, coversDomain: null },
+    }));
   const steps = planSteps(plan.senders, plan.profiles, plan.addressing);
   const now = new Date().toISOString();
   const windows: StepWindow[] = [];

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { recipientDomain } from '../receivers/naming.js';
 import { rfc5322Date } from '../receivers/received-header.js';
 
 /** One probe message: what one sender is asked to deliver to one profile. */
@@ -9,7 +10,7 @@ export interface Probe {
   n: number;
   sender: string;
   profile: string;
-  /** probe-<run>-<n>@<profile>.<zone> */
+  /** probe-<run>-<n>@<the profile's recipient domain> (<profile>.<zone> under the default naming) */
   recipient: string;
   /** Envelope and header sender: unique per probe, so a relay's delivery names its probe in MAIL FROM too. */
   from: string;
@@ -22,7 +23,7 @@ export function newRunId(): string {
   return BigInt(`0x${randomBytes(6).toString('hex')}`).toString(36).padStart(9, '0').slice(-9);
 }
 
-export function makeProbe(run: string, n: number, sender: string, profile: string, zone: string): Probe {
+export function makeProbe(run: string, n: number, sender: string, profile: string, zone: string, domain: string = recipientDomain(profile, zone)): Probe {
   const id = `${run}-${n}`;
   return {
     id,
@@ -30,7 +31,7 @@ export function makeProbe(run: string, n: number, sender: string, profile: strin
     n,
     sender,
     profile,
-    recipient: `probe-${id}@${profile}.${zone}`,
+    recipient: `probe-${id}@${domain}`,
     from: `badmx-${id}@probes.${zone}`,
     messageId: `<probe-${id}@probes.${zone}>`,
     subject: `badmx probe ${id}: ${sender} -> ${profile}`,

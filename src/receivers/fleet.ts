@@ -1,5 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
-import { ensurePki, type Pki } from '../certs/pki.js';
+import { ensurePki, type Pki, type ServedCredentials } from '../certs/pki.js';
+import { chooseServedCertificate, servedCertificateWarning, type ServedCertificate, type ServedChoice } from '../certs/served-certificate.js';
+import type { UserCertificate } from '../certs/user-certificate.js';
 import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
 import { EventLog } from '../recorder/event-log.js';
@@ -7,7 +9,8 @@ import { SOFTWARE } from '../version.js';
 import { listenAddress, type Addressing } from './addressing.js';
 import { DEFAULT_LIMITS, type ReceiverLimits } from './limits.js';
 import { MessageStore } from './message-store.js';
-import { mxHostname, recipientDomain } from './naming.js';
+import { checkCanDrop, dropPrivileges, resolveRunAs } from './drop-privileges.js';
+import { checkProfileNames, DEFAULT_NAMING, isPublicZone, profileNames, type Naming } from './naming.js';
 import type { Profile } from './profile-schema.js';
 import { createReceiver, type Receiver } from './receiver.js';
 import { ReceiverContext } from './receiver-context.js';
@@ -23,6 +26,14 @@ export interface FleetOptions {
   /** The append-only event log; messages are stored in messages/ beside it. */
   eventsFile: string;
   limits?: Partial<ReceiverLimits>;
+  /** How profiles are named (default nested; flat for one `*.<zone>` certificate in public mode). */
+  naming?: Naming;
+  /** The operator's certificate (--cert/--key), served where it fits (served-certificate.ts). */
+  userCertificate?: UserCertificate | null;
+  /** Once everything listens and the log is open, setuid/setgid to this user (needs root); null keeps the current user. */
+  runAs?: string | null;
+  /** Called once every listener is ready, before privileges are dropped (a manifest may need to be written where only root can). */
+  onReady?: (fleet: Fleet) => void;
 }
 
 export interface FleetMember {
@@ -33,6 +44,8 @@ export interface FleetMember {
   domain: string;
   address: string;
   port: number;
+  /** Which certificate it presents, and how the user's certificate covers its names. */
+  served: ServedCertificate;
 }
 
 export interface Fleet {
@@ -42,6 +55,11 @@ export interface Fleet {
   messagesDir: string;
   pki: Pki;
   members: FleetMember[];
+  naming: Naming;
+  /** A zone outside the special-use TLDs: receivers on the internet, senders that trust only public roots. */
+  publicZone: boolean;
+  /** Lines to say before anything runs (the user's certificate, where the test root is served instead): one each. */
+  warnings: string[];
   log: EventLog;
   /** With shared addressing: the one profile listening now, or null. Otherwise null (all listen). */
   readonly live: string | null;
@@ -56,7 +74,13 @@ export interface Fleet {
 /** Start every profile's receiver; resolves once all of them listen. */
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const { profiles, zone } = options;
-  const pki = await ensurePki({ dir: options.certsDir, zone, profiles });
+  const naming = options.naming ?? DEFAULT_NAMING;
+  const user = options.userCertificate ?? null;
+  checkProfileNames(profiles, zone, naming);
+  // Resolved and checked before anything listens: a drop that cannot happen is a setup error, not a surprise later.
+  const runAs = options.runAs ? await resolveRunAs(options.runAs) : null;
+  if (runAs) checkCanDrop(runAs);
+  const pki = await ensurePki({ dir: options.certsDir, zone, profiles, naming });
   const limits: ReceiverLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const eventsFile = resolve(options.eventsFile);
   const messagesDir = join(dirname(eventsFile), 'messages');
@@ -66,21 +90,30 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const members: FleetMember[] = [];
   const receivers: Receiver[] = [];
   const contexts: ReceiverContext[] = [];
+  const choices: { profile: string; choice: ServedChoice }[] = [];
   for (const profile of profiles) {
     const { address, port } = listenAddress(options.addressing, profile.slot);
+    const names = profileNames(profile, zone, naming);
+    const choice = chooseServedCertificate(profile, names, user);
+    choices.push({ profile: profile.name, choice });
     const context = new ReceiverContext({
       profile,
-      hostname: mxHostname(profile.name, zone),
-      domain: recipientDomain(profile.name, zone),
+      hostname: names.hostname,
+      domain: names.domain,
       limits,
       log,
       messages,
       software: SOFTWARE,
     });
     contexts.push(context);
-    receivers.push(createReceiver(context, pki.credentials.get(profile.name)));
-    members.push({ name: profile.name, title: profile.title, tests: profile.tests, hostname: context.hostname, domain: context.domain, address, port });
+    const credentials = choice.source === 'user' && user ? userCredentials(profile.name, user) : pki.credentials.get(profile.name);
+    receivers.push(createReceiver(context, credentials));
+    const served: ServedCertificate = { source: choice.source, coversMx: choice.coversMx, coversDomain: choice.coversDomain };
+    members.push({ name: profile.name, title: profile.title, tests: profile.tests, hostname: context.hostname, domain: context.domain, address, port, served });
   }
+  const publicZone = isPublicZone(zone);
+  const servedWarning = servedCertificateWarning({ choices, user, publicZone, zone, naming });
+  const warnings = [...(user?.warnings ?? []), ...(servedWarning ? [servedWarning] : [])];
 
   const stop = async (): Promise<void> => {
     await Promise.all(receivers.map((receiver) => receiver.close()));
@@ -113,13 +146,16 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       throw failed.reason;
     }
   }
-  return {
+  const fleet: Fleet = {
     zone,
     caFile: pki.caFile,
     eventsFile,
     messagesDir,
     pki,
     members,
+    naming,
+    publicZone,
+    warnings,
     log,
     get live() {
       return live;
@@ -127,12 +163,27 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     activate,
     stop,
   };
+  try {
+    options.onReady?.(fleet);
+    // Everything that needs root is done: the listeners are bound, the log is open, the keys are read.
+    if (runAs) dropPrivileges(runAs, { dirs: [messagesDir], files: [eventsFile] });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return fleet;
+}
+
+/** The user's certificate as a profile serves it (tls-context.ts takes either source alike). */
+function userCredentials(profile: string, user: UserCertificate): ServedCredentials {
+  return { profile, keyPem: user.keyPem, chainPem: user.chainPem, chainFile: user.certFile, keyFile: user.keyFile, chainLength: user.chainLength };
 }
 
 /** The machine-readable description of a running fleet, for harnesses and other tools. */
 export function fleetManifest(fleet: Fleet): object {
   return {
     zone: fleet.zone,
+    naming: fleet.naming,
     caFile: fleet.caFile,
     events: fleet.eventsFile,
     messages: fleet.messagesDir,
@@ -143,6 +194,7 @@ export function fleetManifest(fleet: Fleet): object {
       address: m.address,
       port: m.port,
       title: m.title,
+      served: m.served,
     })),
   };
 }

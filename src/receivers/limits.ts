@@ -17,6 +17,21 @@ export interface ReceiverLimits {
   idleTimeoutMs: number;
   /** Connections open at once, per profile; one more gets 421. */
   maxConnections: number;
+  /**
+   * Connections open at once from one peer address, per profile; one more gets 421 and is
+   * closed. A receiver on the internet meets scanners and spam bots; a sender under test
+   * delivers one probe per profile and needs few (RFC 5321 §4.5.3.2 lets a server refuse
+   * with 421 when it must shed load).
+   */
+  maxConnectionsPerPeer: number;
+  /** New connections from one peer address per profile in any 60 seconds; one more gets 421. */
+  maxNewConnectionsPerPeerPerMinute: number;
+  /**
+   * Loopback peers (127.0.0.0/8, ::1) are exempt from the per-peer limits: they are the
+   * harness's own senders (built-in, managed Postfix/Exim, a local relay), never the open
+   * internet the limits are for.
+   */
+  exemptLoopbackPeers: boolean;
   /** How much of a message's header section the event log keeps. */
   maxLoggedHeaderBytes: number;
   /** How much of a command line the event log keeps. */
@@ -29,6 +44,9 @@ export const DEFAULT_LIMITS: Readonly<ReceiverLimits> = Object.freeze({
   maxCommandLineBytes: 2048,
   idleTimeoutMs: 120_000,
   maxConnections: 32,
+  maxConnectionsPerPeer: 5,
+  maxNewConnectionsPerPeerPerMinute: 30,
+  exemptLoopbackPeers: true,
   maxLoggedHeaderBytes: 64 * 1024,
   maxLoggedLineBytes: 512,
 });

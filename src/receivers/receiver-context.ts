@@ -2,6 +2,7 @@ import type { EventLog } from '../recorder/event-log.js';
 import type { TlsVersion } from '../recorder/events.js';
 import type { ReceiverLimits } from './limits.js';
 import type { MessageStore } from './message-store.js';
+import { PeerLimiter } from './peer-limits.js';
 import type { Profile } from './profile-schema.js';
 
 export interface NegotiatedTls {
@@ -19,9 +20,12 @@ export class ReceiverContext {
   readonly log: EventLog;
   readonly messages: MessageStore;
   readonly software: string;
+  /** Per-peer admission (limits.maxConnectionsPerPeer, maxNewConnectionsPerPeerPerMinute). */
+  readonly peers: PeerLimiter;
   /** TLS facts of each live session that negotiated TLS, by session id, for the Received header. */
   readonly #tls = new Map<string, NegotiatedTls>();
-  readonly #open = new Set<string>();
+  /** Open connections, by session id, with the peer address they were admitted for (null: counted against no peer). */
+  readonly #open = new Map<string, string | null>();
   #idleWaiters: (() => void)[] = [];
   #messageCounter = 0;
 
@@ -41,6 +45,7 @@ export class ReceiverContext {
     this.log = init.log;
     this.messages = init.messages;
     this.software = init.software;
+    this.peers = new PeerLimiter(init.limits);
   }
 
   rememberTls(sessionId: string, tls: NegotiatedTls): void {
@@ -51,11 +56,13 @@ export class ReceiverContext {
     return this.#tls.get(sessionId) ?? null;
   }
 
-  connectionOpened(sessionId: string): void {
-    this.#open.add(sessionId);
+  connectionOpened(sessionId: string, admittedPeer: string | null = null): void {
+    this.#open.set(sessionId, admittedPeer);
   }
 
   connectionClosed(sessionId: string): void {
+    const peer = this.#open.get(sessionId);
+    if (peer) this.peers.release(peer);
     this.#open.delete(sessionId);
     this.#tls.delete(sessionId);
     if (this.#open.size === 0) {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import {
@@ -14,7 +15,8 @@ import type { TlsVersion } from '../recorder/events.js';
 import { headerSection, headerValue } from './message-headers.js';
 import { formatReceived } from './received-header.js';
 import type { ReceiverContext } from './receiver-context.js';
-import { ReceiverConnection } from './receiver-connection.js';
+import { ReceiverConnection, type ConnectionEventInput } from './receiver-connection.js';
+import type { PeerRefusal } from './peer-limits.js';
 import { printable } from '../text/printable.js';
 import { tlsContextOptions } from './tls-context.js';
 
@@ -31,16 +33,67 @@ class ReceiverServer extends SMTPServer {
     this.context = context;
   }
 
-  /** smtp-server's connect(), creating our connection class instead of its own. */
+  /** smtp-server's connect(), creating our connection class instead of its own, once the peer is within its limits. */
   override connect(socket: Socket | TLSSocket, socketOptions?: SMTPConnectionOptions | null): void {
+    const peer = peerAddress(socket);
+    const refusal = this.context.peers.admit(peer);
+    if (refusal) {
+      refuseOverLimit(this.context, socket, peer, refusal);
+      return;
+    }
     const connection = new ReceiverConnection(this, socket, socketOptions ?? undefined);
     connection.recordConnect(socket);
-    this.context.connectionOpened(connection.id);
+    this.context.connectionOpened(connection.id, peer);
     this.connections.add(connection);
     connection.on('error', (err: Error) => this._onError(err));
     connection.on('connect', (data: Parameters<SMTPServer['_onClientConnect']>[0]) => this._onClientConnect(data));
     connection.init();
   }
+}
+
+/** The peer's address as the limits count it: an IPv4-mapped IPv6 address is its IPv4 address. */
+function peerAddress(socket: Socket): string {
+  const address = socket.remoteAddress ?? 'unknown';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/** How long a refused peer may take to read the 421 before the socket is destroyed. */
+const REFUSAL_LINGER_MS = 2_000;
+
+/**
+ * A connection over a per-peer limit: recorded (connect, peer-limit, reply, close, so it is
+ * evidence like any other), answered 421 with enhanced code 4.7.0 (RFC 5321 §3.8 lets a
+ * server close with 421 at any time; RFC 3463 §3.8: 4.7.x is a policy reason) and closed,
+ * without ever reaching smtp-server, so it costs no session and no slot in maxClients.
+ */
+function refuseOverLimit(context: ReceiverContext, socket: Socket, peer: string, refusal: PeerRefusal): void {
+  const conn = `limit-${randomBytes(8).toString('hex')}`;
+  const record = (input: ConnectionEventInput): void => {
+    context.log.append({ ...input, profile: context.profile.name, conn });
+  };
+  context.connectionOpened(conn);
+  record({
+    type: 'connect',
+    peer: { address: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 },
+    local: { address: socket.localAddress ?? 'unknown', port: socket.localPort ?? 0 },
+  });
+  record({ type: 'peer-limit', address: printable(peer, 64), limit: refusal.limit, max: refusal.max });
+  const text = `4.7.0 ${context.hostname} too many connections from your address (${
+    refusal.limit === 'concurrent' ? `at most ${refusal.max} at once` : `at most ${refusal.max} per minute`
+  }); try again later`;
+  record({ type: 'reply', code: 421, text });
+  let closed = false;
+  socket.on('error', () => undefined);
+  socket.once('close', () => {
+    if (closed) return;
+    closed = true;
+    record({ type: 'close' });
+    context.connectionClosed(conn);
+  });
+  socket.end(`421 ${text}\r\n`);
+  // Whatever the peer still sends is read and dropped, so its FIN is seen; a peer that never closes is cut off.
+  socket.resume();
+  setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
 }
 
 export interface Receiver {

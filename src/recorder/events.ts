@@ -134,6 +134,20 @@ export interface CloseEvent extends EventBase {
   type: 'close';
 }
 
+/**
+ * A connection over a per-peer limit (too many open at once from that address, or too
+ * many new ones within a minute): it got `421 4.7.0` and was closed without a session.
+ * Its `connect`, `reply` and `close` are recorded as for any connection.
+ */
+export interface PeerLimitEvent extends EventBase {
+  type: 'peer-limit';
+  /** The peer address the limit applies to. */
+  address: string;
+  limit: 'concurrent' | 'per-minute';
+  /** The limit's value. */
+  max: number;
+}
+
 /** A profile started listening; `conn` is empty. */
 export interface ListeningEvent extends EventBase {
   type: 'listening';
@@ -156,6 +170,7 @@ export type ReceiverEvent =
   | DataEvent
   | DataAbortedEvent
   | ConnectionErrorEvent
+  | PeerLimitEvent
   | CloseEvent;
 
 export type EventType = ReceiverEvent['type'];

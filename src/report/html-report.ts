@@ -52,7 +52,7 @@ dl.meta dt{font-weight:600}dl.meta dd{margin:0;overflow-wrap:anywhere}
 .v-unsettled{color:${P.unsettled[0]};background:${P.unsettled[1]}}
 .icon{width:16px;height:16px;flex:none;vertical-align:-3px}
 .alert-box{border:2px solid ${P.fail[0]};background:${P.fail[1]};color:${P.fail[0]};padding:8px 12px;border-radius:4px}
-.mismatch{border:2px solid ${P.mismatch[0]};background:${P.mismatch[1]};color:${P.mismatch[0]};padding:6px 10px;border-radius:4px}
+.mismatch,.caveat{border:2px solid ${P.mismatch[0]};background:${P.mismatch[1]};color:${P.mismatch[0]};padding:6px 10px;border-radius:4px}
 table{border-collapse:collapse;width:100%}
 caption{text-align:left;padding:4px 0 8px;color:${P.muted[0]}}
 th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid #d6d6d6}
@@ -197,7 +197,8 @@ function matrixSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>)
               `<td class="cell${cell.settled ? '' : ' unsettled'}" data-cell="" data-sender="${h(sender)}" data-profile="${h(row.profile.name)}" data-verdict="${cell.verdict}" data-settled="${String(cell.settled)}">` +
               `<a class="v-${cell.verdict}" href="#${ids.get(cell) ?? ''}"><span class="verdict">${verdictBadge(cell)}</span>` +
               `<span class="what">${h(outcomeHeadline(cell))}</span><span class="detail">${h(outcomeDetail(cell))}</span>` +
-              `${cell.settled ? '' : `<span class="detail">${icon('unsettled')} unsettled</span>`}</a></td>`
+              `${cell.settled ? '' : `<span class="detail">${icon('unsettled')} unsettled</span>`}` +
+              `${cell.caveat ? `<span class="detail">${icon('warning')} caveat</span>` : ''}</a></td>`
             );
           })
           .join('');
@@ -212,6 +213,7 @@ function matrixSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>)
 <li><span class="badge v-pass">${icon('pass')}PASS</span> did what policy ${h(run.policy.name)} expects at that receiver</li>
 <li><span class="badge v-fail">${icon('fail')}FAIL</span> did not</li>
 ${run.summary.unsettled ? `<li><span class="badge v-unsettled">${icon('unsettled')}unsettled</span> the deadline came before the sender finished (dashed border)</li>` : ''}
+${run.cells.some((c) => c.caveat) ? `<li><span class="badge v-unsettled">${icon('warning')}caveat</span> the verdict depends on a certificate the sender could not be expected to trust (the badmx test root)</li>` : ''}
 </ul>
 <table class="matrix">
 <caption>Receiver states (rows) × senders (columns), judged against policy ${h(run.policy.name)}. Each cell links to its evidence.</caption>
@@ -300,10 +302,11 @@ function cellDetails(cell: Cell, id: string): string {
   const hops = cell.hops ?? null;
   // The anchor is inside the closed <details>: following a link to it opens the details (HTML's ancestor-revealing algorithm), no script needed.
   return `<details class="cell v-${cell.verdict}">
-<summary><span class="badge v-${cell.verdict}">${verdictBadge(cell)}</span> <strong>${h(cell.sender)}</strong> <span>${h(outcomeHeadline(cell))}: ${h(outcomeDetail(cell))}</span>${cell.settled ? '' : ` <span class="badge v-unsettled">${icon('unsettled')}unsettled</span>`}${cell.evidenceMismatch ? ` <span class="badge v-unsettled">${icon('warning')}evidence mismatch</span>` : ''}</summary>
+<summary><span class="badge v-${cell.verdict}">${verdictBadge(cell)}</span> <strong>${h(cell.sender)}</strong> <span>${h(outcomeHeadline(cell))}: ${h(outcomeDetail(cell))}</span>${cell.settled ? '' : ` <span class="badge v-unsettled">${icon('unsettled')}unsettled</span>`}${cell.evidenceMismatch ? ` <span class="badge v-unsettled">${icon('warning')}evidence mismatch</span>` : ''}${cell.caveat ? ` <span class="badge v-unsettled">${icon('warning')}caveat</span>` : ''}</summary>
 <div class="body" id="${id}">
 <p>${h(cell.reason)}</p>
 ${cell.evidenceMismatch ? `<p class="mismatch" role="note">${icon('warning')} <strong>Evidence mismatch:</strong> ${h(cell.evidenceMismatch)}</p>` : ''}
+${cell.caveat ? `<p class="caveat" role="note">${icon('warning')} <strong>Certificate caveat:</strong> ${h(cell.caveat)}</p>` : ''}
 <dl class="facts">
 ${fact('Outcome', `<code>${h(cell.outcome)}</code>`)}
 ${fact('TLS', cell.tls ? `<strong>${h(cell.tls.version)}</strong> <code>${h(cell.tls.cipher)}</code>` : 'none')}

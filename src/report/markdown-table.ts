@@ -20,7 +20,7 @@ export function markdownText(text: string): string {
 function cellText(cell: Cell | null): string {
   if (!cell) return '—';
   const detail = cell.outcome === 'delivered-tls' ? '' : ` (${outcomeDetail(cell)})`;
-  return `${verdictGlyph(cell)} ${verdictLabel(cell)} ${markdownText(outcomeHeadline(cell) + detail)}${cell.settled ? '' : ' \\*'}`;
+  return `${verdictGlyph(cell)} ${verdictLabel(cell)} ${markdownText(outcomeHeadline(cell) + detail)}${cell.settled ? '' : ' \\*'}${cell.caveat ? ' ⚠' : ''}`;
 }
 
 /** A table for pull requests and issues: receivers down, senders across; legend, summary, and why each failing cell failed. */
@@ -58,6 +58,11 @@ export function renderMarkdownTable(run: RunDocument): string {
   for (const sender of matrix.senders) {
     const notes = sender.notes.length ? `: ${sender.notes.map(markdownText).join('; ')}` : '';
     lines.push(`- ${markdownText(sender.label)} (${markdownText(senderKind(sender))}, \`${sender.spec.replace(/`/g, "'")}\`)${notes}`);
+  }
+  const caveats = matrix.rows.flatMap((row) => row.cells.filter((c): c is Cell => c !== null && c.caveat !== null));
+  if (caveats.length > 0) {
+    lines.push('', `⚠ Certificate caveats: the verdict depends on a certificate the sender could not be expected to trust:`, '');
+    for (const cell of caveats) lines.push(`- ${markdownText(cell.sender)} × ${markdownText(cell.profile)}: ${markdownText(cell.caveat ?? '')}`);
   }
   const failing = matrix.rows.flatMap((row) => row.cells.filter((c): c is Cell => c !== null && c.verdict === 'fail'));
   if (failing.length > 0) {

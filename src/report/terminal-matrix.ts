@@ -11,7 +11,8 @@ const RESET = '\u001b[0m';
  * The matrix for a terminal: receiver states down the side, one column per sender, each
  * cell the observed outcome and PASS/FAIL (words, so it reads without colour too).
  * Marks: `*` the deadline came first; `!` the receiver's Received stamp disagrees with
- * its session record (explained below the matrix).
+ * its session record; `?` the verdict depends on a certificate the sender could not be
+ * expected to trust (public mode; both explained below the matrix).
  */
 export function renderTerminalMatrix(run: RunDocument, options: { colour?: boolean } = {}): string {
   const colour = options.colour ?? false;
@@ -22,7 +23,7 @@ export function renderTerminalMatrix(run: RunDocument, options: { colour?: boole
     ...senders.map((sender) => {
       const cell = run.cells.find((c) => c.sender === sender && c.profile === profile.name);
       if (!cell) return '-';
-      return `${cell.verdict === 'pass' ? 'PASS' : 'FAIL'} ${outcomeLabel(cell)}${cell.settled ? '' : '*'}${cell.evidenceMismatch ? '!' : ''}`;
+      return `${cell.verdict === 'pass' ? 'PASS' : 'FAIL'} ${outcomeLabel(cell)}${cell.settled ? '' : '*'}${cell.evidenceMismatch ? '!' : ''}${cell.caveat ? '?' : ''}`;
     }),
   ]);
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => (row[i] ?? '').length)));
@@ -51,6 +52,12 @@ export function renderTerminalMatrix(run: RunDocument, options: { colour?: boole
     out.push(`! evidence mismatch in ${mismatches.length} cell(s):`);
     // The text may quote a host name from a Received field nobody vouches for: escape it.
     for (const c of mismatches) out.push(`  ${c.sender} / ${c.profile}: ${printable(c.evidenceMismatch ?? '', 300)}`);
+  }
+  // "?": the verdict rests on the badmx test root, which this sender cannot be expected to trust.
+  const caveats = run.cells.filter((c) => c.caveat);
+  if (caveats.length > 0) {
+    out.push(`? certificate caveat in ${caveats.length} cell(s):`);
+    for (const c of caveats) out.push(`  ${c.sender} / ${c.profile}: ${printable(c.caveat ?? '', 300)}`);
   }
   if (run.run.error) out.push(`run stopped early: ${run.run.error}`);
   return colour ? out.join('\n').replace(/^(badmx run .*)$/m, `${DIM}$1${RESET}`) : out.join('\n');

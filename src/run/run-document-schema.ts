@@ -67,6 +67,7 @@ const cell = z.looseObject({
   // (In run.json's own order, so that loading and re-rendering a run changes nothing.)
   hops: z.array(receivedHop).nullable().default(null),
   evidenceMismatch: z.string().nullable().default(null),
+  caveat: z.string().nullable().default(null),
   evidence: z.array(connectionSummary),
   misdirected: z.number().int().min(0).default(0),
 });
@@ -97,6 +98,11 @@ const profile = z.looseObject({
     chain: z.enum(['with-intermediate', 'leaf-only']),
   }),
   expected: z.looseObject({ expect: expectation, minVersion: z.string().nullable(), because: z.string() }),
+  // Added after schemaVersion 1 was first written: older runs read back with null.
+  served: z
+    .looseObject({ source: z.enum(['user', 'generated', 'none']), coversMx: z.boolean().nullable(), coversDomain: z.boolean().nullable() })
+    .nullable()
+    .default(null),
 });
 
 export const runDocumentSchema = z
@@ -142,6 +148,8 @@ export const runDocumentSchema = z
         notes: z.array(z.string()),
         software: z.looseObject({ name: z.string(), version: z.string() }).nullable().default(null),
         window: z.looseObject({ start: isoTime, end: isoTime }).nullable(),
+        // Added after schemaVersion 1 was first written: every earlier run was local mode, where every sender does.
+        trustsHarnessRoot: z.boolean().default(true),
       }),
     ),
     cells: z.array(cell),

@@ -2,6 +2,7 @@ import type { ConnectionSummary, Outcome } from '../classify/outcome.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { Verdict } from '../policy/evaluate.js';
 import type { Policy, PolicyRule } from '../policy/policy-schema.js';
+import type { ServedCertificate } from '../certs/served-certificate.js';
 import type { FleetMember } from '../receivers/fleet.js';
 import type { Profile } from '../receivers/profile-schema.js';
 import type { TlsVersion } from '../recorder/events.js';
@@ -14,13 +15,19 @@ import type { SenderKind, SenderSoftware } from '../senders/sender.js';
 export const SCHEMA_VERSION = 1;
 
 /** A profile as it ran: where it listened (the fleet member), what it was, and what the policy expected of it. */
-export interface RunProfile extends FleetMember {
+export interface RunProfile extends Omit<FleetMember, 'served'> {
   slot: number;
   starttls: Profile['starttls'];
   tls: Profile['tls'];
   certificate: Profile['certificate'];
   /** What the policy expected here, and why. */
   expected: { expect: PolicyRule['expect']; minVersion: string | null; because: string };
+  /**
+   * The certificate it presented: `user` (--cert), `generated` (the test PKI) or `none`
+   * (no handshake), and whether the user's certificate covers the MX hostname and the
+   * recipient domain (null without one). Null in runs from before it was recorded.
+   */
+  served: ServedCertificate | null;
 }
 
 export interface RunSender {
@@ -33,6 +40,8 @@ export interface RunSender {
   software: SenderSoftware | null;
   /** When this sender's probes were sent and awaited (senders run one after another). */
   window: { start: string; end: string } | null;
+  /** Whether it can be expected to trust the badmx test root (certificate-caveat.ts): false for a vendor in public mode. */
+  trustsHarnessRoot: boolean;
 }
 
 export interface Cell {
@@ -68,6 +77,12 @@ export interface Cell {
    * nothing to compare.
    */
   evidenceMismatch: string | null;
+  /**
+   * One line when the verdict depends on a certificate the sender could not be expected
+   * to trust (a vendor refusing a control served with the generated test root: correct
+   * behaviour, not a policy failure); null otherwise, and always in local mode.
+   */
+  caveat: string | null;
   evidence: ConnectionSummary[];
   /**
    * Connections that named this probe but reached another profile's receiver (a late retry

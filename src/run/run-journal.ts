@@ -3,6 +3,9 @@ import { BadmxError } from '../errors.js';
 import type { Policy } from '../policy/policy-schema.js';
 import type { Probe } from '../probes/probe.js';
 import type { Addressing } from '../receivers/addressing.js';
+import type { FleetMember } from '../receivers/fleet.js';
+import type { ReceiverLimits } from '../receivers/limits.js';
+import type { Naming } from '../receivers/naming.js';
 import type { Profile } from '../receivers/profile-schema.js';
 import type { SendResult, SenderKind } from '../senders/sender.js';
 
@@ -21,6 +24,10 @@ export interface RunPlan {
   certsDir: string;
   addressing: Addressing;
   dns: { address: string; port: number; serve: boolean } | null;
+  naming: Naming;
+  /** The user's certificate files (read again on resume), or null. */
+  certificate: { cert: string; key: string } | null;
+  limits: Partial<ReceiverLimits> | null;
   waitMs: number;
   probes: Probe[];
 }
@@ -32,7 +39,8 @@ export type JournalRecord =
   | { type: 'final'; at: string; probe: string; result: SendResult }
   | { type: 'step-start'; at: string; step: string }
   | { type: 'step-end'; at: string; step: string; settled: boolean }
-  | { type: 'resumed'; at: string };
+  | { type: 'resumed'; at: string }
+  | { type: 'fleet'; at: string; members: FleetMember[] };
 
 export interface JournalState {
   plan: RunPlan;
@@ -41,6 +49,8 @@ export interface JournalState {
   stepStart: Map<string, string>;
   stepEnd: Map<string, { at: string; settled: boolean }>;
   resumes: string[];
+  /** The fleet as it last started (where each profile listens, what certificate it serves). */
+  members: FleetMember[] | null;
 }
 
 /**
@@ -82,6 +92,7 @@ export function readJournal(file: string): JournalState {
     stepStart: new Map(),
     stepEnd: new Map(),
     resumes: [],
+    members: null,
   };
   lines.forEach((line, i) => {
     if (!line.trim()) return;
@@ -111,6 +122,9 @@ export function readJournal(file: string): JournalState {
         break;
       case 'resumed':
         state.resumes.push(record.at);
+        break;
+      case 'fleet':
+        state.members = record.members;
         break;
     }
   });

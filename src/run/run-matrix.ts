@@ -10,7 +10,11 @@ import { writeAtomic } from '../files/write-atomic.js';
 import { evaluate, ruleFor } from '../policy/evaluate.js';
 import type { Policy } from '../policy/policy-schema.js';
 import { makeProbe, newRunId, probeMessage, type Probe } from '../probes/probe.js';
+import { certificateRole } from '../certs/served-certificate.js';
+import type { UserCertificate } from '../certs/user-certificate.js';
 import type { Addressing } from '../receivers/addressing.js';
+import type { ReceiverLimits } from '../receivers/limits.js';
+import { DEFAULT_NAMING, isPublicZone, profileNames, type Naming } from '../receivers/naming.js';
 import { startFleet, type Fleet, type FleetMember } from '../receivers/fleet.js';
 import type { Profile } from '../receivers/profile-schema.js';
 import { readEventLog } from '../recorder/event-log.js';
@@ -23,6 +27,7 @@ import { SCHEMA_VERSION, type Cell, type RunDocument, type RunSender } from './r
 import { JOURNAL_FILE, readJournal, RunJournal, type RunPlan } from './run-journal.js';
 import { planSteps, type Step, type StepWindow } from './run-schedule.js';
 import { SettleTracker } from './settle-tracker.js';
+import { certificateCaveat, trustsHarnessRoot } from './certificate-caveat.js';
 
 export interface RunOptions {
   senders: Sender[];
@@ -31,6 +36,11 @@ export interface RunOptions {
   zone: string;
   certsDir: string;
   addressing: Addressing;
+  /** Profile naming (default nested; flat for one *.<zone> certificate in public mode). */
+  naming?: Naming;
+  /** The operator's publicly trusted certificate (--cert/--key), served where it fits. */
+  userCertificate?: UserCertificate | null;
+  limits?: Partial<ReceiverLimits>;
   /** The run directory: events.jsonl, messages/ and run.json go here. */
   outDir: string;
   /** How long each sender gets for its probes to settle. */
@@ -102,12 +112,17 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
       certsDir: options.certsDir,
       addressing: options.addressing,
       eventsFile: join(outDir, 'events.jsonl'),
+      ...(options.naming ? { naming: options.naming } : {}),
+      ...(options.userCertificate ? { userCertificate: options.userCertificate } : {}),
+      ...(options.limits ? { limits: options.limits } : {}),
     });
   } catch (error) {
     journal.close();
     throw error;
   }
   options.onProgress?.({ kind: 'fleet-ready', fleet });
+  // Where each profile listens and what it serves: for `badmx status` without a fleet.
+  journal.append({ type: 'fleet', at: new Date().toISOString(), members: fleet.members });
 
   // What a crashed run had already done: submissions (never repeated) and final words.
   const results = new Map<string, SendResult>(state?.submitted);
@@ -189,7 +204,10 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
 /** One probe per (sender, profile), numbered sender by sender: the plan a resumed run keeps. */
 function planProbes(runId: string, options: RunOptions): Probe[] {
   let n = 0;
-  return options.senders.flatMap((sender) => options.profiles.map((profile) => makeProbe(runId, ++n, sender.label, profile.name, options.zone)));
+  const naming = options.naming ?? DEFAULT_NAMING;
+  return options.senders.flatMap((sender) =>
+    options.profiles.map((profile) => makeProbe(runId, ++n, sender.label, profile.name, options.zone, profileNames(profile, options.zone, naming).domain)),
+  );
 }
 
 function runPlan(runId: string, startedAt: string, probes: Probe[], options: RunOptions): RunPlan {
@@ -203,6 +221,9 @@ function runPlan(runId: string, startedAt: string, probes: Probe[], options: Run
     certsDir: options.certsDir,
     addressing: options.addressing,
     dns: options.dns ? { ...options.dns, serve: options.serveDns === true } : null,
+    naming: options.naming ?? DEFAULT_NAMING,
+    certificate: options.userCertificate ? { cert: options.userCertificate.certFile, key: options.userCertificate.keyFile } : null,
+    limits: options.limits ?? null,
     waitMs: options.waitMs,
     probes,
   };
@@ -389,12 +410,13 @@ export function buildDocument(input: {
   status?: 'running';
 }): RunDocument {
   const { options, probes, results, windows } = input;
-  const fleet = { members: input.members, caFile: input.caFile, eventsFile: input.eventsFile };
+  const fleet = { members: input.members, caFile: input.caFile, eventsFile: input.eventsFile, publicZone: isPublicZone(options.zone) };
   const lastResume = input.resumes.at(-1);
   // An --out directory used before keeps its earlier runs' events: only this run's count.
   const events = readEventLog(fleet.eventsFile).events.filter((e) => e.time >= input.startedAt);
   const attribution = attributeConnections(events, probes, windows);
   const profiles = new Map(options.profiles.map((p) => [p.name, p]));
+  const trusts = new Map(options.senders.map((sender) => [sender.label, trustsHarnessRoot(sender.kind, fleet.publicZone)]));
 
   const cells: Cell[] = probes.map((probe) => {
     const profile = profiles.get(probe.profile) as Profile;
@@ -426,6 +448,14 @@ export function buildDocument(input: {
       message: classification.message,
       hops: hopEvidence.hops,
       evidenceMismatch: hopEvidence.evidenceMismatch,
+      caveat: certificateCaveat({
+        role: certificateRole(profile),
+        source: member?.served.source ?? null,
+        trustsHarnessRoot: trusts.get(probe.sender) ?? true,
+        outcome: classification.outcome,
+        issuer: profile.certificate.issuer,
+        title: profile.title,
+      }),
       evidence: classification.evidence,
       misdirected: (attribution.misdirected.get(probe.id) ?? []).length,
     };
@@ -434,7 +464,15 @@ export function buildDocument(input: {
   const senders: RunSender[] = options.senders.map((sender) => {
     const own = windows.filter((w) => w.sender === sender.label);
     const window = own.length ? { start: own.map((w) => w.start).sort()[0]!, end: own.map((w) => w.end).sort().at(-1)! } : null;
-    return { label: sender.label, spec: sender.spec, kind: sender.kind, notes: sender.notes, software: sender.software ?? null, window };
+    return {
+      label: sender.label,
+      spec: sender.spec,
+      kind: sender.kind,
+      notes: sender.notes,
+      software: sender.software ?? null,
+      window,
+      trustsHarnessRoot: trusts.get(sender.label) ?? true,
+    };
   });
 
   return {
@@ -453,7 +491,7 @@ export function buildDocument(input: {
     },
     policy: options.policy,
     profiles: options.profiles.map((profile) => {
-      const member = fleet.members.find((m) => m.name === profile.name) as FleetMember;
+      const { served, ...member } = fleet.members.find((m) => m.name === profile.name) as FleetMember;
       const rule = ruleFor(options.policy, profile);
       return {
         ...member,
@@ -462,6 +500,7 @@ export function buildDocument(input: {
         tls: profile.tls,
         certificate: profile.certificate,
         expected: { expect: rule.expect, minVersion: rule.minVersion ?? null, because: rule.because },
+        served,
       };
     }),
     senders,

@@ -47,6 +47,28 @@ describe('attributing connections to probes', () => {
     const events = conn('scanner', '2026-11-23T04:00:00.000Z', 'scanner.example');
     expect(attributeConnections(events, [a, b], windows).stray).toEqual(['scanner']);
   });
+
+  it('a connection in a sender\'s window whose RCPT names no probe is stray, never that sender\'s evidence (a scanner)', () => {
+    const events = [
+      // refused 550: not this receiver's domain
+      ...conn('spam', '2026-11-23T03:00:10.000Z', 'bot.example', [
+        { type: 'mail-from', address: 'x@bot.example', params: {} },
+        { type: 'rcpt-to', address: 'victim@elsewhere.example', accepted: false, reply: 550 },
+      ]),
+      // accepted (the receiver's own domain) but not a probe's recipient: a dictionary attack, delivered or not
+      ...conn('guess', '2026-11-23T03:00:20.000Z', 'bot.example', [
+        { type: 'rcpt-to', address: 'admin@expired.badmx.test', accepted: true, reply: 250 },
+        { type: 'data', accepted: true, reply: 250, messageId: '<spam@bot.example>', mailFrom: 'x@bot.example', rcptTo: ['admin@expired.badmx.test'] },
+      ]),
+      // turned away at the per-peer limit: the harness's doing
+      ...conn('limited', '2026-11-23T03:00:30.000Z', 'relay-a', [{ type: 'peer-limit', address: '127.0.0.1', limit: 'concurrent', max: 5 }]),
+      // the sender's own refused handshake, in its window: still its evidence
+      ...conn('handshake', '2026-11-23T03:00:40.000Z', 'relay-a', [{ type: 'tls-failed', origin: 'client', alert: 'unknown_ca', reason: 'x', code: null }]),
+    ];
+    const result = attributeConnections(events, [a, b], windows);
+    expect(result.stray.sort()).toEqual(['guess', 'limited', 'spam']);
+    expect([...new Set(result.byProbe.get(a.id)?.map((e) => e.conn))]).toEqual(['handshake']);
+  });
 });
 
 describe('attributeConnections on a shared address', () => {

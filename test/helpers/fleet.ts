@@ -5,7 +5,8 @@ import { inject } from 'vitest';
 import { loadCatalogue, selectProfiles } from '../../src/receivers/catalogue.js';
 import { startFleet, type Fleet, type FleetMember } from '../../src/receivers/fleet.js';
 import type { ReceiverLimits } from '../../src/receivers/limits.js';
-import { DEFAULT_ZONE } from '../../src/receivers/naming.js';
+import { DEFAULT_ZONE, type Naming } from '../../src/receivers/naming.js';
+import type { UserCertificate } from '../../src/certs/user-certificate.js';
 import { readEventLog } from '../../src/recorder/event-log.js';
 import type { ReceiverEvent } from '../../src/recorder/events.js';
 
@@ -21,15 +22,22 @@ export async function startTestFleet(options: {
   addressBase: string;
   profiles?: string[];
   limits?: Partial<ReceiverLimits>;
+  /** Another zone, naming or a user certificate need their own PKI directory: the shared one is for the default zone. */
+  zone?: string;
+  naming?: Naming;
+  userCertificate?: UserCertificate;
+  certsDir?: string;
 }): Promise<TestFleet> {
   const dir = mkdtempSync(join(tmpdir(), 'badmx-test-run-'));
   const fleet = await startFleet({
     profiles: selectProfiles(loadCatalogue(), options.profiles),
-    zone: DEFAULT_ZONE,
-    certsDir: inject('certsDir'),
+    zone: options.zone ?? DEFAULT_ZONE,
+    certsDir: options.certsDir ?? inject('certsDir'),
     addressing: { kind: 'per-profile', base: options.addressBase, port: TEST_PORT },
     eventsFile: join(dir, 'events.jsonl'),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.naming ? { naming: options.naming } : {}),
+    ...(options.userCertificate ? { userCertificate: options.userCertificate } : {}),
   });
   return Object.assign(fleet, {
     member(name: string): FleetMember {

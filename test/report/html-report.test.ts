@@ -183,3 +183,17 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the HTML report in headless Chromium', () =
     await page.close();
   });
 });
+
+describe('HTML report: certificate caveats', () => {
+  it('marks the caveated cell, explains it in its evidence, and adds a legend entry; nothing without caveats', () => {
+    expect(renderHtmlReport(demo)).not.toMatch(/class="caveat"|caveat<\/span>/);
+    const caveat = 'the certificate chains to the badmx test root <b>untrusted</b>';
+    const run: RunDocument = { ...demo, cells: demo.cells.map((c) => (c.profile === 'tls1.2' && c.sender === 'builtin:strict' ? { ...c, caveat } : c)) };
+    const html = renderHtmlReport(run);
+    expect(count(html, /<p class="caveat" role="note">/g)).toBe(1);
+    expect(html).toContain('<strong>Certificate caveat:</strong> the certificate chains to the badmx test root &lt;b&gt;untrusted&lt;/b&gt;');
+    expect(html).not.toContain('<b>untrusted</b>');
+    expect(html).toMatch(/data-sender="builtin:strict" data-profile="tls1\.2"[^>]*>.*? caveat<\/span><\/a><\/td>/);
+    expect(html).toMatch(/<li><span class="badge v-unsettled">.*caveat<\/span> the verdict depends on a certificate/);
+  });
+});

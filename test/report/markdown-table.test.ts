@@ -74,3 +74,16 @@ describe('the Markdown table', () => {
     expect(markdownText(HOSTILE.controlHelo)).toBe('evil\\\\x01\\\\x1b\\[31mred');
   });
 });
+
+describe('markdown table: certificate caveats', () => {
+  it('marks a caveated cell with ⚠ and lists its caveat, escaped; nothing without caveats', () => {
+    expect(renderMarkdownTable(demo)).not.toContain('⚠');
+    const caveat = 'chains to the badmx test root | not *trusted*';
+    const run: RunDocument = { ...demo, cells: demo.cells.map((c) => (c.profile === 'tls1.2' && c.sender === 'builtin:strict' ? { ...c, caveat } : c)) };
+    const markdown = renderMarkdownTable(run);
+    const row = tableRows(markdown).find((line) => line.includes('tls1.2')) ?? '';
+    expect(cells(row)[2]).toMatch(/ ⚠$/);
+    expect(cells(row)[1]).not.toContain('⚠');
+    expect(markdown).toContain('- builtin:strict × tls1.2: chains to the badmx test root \\| not \\*trusted\\*');
+  });
+});

@@ -18,6 +18,9 @@ const plan: RunPlan = {
   certsDir: '/tmp/certs',
   addressing: { kind: 'shared', address: '192.0.2.25', port: 25 },
   dns: null,
+  naming: 'nested',
+  certificate: null,
+  limits: null,
   waitMs: 1000,
   probes: [],
 };
