@@ -79,7 +79,8 @@ function withPublicConfig(flags: RunFlags, config: PublicConfig, command: Comman
   const given = (key: string): boolean => ['cli', 'env'].includes(command.getOptionValueSource(key) ?? '');
   const out: RunFlags = applyPublicConfig(flags, config, command);
   if (!given('sharedAddress') && !given('addressBase') && !given('portRange')) {
-    out.configAddressing = profileAddressing(config, loadCatalogue(resolve(flags.receivers)).length);
+    // The file's addresses, on the port the flags and file settled on (a --port given here wins).
+    out.configAddressing = { ...profileAddressing(config, loadCatalogue(resolve(flags.receivers)).length), port: parsePort(out.port, '--port') };
   }
   if (config.dns.mode === 'delegated' && config.dns.listen && !given('dns')) {
     out.dns = config.dns.listen;

@@ -162,3 +162,36 @@ describe('badmx run --resume and badmx status: bad input', () => {
     expect(status.stdout).toMatch(/tls1\.3\s+PASS TLS 1\.3/);
   });
 });
+
+describe('badmx run --config', () => {
+  it('one shared address in the file means a sequential schedule; runs live under dataDir; flags win', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'badmx-config-'));
+    const file = join(dir, 'badmx.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        zone: 'badmx.test',
+        listen: { addresses: ['127.0.62.1'], port: 20700 },
+        dns: { mode: 'external', listen: null, nameServer: 'ns1.provider.example' },
+        certificate: null,
+        dataDir: join(dir, 'runs'),
+        schedule: { stepLimit: '20s' },
+        runAs: null,
+        limits: { connectionsPerPeer: 5, connectionsPerPeerPerMinute: 30 },
+      }),
+    );
+    const result = await badmx(['run', '--config', file, '--sender', 'builtin:strict', '--profile', 'tls1.3', 'expired', '--format', 'json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/step 1\/2: tls1\.3 is live for builtin:strict/);
+    const json = /json: (.*run\.json)/.exec(result.stdout)?.[1] ?? '';
+    expect(json.startsWith(join(dir, 'runs'))).toBe(true);
+    const run = JSON.parse(readFileSync(json, 'utf8')) as RunDocument;
+    expect(run.schedule).toMatchObject({ mode: 'sequential', address: '127.0.62.1:20700' });
+    expect(run.run.waitMs).toBe(20_000);
+    expect(run.summary).toMatchObject({ pass: 2, fail: 0 });
+    // an explicit flag wins over the file
+    const port = await badmx(['run', '--config', file, '--sender', 'builtin:strict', '--profile', 'tls1.3', '--port', '20710', '--format', 'json']);
+    expect(port.exitCode, port.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(/json: (.*run\.json)/.exec(port.stdout)?.[1] ?? '', 'utf8')).schedule.address).toBe('127.0.62.1:20710');
+  });
+});
