@@ -192,6 +192,7 @@ describe('badmx run --config', () => {
     // an explicit flag wins over the file
     const port = await badmx(['run', '--config', file, '--sender', 'builtin:strict', '--profile', 'tls1.3', '--port', '20710', '--format', 'json']);
     expect(port.exitCode, port.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(/json: (.*run\.json)/.exec(port.stdout)?.[1] ?? '', 'utf8')).schedule.address).toBe('127.0.62.1:20710');
+    const second = JSON.parse(readFileSync(/json: (.*run\.json)/.exec(port.stdout)?.[1] ?? '', 'utf8')) as RunDocument;
+    expect(second.schedule.address).toBe('127.0.62.1:20710');
   });
 });
