@@ -37,6 +37,7 @@ interface RunFlags extends FleetSelectionFlags {
   config?: string;
   /** Set from --config: where the profiles listen (one shared address, or one each). */
   configAddressing?: Addressing;
+  runAs?: string;
 }
 
 export function addRunOptions(command: Command): Command {
@@ -51,7 +52,8 @@ export function addRunOptions(command: Command): Command {
     .option('--dns <ip>', 'where the harness DNS server listens (port 53) for senders that find receivers by MX: postfix:..., exim:...', DEFAULT_DNS.address)
     .option('--shared-address <ip>', 'instead: every profile on this one address and --port, one at a time (a sequential schedule; --wait is then per step)')
     .option('--serve-dns', 'serve the zone on --dns for the whole run (a zone delegated to this host), not only for managed senders')
-    .option('--config <file>', 'public-mode configuration (JSON, e.g. /etc/badmx/badmx.json); flags given here win over it');
+    .option('--config <file>', 'public-mode configuration (JSON, e.g. /etc/badmx/badmx.json); flags given here win over it')
+    .option('--run-as <user>', 'when started as root: drop to this user once the receivers listen (or run unprivileged with CAP_NET_BIND_SERVICE)');
 }
 
 export function registerRunCommand(program: Command): void {
@@ -91,6 +93,8 @@ function withPublicConfig(flags: RunFlags, config: PublicConfig, command: Comman
     out.cert = config.certificate.cert;
     out.key = config.certificate.key;
   }
+  // runAs only means something when started as root (the systemd unit runs unprivileged with CAP_NET_BIND_SERVICE).
+  if (config.runAs && !given('runAs') && process.getuid?.() === 0) out.runAs = config.runAs;
   if (!given('maxPerPeer')) out.maxPerPeer = String(config.limits.connectionsPerPeer);
   if (!given('maxPerPeerPerMinute')) out.maxPerPeerPerMinute = String(config.limits.connectionsPerPeerPerMinute);
   if (!given('out')) out.out = join(config.dataDir, `run-${new Date().toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')}`);
@@ -118,6 +122,7 @@ async function executeResume(flags: RunFlags, dir: string): Promise<RunDocument>
       // The certificate is read again (and checked again: it may have been renewed meanwhile).
       userCertificate: plan.certificate ? loadUserCertificate(plan.certificate) : null,
       ...(plan.limits ? { limits: plan.limits } : {}),
+      ...(plan.runAs ? { runAs: plan.runAs } : {}),
       waitMs: plan.waitMs,
       outDir,
       resume: true,
@@ -147,7 +152,10 @@ export async function executeRun(flags: RunFlags, specs: string[]): Promise<RunD
   if (duplicate) throw new BadmxError(`two senders are labelled "${duplicate}": give one a label=NAME`, 'EUSAGE');
   const outDir = resolve(flags.out ?? join('reports', `run-${new Date().toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')}`));
   const dns = { address: parseIP(flags.dns, '--dns'), port: DEFAULT_DNS.port };
-  return await performRun({ ...selection, senders, policy, waitMs, addressing, dns, serveDns: flags.serveDns === true, outDir }, renderers);
+  return await performRun(
+    { ...selection, senders, policy, waitMs, addressing, dns, serveDns: flags.serveDns === true, outDir, ...(flags.runAs ? { runAs: flags.runAs } : {}) },
+    renderers,
+  );
 }
 
 /** Run (or resume) with progress on stderr, the matrix on stdout, and the reports written; Ctrl-C ends the wait. */

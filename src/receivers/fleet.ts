@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { ensurePki, type Pki, type ServedCredentials } from '../certs/pki.js';
 import { chooseServedCertificate, servedCertificateWarning, type ServedCertificate, type ServedChoice } from '../certs/served-certificate.js';
@@ -32,6 +33,8 @@ export interface FleetOptions {
   userCertificate?: UserCertificate | null;
   /** Once everything listens and the log is open, setuid/setgid to this user (needs root); null keeps the current user. */
   runAs?: string | null;
+  /** More that must stay writable after privileges are dropped (a run's directory and journal). */
+  writable?: { dirs: string[]; files: string[] };
   /** Called once every listener is ready, before privileges are dropped (a manifest may need to be written where only root can). */
   onReady?: (fleet: Fleet) => void;
 }
@@ -115,7 +118,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const servedWarning = servedCertificateWarning({ choices, user, publicZone, zone, naming });
   const warnings = [...(user?.warnings ?? []), ...(servedWarning ? [servedWarning] : [])];
 
-  const stop = async (): Promise<void> => {
+  const stopReceivers = async (): Promise<void> => {
     await Promise.all(receivers.map((receiver) => receiver.close()));
     // The last connections record their close (and any cut-off handshake or message) before the log closes.
     await Promise.all(contexts.map((context) => context.whenIdle(CLOSE_GRACE_MS)));
@@ -123,29 +126,69 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   };
   const shared = options.addressing.kind === 'shared';
   let live: string | null = null;
+  // Shared addressing: one listener, bound once (so privileges can be dropped after it), that
+  // hands each connection to the live profile's receiver. Between steps nobody is live, and a
+  // connection gets a 421 (RFC 5321 §3.8: service not available, try again later).
+  let sharedListener: Server | null = null;
   const activate = async (name: string | null): Promise<void> => {
     if (!shared || name === live) return;
     const current = live === null ? -1 : members.findIndex((m) => m.name === live);
+    live = null;
     if (current >= 0) {
       await receivers[current]!.close();
       await contexts[current]!.whenIdle(CLOSE_GRACE_MS);
     }
-    live = null;
     if (name === null) return;
     const next = members.findIndex((m) => m.name === name);
     if (next < 0) throw new BadmxError(`no profile "${name}" in this fleet`, 'EUSAGE');
-    await receivers[next]!.listen(members[next]!.address, members[next]!.port);
+    receivers[next]!.attach(members[next]!.address, members[next]!.port);
     live = name;
   };
-  // Shared addressing: nothing listens until the schedule activates a profile.
-  if (!shared) {
+  if (options.addressing.kind === 'shared') {
+    const { address, port } = options.addressing;
+    sharedListener = createServer((socket) => {
+      const index = live === null ? -1 : members.findIndex((m) => m.name === live);
+      if (index < 0) {
+        socket.on('error', () => undefined);
+        socket.end('421 4.3.2 no receiver profile is live right now, try again later\r\n');
+        return;
+      }
+      receivers[index]!.accept(socket);
+    });
+    const listener = sharedListener;
+    try {
+      await new Promise<void>((resolveListen, reject) => {
+        listener.once('error', (error: NodeJS.ErrnoException) =>
+          reject(
+            new BadmxError(
+              `the shared address ${address}:${port} cannot be listened on: ${error.code ?? error.message}${
+                error.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : ''
+              }`,
+              'ELISTEN',
+            ),
+          ),
+        );
+        listener.listen(port, address, () => resolveListen());
+      });
+    } catch (error) {
+      await stopReceivers();
+      throw error;
+    }
+    listener.on('error', () => undefined);
+  } else {
     const started = await Promise.allSettled(receivers.map((receiver, i) => receiver.listen(members[i]!.address, members[i]!.port)));
     const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) {
-      await stop();
+      await stopReceivers();
       throw failed.reason;
     }
   }
+  const stop = async (): Promise<void> => {
+    const listener = sharedListener;
+    sharedListener = null;
+    if (listener) await new Promise<void>((resolveClose) => listener.close(() => resolveClose()));
+    await stopReceivers();
+  };
   const fleet: Fleet = {
     zone,
     caFile: pki.caFile,
@@ -166,7 +209,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   try {
     options.onReady?.(fleet);
     // Everything that needs root is done: the listeners are bound, the log is open, the keys are read.
-    if (runAs) dropPrivileges(runAs, { dirs: [messagesDir], files: [eventsFile] });
+    if (runAs) {
+      dropPrivileges(runAs, { dirs: [...(options.writable?.dirs ?? []), messagesDir], files: [...(options.writable?.files ?? []), eventsFile] });
+    }
   } catch (error) {
     await stop();
     throw error;

@@ -99,6 +99,12 @@ function refuseOverLimit(context: ReceiverContext, socket: Socket, peer: string,
 export interface Receiver {
   readonly context: ReceiverContext;
   listen(address: string, port: number): Promise<void>;
+  /**
+   * Serve connections accepted by a listener the fleet owns (a shared address, bound once
+   * before privileges are dropped), instead of listening itself; `accept` hands one over.
+   */
+  attach(address: string, port: number): void;
+  accept(socket: Socket): void;
   close(): Promise<void>;
 }
 
@@ -197,6 +203,16 @@ export function createReceiver(context: ReceiverContext, credentials: ServedCred
           resolve();
         });
       });
+    },
+    attach(address, port) {
+      server = new ReceiverServer(context, options);
+      server.on('error', () => undefined);
+      context.log.append({ type: 'listening', profile: profile.name, conn: '', hostname: context.hostname, address, port });
+    },
+    accept(socket) {
+      // The same path as a connection smtp-server accepted itself (limits, PROXY, session).
+      if (server) server.server.emit('connection', socket);
+      else socket.destroy();
     },
     close() {
       const current = server;

@@ -28,6 +28,8 @@ export interface RunPlan {
   /** The user's certificate files (read again on resume), or null. */
   certificate: { cert: string; key: string } | null;
   limits: Partial<ReceiverLimits> | null;
+  /** The user the run dropped to after binding, or null. */
+  runAs?: string | null;
   waitMs: number;
   probes: Probe[];
 }

@@ -53,6 +53,11 @@ export interface RunOptions {
   dns?: { address: string; port: number };
   /** Serve the harness DNS for the whole run even without managed senders (public mode, delegated zone). */
   serveDns?: boolean;
+  /**
+   * Drop root to this user once the receivers listen (public mode). Not with managed
+   * senders, which start MTAs as root during the run.
+   */
+  runAs?: string | null;
   /** Continue the run whose directory is outDir (its journal says what was done). */
   resume?: boolean;
   /** Stop waiting (e.g. on SIGINT): what was recorded is classified and written, unsettled cells say so. */
@@ -100,6 +105,9 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
   const runId = state?.plan.runId ?? newRunId();
   const startedAt = state?.plan.startedAt ?? new Date().toISOString();
   const probes: Probe[] = state?.plan.probes ?? planProbes(runId, options);
+  if (options.runAs && options.senders.some((sender) => sender.needsDns)) {
+    throw new BadmxError('--run-as cannot be used with postfix:/exim: senders: badmx starts those MTAs as root during the run', 'EUSAGE');
+  }
   const journal = new RunJournal(journalFile, { fresh: !state });
   if (state) journal.append({ type: 'resumed', at: new Date().toISOString() });
   else journal.append({ type: 'plan', at: startedAt, plan: runPlan(runId, startedAt, probes, options) });
@@ -115,6 +123,7 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
       ...(options.naming ? { naming: options.naming } : {}),
       ...(options.userCertificate ? { userCertificate: options.userCertificate } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.runAs ? { runAs: options.runAs, writable: { dirs: [outDir], files: [journalFile] } } : {}),
     });
   } catch (error) {
     journal.close();
@@ -224,6 +233,7 @@ function runPlan(runId: string, startedAt: string, probes: Probe[], options: Run
     naming: options.naming ?? DEFAULT_NAMING,
     certificate: options.userCertificate ? { cert: options.userCertificate.certFile, key: options.userCertificate.keyFile } : null,
     limits: options.limits ?? null,
+    runAs: options.runAs ?? null,
     waitMs: options.waitMs,
     probes,
   };

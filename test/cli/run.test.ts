@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -194,5 +194,25 @@ describe('badmx run --config', () => {
     expect(port.exitCode, port.stderr).toBe(0);
     const second = JSON.parse(readFileSync(/json: (.*run\.json)/.exec(port.stdout)?.[1] ?? '', 'utf8')) as RunDocument;
     expect(second.schedule.address).toBe('127.0.62.1:20710');
+  });
+});
+
+describe('badmx run --run-as on one shared address', () => {
+  it('binds port 25 once, drops root, and still steps through the profiles; what it writes after is the user\'s', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test needs root (port 25 and --run-as)');
+    const out = mkdtempSync(join(tmpdir(), 'badmx-runas-'));
+    chmodSync(out, 0o755);
+    // (builtin:opportunistic: it reads no CA bundle, which the test PKI keeps root-only)
+    const result = await badmx(['run', '--run-as', 'nobody', '--shared-address', '127.0.63.1', '--port', '25', '--sender', 'builtin:opportunistic', '--profile', 'tls1.3', 'no-starttls', 'tls1.2', '--out', out, '--format', 'json,md']);
+    expect(result.exitCode, result.stderr).toBe(1);
+    // step 2 and 3 needed no new bind of port 25: a rebind as nobody would have failed
+    expect(result.stderr).toMatch(/step 3\/3: tls1\.3 is live/);
+    expect(result.stderr).not.toMatch(/did not accept/);
+    const nobody = Number((await execa('id', ['-u', 'nobody'])).stdout);
+    expect(statSync(join(out, 'run.json')).uid).toBe(nobody);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunDocument;
+    expect(run.cells.map((c) => `${c.profile} ${c.outcome}`)).toEqual(['no-starttls delivered-plaintext', 'tls1.2 delivered-tls', 'tls1.3 delivered-tls']);
+    expect(run.summary).toMatchObject({ unsettled: 0 });
+    expect(statSync(join(out, 'report.md')).uid).toBe(nobody);
   });
 });
