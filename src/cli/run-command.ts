@@ -89,6 +89,7 @@ function withPublicConfig(flags: RunFlags, config: PublicConfig, command: Comman
     out.serveDns = true;
   }
   if (!given('wait')) out.wait = config.schedule.stepLimit;
+  if (!given('naming')) out.naming = config.naming;
   if (config.certificate && !given('cert') && !given('key')) {
     out.cert = config.certificate.cert;
     out.key = config.certificate.key;

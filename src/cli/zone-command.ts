@@ -8,7 +8,7 @@ import { inZone, type Zone } from '../dns/zone-records.js';
 import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
 import { BUILTIN_CATALOGUE, loadCatalogue } from '../receivers/catalogue.js';
-import { DEFAULT_ZONE, normalizeZone } from '../receivers/naming.js';
+import { DEFAULT_NAMING, DEFAULT_ZONE, normalizeZone, parseNaming } from '../receivers/naming.js';
 import { VERSION } from '../version.js';
 import { addConfigOption, applyPublicConfig, type OptionSources } from './config-option.js';
 
@@ -19,6 +19,7 @@ interface ZoneFlags {
   dnsListen?: string;
   nameServer?: string;
   receivers: string;
+  naming?: string;
   out?: string;
 }
 
@@ -38,6 +39,7 @@ export function registerZoneCommand(program: Command): void {
     .option('--dns-listen <ip>', 'delegated DNS: the address badmx answers DNS on (port 53), for the glue record')
     .option('--name-server <host>', "the zone's primary name server (default ns.<zone>; with a DNS provider, the provider's)")
     .option('--receivers <dir>', 'profile catalogue directory (one JSON file per profile)', BUILTIN_CATALOGUE)
+    .option('--naming <scheme>', 'profile names: nested (mx.tls1.2.<zone>) or flat (mx-tls1-2.<zone>, covered by one *.<zone> certificate); as given to badmx run')
     .option('--out <file>', 'write the zone file here instead of to standard output')
     .action((flags: ZoneFlags, command: Command) => {
       const base = flags.config ? loadPublicConfig(flags.config) : null;
@@ -112,6 +114,7 @@ function effectiveConfig(flags: ZoneFlags, base: PublicConfig | null, command: O
     schedule: base?.schedule ?? { stepLimit: DEFAULT_STEP_LIMIT },
     runAs: base ? base.runAs : DEFAULT_RUN_AS,
     limits: base?.limits ?? { ...DEFAULT_LIMITS },
+    naming: given('naming') ? parseNaming(flags.naming ?? '') : (base?.naming ?? DEFAULT_NAMING),
   };
 }
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parseDuration } from '../cli/duration.js';
 import { inZone } from '../dns/zone-records.js';
 import { BadmxError } from '../errors.js';
-import { normalizeZone } from '../receivers/naming.js';
+import { DEFAULT_NAMING, NAMINGS, normalizeZone, type Naming } from '../receivers/naming.js';
 import { describeIssues, show, typeError } from './config-issues.js';
 import { canonicalAddress, hostNameProblem } from './public-values.js';
 
@@ -35,6 +35,11 @@ export interface PublicConfig {
   runAs: string | null;
   /** Exposure limits for the open internet. */
   limits: { connectionsPerPeer: number /* default 5 */; connectionsPerPeerPerMinute: number /* default 30 */ };
+  /**
+   * Profile names under the zone: "nested" (mx.tls1.2.<zone>, the default) or "flat"
+   * (mx-tls1-2.<zone>), which one wildcard certificate *.<zone> covers (see naming.ts).
+   */
+  naming: Naming;
 }
 
 export const DEFAULT_PUBLIC_PORT = 25;
@@ -108,7 +113,7 @@ export function profileAddressing(
   );
 }
 
-const TOP_KEYS = ['zone', 'listen', 'dns', 'certificate', 'dataDir', 'schedule', 'runAs', 'limits'] as const;
+const TOP_KEYS = ['zone', 'listen', 'dns', 'certificate', 'dataDir', 'schedule', 'runAs', 'limits', 'naming'] as const;
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': TOP_KEYS,
   listen: ['addresses', 'port'],
@@ -223,6 +228,9 @@ function configSchema(baseDir: string) {
             { error: typeError('an object: { "stepLimit": "30m" }') },
           )
           .prefault({}),
+        naming: z
+          .enum(NAMINGS, { error: (issue) => `${show(issue.input)} is not a naming: use "nested" (mx.<profile>.<zone>) or "flat" (mx-<profile>.<zone>, covered by one *.<zone> certificate)` })
+          .default(DEFAULT_NAMING),
         runAs: z
           .string({ error: typeError('a user name such as "nobody", or null to keep root (not recommended)') })
           .superRefine((value, ctx) => {
@@ -279,6 +287,7 @@ function configSchema(baseDir: string) {
         dataDir: config.dataDir,
         schedule: { stepLimit: config.schedule.stepLimit },
         runAs: config.runAs,
+        naming: config.naming,
         limits: { connectionsPerPeer: config.limits.connectionsPerPeer, connectionsPerPeerPerMinute: config.limits.connectionsPerPeerPerMinute },
       };
     });

@@ -1,5 +1,5 @@
 import { buildZone, type Zone, type ZoneHost, type ZoneRecord } from '../dns/zone-records.js';
-import { mxHostname, recipientDomain } from '../receivers/naming.js';
+import { profileNames } from '../receivers/naming.js';
 import type { Profile } from '../receivers/profile-schema.js';
 import { profileAddressing, type PublicConfig } from './public-config.js';
 
@@ -15,8 +15,7 @@ import { profileAddressing, type PublicConfig } from './public-config.js';
 export function publicZone(config: PublicConfig, profiles: readonly Profile[], extra: ZoneRecord[] = []): Zone {
   const addressing = profileAddressing(config, profiles.length);
   const hosts: ZoneHost[] = profiles.map((profile, i) => ({
-    domain: recipientDomain(profile.name, config.zone),
-    hostname: mxHostname(profile.name, config.zone),
+    ...profileNames(profile, config.zone, config.naming),
     // In the shared (sequential) schedule every MX name points at the one address; only the profile whose turn it is answers.
     address: addressing.kind === 'shared' ? addressing.address : (addressing.addresses[i] as string),
     description: profileDescription(profile),

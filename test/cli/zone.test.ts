@@ -27,6 +27,17 @@ function byType(records: [string, string, string, string, string][], type: strin
 }
 
 describe.runIf(RUN_NAMED_TESTS)('badmx zone', () => {
+  it('--naming flat: names one *.<zone> certificate covers, wrong-host beyond it, as BIND loads them', async () => {
+    const result = await badmx(['--config', EXAMPLE, '--naming', 'flat']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const checked = await checkZone('badmx.example.com', result.stdout);
+    expect(checked.ok).toBe(true);
+    const mx = byType(checked.records, 'MX');
+    expect(mx).toContain('tls1-2.badmx.example.com. 10 mx-tls1-2.badmx.example.com.');
+    expect(mx).toContain('wrong-host.x.badmx.example.com. 10 mx.wrong-host.x.badmx.example.com.');
+    expect(mx).toHaveLength(profiles.length);
+  });
+
   it('--config (delegated, one shared address): a zone BIND loads, with the delegation the parent needs', async () => {
     const result = await badmx(['--config', EXAMPLE]);
     expect(result.stderr).toBe('');

@@ -38,6 +38,7 @@ describe('loadPublicConfig', () => {
       schedule: { stepLimit: '30m' },
       runAs: 'nobody',
       limits: { connectionsPerPeer: 5, connectionsPerPeerPerMinute: 30 },
+      naming: 'nested',
     });
   });
 
@@ -66,6 +67,7 @@ describe('loadPublicConfig', () => {
       schedule: { stepLimit: '2h' },
       runAs: null,
       limits: { connectionsPerPeer: 2, connectionsPerPeerPerMinute: 10 },
+      naming: 'nested',
     });
   });
 
@@ -87,7 +89,8 @@ describe('loadPublicConfig', () => {
     ['a port as a string', { ...MINIMAL, listen: { addresses: ['203.0.113.25'], port: '25' } }, 'listen.port: must be a number such as 25 (senders deliver to port 25 of an MX, RFC 5321 §5.1), not "25"'],
     ['a port out of range', { ...MINIMAL, listen: { addresses: ['203.0.113.25'], port: 65536 } }, 'listen.port: must be a port number from 1 to 65535, not 65536'],
     ['a misspelt key', { ...MINIMAL, listen: { adresses: ['203.0.113.25'] } }, 'listen: unknown key "adresses"; known: addresses, port (and 1 more)'],
-    ['unknown top-level keys', { ...MINIMAL, zones: 'x', port: 25 }, '(top level): unknown keys "zones", "port"; known: zone, listen, dns, certificate, dataDir, schedule, runAs, limits'],
+    ['unknown top-level keys', { ...MINIMAL, zones: 'x', port: 25 }, '(top level): unknown keys "zones", "port"; known: zone, listen, dns, certificate, dataDir, schedule, runAs, limits, naming'],
+    ['an unknown naming', { ...MINIMAL, naming: 'deep' }, 'naming: "deep" is not a naming: use "nested" (mx.<profile>.<zone>) or "flat" (mx-<profile>.<zone>, covered by one *.<zone> certificate)'],
     ['a zone with a space', { ...MINIMAL, zone: 'badmx example.com' }, 'zone: "badmx example.com" is not a usable DNS name: use two or more labels of a-z, 0-9 and "-" (e.g. "badmx.example.com")'],
     ['a one-label zone', { ...MINIMAL, zone: 'com' }, 'zone: "com" is not a usable DNS name: use two or more labels of a-z, 0-9 and "-" (e.g. "badmx.example.com")'],
     ['no zone', { listen: MINIMAL.listen, dns: MINIMAL.dns }, 'zone: is missing: give the zone you control, e.g. "badmx.example.com"'],
