@@ -1,3 +1,4 @@
+import { scheduleText } from './schedule-text.js';
 import { senderKind } from './sender-kind.js';
 import { createHash } from 'node:crypto';
 import type { ConnectionSummary } from '../classify/outcome.js';
@@ -131,6 +132,7 @@ ${fact('Zone', `<code>${h(run.run.zone)}</code>`)}
 ${fact('Wait per sender', h(duration(run.run.waitMs)))}
 ${fact('Written by', `badmx ${h(run.tool.version)}, run.json schemaVersion ${h(String(run.schemaVersion))}`)}
 ${fact('Event log', `<code>${h(run.run.events)}</code> <span class="muted">(next to run.json)</span>`)}
+${fact('Schedule', h(scheduleText(run)))}
 ${fact('Stray connections', h(`${run.stray.connections}${run.stray.connections ? ' (connections that belonged to no probe)' : ''}`))}
 </dl>
 <p class="summary" aria-label="Summary">

@@ -1,3 +1,4 @@
+import { scheduleText } from './schedule-text.js';
 import { senderKind } from './sender-kind.js';
 import type { Cell, RunDocument } from '../run/run-document.js';
 import { outcomeDetail, outcomeHeadline, verdictGlyph, verdictLabel } from './cell-label.js';
@@ -46,6 +47,8 @@ export function renderMarkdownTable(run: RunDocument): string {
       (run.stray.connections ? `; ${run.stray.connections} connection(s) belonged to no probe` : '') +
       (run.run.status === 'error' ? `. **The run stopped early:** ${markdownText(run.run.error ?? 'unknown error')}` : '.'),
   );
+  lines.push('');
+  lines.push(`Schedule: ${markdownText(scheduleText(run))}.`);
   lines.push('');
   lines.push(
     `Legend: ✔ PASS: the sender did what policy ${markdownText(run.policy.name)} expects at that receiver; ✘ FAIL: it did not. ` +

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { renderMarkdownTable } from '../../src/report/markdown-table.js';
+import { scheduleText } from '../../src/report/schedule-text.js';
+import { DEMO_RUN, loadFixture } from '../helpers/report-fixtures.js';
+
+describe('how the run was scheduled, in the reports', () => {
+  it('parallel runs say so', () => {
+    expect(scheduleText({ schedule: { mode: 'parallel', address: null, steps: [], resumes: [] } })).toBe(
+      'parallel: every profile on its own address, senders one after another',
+    );
+  });
+
+  it('a sequential, resumed run names the shared address, its steps, those cut short and the resumes', () => {
+    const step = (settled: boolean) => ({ sender: 'vendor', profiles: ['tls1.2'], start: '2026-11-24T10:00:00.000Z', end: '2026-11-24T10:10:00.000Z', settled });
+    expect(
+      scheduleText({ schedule: { mode: 'sequential', address: '192.0.2.25:25', steps: [step(true), step(false)], resumes: ['2026-11-24T10:05:00.000Z'] } }),
+    ).toBe(
+      'sequential: the profiles took turns on 192.0.2.25:25, one step per sender and profile (2 steps, 1 ended at the step limit); resumed 1 time after an interruption (2026-11-24T10:05:00.000Z)',
+    );
+  });
+
+  it('the Markdown report carries it', () => {
+    expect(renderMarkdownTable(loadFixture(DEMO_RUN))).toContain('Schedule: parallel: every profile on its own address');
+  });
+});
