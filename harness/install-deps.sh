@@ -15,7 +15,7 @@ if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
   # tests run their own instances.
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends openssl ca-certificates util-linux chromium librsvg2-bin fonts-dejavu-core bind9-utils >/dev/null
+  apt-get install -y -qq --no-install-recommends openssl ca-certificates util-linux iproute2 chromium librsvg2-bin fonts-dejavu-core bind9-utils >/dev/null
   bash harness/install-mtas.sh
 fi
 missing=()
