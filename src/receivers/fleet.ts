@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { ensurePki, type Pki, type ServedCredentials } from '../certs/pki.js';
 import { chooseServedCertificate, servedCertificateWarning, type ServedCertificate, type ServedChoice } from '../certs/served-certificate.js';
@@ -15,6 +15,9 @@ import { checkProfileNames, DEFAULT_NAMING, isPublicZone, profileNames, type Nam
 import type { Profile } from './profile-schema.js';
 import { createReceiver, type Receiver } from './receiver.js';
 import { ReceiverContext } from './receiver-context.js';
+
+/** How long a client turned away between steps may take to read the 421. */
+const REFUSAL_LINGER_MS = 2_000;
 
 /** How long stop() waits for connections that smtp-server is closing to finish recording. */
 const CLOSE_GRACE_MS = 3_000;
@@ -130,6 +133,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   // hands each connection to the live profile's receiver. Between steps nobody is live, and a
   // connection gets a 421 (RFC 5321 §3.8: service not available, try again later).
   let sharedListener: Server | null = null;
+  const sharedSockets = new Set<Socket>();
   const activate = async (name: string | null): Promise<void> => {
     if (!shared || name === live) return;
     const current = live === null ? -1 : members.findIndex((m) => m.name === live);
@@ -148,9 +152,14 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     const { address, port } = options.addressing;
     sharedListener = createServer((socket) => {
       const index = live === null ? -1 : members.findIndex((m) => m.name === live);
+      sharedSockets.add(socket);
+      socket.once('close', () => sharedSockets.delete(socket));
       if (index < 0) {
         socket.on('error', () => undefined);
+        // Read (and drop) what the client sends, or a client that never closes keeps the socket.
+        socket.resume();
         socket.end('421 4.3.2 no receiver profile is live right now, try again later\r\n');
+        setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
         return;
       }
       receivers[index]!.accept(socket);
@@ -186,8 +195,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const stop = async (): Promise<void> => {
     const listener = sharedListener;
     sharedListener = null;
-    if (listener) await new Promise<void>((resolveClose) => listener.close(() => resolveClose()));
+    // Stop accepting; the listener's own close waits for every socket it ever accepted, so
+    // the receivers close their sessions (grace, then 421) and what is left is destroyed.
+    listener?.close();
     await stopReceivers();
+    for (const socket of sharedSockets) socket.destroy();
   };
   const fleet: Fleet = {
     zone,

@@ -178,6 +178,7 @@ export function createReceiver(context: ReceiverContext, credentials: ServedCred
     },
   };
 
+  let attached = false;
   return {
     context,
     listen(address, port) {
@@ -205,6 +206,7 @@ export function createReceiver(context: ReceiverContext, credentials: ServedCred
       });
     },
     attach(address, port) {
+      attached = true;
       server = new ReceiverServer(context, options);
       server.on('error', () => undefined);
       context.log.append({ type: 'listening', profile: profile.name, conn: '', hostname: context.hostname, address, port });
@@ -218,10 +220,29 @@ export function createReceiver(context: ReceiverContext, credentials: ServedCred
       const current = server;
       server = null;
       if (!current) return Promise.resolve();
-      return new Promise((resolve) => current.close(() => resolve()));
+      if (!attached) return new Promise((resolve) => current.close(() => resolve()));
+      // An attached server never listened, so smtp-server's close() returns at once and would
+      // never cut its sessions: give them the same grace, then 421 and close them ourselves.
+      attached = false;
+      current.close();
+      return (async () => {
+        const deadline = Date.now() + ATTACHED_CLOSE_GRACE_MS;
+        while (current.connections.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        for (const connection of current.connections) {
+          try {
+            connection.send(421, 'Server shutting down');
+            connection.close();
+          } catch {
+            // already gone
+          }
+        }
+      })();
     },
   };
 }
+
+/** How long sessions of a profile that stops being live may finish before they get a 421 (smtp-server's own closeTimeout). */
+const ATTACHED_CLOSE_GRACE_MS = 2_000;
 
 function acceptRecipient(
   context: ReceiverContext,

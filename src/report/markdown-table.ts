@@ -45,7 +45,11 @@ export function renderMarkdownTable(run: RunDocument): string {
     `**${summary.pass} pass, ${summary.fail} fail** of ${summary.cells} cells` +
       (summary.unsettled ? `; ${summary.unsettled} unsettled` : '') +
       (run.stray.connections ? `; ${run.stray.connections} connection(s) belonged to no probe` : '') +
-      (run.run.status === 'error' ? `. **The run stopped early:** ${markdownText(run.run.error ?? 'unknown error')}` : '.'),
+      (run.run.status === 'error'
+        ? `. **The run stopped early:** ${markdownText(run.run.error ?? 'unknown error')}`
+        : run.run.status === 'interrupted'
+          ? '. **The run was interrupted** before its schedule was done (`badmx run --resume` continues it).'
+          : '.'),
   );
   lines.push('');
   lines.push(`Schedule: ${markdownText(scheduleText(run))}.`);

@@ -60,5 +60,6 @@ export function renderTerminalMatrix(run: RunDocument, options: { colour?: boole
     for (const c of caveats) out.push(`  ${c.sender} / ${c.profile}: ${printable(c.caveat ?? '', 300)}`);
   }
   if (run.run.error) out.push(`run stopped early: ${run.run.error}`);
+  if (run.run.status === 'interrupted') out.push('run interrupted before its schedule was done: badmx run --resume <run dir> continues it');
   return colour ? out.join('\n').replace(/^(badmx run .*)$/m, `${DIM}$1${RESET}`) : out.join('\n');
 }

@@ -111,7 +111,7 @@ export const runDocumentSchema = z
     tool: z.looseObject({ name: z.literal('badmx'), version: z.string() }),
     run: z.looseObject({
       id: z.string().min(1),
-      status: z.enum(['complete', 'error', 'running']),
+      status: z.enum(['complete', 'error', 'running', 'interrupted']),
       error: z.string().nullable(),
       startedAt: isoTime,
       finishedAt: isoTime,

@@ -96,8 +96,11 @@ export interface RunDocument {
   tool: { name: 'badmx'; version: string };
   run: {
     id: string;
-    /** `running` only in `badmx status` of a run still going (or interrupted: --resume continues it). */
-    status: 'complete' | 'error' | 'running';
+    /**
+     * `running` only in `badmx status` of a run still going; `interrupted` when Ctrl-C cut a
+     * step short (`badmx run --resume` continues it).
+     */
+    status: 'complete' | 'error' | 'running' | 'interrupted';
     error: string | null;
     startedAt: string;
     finishedAt: string;

@@ -69,7 +69,10 @@ export class RunJournal {
 
   constructor(file: string, options: { fresh: boolean }) {
     this.file = file;
+    // A crash may have torn the last line: end it, so the next record starts a line of its own.
+    const torn = !options.fresh && existsSync(file) && !/(^|\n)$/.test(readFileSync(file, 'utf8').slice(-1));
     this.#fd = openSync(file, options.fresh ? 'w' : 'a', 0o644);
+    if (torn) writeSync(this.#fd, '\n');
   }
 
   append(record: JournalRecord): void {
@@ -102,8 +105,9 @@ export function readJournal(file: string): JournalState {
     try {
       record = JSON.parse(line) as JournalRecord;
     } catch {
-      // Only the last line can be torn (the crash); anything else is a damaged journal.
-      if (i >= lines.length - 2) return;
+      // Only a crash tears a line: the last one, or one that a resume then ended and followed
+      // with its `resumed` record. Anything else is a damaged journal.
+      if (i >= lines.length - 2 || /^\{"type":"resumed"/.test(lines[i + 1] ?? '')) return;
       throw new BadmxError(`${file}: line ${i + 1} is not JSON; the run journal is damaged`, 'EINPUT');
     }
     switch (record.type) {

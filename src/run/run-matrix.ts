@@ -109,7 +109,8 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
     throw new BadmxError('--run-as cannot be used with postfix:/exim: senders: badmx starts those MTAs as root during the run', 'EUSAGE');
   }
   const journal = new RunJournal(journalFile, { fresh: !state });
-  if (state) journal.append({ type: 'resumed', at: new Date().toISOString() });
+  const resumedAt = state ? new Date().toISOString() : null;
+  if (resumedAt) journal.append({ type: 'resumed', at: resumedAt });
   else journal.append({ type: 'plan', at: startedAt, plan: runPlan(runId, startedAt, probes, options) });
 
   let fleet: Fleet;
@@ -142,14 +143,18 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
   const windows: StepWindow[] = [];
   let error: Error | null = null;
   let dns: DnsServer | null = null;
-  const closed = new Set<Sender>();
+  // On a resume, senders whose steps are all over are not started again (a managed MTA would
+  // overwrite its log; a relay that is down now must not block finished work).
+  const active = options.senders.filter((sender) => steps.some((step) => step.sender === sender && !state?.stepEnd.has(step.key)));
+  const closed = new Set<Sender>(options.senders.filter((sender) => !active.includes(sender)));
+  let interrupted = false;
   const stepContext: StepContext = { options, fleet, results, submitted, journal, past, dns: null };
   try {
     dns = await startHarnessDns(options, fleet);
     stepContext.dns = dns;
-    await prepareSenders(options, fleet, outDir, dns);
+    await prepareSenders(active, fleet, outDir, dns, state ? state.resumes.length + 1 : 0);
     // Every sender must be usable before any probe goes out: a bad spec or relay fails in seconds, not after a run.
-    for (const sender of options.senders) await sender.check();
+    for (const sender of active) await sender.check();
     for (const [index, step] of steps.entries()) {
       const ended = state?.stepEnd.get(step.key);
       const begun = state?.stepStart.get(step.key);
@@ -160,6 +165,7 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
         if (options.signal?.aborted) break;
         const start = begun ?? new Date().toISOString();
         if (!begun) journal.append({ type: 'step-start', at: start, step: step.key });
+        interrupted = true;
         const own = probes.filter((p) => p.sender === step.sender.label && step.profiles.includes(p.profile));
         const settled = await runStep(stepContext, step, own, Date.parse(start) + options.waitMs, { index, total: steps.length });
         // A step cut short by Ctrl-C is not over: --resume continues it.
@@ -172,7 +178,10 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
         }
         // The window lasts until the sender is stopped, so a retry that raced the stop is still its own.
         const end = new Date().toISOString();
-        if (!aborted) journal.append({ type: 'step-end', at: end, step: step.key, settled });
+        if (!aborted) {
+          journal.append({ type: 'step-end', at: end, step: step.key, settled });
+          interrupted = false;
+        }
         windows.push({ sender: step.sender.label, profiles: step.profiles, start, end, settled });
         if (aborted) break;
         continue;
@@ -202,7 +211,8 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
     probes,
     results,
     windows,
-    resumes: [...(state?.resumes ?? []), ...(state ? [new Date().toISOString()] : [])],
+    resumes: [...(state?.resumes ?? []), ...(resumedAt ? [resumedAt] : [])],
+    ...(interrupted ? { status: 'interrupted' as const } : {}),
     error,
   });
   writeAtomic(join(outDir, jsonDocument.fileName), renderJsonDocument(document));
@@ -269,13 +279,14 @@ function zoneFor(fleet: Fleet, nameServerAddress: string, live: string | null): 
     hosts: fleet.members.map((m) => ({ domain: m.domain, hostname: m.hostname, address: m.address, description: `badmx profile ${m.name}: ${m.title}` })),
     nameServer: { hostname: `ns.${fleet.zone}`, address: nameServerAddress },
   });
-  if (live !== null) zone.dormant = fleet.members.filter((m) => m.name !== live).map((m) => m.domain);
+  // Both names: with flat naming the MX host is not below the recipient domain.
+  if (live !== null) zone.dormant = fleet.members.filter((m) => m.name !== live).flatMap((m) => [m.domain, m.hostname]);
   return zone;
 }
 
 /** A private work directory and the harness DNS for each sender badmx runs itself. */
-async function prepareSenders(options: RunOptions, fleet: Fleet, outDir: string, dns: DnsServer | null): Promise<void> {
-  for (const sender of options.senders.filter((s) => s.needsDns)) {
+async function prepareSenders(senders: Sender[], fleet: Fleet, outDir: string, dns: DnsServer | null, resume: number): Promise<void> {
+  for (const sender of senders.filter((s) => s.needsDns)) {
     if (!dns) throw new BadmxError(`${sender.spec} needs the harness DNS server`, 'EUSAGE');
     const workDir = mkdtempSync(join(tmpdir(), 'badmx-sender-'));
     await sender.prepare?.({
@@ -283,7 +294,8 @@ async function prepareSenders(options: RunOptions, fleet: Fleet, outDir: string,
       caFile: fleet.caFile,
       dns: { address: dns.address, port: dns.port },
       workDir,
-      logFile: join(outDir, 'senders', `${safeName(sender.label)}.log`),
+      // A resumed run's MTA is a new instance: its log goes beside the first one's, not over it.
+      logFile: join(outDir, 'senders', `${safeName(sender.label)}${resume ? `.resume-${resume}` : ''}.log`),
     });
   }
 }
@@ -312,6 +324,8 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
     await fleet.activate(live);
     ctx.dns?.setZone(zoneFor(fleet, ctx.dns.address, live));
     options.onProgress?.({ kind: 'step-start', sender: sender.label, profile: live ?? '', index: position.index + 1, total: position.total });
+    // Ctrl-C while the last profile was being stopped: submit nothing that would be abandoned.
+    if (options.signal?.aborted) return false;
   }
   const tracker = new SettleTracker(probes);
   // A resumed step starts from what was already seen; connections the crash cut off are over.
@@ -380,12 +394,16 @@ function pollSender(
   onFinal: (probeId: string, result: SendResult) => void,
 ): { stop(): Promise<void> } {
   let stopped = false;
+  const finals = new Set<string>();
   const loop = (async () => {
     while (!stopped) {
       const pending = probes.filter((p) => !tracker.isSettled(p.id));
       if (pending.length === 0) break;
-      const done = await sender.poll?.(pending).catch(() => new Map<string, SendResult>());
+      const done = await sender.poll?.(pending.filter((p) => !finals.has(p.id))).catch(() => new Map<string, SendResult>());
       for (const [id, result] of done ?? []) {
+        // A final word is journaled once, though the probe settles only when its connection closes.
+        if (finals.has(id)) continue;
+        finals.add(id);
         onFinal(id, result);
         tracker.markFinal(id);
       }
@@ -416,8 +434,8 @@ export function buildDocument(input: {
   /** When the run was resumed; connections a crash cut off before the last of them are over. */
   resumes: string[];
   error: Error | null;
-  /** For `badmx status`: the run is still going. */
-  status?: 'running';
+  /** `running` for `badmx status` of a run still going; `interrupted` when a step was cut short (Ctrl-C): --resume continues it. */
+  status?: 'running' | 'interrupted';
 }): RunDocument {
   const { options, probes, results, windows } = input;
   const fleet = { members: input.members, caFile: input.caFile, eventsFile: input.eventsFile, publicZone: isPublicZone(options.zone) };

@@ -132,7 +132,9 @@ describe('senders that cannot deliver', () => {
     const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunDocument;
     expect(run.cells[0]).toMatchObject({ outcome: 'not-attempted', settled: false, submission: { accepted: true, final: false } });
     expect(run.summary.unsettled).toBe(1);
+    expect(run.run.status).toBe('interrupted');
     expect(result.stdout).toMatch(/1 unsettled/);
+    expect(result.stdout).toMatch(/run interrupted before its schedule was done: badmx run --resume/);
   });
 });
 

@@ -74,3 +74,17 @@ describe('schedule', () => {
     );
   });
 });
+
+describe('resuming after a torn line', () => {
+  it('the next record starts on a line of its own, and the torn line is skipped on every later read', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'badmx-journal-')), 'run-state.jsonl');
+    writeFileSync(file, `${JSON.stringify({ type: 'plan', at: plan.startedAt, plan })}\n{"type":"submitted","at":"2026-11-24T10:0`);
+    const journal = new RunJournal(file, { fresh: false });
+    journal.append({ type: 'resumed', at: '2026-11-24T10:05:00.000Z' });
+    journal.append({ type: 'step-start', at: '2026-11-24T10:05:00.100Z', step: 's a' });
+    journal.close();
+    const state = readJournal(file);
+    expect(state.resumes).toEqual(['2026-11-24T10:05:00.000Z']);
+    expect(state.stepStart.get('s a')).toBe('2026-11-24T10:05:00.100Z');
+  });
+});
