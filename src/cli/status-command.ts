@@ -9,6 +9,7 @@ import { renderTerminalMatrix } from '../report/terminal-matrix.js';
 import { JOURNAL_FILE, readJournal } from '../run/run-journal.js';
 import { buildDocument } from '../run/run-matrix.js';
 import type { RunDocument } from '../run/run-document.js';
+import { isAlive, runOwner } from '../run/run-owner.js';
 import { planSteps, type StepWindow } from '../run/run-schedule.js';
 
 /**
@@ -82,9 +83,15 @@ export function runStatus(dir: string): { document: RunDocument; line: string } 
     error: null,
     ...(complete ? {} : { status: 'running' as const }),
   });
+  const owner = runOwner(dir);
+  const alive = owner !== null && isAlive(owner);
   const line =
     `run ${plan.runId}, started ${plan.startedAt}: ${done}/${steps.length} step(s) done` +
-    (complete ? ', complete' : live ? `; in progress (or interrupted; badmx run --resume continues it): ${live}` : '; not running (interrupted? continue with badmx run --resume)') +
+    (complete
+      ? ', complete'
+      : alive
+        ? `; running (pid ${owner})${live ? `: ${live}` : ''}`
+        : `; not running: interrupted${live ? ` in ${live}` : ''}; badmx run --resume ${dir} continues it`) +
     (state.resumes.length ? `; resumed ${state.resumes.length} time(s)` : '');
   return { document, line };
 }

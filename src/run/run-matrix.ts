@@ -24,7 +24,8 @@ import type { SendResult, Sender } from '../senders/sender.js';
 import { VERSION } from '../version.js';
 import { readHopEvidence } from './hop-evidence.js';
 import { SCHEMA_VERSION, type Cell, type RunDocument, type RunSender } from './run-document.js';
-import { JOURNAL_FILE, readJournal, RunJournal, type RunPlan } from './run-journal.js';
+import { JOURNAL_FILE, readJournal, RunJournal, type JournalState, type RunPlan } from './run-journal.js';
+import { claimRunDirectory } from './run-owner.js';
 import { planSteps, type Step, type StepWindow } from './run-schedule.js';
 import { SettleTracker } from './settle-tracker.js';
 import { certificateCaveat, trustsHarnessRoot } from './certificate-caveat.js';
@@ -102,6 +103,15 @@ export async function runMatrix(options: RunOptions): Promise<RunDocument> {
   mkdirSync(outDir, { recursive: true });
   const journalFile = join(outDir, JOURNAL_FILE);
   const state = options.resume ? readJournal(journalFile) : null;
+  const owner = claimRunDirectory(outDir);
+  try {
+    return await runClaimed(options, outDir, journalFile, state);
+  } finally {
+    owner.release();
+  }
+}
+
+async function runClaimed(options: RunOptions, outDir: string, journalFile: string, state: JournalState | null): Promise<RunDocument> {
   const runId = state?.plan.runId ?? newRunId();
   const startedAt = state?.plan.startedAt ?? new Date().toISOString();
   const probes: Probe[] = state?.plan.probes ?? planProbes(runId, options);

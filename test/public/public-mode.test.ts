@@ -137,7 +137,7 @@ describe('public mode on one shared address, with a vendor relay and a crash', (
     // status reads the interrupted run from its directory alone
     const status = await execa('node', ['--import', 'tsx', MAIN, 'status', out], { reject: false, all: true });
     expect(status.exitCode, status.all).toBe(0);
-    expect(status.stdout).toMatch(/step\(s\) done; (in progress|not running)/);
+    expect(status.stdout).toMatch(/step\(s\) done; not running: interrupted in vendor → \S+ since .*; badmx run --resume /);
     expect(status.stdout).toMatch(/no-starttls\s+FAIL PLAINTEXT/);
 
     const resumed = await badmxInNamespace(['--import', 'tsx', MAIN, 'run', '--resume', out, '--format', 'json']);
@@ -146,6 +146,8 @@ describe('public mode on one shared address, with a vendor relay and a crash', (
     const run = readRun(out);
     expect(cellsOf(run)).toEqual(cellsOf(straight));
     expect(run.schedule.resumes).toHaveLength(1);
+    // the killed run's pid file was taken over, and released at the end
+    expect(existsSync(join(out, 'run.pid'))).toBe(false);
     // every probe was submitted exactly once: the journal never repeats a submission
     const submissions = readFileSync(journal, 'utf8').split('\n').filter((l) => l.includes('"submitted"'));
     expect(submissions).toHaveLength(PROFILES.length);
