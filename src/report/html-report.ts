@@ -315,6 +315,7 @@ ${fact('TLS', cell.tls ? `<strong>${h(cell.tls.version)}</strong> <code>${h(cell
 ${fact('Alert', cell.alert !== null ? `<strong>${h(cell.alert)}</strong>` : null)}
 ${fact('Connections', `${cell.connections}${cell.firstSeen ? `, first ${h(utc(cell.firstSeen, { ms: true }))}` : ''}${span !== null ? `, over ${h(duration(span))}` : ''}`)}
 ${fact('Settled', cell.settled ? 'yes' : 'no: the deadline came first, the sender might still have acted later')}
+${fact('Misdirected', cell.misdirected ? `${cell.misdirected} connection(s) named this probe but reached another profile's receiver (a late retry on a shared address): recorded, not classified` : null)}
 ${fact('Submission', submission)}
 ${fact('Probe', `<code>${h(cell.probe.recipient)}</code> <span class="muted">Message-ID</span> <code>${h(cell.probe.messageId)}</code>`)}
 ${fact('Stored message', cell.message !== null ? `<code>${h(cell.message)}</code> <span class="muted">(next to run.json)</span>` : null)}
