@@ -37,6 +37,9 @@ const CLASSIC_UDP_LIMIT = 512;
 const MAX_UDP_PAYLOAD = 1232; // the DNS Flag Day 2020 size: no IP fragmentation
 const TCP_IDLE_MS = 10_000; // RFC 7766 §6.2.3: servers may close idle connections
 const TCP_MAX_MESSAGE = 65_535;
+const TCP_MAX_BACKLOG = 65_536;
+// In public mode the server is on the internet: bound the TCP connections it holds open.
+const TCP_MAX_CONNECTIONS = 64;
 
 /**
  * An authoritative-only DNS server for the harness zone, over UDP and TCP (RFC 7766
@@ -60,6 +63,16 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
       return headerOnly(query.readUInt16BE(0), 1);
     }
     if (request.type !== 'query') return null;
+    // RFC 1035 §4.1.1: only standard queries here; NOTIFY, UPDATE and the rest get NOTIMP.
+    const opcode = (request as { opcode?: string }).opcode ?? 'QUERY';
+    if (opcode !== 'QUERY') {
+      options.onQuery?.({ at: new Date().toISOString(), peer, transport, name: request.questions?.[0]?.name ?? '', type: opcode, rcode: 'NOTIMP', answers: 0 });
+      return headerOnly(request.id ?? 0, 4);
+    }
+    // RFC 8482 §4.4: no full ANY answer over UDP (a spoofed ANY would make us an amplifier); TC sends the client to TCP.
+    if (transport === 'udp' && (request.questions?.[0]?.type as string | undefined) === 'ANY') {
+      return dnsPacket.encode({ id: request.id ?? 0, type: 'response', flags: dnsPacket.TRUNCATED_RESPONSE | dnsPacket.AUTHORITATIVE_ANSWER, questions: request.questions });
+    }
     const answer = answerQuery(zone, request, transport);
     const q = request.questions?.[0];
     options.onQuery?.({
@@ -83,6 +96,10 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
 
   const tcp: Server = createServer((socket) => {
     tcpConnections.add(socket);
+    // At most 64 KiB of answers waiting for a client that does not read: then it is dropped.
+    const writeAnswer = (framed: Buffer): void => {
+      if (!socket.write(framed) && socket.writableLength > TCP_MAX_BACKLOG) socket.destroy();
+    };
     socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
     socket.on('close', () => tcpConnections.delete(socket));
     socket.on('error', () => socket.destroy());
@@ -103,11 +120,12 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
         const framed = Buffer.alloc(2 + reply.length);
         framed.writeUInt16BE(reply.length, 0);
         reply.copy(framed, 2);
-        socket.write(framed);
+        writeAnswer(framed);
       }
     });
   });
 
+  tcp.maxConnections = TCP_MAX_CONNECTIONS;
   try {
     await Promise.all([
       new Promise<void>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { accessSync, chownSync, constants, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, lchownSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { BadmxError } from '../errors.js';
@@ -57,7 +57,8 @@ export function dropPrivileges(user: RunAsUser, writable: { dirs: string[]; file
       mkdirSync(dir, { recursive: true });
       chownTree(dir, user);
     }
-    for (const file of writable.files) if (existsSync(file)) chownSync(file, user.uid, user.gid);
+    // lchown: a symbolic link is handed over itself, never what it points to.
+    for (const file of writable.files) if (existsSync(file)) lchownSync(file, user.uid, user.gid);
     // Supplementary groups first (only root may change them), then the group, then the user: after setuid nothing else can be changed.
     process.setgroups?.([user.gid]);
     process.setgid?.(user.gid);
@@ -89,10 +90,10 @@ export function dropPrivileges(user: RunAsUser, writable: { dirs: string[]; file
 }
 
 function chownTree(dir: string, user: RunAsUser): void {
-  chownSync(dir, user.uid, user.gid);
+  lchownSync(dir, user.uid, user.gid);
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) chownTree(path, user);
-    else if (entry.isFile()) chownSync(path, user.uid, user.gid);
+    else if (entry.isFile()) lchownSync(path, user.uid, user.gid);
   }
 }

@@ -12,7 +12,7 @@ import type { Policy } from '../policy/policy-schema.js';
 import { makeProbe, newRunId, probeMessage, type Probe } from '../probes/probe.js';
 import { certificateRole } from '../certs/served-certificate.js';
 import type { UserCertificate } from '../certs/user-certificate.js';
-import type { Addressing } from '../receivers/addressing.js';
+import { listenAddress, type Addressing } from '../receivers/addressing.js';
 import type { ReceiverLimits } from '../receivers/limits.js';
 import { DEFAULT_NAMING, isPublicZone, profileNames, type Naming } from '../receivers/naming.js';
 import { startFleet, type Fleet, type FleetMember } from '../receivers/fleet.js';
@@ -123,8 +123,12 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   if (resumedAt) journal.append({ type: 'resumed', at: resumedAt });
   else journal.append({ type: 'plan', at: startedAt, plan: runPlan(runId, startedAt, probes, options) });
 
+  // The harness DNS binds port 53 before the fleet starts, because the fleet drops root
+  // (--run-as) once its own listeners are bound; its zone is known from the plan alone.
+  let dns: DnsServer | null = null;
   let fleet: Fleet;
   try {
+    dns = await startHarnessDns(options, plannedZone(options));
     fleet = await startFleet({
       profiles: options.profiles,
       zone: options.zone,
@@ -134,9 +138,11 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
       ...(options.naming ? { naming: options.naming } : {}),
       ...(options.userCertificate ? { userCertificate: options.userCertificate } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
-      ...(options.runAs ? { runAs: options.runAs, writable: { dirs: [outDir], files: [journalFile] } } : {}),
+      // Only what this run writes is handed over (not a tree that --out happened to point into).
+      ...(options.runAs ? { runAs: options.runAs, writable: { dirs: [], files: [outDir, journalFile] } } : {}),
     });
   } catch (error) {
+    await dns?.stop();
     journal.close();
     throw error;
   }
@@ -152,16 +158,13 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   const steps = planSteps(options.senders, options.profiles, options.addressing);
   const windows: StepWindow[] = [];
   let error: Error | null = null;
-  let dns: DnsServer | null = null;
   // On a resume, senders whose steps are all over are not started again (a managed MTA would
   // overwrite its log; a relay that is down now must not block finished work).
   const active = options.senders.filter((sender) => steps.some((step) => step.sender === sender && !state?.stepEnd.has(step.key)));
   const closed = new Set<Sender>(options.senders.filter((sender) => !active.includes(sender)));
   let interrupted = false;
-  const stepContext: StepContext = { options, fleet, results, submitted, journal, past, dns: null };
+  const stepContext: StepContext = { options, fleet, results, submitted, journal, past, dns };
   try {
-    dns = await startHarnessDns(options, fleet);
-    stepContext.dns = dns;
     await prepareSenders(active, fleet, outDir, dns, state ? state.resumes.length + 1 : 0);
     // Every sender must be usable before any probe goes out: a bad spec or relay fails in seconds, not after a run.
     for (const sender of active) await sender.check();
@@ -265,7 +268,23 @@ export const DEFAULT_DNS = { address: '127.0.2.253', port: 53 } as const;
  * The harness DNS server, serving the fleet's zone: for senders that find receivers by MX
  * (postfix:, exim:), and in public mode when the zone is delegated to this host.
  */
-async function startHarnessDns(options: RunOptions, fleet: Fleet): Promise<DnsServer | null> {
+/** The fleet's names and addresses as the plan says they will be: what the zone publishes. */
+function plannedZone(options: RunOptions): ZoneSource {
+  const naming = options.naming ?? DEFAULT_NAMING;
+  return {
+    zone: options.zone,
+    members: options.profiles.map((profile) => ({
+      name: profile.name,
+      title: profile.title,
+      ...profileNames(profile, options.zone, naming),
+      ...listenAddress(options.addressing, profile.slot),
+    })),
+  };
+}
+
+type ZoneSource = { zone: string; members: Pick<FleetMember, 'name' | 'title' | 'domain' | 'hostname' | 'address'>[] };
+
+async function startHarnessDns(options: RunOptions, fleet: ZoneSource): Promise<DnsServer | null> {
   const needing = options.senders.filter((sender) => sender.needsDns);
   if (needing.length === 0 && !options.serveDns) return null;
   if (needing.length > 0 && (options.addressing.kind === 'port-range' || options.addressing.port !== 25)) {
@@ -283,7 +302,7 @@ async function startHarnessDns(options: RunOptions, fleet: Fleet): Promise<DnsSe
  * profile's names answer SERVFAIL, so a sender retrying a probe whose step is over waits
  * instead of reaching the live profile's receiver.
  */
-function zoneFor(fleet: Fleet, nameServerAddress: string, live: string | null): Zone {
+function zoneFor(fleet: ZoneSource, nameServerAddress: string, live: string | null): Zone {
   const zone = buildZone({
     origin: fleet.zone,
     hosts: fleet.members.map((m) => ({ domain: m.domain, hostname: m.hostname, address: m.address, description: `badmx profile ${m.name}: ${m.title}` })),

@@ -205,9 +205,10 @@ describe('badmx run --run-as on one shared address', () => {
     const out = mkdtempSync(join(tmpdir(), 'badmx-runas-'));
     chmodSync(out, 0o755);
     // (builtin:opportunistic: it reads no CA bundle, which the test PKI keeps root-only)
-    const result = await badmx(['run', '--run-as', 'nobody', '--shared-address', '127.0.63.1', '--port', '25', '--sender', 'builtin:opportunistic', '--profile', 'tls1.3', 'no-starttls', 'tls1.2', '--out', out, '--format', 'json,md']);
+    const result = await badmx(['run', '--run-as', 'nobody', '--shared-address', '127.0.63.1', '--port', '25', '--sender', 'builtin:opportunistic', '--profile', 'tls1.3', 'no-starttls', 'tls1.2', '--out', out, '--format', 'json,md', '--dns', '127.0.63.53', '--serve-dns']);
     expect(result.exitCode, result.stderr).toBe(1);
-    // step 2 and 3 needed no new bind of port 25: a rebind as nobody would have failed
+    // the delegated zone's DNS bound port 53 before the drop; steps 2 and 3 needed no new bind of port 25
+    expect(result.stderr).toMatch(/harness DNS answering on 127\.0\.63\.53:53/);
     expect(result.stderr).toMatch(/step 3\/3: tls1\.3 is live/);
     expect(result.stderr).not.toMatch(/did not accept/);
     const nobody = Number((await execa('id', ['-u', 'nobody'])).stdout);

@@ -163,3 +163,18 @@ describe('a sequential schedule', () => {
     }
   });
 });
+
+describe('on the open internet', () => {
+  it('ANY over UDP gets TC and nothing else (RFC 8482), over TCP the whole answer; a NOTIFY gets NOTIMP', async () => {
+    const any = dnsPacket.decode((await udpQuery(dnsPacket.encode({ type: 'query', id: 21, questions: [{ type: 'ANY' as never, name: 'tls1.2.badmx.test' }] })))!);
+    expect((any.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE).toBeTruthy();
+    expect(any.answers).toEqual([]);
+    const whole = await tcpQuery({ type: 'query', id: 22, questions: [{ type: 'ANY' as never, name: 'tls1.2.badmx.test' }] });
+    expect(whole.answers?.map((a) => a.type).sort()).toEqual(['MX', 'TXT']);
+    const notify = Buffer.from(dnsPacket.encode({ type: 'query', id: 23, questions: [{ type: 'SOA', name: 'badmx.test' }] }));
+    notify.writeUInt16BE((notify.readUInt16BE(2) & ~0x7800) | (4 << 11), 2); // opcode 4: NOTIFY
+    const reply = await udpQuery(notify);
+    expect(reply?.readUInt16BE(0)).toBe(23);
+    expect((reply?.readUInt16BE(2) ?? 0) & 0x000f).toBe(4);
+  });
+});

@@ -31,7 +31,10 @@ export const readPostfixLog: MtaLogReader = (text) => {
     const status = word === 'sent' ? 'sent' : word === 'deferred' ? 'deferred' : word === 'bounced' || word === 'expired' ? 'bounced' : null;
     if (!status) continue;
     const previous = statuses.get(recipient);
-    statuses.set(recipient, { status, detail: line.slice(at + 1).trim(), attempts: (previous?.attempts ?? 0) + 1 });
+    // A destination Postfix holds back after a failure ("delivery temporarily suspended")
+    // was not tried: like Exim's "retry time not reached", it is no attempt.
+    const attempt = !line.includes('delivery temporarily suspended');
+    statuses.set(recipient, { status, detail: line.slice(at + 1).trim(), attempts: (previous?.attempts ?? 0) + (attempt ? 1 : 0) });
   }
   return statuses;
 };

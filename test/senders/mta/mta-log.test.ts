@@ -54,3 +54,13 @@ describe('readEximLog', () => {
     expect(readEximLog('2026-11-24 17:06:07 1xVty3-0005Jq-2Y <= a@b H=x\ngarbage ** \n')).toEqual(new Map());
   });
 });
+
+describe('readPostfixLog and a destination held back', () => {
+  it('"delivery temporarily suspended" is not an attempt: Postfix did not connect', () => {
+    const lines = [
+      'Nov 24 17:06:00 p p/smtp[1]: A1: to=<probe-x@starttls-454.badmx.test>, relay=mx.starttls-454.badmx.test[127.0.2.2]:25, delay=0.1, dsn=4.7.0, status=deferred (TLS is required, but host refused to start TLS: 454 4.7.0 TLS not available)',
+      'Nov 24 17:06:01 p p/qmgr[2]: A1: to=<probe-x@starttls-454.badmx.test>, relay=none, delay=1, dsn=4.7.0, status=deferred (delivery temporarily suspended: TLS is required, but host refused to start TLS)',
+    ].join('\n');
+    expect(readPostfixLog(lines).get('probe-x@starttls-454.badmx.test')).toMatchObject({ status: 'deferred', attempts: 1 });
+  });
+});
