@@ -24,6 +24,8 @@ export class PeerLimiter {
   readonly #limits: PeerLimits;
   readonly #now: () => number;
   readonly #peers = new Map<string, PeerState>();
+  /** Swept again only when the map has doubled since: a scan of many addresses costs O(1) per connection, amortized. */
+  #sweepAt = SWEEP_AT;
 
   constructor(limits: PeerLimits, now: () => number = Date.now) {
     this.#limits = limits;
@@ -34,8 +36,12 @@ export class PeerLimiter {
   admit(address: string): PeerRefusal | null {
     if (this.#limits.exemptLoopbackPeers && isLoopback(address)) return null;
     const now = this.#now();
-    if (this.#peers.size >= SWEEP_AT) this.#sweep(now);
-    const state = this.#peers.get(address) ?? { open: 0, recent: [] };
+    if (this.#peers.size >= this.#sweepAt) {
+      this.#sweep(now);
+      this.#sweepAt = Math.max(SWEEP_AT, this.#peers.size * 2);
+    }
+    const key = peerKey(address);
+    const state = this.#peers.get(key) ?? { open: 0, recent: [] };
     while (state.recent.length > 0 && now - (state.recent[0] as number) >= MINUTE_MS) state.recent.shift();
     if (state.open >= this.#limits.maxConnectionsPerPeer) return { limit: 'concurrent', max: this.#limits.maxConnectionsPerPeer };
     if (state.recent.length >= this.#limits.maxNewConnectionsPerPeerPerMinute) {
@@ -43,13 +49,13 @@ export class PeerLimiter {
     }
     state.open += 1;
     state.recent.push(now);
-    this.#peers.set(address, state);
+    this.#peers.set(key, state);
     return null;
   }
 
   /** An admitted connection from `address` ended. */
   release(address: string): void {
-    const state = this.#peers.get(address);
+    const state = this.#peers.get(peerKey(address));
     if (state && state.open > 0) state.open -= 1;
   }
 
@@ -58,6 +64,22 @@ export class PeerLimiter {
       if (state.open === 0 && state.recent.every((t) => now - t >= MINUTE_MS)) this.#peers.delete(address);
     }
   }
+}
+
+/**
+ * What the limits count: an IPv4 address, or an IPv6 /64 (one host usually holds a whole
+ * /64, so counting single IPv6 addresses would limit nothing; RFC 6177 §2).
+ */
+export function peerKey(address: string): string {
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 function isLoopback(address: string): boolean {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PeerLimiter } from '../../src/receivers/peer-limits.js';
+import { PeerLimiter, peerKey } from '../../src/receivers/peer-limits.js';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
 import { connectionByPeerPort, startTestFleet, waitForEvent, type TestFleet } from '../helpers/fleet.js';
 
@@ -81,5 +81,22 @@ describe('per-peer limits on a receiver', () => {
     const rate = await sixth.reply();
     expect(rate.lines[0]).toMatch(/^421 4\.7\.0 .* too many connections from your address \(at most 5 per minute\)/);
     await sixth.waitClosed();
+  });
+});
+
+describe('IPv6 peers are counted by /64', () => {
+  it('normalizes an IPv6 address to its /64 and leaves IPv4 alone', () => {
+    expect(peerKey('203.0.113.5')).toBe('203.0.113.5');
+    expect(peerKey('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+    expect(peerKey('2001:DB8::1')).toBe('2001:db8:0:0::/64');
+  });
+
+  it('two addresses of one /64 share the limit; another /64 does not', () => {
+    const limiter = new PeerLimiter({ maxConnectionsPerPeer: 1, maxNewConnectionsPerPeerPerMinute: 10 }, () => 0);
+    expect(limiter.admit('2001:db8:1:2::10')).toBeNull();
+    expect(limiter.admit('2001:db8:1:2::11')).toEqual({ limit: 'concurrent', max: 1 });
+    expect(limiter.admit('2001:db8:1:3::10')).toBeNull();
+    limiter.release('2001:db8:1:2::10');
+    expect(limiter.admit('2001:db8:1:2::11')).toBeNull();
   });
 });
