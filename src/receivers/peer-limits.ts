@@ -26,6 +26,7 @@ export class PeerLimiter {
   readonly #peers = new Map<string, PeerState>();
   /** Swept again only when the map has doubled since: a scan of many addresses costs O(1) per connection, amortized. */
   #sweepAt = SWEEP_AT;
+  readonly #refusals = new Map<string, { at: number; suppressed: number }>();
 
   constructor(limits: PeerLimits, now: () => number = Date.now) {
     this.#limits = limits;
@@ -51,6 +52,26 @@ export class PeerLimiter {
     state.recent.push(now);
     this.#peers.set(key, state);
     return null;
+  }
+
+  /**
+   * Whether to record this refusal: the first per peer in any minute is, the rest are only
+   * counted (and the count goes with the next one recorded). A peer hammering the port must
+   * not be able to fill the disk with refusal records.
+   */
+  recordRefusal(address: string): { record: boolean; suppressed: number } {
+    const key = peerKey(address);
+    const now = this.#now();
+    const entry = this.#refusals.get(key);
+    if (entry && now - entry.at < MINUTE_MS) {
+      entry.suppressed += 1;
+      return { record: false, suppressed: entry.suppressed };
+    }
+    if (this.#refusals.size >= this.#sweepAt) {
+      for (const [k, e] of this.#refusals) if (now - e.at >= MINUTE_MS) this.#refusals.delete(k);
+    }
+    this.#refusals.set(key, { at: now, suppressed: 0 });
+    return { record: true, suppressed: entry?.suppressed ?? 0 };
   }
 
   /** An admitted connection from `address` ended. */

@@ -68,8 +68,9 @@ const REFUSAL_LINGER_MS = 2_000;
  */
 function refuseOverLimit(context: ReceiverContext, socket: Socket, peer: string, refusal: PeerRefusal): void {
   const conn = `limit-${randomBytes(8).toString('hex')}`;
+  const { record: recorded, suppressed } = context.peers.recordRefusal(peer);
   const record = (input: ConnectionEventInput): void => {
-    context.log.append({ ...input, profile: context.profile.name, conn });
+    if (recorded) context.log.append({ ...input, profile: context.profile.name, conn });
   };
   context.connectionOpened(conn);
   record({
@@ -77,7 +78,7 @@ function refuseOverLimit(context: ReceiverContext, socket: Socket, peer: string,
     peer: { address: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 },
     local: { address: socket.localAddress ?? 'unknown', port: socket.localPort ?? 0 },
   });
-  record({ type: 'peer-limit', address: printable(peer, 64), limit: refusal.limit, max: refusal.max });
+  record({ type: 'peer-limit', address: printable(peer, 64), limit: refusal.limit, max: refusal.max, ...(suppressed ? { suppressed } : {}) });
   const text = `4.7.0 ${context.hostname} too many connections from your address (${
     refusal.limit === 'concurrent' ? `at most ${refusal.max} at once` : `at most ${refusal.max} per minute`
   }); try again later`;

@@ -144,6 +144,8 @@ export interface PeerLimitEvent extends EventBase {
   /** The peer address the limit applies to. */
   address: string;
   limit: 'concurrent' | 'per-minute';
+  /** Refusals of the same peer since the last one recorded, answered 421 but not logged (one recorded per peer per minute). */
+  suppressed?: number;
   /** The limit's value. */
   max: number;
 }

@@ -100,3 +100,16 @@ describe('IPv6 peers are counted by /64', () => {
     expect(limiter.admit('2001:db8:1:2::11')).toBeNull();
   });
 });
+
+describe('refusals are recorded once per peer per minute', () => {
+  it('the rest are counted, and the count goes with the next one recorded', () => {
+    let now = 0;
+    const limiter = new PeerLimiter({ maxConnectionsPerPeer: 1, maxNewConnectionsPerPeerPerMinute: 1 }, () => now);
+    expect(limiter.recordRefusal('198.51.100.7')).toEqual({ record: true, suppressed: 0 });
+    expect(limiter.recordRefusal('198.51.100.7')).toEqual({ record: false, suppressed: 1 });
+    expect(limiter.recordRefusal('198.51.100.7')).toEqual({ record: false, suppressed: 2 });
+    expect(limiter.recordRefusal('198.51.100.8')).toEqual({ record: true, suppressed: 0 });
+    now = 60_000;
+    expect(limiter.recordRefusal('198.51.100.7')).toEqual({ record: true, suppressed: 2 });
+  });
+});
