@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseReceived, receivedHopsOldestFirst } from '../../src/evidence/parse-received.js';
 import { formatReceived } from '../../src/receivers/received-header.js';
 import { SYNTHETIC_RECEIVED } from './synthetic-received.js';
+import { PLAINTEXT_STAMP } from '../helpers/received-stamp.js';
 
 describe('parseReceived: synthetic edge cases', () => {
   it.each(SYNTHETIC_RECEIVED.map((c) => [c.what, c] as const))('%s', (_, c) => {
@@ -17,17 +18,7 @@ describe('parseReceived: synthetic edge cases', () => {
 });
 
 describe("badmx's own Received stamp reads back to what the receiver recorded", () => {
-  const base = {
-    helo: 'sender.example',
-    esmtp: true,
-    peerAddress: '127.0.0.1',
-    byHost: 'mx.tls1.2.badmx.test',
-    software: 'badmx 0.1.0; profile tls1.2',
-    utf8: false,
-    id: 'ABC.conn.1',
-    recipients: ['probe@tls1.2.badmx.test'],
-    date: new Date(Date.UTC(2026, 10, 23, 2, 3, 4)),
-  };
+  const base = PLAINTEXT_STAMP;
   const value = (header: string): string => header.replace(/^Received:\s*/, '');
 
   it.each([

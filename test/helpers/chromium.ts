@@ -1,17 +1,11 @@
-import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { requireTool } from './require-tool.js';
 
-/** Debian's chromium package; .ci/run installs it. */
+/** Debian's chromium package; harness/install-deps.sh installs it. Without it the browser tests fail, never skip. */
 export const CHROMIUM = process.env.BADMX_CHROMIUM ?? '/usr/bin/chromium';
 
-/**
- * Whether the browser tests run here. Outside CI a developer without Chromium gets them
- * skipped; in CI (CI set) they run and fail if Chromium is missing, never skip.
- */
-export const RUN_BROWSER_TESTS = existsSync(CHROMIUM) || Boolean(process.env.CI);
-
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: these tests need Debian's chromium package (apt-get install chromium)`);
+  requireTool(CHROMIUM, 'chromium');
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [

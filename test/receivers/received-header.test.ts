@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { cipherBits, formatReceived, rfc5322Date } from '../../src/receivers/received-header.js';
+import { PLAINTEXT_STAMP } from '../helpers/received-stamp.js';
 
-const base = {
-  helo: 'sender.example',
-  esmtp: true,
-  peerAddress: '127.0.0.1',
-  byHost: 'mx.tls1.2.badmx.test',
-  software: 'badmx 0.1.0; profile tls1.2',
-  tls: null,
-  utf8: false,
-  id: 'ABC.conn.1',
-  recipients: ['probe@tls1.2.badmx.test'],
-  date: new Date(Date.UTC(2026, 10, 23, 2, 3, 4)),
-};
+const base = PLAINTEXT_STAMP;
 
 describe('Received header', () => {
   it('plaintext ESMTP: RFC 5321 §4.4 stamp with the RFC 3848 keyword ESMTP', () => {

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { HTML_CSP, HTML_PALETTE, renderHtmlReport } from '../../src/report/html-report.js';
 import type { RunDocument } from '../../src/run/run-document.js';
-import { launchChromium, RUN_BROWSER_TESTS } from '../helpers/chromium.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { requireTool } from '../helpers/require-tool.js';
 import { artifactDir, DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
 
 const demo = loadFixture(DEMO_RUN);
@@ -99,12 +100,17 @@ describe('the HTML report, as text', () => {
   });
 });
 
-describe.skipIf(!RUN_BROWSER_TESTS)('the HTML report in headless Chromium', () => {
+describe('the HTML report in headless Chromium', () => {
   let browser: Browser;
   const dir = mkdtempSync(join(tmpdir(), 'badmx-html-'));
 
-  beforeAll(async () => {
-    browser = await launchChromium();
+  // Launched once, for the first test; without Chromium every test here fails with the
+  // install hint (a throwing beforeAll would report them as skipped).
+  let launched: Promise<Browser> | null = null;
+  beforeEach(async () => {
+    requireTool(CHROMIUM, 'chromium');
+    launched ??= launchChromium();
+    browser = await launched;
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,20 +1,20 @@
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findPngConverter, PNG_CONVERTER_MISSING, renderPngInfographic, svgSize, svgToPng } from '../../src/report/png-infographic.js';
 import { renderSvgInfographic } from '../../src/report/svg-infographic.js';
 import type { RunDocument } from '../../src/run/run-document.js';
-import { CHROMIUM, RUN_BROWSER_TESTS } from '../helpers/chromium.js';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { requireTool } from '../helpers/require-tool.js';
 import { artifactDir, DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
 import { descendants, parseXml, textOf } from '../helpers/xml.js';
 
 const demo = loadFixture(DEMO_RUN);
 const hostile = loadFixture(HOSTILE_RUN);
 
-/** rsvg-convert, from Debian's librsvg2-bin; .ci/run installs it. */
+/** rsvg-convert, from Debian's librsvg2-bin; harness/install-deps.sh installs it. Without it these tests fail, never skip. */
 const RSVG = '/usr/bin/rsvg-convert';
-const RUN_RSVG_TESTS = existsSync(RSVG) || Boolean(process.env.CI);
 
 function pngSize(png: Uint8Array): { width: number; height: number } {
   const buffer = Buffer.from(png);
@@ -132,7 +132,8 @@ describe('the PNG export', () => {
     expect(findPngConverter({ PATH: `/nonexistent:${dir}` })).toEqual({ kind: 'rsvg-convert', path: join(dir, 'rsvg-convert') });
   });
 
-  it.skipIf(!RUN_RSVG_TESTS)('rsvg-convert renders both fixtures at twice the SVG size', async () => {
+  it('rsvg-convert renders both fixtures at twice the SVG size', async () => {
+    requireTool(RSVG, 'librsvg2-bin');
     for (const [name, run] of [
       ['demo', demo],
       ['hostile', hostile],
@@ -146,7 +147,8 @@ describe('the PNG export', () => {
     }
   });
 
-  it.skipIf(!RUN_BROWSER_TESTS)('a headless Chromium renders it too, when that is the converter there is', async () => {
+  it('a headless Chromium renders it too, when that is the converter there is', async () => {
+    requireTool(CHROMIUM, 'chromium');
     const svg = renderSvgInfographic(demo);
     const png = await svgToPng(svg, { kind: 'chromium', path: CHROMIUM });
     const size = svgSize(svg);
@@ -154,7 +156,8 @@ describe('the PNG export', () => {
     writeFileSync(join(artifactDir(), 'infographic-demo-chromium.png'), png);
   });
 
-  it.skipIf(!RUN_RSVG_TESTS)('the png renderer finds rsvg-convert on PATH by itself', async () => {
+  it('the png renderer finds rsvg-convert on PATH by itself', async () => {
+    requireTool(RSVG, 'librsvg2-bin');
     const dir = mkdtempSync(join(tmpdir(), 'badmx-path-'));
     mkdirSync(join(dir, 'bin'));
     symlinkSync(RSVG, join(dir, 'bin', 'rsvg-convert'));
