@@ -10,7 +10,8 @@ export type BadmxErrorCode =
   | 'EMTA' // a managed sender (Postfix, Exim) is missing or cannot start
   | 'ECONFIG' // a configuration value is wrong
   | 'EINPUT' // an input file cannot be read or holds nothing usable
-  | 'ERUN'; // a saved run.json cannot be read back
+  | 'ERUN' // a saved run.json cannot be read back
+  | 'EFAILED'; // a run could not complete (a sender unreachable or unusable): exit 4, what was recorded is kept
 
 export class BadmxError extends Error {
   readonly code: BadmxErrorCode;

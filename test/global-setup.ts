@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensurePki } from '../src/certs/pki.js';
 import { loadCatalogue } from '../src/receivers/catalogue.js';
+import { mailboxProfile } from '../src/receivers/mailbox.js';
 import { DEFAULT_ZONE } from '../src/receivers/naming.js';
 
 declare module 'vitest' {
@@ -15,7 +16,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => void> {
   const dir = mkdtempSync(join(tmpdir(), 'badmx-test-pki-'));
-  await ensurePki({ dir, zone: DEFAULT_ZONE, profiles: loadCatalogue() });
+  // With the probes' mailbox, as every fleet starts it: no test file has to add its leaf.
+  await ensurePki({ dir, zone: DEFAULT_ZONE, profiles: [...loadCatalogue(), mailboxProfile()] });
   project.provide('certsDir', dir);
   return () => rmSync(dir, { recursive: true, force: true });
 }

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { BadmxError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
 import { registerCaCommand } from './ca-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerProfilesCommand } from './profiles-command.js';
@@ -12,11 +13,7 @@ import { registerServeCommand } from './serve-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerZoneCommand } from './zone-command.js';
 
-/**
- * Exit codes: 0 success; 1 a verdict failed (later: a matrix cell); 2 usage or setup
- * error, always reported as one line on stderr that says what to fix.
- */
-export const EXIT_USAGE = 2;
+export { EXIT_USAGE } from './exit-codes.js';
 
 export function buildProgram(): Command {
   const program = new Command('badmx')
@@ -52,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof BadmxError || (error instanceof Error && error.name === 'SenderError')) {
       process.stderr.write(`badmx: ${error.message}\n`);
-      return EXIT_USAGE;
+      return error instanceof BadmxError && error.code === 'EFAILED' ? EXIT_RUNTIME : EXIT_USAGE;
     }
     process.stderr.write(`badmx: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
     return EXIT_USAGE;

@@ -4,6 +4,8 @@ import { loadPublicConfig, profileAddressing, type PublicConfig } from '../confi
 import { loadUserCertificate } from '../certs/user-certificate.js';
 import { BadmxError } from '../errors.js';
 import { loadCatalogue } from '../receivers/catalogue.js';
+import { withControl } from '../receivers/profile-role.js';
+import { DEFAULT_SUBMIT_CONCURRENCY } from '../run/submit-probes.js';
 import { applyPublicConfig } from './config-option.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import { parseIP, parseIPv4, parsePort, type Addressing } from '../receivers/addressing.js';
@@ -15,10 +17,11 @@ import { JOURNAL_FILE, readJournal } from '../run/run-journal.js';
 import type { Renderer } from '../report/renderer.js';
 import type { RunDocument } from '../run/run-document.js';
 import { parseSenderSpec } from '../senders/parse-sender-spec.js';
-import type { Sender } from '../senders/sender.js';
+import { SenderError, type Sender } from '../senders/sender.js';
 import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
 import { parseDuration } from './duration.js';
 import { addFormatOption, parseFormatOption, writeReports } from './format-option.js';
+import { EXIT_INTERRUPTED, runExitCode } from './exit-codes.js';
 
 interface RunFlags extends FleetSelectionFlags {
   sender: string[];
@@ -38,6 +41,7 @@ interface RunFlags extends FleetSelectionFlags {
   /** Set from --config: where the profiles listen (one shared address, or one each). */
   configAddressing?: Addressing;
   runAs?: string;
+  submitConcurrency: string;
 }
 
 export function addRunOptions(command: Command): Command {
@@ -49,9 +53,10 @@ export function addRunOptions(command: Command): Command {
     .option('--port <port>', 'port every profile listens on', '25')
     .option('--port-range <first>', 'instead: all profiles on --address, profile N on port <first>+N-1')
     .option('--address <ip>', 'the single address for --port-range', '127.0.0.1')
-    .option('--dns <ip>', 'where the harness DNS server listens (port 53) for senders that find receivers by MX: postfix:..., exim:...', DEFAULT_DNS.address)
+    .option('--dns <ip>', 'serve the harness DNS here (port 53) for the whole run, for a relay you point at it; postfix:/exim: senders use it too', DEFAULT_DNS.address)
+    .option('--submit-concurrency <n>', 'probes handed to one sender at once; failed submissions (no greeting, 4xx, reset) are retried until --wait', String(DEFAULT_SUBMIT_CONCURRENCY))
     .option('--shared-address <ip>', 'instead: every profile on this one address and --port, one at a time (a sequential schedule; --wait is then per step)')
-    .option('--serve-dns', 'serve the zone on --dns for the whole run (a zone delegated to this host), not only for managed senders')
+    .option('--serve-dns', 'serve the zone on --dns (default 127.0.2.253) for the whole run (a relay you run, a zone delegated to this host), not only for managed senders')
     .option('--config <file>', 'public-mode configuration (JSON, e.g. /etc/badmx/badmx.json); flags given here win over it')
     .option('--run-as <user>', 'when started as root: drop to this user once the receivers listen (or run unprivileged with CAP_NET_BIND_SERVICE)');
 }
@@ -67,8 +72,10 @@ export function registerRunCommand(program: Command): void {
     if (given.resume && given.sender) throw new BadmxError('--resume continues a run as it was planned: give no --sender with it', 'EUSAGE');
     if (!given.resume && !given.sender) throw new BadmxError("required option '--sender <spec...>' not specified (or --resume <dir>)", 'EUSAGE');
     const flags = given.config && !given.resume ? withPublicConfig(given, loadPublicConfig(given.config), command) : given;
+    // --dns names where the harness DNS answers: a relay the user points there must find it answering.
+    if (command.getOptionValueSource('dns') === 'cli') flags.serveDns = true;
     const document = flags.resume ? await executeResume(flags, flags.resume) : await executeRun(flags, flags.sender ?? []);
-    if (process.exitCode !== 130) process.exitCode = document.summary.fail > 0 ? 1 : 0;
+    if (process.exitCode !== EXIT_INTERRUPTED) process.exitCode = runExitCode(document.summary);
   });
 }
 
@@ -134,7 +141,12 @@ async function executeResume(flags: RunFlags, dir: string): Promise<RunDocument>
 
 /** Shared by run and demo: options normalized, progress shown, matrix printed, run.json and the --format reports written. */
 export async function executeRun(flags: RunFlags, specs: string[]): Promise<RunDocument> {
-  const selection = normalizeFleetSelection(flags);
+  const selected = normalizeFleetSelection(flags);
+  // Every run probes a control per sender: without one, "refused" and "never got there" look alike.
+  const { profiles, added } = withControl(selected.profiles, loadCatalogue(resolve(flags.receivers)));
+  if (added) process.stderr.write(`badmx: added the control profile ${added.name}: every sender must deliver to a control for its refusals to count\n`);
+  const selection = { ...selected, profiles };
+  const submitConcurrency = parseCount(flags.submitConcurrency, '--submit-concurrency');
   const policy = loadPolicy(flags.policy);
   const waitMs = parseDuration(flags.wait, '--wait');
   // run.json is always written (by the run itself); the other formats are rendered from it afterwards.
@@ -154,9 +166,26 @@ export async function executeRun(flags: RunFlags, specs: string[]): Promise<RunD
   const outDir = resolve(flags.out ?? join('reports', `run-${new Date().toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')}`));
   const dns = { address: parseIP(flags.dns, '--dns'), port: DEFAULT_DNS.port };
   return await performRun(
-    { ...selection, senders, policy, waitMs, addressing, dns, serveDns: flags.serveDns === true, outDir, ...(flags.runAs ? { runAs: flags.runAs } : {}) },
+    {
+      ...selection,
+      senders,
+      policy,
+      waitMs,
+      addressing,
+      dns,
+      serveDns: flags.serveDns === true,
+      outDir,
+      submitConcurrency,
+      ...(flags.runAs ? { runAs: flags.runAs } : {}),
+    },
     renderers,
   );
+}
+
+function parseCount(value: string, flag: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 100) throw new BadmxError(`${flag} must be a whole number from 1 to 100, not "${value}"`, 'EUSAGE');
+  return n;
 }
 
 /** Run (or resume) with progress on stderr, the matrix on stdout, and the reports written; Ctrl-C ends the wait. */
@@ -184,7 +213,10 @@ async function performRun(options: Omit<RunOptions, 'onProgress' | 'signal'>, re
     if (error instanceof RunError) {
       // What was recorded before the run stopped is still worth reading: render it, then report the error.
       await writeReports(error.document, renderers, outDir);
-      throw new BadmxError(`${error.message} (recorded so far: ${join(outDir, 'run.json')})`, 'ECONFIG', { cause: error });
+      // A setup problem found once the run began (a missing MTA, a port in use, credentials refused) is still exit 2; a relay that cannot be reached is a run that could not complete (4).
+      const cause = error.cause;
+      const code = cause instanceof BadmxError ? cause.code : cause instanceof SenderError && cause.kind === 'setup' ? 'EUSAGE' : 'EFAILED';
+      throw new BadmxError(`${error.message} (recorded so far: ${join(outDir, 'run.json')})`, code, { cause: error });
     }
     throw error;
   } finally {
@@ -233,6 +265,16 @@ function progressPrinter(stream: NodeJS.WriteStream): ((p: RunProgress) => void)
         }
         return;
       }
+      case 'submission-retry':
+        if (open) stream.write('\n');
+        open = false;
+        stream.write(`badmx: ${p.sender}: submission for ${p.profile} failed (attempt ${p.attempt}), retrying: ${p.detail}\n`);
+        return;
+      case 'no-control':
+        if (open) stream.write('\n');
+        open = false;
+        stream.write(`badmx: ${p.sender}: every control probe settled undelivered; its other cells cannot be judged, ending its step\n`);
+        return;
       case 'sender-done': {
         if (open) stream.write('\n');
         open = false;

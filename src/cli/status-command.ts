@@ -52,7 +52,7 @@ export function runStatus(dir: string): { document: RunDocument; line: string } 
   for (const step of steps) {
     const start = state.stepStart.get(step.key);
     const end = state.stepEnd.get(step.key);
-    if (end) windows.push({ sender: step.sender.label, profiles: step.profiles, start: start ?? end.at, end: end.at, settled: end.settled });
+    if (end) windows.push({ sender: step.sender.label, profiles: step.profiles, start: start ?? end.at, end: end.at, settled: end.settled, dnsQueries: end.dnsQueries });
     else if (start) {
       windows.push({ sender: step.sender.label, profiles: step.profiles, start, end: now, settled: false });
       live = `${step.sender.label} → ${step.profiles.length === 1 ? step.profiles[0] : 'all profiles'} since ${start}`;
@@ -81,6 +81,7 @@ export function runStatus(dir: string): { document: RunDocument; line: string } 
     windows,
     resumes: state.resumes,
     error: null,
+    dns: plan.dns ? plan.dns.address : null,
     ...(complete ? {} : { status: 'running' as const }),
   });
   const owner = runOwner(dir);

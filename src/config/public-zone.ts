@@ -1,4 +1,5 @@
-import { buildZone, type Zone, type ZoneHost, type ZoneRecord } from '../dns/zone-records.js';
+import { buildZone, permissiveSpf, type Zone, type ZoneHost, type ZoneRecord } from '../dns/zone-records.js';
+import { MAILBOX_DESCRIPTION, mailboxDomain, mailboxNames } from '../receivers/mailbox.js';
 import { profileNames } from '../receivers/naming.js';
 import type { Profile } from '../receivers/profile-schema.js';
 import { profileAddressing, type PublicConfig } from './public-config.js';
@@ -6,6 +7,7 @@ import { profileAddressing, type PublicConfig } from './public-config.js';
 /**
  * The zone public mode publishes: per profile an MX for <profile>.<zone> pointing at
  * mx.<profile>.<zone>, that name's A/AAAA, and a TXT saying what the profile tests; the
+ * probes' own domain probes.<zone> (MX, address, permissive SPF: receivers/mailbox.ts); the
  * name server (with its address when it is inside the zone, as glue). One function for
  * `badmx zone` and for the embedded server in delegated mode, so both publish the same.
  *
@@ -20,11 +22,17 @@ export function publicZone(config: PublicConfig, profiles: readonly Profile[], e
     address: addressing.kind === 'shared' ? addressing.address : (addressing.addresses[i] as string),
     description: profileDescription(profile),
   }));
+  // The probes' own domain (receivers/mailbox.ts): on the shared address, or the first of the list, where every receiver accepts its mail.
+  hosts.push({
+    ...mailboxNames(config.zone, config.naming),
+    address: addressing.kind === 'shared' ? addressing.address : (addressing.addresses[0] as string),
+    description: MAILBOX_DESCRIPTION,
+  });
   return buildZone({
     origin: config.zone,
     hosts,
     nameServer: { hostname: config.dns.nameServer, address: config.dns.mode === 'delegated' ? config.dns.listen : null },
-    extra,
+    extra: [permissiveSpf(mailboxDomain(config.zone)), ...extra],
   });
 }
 

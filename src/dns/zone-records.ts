@@ -97,3 +97,13 @@ export function inZone(name: string, origin: string): boolean {
   const n = name.toLowerCase().replace(/\.$/, '');
   return n === origin || n.endsWith(`.${origin}`);
 }
+
+/**
+ * SPF that passes any sending host (RFC 7208 §5.1: "all" with the "+" qualifier), for the
+ * probes' own domain: relays submit probes from wherever they run, and a sender-domain or
+ * SPF check must not be why a probe is refused. SPF ignores TXT records that do not start
+ * with "v=spf1" (RFC 7208 §4.5), so a descriptive TXT may stand beside it.
+ */
+export function permissiveSpf(domain: string): ZoneRecord {
+  return { name: domain.toLowerCase(), type: 'TXT', ttl: ZONE_TTL, data: 'v=spf1 +all' };
+}

@@ -1,12 +1,14 @@
 import type { Classification } from '../classify/outcome.js';
 import { isDelivered } from '../classify/outcome.js';
+import { hasValidCertificate } from '../receivers/profile-role.js';
 import { TLS_VERSIONS, type Profile, type ProfileTlsVersion } from '../receivers/profile-schema.js';
 import type { Policy, PolicyRule } from './policy-schema.js';
 
-export type Verdict = 'pass' | 'fail';
+/** `inconclusive`: the probe was not actually tested (judge-cell.ts); never decided by a policy rule. */
+export type Verdict = 'pass' | 'fail' | 'inconclusive';
 
 export interface VerdictResult {
-  verdict: Verdict;
+  verdict: Exclude<Verdict, 'inconclusive'>;
   /** One line saying why. */
   reason: string;
   expected: PolicyRule['expect'];
@@ -14,12 +16,10 @@ export interface VerdictResult {
 
 /** Facts about a profile that policies can test. */
 export function profileFacts(profile: Profile) {
-  const c = profile.certificate;
   return {
     tlsOffered: profile.starttls === 'offer',
     maxVersion: profile.tls.maxVersion,
-    certificateValid:
-      c.issuer === 'intermediate' && c.names === 'profile' && c.validity === 'current' && c.signature === 'sha256' && c.chain === 'with-intermediate',
+    certificateValid: hasValidCertificate(profile),
   };
 }
 

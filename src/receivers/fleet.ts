@@ -12,6 +12,7 @@ import { DEFAULT_LIMITS, type ReceiverLimits } from './limits.js';
 import { MessageStore } from './message-store.js';
 import { checkCanDrop, dropPrivileges, resolveRunAs } from './drop-privileges.js';
 import { checkProfileNames, DEFAULT_NAMING, isPublicZone, profileNames, type Naming } from './naming.js';
+import { MAILBOX_NAME, mailboxDomain, mailboxListenAddress, mailboxNames, mailboxProfile, mailboxPublishedAddress } from './mailbox.js';
 import type { Profile } from './profile-schema.js';
 import { createReceiver, type Receiver } from './receiver.js';
 import { ReceiverContext } from './receiver-context.js';
@@ -61,6 +62,11 @@ export interface Fleet {
   messagesDir: string;
   pki: Pki;
   members: FleetMember[];
+  /**
+   * The probes' own domain (mailbox.ts): its names, and where its MX points. `listening` is
+   * its own receiver's address, or null where the profiles' receivers take its mail.
+   */
+  mailbox: { domain: string; hostname: string; address: string; listening: { address: string; port: number } | null };
   naming: Naming;
   /** A zone outside the special-use TLDs: receivers on the internet, senders that trust only public roots. */
   publicZone: boolean;
@@ -86,7 +92,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   // Resolved and checked before anything listens: a drop that cannot happen is a setup error, not a surprise later.
   const runAs = options.runAs ? await resolveRunAs(options.runAs) : null;
   if (runAs) checkCanDrop(runAs);
-  const pki = await ensurePki({ dir: options.certsDir, zone, profiles, naming });
+  const mailboxListen = mailboxListenAddress(options.addressing);
+  const mailboxDomainName = mailboxDomain(zone);
+  // The mailbox's certificate comes from the same PKI, valid for its names, so a strict sender can deliver its bounce.
+  const pki = await ensurePki({ dir: options.certsDir, zone, profiles: mailboxListen ? [...profiles, mailboxProfile()] : profiles, naming });
   const limits: ReceiverLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const eventsFile = resolve(options.eventsFile);
   const messagesDir = join(dirname(eventsFile), 'messages');
@@ -110,6 +119,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       log,
       messages,
       software: SOFTWARE,
+      mailboxDomain: mailboxDomainName,
     });
     contexts.push(context);
     const credentials = choice.source === 'user' && user ? userCredentials(profile.name, user) : pki.credentials.get(profile.name);
@@ -117,12 +127,30 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     const served: ServedCertificate = { source: choice.source, coversMx: choice.coversMx, coversDomain: choice.coversDomain };
     members.push({ name: profile.name, title: profile.title, tests: profile.tests, hostname: context.hostname, domain: context.domain, address, port, served });
   }
+  const mailboxHostname = mailboxNames(zone, naming).hostname;
+  // Its own receiver: started with the others, but no member of the matrix (run.json's profiles are the catalogue's).
+  let mailboxReceiver: Receiver | null = null;
+  if (mailboxListen) {
+    const context = new ReceiverContext({
+      profile: mailboxProfile(),
+      hostname: mailboxHostname,
+      domain: mailboxDomainName,
+      limits,
+      log,
+      messages,
+      software: SOFTWARE,
+      mailboxDomain: mailboxDomainName,
+    });
+    contexts.push(context);
+    mailboxReceiver = createReceiver(context, pki.credentials.get(MAILBOX_NAME));
+  }
+  const mailbox = { domain: mailboxDomainName, hostname: mailboxHostname, address: mailboxPublishedAddress(options.addressing), listening: mailboxListen };
   const publicZone = isPublicZone(zone);
   const servedWarning = servedCertificateWarning({ choices, user, publicZone, zone, naming });
   const warnings = [...(user?.warnings ?? []), ...(servedWarning ? [servedWarning] : [])];
 
   const stopReceivers = async (): Promise<void> => {
-    await Promise.all(receivers.map((receiver) => receiver.close()));
+    await Promise.all([...receivers, ...(mailboxReceiver ? [mailboxReceiver] : [])].map((receiver) => receiver.close()));
     // The last connections record their close (and any cut-off handshake or message) before the log closes.
     await Promise.all(contexts.map((context) => context.whenIdle(CLOSE_GRACE_MS)));
     log.close();
@@ -185,7 +213,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     }
     listener.on('error', () => undefined);
   } else {
-    const started = await Promise.allSettled(receivers.map((receiver, i) => receiver.listen(members[i]!.address, members[i]!.port)));
+    const started = await Promise.allSettled([
+      ...receivers.map((receiver, i) => receiver.listen(members[i]!.address, members[i]!.port)),
+      ...(mailboxReceiver && mailboxListen ? [mailboxReceiver.listen(mailboxListen.address, mailboxListen.port)] : []),
+    ]);
     const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) {
       await stopReceivers();
@@ -208,6 +239,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     messagesDir,
     pki,
     members,
+    mailbox,
     naming,
     publicZone,
     warnings,
@@ -243,6 +275,7 @@ export function fleetManifest(fleet: Fleet): object {
     naming: fleet.naming,
     caFile: fleet.caFile,
     events: fleet.eventsFile,
+    mailbox: fleet.mailbox,
     messages: fleet.messagesDir,
     profiles: fleet.members.map((m) => ({
       name: m.name,

@@ -16,6 +16,8 @@ export class ReceiverContext {
   readonly profile: Profile;
   readonly hostname: string;
   readonly domain: string;
+  /** The probes' own domain (mailbox.ts): accepted by every receiver, and read as bounces. Null: none. */
+  readonly mailboxDomain: string | null;
   readonly limits: ReceiverLimits;
   readonly log: EventLog;
   readonly messages: MessageStore;
@@ -33,6 +35,7 @@ export class ReceiverContext {
     profile: Profile;
     hostname: string;
     domain: string;
+    mailboxDomain?: string | null;
     limits: ReceiverLimits;
     log: EventLog;
     messages: MessageStore;
@@ -41,6 +44,7 @@ export class ReceiverContext {
     this.profile = init.profile;
     this.hostname = init.hostname;
     this.domain = init.domain;
+    this.mailboxDomain = init.mailboxDomain ?? null;
     this.limits = init.limits;
     this.log = init.log;
     this.messages = init.messages;

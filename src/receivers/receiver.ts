@@ -258,7 +258,8 @@ function acceptRecipient(
   const domain = at >= 0 ? address.address.slice(at + 1).toLowerCase() : '';
   // RFC 5321 §4.5.1: "postmaster" with no domain must be accepted, as must postmaster at our own domain.
   if (at < 0 && address.address.toLowerCase() === 'postmaster') return null;
-  if (domain !== context.domain) {
+  // The probes' own domain is ours too: senders send their delivery status notifications there (mailbox.ts).
+  if (domain !== context.domain && domain !== context.mailboxDomain) {
     // Never relay: only the profile's own domain is delivered here.
     return smtpError(550, `<${printable(address.address, 320)}>: not accepted here; this receiver takes mail only for @${context.domain} and never relays`);
   }

@@ -1,4 +1,4 @@
-import type { Cell } from '../run/run-document.js';
+import type { BounceEvidence, Cell, Inconclusive } from '../run/run-document.js';
 
 /** What happened in a cell, in a few words that read the same with or without colour. */
 export function outcomeLabel(cell: Pick<Cell, 'outcome' | 'tls' | 'alert'>): string {
@@ -21,13 +21,62 @@ export function outcomeLabel(cell: Pick<Cell, 'outcome' | 'tls' | 'alert'>): str
 }
 
 /** The verdict as a word; reports pair it with an icon so it never depends on colour. */
-export function verdictLabel(cell: Pick<Cell, 'verdict'>): 'PASS' | 'FAIL' {
-  return cell.verdict === 'pass' ? 'PASS' : 'FAIL';
+export function verdictLabel(cell: Pick<Cell, 'verdict'>): 'PASS' | 'FAIL' | 'INCONCLUSIVE' {
+  return cell.verdict === 'pass' ? 'PASS' : cell.verdict === 'fail' ? 'FAIL' : 'INCONCLUSIVE';
 }
 
+/**
+ * The glyph for an inconclusive cell: "not tested". Distinct from every caveat marker the
+ * formats use (`?` in the terminal, ⚠ in Markdown, `*` for unsettled, `!` for a mismatch).
+ */
+export const INCONCLUSIVE_GLYPH = '⊘';
+
 /** The verdict's glyph, for text formats (Markdown, CSV-adjacent summaries). */
-export function verdictGlyph(cell: Pick<Cell, 'verdict'>): '✔' | '✘' {
-  return cell.verdict === 'pass' ? '✔' : '✘';
+export function verdictGlyph(cell: Pick<Cell, 'verdict'>): '✔' | '✘' | typeof INCONCLUSIVE_GLYPH {
+  return cell.verdict === 'pass' ? '✔' : cell.verdict === 'fail' ? '✘' : INCONCLUSIVE_GLYPH;
+}
+
+const CAUSE_WORDS: Record<Inconclusive['cause'], string> = {
+  'not-submitted': 'never submitted',
+  'submission-failed': 'submission failed',
+  'submission-refused': 'submission refused',
+  'no-control': 'no control delivered',
+  'no-attempt': 'never attempted',
+  'bounced-untested': 'bounced, not for TLS',
+};
+
+/** Why an inconclusive cell was not tested, in a few words that read after "not tested: " ("no control delivered"). */
+export function inconclusiveCause(cell: Pick<Cell, 'inconclusive'>): string {
+  return cell.inconclusive ? (CAUSE_WORDS[cell.inconclusive.cause] ?? cell.inconclusive.cause) : 'not tested';
+}
+
+/** Pass, fail and inconclusive counts of some cells. */
+export function verdictCounts(cells: readonly Pick<Cell, 'verdict'>[]): { pass: number; fail: number; inconclusive: number } {
+  return {
+    pass: cells.filter((c) => c.verdict === 'pass').length,
+    fail: cells.filter((c) => c.verdict === 'fail').length,
+    inconclusive: cells.filter((c) => c.verdict === 'inconclusive').length,
+  };
+}
+
+/** "16 pass, 12 fail", with ", 3 inconclusive" whenever there are any. */
+export function tallyText(counts: { pass: number; fail: number; inconclusive: number }, separator = ', '): string {
+  return [`${counts.pass} pass`, `${counts.fail} fail`, ...(counts.inconclusive ? [`${counts.inconclusive} inconclusive`] : [])].join(separator);
+}
+
+/**
+ * The bounce that says most about a probe: the last `failed` notification (the sender gave
+ * up), else the last one of any kind; null without bounces.
+ */
+export function decisiveBounce(cell: Pick<Cell, 'bounces'>): BounceEvidence | null {
+  const bounces = cell.bounces ?? [];
+  return bounces.findLast((b) => b.action === 'failed') ?? bounces.at(-1) ?? null;
+}
+
+/** A bounce as one line of raw text (escape it for the format): "failed 5.4.4 (dns; mx.example): smtp; 554 …". */
+export function bounceText(bounce: BounceEvidence): string {
+  const head = [bounce.action, bounce.status].filter((x) => x !== null).join(' ');
+  return `${head}${bounce.remoteMta !== null ? ` (${bounce.remoteMta})` : ''}${bounce.diagnostic !== null ? `: ${bounce.diagnostic}` : ''}`;
 }
 
 function tlsName(version: string | undefined): string {

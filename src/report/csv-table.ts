@@ -1,9 +1,16 @@
 import type { Cell, RunDocument } from '../run/run-document.js';
+import { decisiveBounce } from './cell-label.js';
 import { visibleControls } from './escape.js';
 import { buildMatrix } from './matrix-model.js';
 import type { Renderer } from './renderer.js';
 
-/** The columns, in order; the header row uses these names. */
+/**
+ * The columns, in order; the header row uses these names. `verdict` is pass, fail or
+ * inconclusive; `inconclusive_cause` says why an inconclusive cell was not tested; the
+ * bounce columns are the sender's decisive delivery status notification (its last
+ * `failed` one, else its last), empty without one; `submission_attempts` is empty when the
+ * probe was never handed to the sender.
+ */
 export const CSV_COLUMNS = [
   'sender',
   'profile',
@@ -17,9 +24,15 @@ export const CSV_COLUMNS = [
   'first_seen',
   'last_seen',
   'settled',
+  // Added with the inconclusive verdict (run.json schemaVersion 2), after the original columns so positions stay put.
+  'inconclusive_cause',
+  'bounce_status',
+  'bounce_diagnostic',
+  'submission_attempts',
 ] as const;
 
 function row(cell: Cell): string[] {
+  const bounce = decisiveBounce(cell);
   return [
     cell.sender,
     cell.profile,
@@ -33,6 +46,10 @@ function row(cell: Cell): string[] {
     cell.firstSeen ?? '',
     cell.lastSeen ?? '',
     String(cell.settled),
+    cell.inconclusive?.cause ?? '',
+    bounce?.status ?? '',
+    bounce?.diagnostic ?? '',
+    cell.submission ? String(cell.submission.attempts ?? 1) : '',
   ];
 }
 
@@ -55,6 +72,6 @@ export function renderCsvTable(run: RunDocument): string {
 export const csvTable: Renderer = {
   name: 'csv',
   fileName: 'cells.csv',
-  description: 'one row per cell (RFC 4180): sender, profile, outcome, verdict, reason, TLS, alert, timing, settled',
+  description: 'one row per cell (RFC 4180): sender, profile, outcome, verdict (pass, fail, inconclusive), reason, TLS, alert, timing, settled, why inconclusive, bounce, submission attempts',
   render: renderCsvTable,
 };

@@ -1,6 +1,7 @@
 import type { ConnectionSummary } from '../classify/outcome.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { Cell } from '../run/run-document.js';
+import { bounceText } from './cell-label.js';
 import { expectationLabel } from './matrix-model.js';
 import { duration, elapsedMs, relative, utc } from './format-time.js';
 import type { RunProfile } from '../run/run-document.js';
@@ -34,6 +35,7 @@ export function cellEvidenceLines(cell: Cell, profile: RunProfile | undefined): 
   if (profile) lines.push(`expected: ${expectationLabel(profile.expected)} (${profile.expected.because})`);
   lines.push(`observed: ${cell.outcome}`);
   lines.push(`verdict: ${cell.verdict}: ${cell.reason}`);
+  if (cell.inconclusive) lines.push(`inconclusive: ${cell.inconclusive.cause}: ${cell.inconclusive.detail}`);
   lines.push(`tls: ${cell.tls ? `${cell.tls.version} ${cell.tls.cipher}` : 'none'}`);
   if (cell.alert) lines.push(`alert: ${cell.alert}`);
   const span = elapsedMs(cell.firstSeen, cell.lastSeen);
@@ -45,6 +47,10 @@ export function cellEvidenceLines(cell: Cell, profile: RunProfile | undefined): 
   lines.push(`settled: ${cell.settled ? 'yes' : 'no, the deadline came first: the sender might still have acted later'}`);
   if (cell.submission) {
     lines.push(`submission: ${cell.submission.accepted ? 'accepted' : 'not accepted'}${cell.submission.final ? ', final' : ''}: ${cell.submission.detail.trimEnd()}`);
+    lines.push(`submission attempts: ${cell.submission.attempts ?? 1}`);
+  }
+  for (const [i, bounce] of (cell.bounces ?? []).entries()) {
+    lines.push(`bounce ${i + 1} at ${utc(bounce.at, { ms: true })} (${bounce.format}): ${bounceText(bounce)}`);
   }
   const base = cell.evidence[0]?.start ?? null;
   cell.evidence.forEach((c, i) => {

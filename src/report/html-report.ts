@@ -3,8 +3,8 @@ import { senderKind } from './sender-kind.js';
 import { createHash } from 'node:crypto';
 import type { ConnectionSummary } from '../classify/outcome.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
-import type { Cell, RunDocument, RunProfile, RunSender } from '../run/run-document.js';
-import { outcomeDetail, outcomeHeadline, verdictLabel } from './cell-label.js';
+import type { BounceEvidence, Cell, RunDocument, RunProfile, RunSender } from '../run/run-document.js';
+import { inconclusiveCause, outcomeDetail, outcomeHeadline, tallyText, verdictCounts, verdictLabel } from './cell-label.js';
 import { escapeMarkup } from './escape.js';
 import { describeHopTls } from './evidence-text.js';
 import { duration, elapsedMs, relative, utc } from './format-time.js';
@@ -14,9 +14,9 @@ import type { Renderer } from './renderer.js';
 /**
  * The HTML report: one self-contained file (inline CSS and SVG, nothing fetched; its
  * Content-Security-Policy forbids every load, so the browser proves it), readable without
- * colour (icon + word for every verdict) and without JavaScript (<details> per cell, anchors
- * from the matrix). Every string from run.json is escaped: HELO names, header lines and
- * relay replies are attacker-controlled.
+ * colour (icon + word for every verdict: PASS, FAIL, INCONCLUSIVE) and without JavaScript
+ * (<details> per cell, anchors from the matrix). Every string from run.json is escaped: HELO
+ * names, header lines, relay replies and bounce diagnostics are attacker-controlled.
  */
 
 /** Foreground/background pairs the report uses; the tests hold each to WCAG AA (4.5:1). */
@@ -27,6 +27,7 @@ export const HTML_PALETTE = {
   link: ['#0b4fc2', '#ffffff'],
   pass: ['#14532d', '#e3f3e8'],
   fail: ['#8b1a12', '#fce8e6'],
+  inconclusive: ['#5b2a86', '#f1e9fa'],
   unsettled: ['#5c4a00', '#fff4cc'],
   mismatch: ['#5c4a00', '#fff4cc'],
 } as const;
@@ -51,9 +52,12 @@ dl.meta dt{font-weight:600}dl.meta dd{margin:0;overflow-wrap:anywhere}
 .badge{display:inline-flex;align-items:center;gap:6px;padding:3px 10px;border-radius:999px;font-weight:700;border:1px solid currentColor}
 .v-pass{color:${P.pass[0]};background:${P.pass[1]}}.v-fail{color:${P.fail[0]};background:${P.fail[1]}}
 .v-unsettled{color:${P.unsettled[0]};background:${P.unsettled[1]}}
+.v-inconclusive{color:${P.inconclusive[0]};background:${P.inconclusive[1]}}
 .icon{width:16px;height:16px;flex:none;vertical-align:-3px}
 .alert-box{border:2px solid ${P.fail[0]};background:${P.fail[1]};color:${P.fail[0]};padding:8px 12px;border-radius:4px}
 .mismatch,.caveat{border:2px solid ${P.mismatch[0]};background:${P.mismatch[1]};color:${P.mismatch[0]};padding:6px 10px;border-radius:4px}
+.untested,.diagnosis{border:2px solid ${P.inconclusive[0]};background:${P.inconclusive[1]};color:${P.inconclusive[0]};padding:6px 10px;border-radius:4px;overflow-wrap:anywhere}
+.diagnosis{display:block;margin:6px 0 0;padding:4px 8px;font-size:13px;font-weight:400}
 table{border-collapse:collapse;width:100%}
 caption{text-align:left;padding:4px 0 8px;color:${P.muted[0]}}
 th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid #d6d6d6}
@@ -64,6 +68,7 @@ table.matrix tr.group th{background:${P.mutedOnPanel[1]};color:${P.mutedOnPanel[
 td.cell a{display:block;text-decoration:none;color:inherit;padding:6px 8px;border-radius:4px;border:1.5px solid currentColor;min-height:100%}
 td.cell a:hover,td.cell a:focus{outline:3px solid ${P.link[0]};outline-offset:1px}
 td.cell.unsettled a{border-style:dashed}
+td.cell[data-verdict=inconclusive] a{border-style:double;border-width:4px}
 td.cell .verdict{display:flex;align-items:center;gap:6px;font-weight:700}
 td.cell .what{display:block;font-weight:600}
 td.cell .detail{display:block;font-size:13px}
@@ -77,7 +82,7 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:
 dl.facts dt{font-weight:600}dl.facts dd{margin:0;overflow-wrap:anywhere}
 ol.connections{padding-left:22px}ol.connections>li{margin:8px 0}
 svg.timeline{width:100%;max-width:720px;height:auto;display:block}
-table.hops td,table.hops th,table.senders td,table.senders th{font-size:13px;overflow-wrap:anywhere}
+table.hops td,table.hops th,table.senders td,table.senders th,table.bounces td,table.bounces th{font-size:13px;overflow-wrap:anywhere}
 .nowrap{white-space:nowrap;overflow-wrap:normal}
 footer{margin-top:40px;color:${P.muted[0]};font-size:13px}
 `.trim();
@@ -92,6 +97,7 @@ const h = escapeMarkup;
 const ICONS = {
   pass: '<path d="M3.5 8.5l3 3 6-7" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round"/>',
   fail: '<path d="M4 4l8 8M12 4l-8 8" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round"/>',
+  inconclusive: '<circle cx="8" cy="8" r="6" fill="none" stroke="currentColor" stroke-width="1.8"/><path d="M4 12L12 4" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/>',
   unsettled: '<circle cx="8" cy="8" r="6" fill="none" stroke="currentColor" stroke-width="1.8"/><path d="M8 4.5V8l2.5 1.5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/>',
   warning: '<path d="M8 1.8l6.5 12H1.5z" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round"/><path d="M8 6v4M8 11.8v.4" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/>',
 } as const;
@@ -138,6 +144,7 @@ ${fact('Stray connections', h(`${run.stray.connections}${run.stray.connections ?
 <p class="summary" aria-label="Summary">
 <span class="badge v-pass">${icon('pass')}${summary.pass} pass</span>
 <span class="badge v-fail">${icon('fail')}${summary.fail} fail</span>
+${summary.inconclusive ? `<span class="badge v-inconclusive">${icon('inconclusive')}${summary.inconclusive} inconclusive</span>` : ''}
 ${summary.unsettled ? `<span class="badge v-unsettled">${icon('unsettled')}${summary.unsettled} unsettled</span>` : ''}
 <span class="muted">of ${summary.cells} cells (${run.senders.length} sender${run.senders.length === 1 ? '' : 's'} × ${run.profiles.length} receiver states)</span>
 </p>
@@ -150,7 +157,8 @@ function sendersSection(run: RunDocument): string {
       const window = s.window
         ? `${h(utc(s.window.start, { ms: true }))} → ${h(relative(s.window.start, s.window.end))}`
         : '<span class="muted">did not run</span>';
-      const notes = s.notes.length ? `<ul>${s.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : '<span class="muted">none</span>';
+      const notes =
+        (s.notes.length ? `<ul>${s.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : '<span class="muted">none</span>') + diagnosisNote(s);
       return `<tr><th scope="row">${h(s.label)}</th><td>${h(senderKind(s))}</td><td><code>${h(s.spec)}</code></td><td>${window}</td><td>${notes}</td></tr>`;
     })
     .join('\n');
@@ -184,8 +192,7 @@ function matrixSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>)
   const head = matrix.senders
     .map((s, i) => {
       const cells = matrix.rows.map((row) => row.cells[i]).filter((c): c is Cell => c !== null && c !== undefined);
-      const pass = cells.filter((c) => c.verdict === 'pass').length;
-      return `<th scope="col">${h(s.label)}<br><span class="muted">${h(senderKind(s))} · ${pass} pass · ${cells.length - pass} fail</span></th>`;
+      return `<th scope="col">${h(s.label)}<br><span class="muted">${h(senderKind(s))} · ${h(tallyText(verdictCounts(cells), ' · '))}</span>${diagnosisNote(s)}</th>`;
     })
     .join('');
   const bodies = matrix.groups
@@ -198,7 +205,7 @@ function matrixSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>)
             return (
               `<td class="cell${cell.settled ? '' : ' unsettled'}" data-cell="" data-sender="${h(sender)}" data-profile="${h(row.profile.name)}" data-verdict="${cell.verdict}" data-settled="${String(cell.settled)}">` +
               `<a class="v-${cell.verdict}" href="#${ids.get(cell) ?? ''}"><span class="verdict">${verdictBadge(cell)}</span>` +
-              `<span class="what">${h(outcomeHeadline(cell))}</span><span class="detail">${h(outcomeDetail(cell))}</span>` +
+              `<span class="what">${h(outcomeHeadline(cell))}</span><span class="detail">${h(cell.verdict === 'inconclusive' ? `not tested: ${inconclusiveCause(cell)}` : outcomeDetail(cell))}</span>` +
               `${cell.settled ? '' : `<span class="detail">${icon('unsettled')} unsettled</span>`}` +
               `${cell.caveat ? `<span class="detail">${icon('warning')} caveat</span>` : ''}</a></td>`
             );
@@ -214,6 +221,7 @@ function matrixSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>)
 <ul class="legend" aria-label="Legend">
 <li><span class="badge v-pass">${icon('pass')}PASS</span> did what policy ${h(run.policy.name)} expects at that receiver</li>
 <li><span class="badge v-fail">${icon('fail')}FAIL</span> did not</li>
+${run.cells.some((c) => c.verdict === 'inconclusive') ? `<li><span class="badge v-inconclusive">${icon('inconclusive')}INCONCLUSIVE</span> not actually tested (never submitted, the sender or its relay unreachable, a bounce for a reason that is not TLS, or a sender that delivered to no control profile): neither a pass nor a fail (double border)</li>` : ''}
 ${run.summary.unsettled ? `<li><span class="badge v-unsettled">${icon('unsettled')}unsettled</span> the deadline came before the sender finished (dashed border)</li>` : ''}
 ${run.cells.some((c) => c.caveat) ? `<li><span class="badge v-unsettled">${icon('warning')}caveat</span> the verdict depends on a certificate the sender could not be expected to trust (the badmx test root)</li>` : ''}
 </ul>
@@ -295,18 +303,42 @@ ${rows}
 </table>`;
 }
 
-function cellDetails(cell: Cell, id: string): string {
+function bouncesTable(bounces: BounceEvidence[]): string {
+  const rows = bounces
+    .map(
+      (b) =>
+        `<tr><td class="nowrap">${h(utc(b.at, { ms: true }))}</td><td class="nowrap"><strong>${h(b.action)}</strong></td><td class="nowrap"><code>${h(b.status ?? '—')}</code></td><td>${b.diagnostic !== null ? `<code>${h(b.diagnostic)}</code>` : '<span class="muted">none given</span>'}</td><td><code>${h(b.remoteMta ?? '—')}</code></td><td class="nowrap">${h(b.format)}</td><td>${b.message !== null ? `<code>${h(b.message)}</code>` : '—'}</td></tr>`,
+    )
+    .join('\n');
+  return `<table class="bounces">
+<caption>Delivery status notifications the sender sent back for this probe, in its own words.</caption>
+<thead><tr><th scope="col">At</th><th scope="col">Action</th><th scope="col">Status</th><th scope="col">Diagnostic</th><th scope="col">Remote MTA</th><th scope="col">Format</th><th scope="col">Stored</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`;
+}
+
+/** Why a sender's refusals prove nothing (it delivered to no control profile), where it is named; empty when it did. */
+function diagnosisNote(sender: RunSender): string {
+  return sender.diagnosis ? `<span class="diagnosis" role="note">${icon('inconclusive')} <strong>INCONCLUSIVE:</strong> ${h(sender.diagnosis)}</span>` : '';
+}
+
+function cellDetails(cell: Cell, id: string, sender: RunSender | undefined): string {
   const base = cell.evidence[0]?.start ?? null;
   const submission = cell.submission
     ? `${cell.submission.accepted ? 'accepted' : 'not accepted'}${cell.submission.final ? ' (final)' : ''}: <code>${h(cell.submission.detail.trimEnd())}</code>`
     : null;
+  const attempts = cell.submission ? (cell.submission.attempts ?? 1) : null;
+  const bounces = cell.bounces ?? [];
   const span = elapsedMs(cell.firstSeen, cell.lastSeen);
   const hops = cell.hops ?? null;
   // The anchor is inside the closed <details>: following a link to it opens the details (HTML's ancestor-revealing algorithm), no script needed.
   return `<details class="cell v-${cell.verdict}">
-<summary><span class="badge v-${cell.verdict}">${verdictBadge(cell)}</span> <strong>${h(cell.sender)}</strong> <span>${h(outcomeHeadline(cell))}: ${h(outcomeDetail(cell))}</span>${cell.settled ? '' : ` <span class="badge v-unsettled">${icon('unsettled')}unsettled</span>`}${cell.evidenceMismatch ? ` <span class="badge v-unsettled">${icon('warning')}evidence mismatch</span>` : ''}${cell.caveat ? ` <span class="badge v-unsettled">${icon('warning')}caveat</span>` : ''}</summary>
+<summary><span class="badge v-${cell.verdict}">${verdictBadge(cell)}</span> <strong>${h(cell.sender)}</strong> <span>${h(outcomeHeadline(cell))}: ${h(outcomeDetail(cell))}</span>${cell.verdict === 'inconclusive' ? ` <span>(not tested: ${h(inconclusiveCause(cell))})</span>` : ''}${cell.settled ? '' : ` <span class="badge v-unsettled">${icon('unsettled')}unsettled</span>`}${cell.evidenceMismatch ? ` <span class="badge v-unsettled">${icon('warning')}evidence mismatch</span>` : ''}${cell.caveat ? ` <span class="badge v-unsettled">${icon('warning')}caveat</span>` : ''}</summary>
 <div class="body" id="${id}">
-<p>${h(cell.reason)}</p>
+${cell.verdict === 'inconclusive' ? `<p class="untested" role="note">${icon('inconclusive')} <strong>Inconclusive, not tested (${h(inconclusiveCause(cell))}):</strong> ${h(cell.inconclusive?.detail ?? cell.reason)}</p>` : `<p>${h(cell.reason)}</p>`}
+${cell.verdict === 'inconclusive' && sender?.diagnosis && sender.diagnosis !== cell.inconclusive?.detail ? `<p class="untested" role="note">${icon('inconclusive')} <strong>Sender ${h(sender.label)}:</strong> ${h(sender.diagnosis)}</p>` : ''}
 ${cell.evidenceMismatch ? `<p class="mismatch" role="note">${icon('warning')} <strong>Evidence mismatch:</strong> ${h(cell.evidenceMismatch)}</p>` : ''}
 ${cell.caveat ? `<p class="caveat" role="note">${icon('warning')} <strong>Certificate caveat:</strong> ${h(cell.caveat)}</p>` : ''}
 <dl class="facts">
@@ -317,11 +349,14 @@ ${fact('Connections', `${cell.connections}${cell.firstSeen ? `, first ${h(utc(ce
 ${fact('Settled', cell.settled ? 'yes' : 'no: the deadline came first, the sender might still have acted later')}
 ${fact('Misdirected', cell.misdirected ? `${cell.misdirected} connection(s) named this probe but reached another profile's receiver (a late retry on a shared address): recorded, not classified` : null)}
 ${fact('Submission', submission)}
+${fact('Submission attempts', attempts !== null ? h(String(attempts)) : null)}
+${fact('Bounces', bounces.length ? `${bounces.length} delivery status notification${bounces.length === 1 ? '' : 's'} from the sender (below)` : null)}
 ${fact('Probe', `<code>${h(cell.probe.recipient)}</code> <span class="muted">Message-ID</span> <code>${h(cell.probe.messageId)}</code>`)}
 ${fact('Stored message', cell.message !== null ? `<code>${h(cell.message)}</code> <span class="muted">(next to run.json)</span>` : null)}
 </dl>
 <h4>Attempts</h4>
 ${cell.evidence.length ? `${timeline(cell.evidence)}\n<ol class="connections">\n${cell.evidence.map((c, i) => connectionItem(c, i, base ?? c.start)).join('\n')}\n</ol>` : '<p class="muted">No connection reached the receiver.</p>'}
+${bounces.length ? `<h4>Bounces</h4>\n${bouncesTable(bounces)}` : ''}
 <h4>Received</h4>
 ${cell.received !== null ? `<pre>${h(cell.received)}</pre>` : '<p class="muted">Nothing was delivered, so there is no Received header.</p>'}
 ${hops && hops.length ? hopsTable(hops) : ''}
@@ -338,7 +373,9 @@ function profileFacts(profile: RunProfile): string {
 function cellsSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>): string {
   const sections = matrix.rows
     .map((row) => {
-      const details = row.cells.filter((c): c is Cell => c !== null).map((cell) => cellDetails(cell, ids.get(cell) ?? ''));
+      const details = row.cells
+        .filter((c): c is Cell => c !== null)
+        .map((cell) => cellDetails(cell, ids.get(cell) ?? '', run.senders.find((s) => s.label === cell.sender)));
       return `<section class="profile" aria-labelledby="profile-${h(slug(row.profile.name))}">
 <h3 id="profile-${h(slug(row.profile.name))}">${h(row.profile.title)} <code>${h(row.profile.name)}</code></h3>
 <p>${h(row.profile.tests)} <strong>Expected: ${h(expectationLabel(row.profile.expected))}</strong>, because ${h(row.profile.expected.because)}.</p>
@@ -369,7 +406,7 @@ export function renderHtmlReport(run: RunDocument): string {
 <meta http-equiv="Content-Security-Policy" content="${HTML_CSP}">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>badmx run ${h(run.run.id)}: policy ${h(run.policy.name)}, ${run.summary.pass} pass, ${run.summary.fail} fail</title>
+<title>badmx run ${h(run.run.id)}: policy ${h(run.policy.name)}, ${h(tallyText({ pass: run.summary.pass, fail: run.summary.fail, inconclusive: run.summary.inconclusive ?? 0 }))}</title>
 <style>${CSS}</style>
 </head>
 <body>

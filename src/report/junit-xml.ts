@@ -1,5 +1,5 @@
 import type { Cell, RunDocument } from '../run/run-document.js';
-import { outcomeHeadline } from './cell-label.js';
+import { bounceText, decisiveBounce, inconclusiveCause, outcomeHeadline } from './cell-label.js';
 import { escapeMarkup, oneLine } from './escape.js';
 import { cellEvidenceLines } from './evidence-text.js';
 import { elapsedMs } from './format-time.js';
@@ -20,18 +20,36 @@ function timestamp(iso: string): string {
 }
 
 /**
- * How an unsettled cell is reported. A failing verdict is a <failure> whether or not the
- * cell settled: it fails the run's exit code too, and a sender that has not delivered
- * over TLS by the deadline has failed an expectation to deliver. A passing verdict on an
- * unsettled cell is <skipped>: the pass is provisional (a queueing relay may still deliver
- * in plaintext after the deadline), so it must not count as a pass, but it is not an
- * <error> either: that means the harness broke, and would turn every relay comparison red,
- * since a relay's refused cells can only ever end at the deadline.
+ * How a cell is reported. An inconclusive verdict is an <error type="inconclusive">: the
+ * probe was never actually tested (not submitted, the relay unreachable, a bounce for a
+ * reason that is not TLS, or a sender that delivered to no control profile), so it is
+ * neither a <failure> (nothing shows the sender broke the policy) nor <skipped> (someone must
+ * look: the sender's path or the harness kept it from being tested); the body says why, in
+ * the sender's own words where it bounced.
+ * A failing verdict is a <failure> whether or not the cell settled: it fails the run's exit
+ * code too, and a sender that has not delivered over TLS by the deadline has failed an
+ * expectation to deliver. A passing verdict on an unsettled cell is <skipped>: the pass is
+ * provisional (a queueing relay may still deliver in plaintext after the deadline), so it
+ * must not count as a pass, but it is not an <error> either: that would turn every relay
+ * comparison red, since a relay's refused cells can only ever end at the deadline.
  */
 function testcase(cell: Cell, run: RunDocument): string {
   const profile = run.profiles.find((p) => p.name === cell.profile);
+  const sender = run.senders.find((s) => s.label === cell.sender);
   const body = cellEvidenceLines(cell, profile).join('\n');
   const open = `    <testcase name="${attr(cell.profile)}" classname="${attr(cell.sender)}" time="${seconds(elapsedMs(cell.firstSeen, cell.lastSeen))}">`;
+  if (cell.verdict === 'inconclusive') {
+    const bounce = decisiveBounce(cell);
+    const message = `INCONCLUSIVE (${inconclusiveCause(cell)}): ${cell.inconclusive?.detail ?? cell.reason}`;
+    const lines = [
+      `not tested: ${cell.inconclusive?.detail ?? cell.reason}`,
+      ...(bounce ? [`decisive bounce: ${bounceText(bounce)}`] : []),
+      ...(sender?.diagnosis && sender.diagnosis !== cell.inconclusive?.detail ? [`sender: ${sender.diagnosis}`] : []),
+      '',
+      body,
+    ];
+    return `${open}\n      <error message="${attr(message)}" type="inconclusive">${text(lines.join('\n'))}</error>\n    </testcase>`;
+  }
   if (cell.verdict === 'fail') {
     const message = `${outcomeHeadline(cell)}: ${cell.reason}${cell.settled ? '' : ' (unsettled: the deadline came first)'}`;
     return `${open}\n      <failure message="${attr(message)}" type="${attr(cell.outcome)}">${text(body)}</failure>\n    </testcase>`;
@@ -53,6 +71,7 @@ export function renderJunitXml(run: RunDocument): string {
   const suites = matrix.senders.map((sender, index) => {
     const cells = matrix.rows.map((row) => row.cells[index]).filter((c): c is Cell => c !== null && c !== undefined);
     const failures = cells.filter((c) => c.verdict === 'fail').length;
+    const inconclusive = cells.filter((c) => c.verdict === 'inconclusive').length;
     const skipped = cells.filter((c) => c.verdict === 'pass' && !c.settled).length;
     const start = sender.window?.start ?? run.run.startedAt;
     const time = seconds(sender.window ? elapsedMs(sender.window.start, sender.window.end) : null);
@@ -65,11 +84,12 @@ export function renderJunitXml(run: RunDocument): string {
       ['badmx.sender.kind', sender.kind],
       ...(sender.software ? [['badmx.sender.software', `${sender.software.name} ${sender.software.version}`] as [string, string]] : []),
       ...sender.notes.map((note) => ['badmx.sender.note', note]),
+      ...(sender.diagnosis ? [['badmx.sender.diagnosis', sender.diagnosis] as [string, string]] : []),
     ]
       .map(([name, value]) => `      <property name="${attr(name ?? '')}" value="${attr(value ?? '')}"/>`)
       .join('\n');
     return [
-      `  <testsuite name="${attr(sender.label)}" id="${index}" package="badmx" tests="${cells.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time}" timestamp="${timestamp(start)}">`,
+      `  <testsuite name="${attr(sender.label)}" id="${index}" package="badmx" tests="${cells.length}" failures="${failures}" errors="${inconclusive}" skipped="${skipped}" time="${time}" timestamp="${timestamp(start)}">`,
       `    <properties>\n${properties}\n    </properties>`,
       ...cells.map((cell) => testcase(cell, run)),
       '  </testsuite>',
@@ -87,8 +107,8 @@ export function renderJunitXml(run: RunDocument): string {
       ].join('\n'),
     );
   }
-  const errors = run.run.status === 'error' ? 1 : 0;
-  const total = run.cells.length + errors;
+  const errors = (run.run.status === 'error' ? 1 : 0) + run.cells.filter((c) => c.verdict === 'inconclusive').length;
+  const total = run.cells.length + (run.run.status === 'error' ? 1 : 0);
   const failures = run.cells.filter((c) => c.verdict === 'fail').length;
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
@@ -100,6 +120,6 @@ export function renderJunitXml(run: RunDocument): string {
 export const junitXml: Renderer = {
   name: 'junit',
   fileName: 'junit.xml',
-  description: 'JUnit XML for CI: a testsuite per sender, a testcase per profile; failures carry the reason and evidence',
+  description: 'JUnit XML for CI: a testsuite per sender, a testcase per profile; failures carry the reason and evidence, inconclusive cells are errors',
   render: renderJunitXml,
 };

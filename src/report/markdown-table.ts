@@ -1,7 +1,7 @@
 import { scheduleText } from './schedule-text.js';
 import { senderKind } from './sender-kind.js';
 import type { Cell, RunDocument } from '../run/run-document.js';
-import { outcomeDetail, outcomeHeadline, verdictGlyph, verdictLabel } from './cell-label.js';
+import { bounceText, decisiveBounce, INCONCLUSIVE_GLYPH, inconclusiveCause, outcomeDetail, outcomeHeadline, tallyText, verdictGlyph, verdictLabel } from './cell-label.js';
 import { oneLine, visibleControls } from './escape.js';
 import { utc } from './format-time.js';
 import { buildMatrix, expectationLabel } from './matrix-model.js';
@@ -20,11 +20,18 @@ export function markdownText(text: string): string {
 
 function cellText(cell: Cell | null): string {
   if (!cell) return '—';
-  const detail = cell.outcome === 'delivered-tls' ? '' : ` (${outcomeDetail(cell)})`;
+  // An inconclusive cell says why it was not tested (the outcome alone would read like a verdict).
+  const status = decisiveBounce(cell)?.status;
+  const detail =
+    cell.verdict === 'inconclusive'
+      ? ` (${inconclusiveCause(cell)}${status ? `: ${status}` : ''})`
+      : cell.outcome === 'delivered-tls'
+        ? ''
+        : ` (${outcomeDetail(cell)})`;
   return `${verdictGlyph(cell)} ${verdictLabel(cell)} ${markdownText(outcomeHeadline(cell) + detail)}${cell.settled ? '' : ' \\*'}${cell.caveat ? ' ⚠' : ''}`;
 }
 
-/** A table for pull requests and issues: receivers down, senders across; legend, summary, and why each failing cell failed. */
+/** A table for pull requests and issues: receivers down, senders across; legend, summary, why each failing cell failed and why each inconclusive one was not tested. */
 export function renderMarkdownTable(run: RunDocument): string {
   const matrix = buildMatrix(run);
   const lines: string[] = [];
@@ -41,8 +48,9 @@ export function renderMarkdownTable(run: RunDocument): string {
   }
   lines.push('');
   const { summary } = run;
+  const inconclusive = summary.inconclusive ?? 0;
   lines.push(
-    `**${summary.pass} pass, ${summary.fail} fail** of ${summary.cells} cells` +
+    `**${tallyText({ pass: summary.pass, fail: summary.fail, inconclusive })}** of ${summary.cells} cells` +
       (summary.unsettled ? `; ${summary.unsettled} unsettled` : '') +
       (run.stray.connections ? `; ${run.stray.connections} connection(s) belonged to no probe` : '') +
       (run.run.status === 'error'
@@ -56,6 +64,9 @@ export function renderMarkdownTable(run: RunDocument): string {
   lines.push('');
   lines.push(
     `Legend: ✔ PASS: the sender did what policy ${markdownText(run.policy.name)} expects at that receiver; ✘ FAIL: it did not. ` +
+      (run.cells.some((c) => c.verdict === 'inconclusive')
+        ? `${INCONCLUSIVE_GLYPH} INCONCLUSIVE: not actually tested (never submitted, the sender or its relay unreachable, a bounce for a reason that is not TLS, or a sender that delivered to no control profile), so neither a pass nor a fail. `
+        : '') +
       'Plaintext: delivered without TLS; Downgraded → plaintext: delivered in the clear after TLS failed or was refused; ' +
       'TLS 1.x: delivered inside TLS of that version; Refused: did not deliver' +
       (summary.unsettled ? '; \\*: unsettled, the deadline came before the sender had finished.' : '.'),
@@ -65,6 +76,8 @@ export function renderMarkdownTable(run: RunDocument): string {
   for (const sender of matrix.senders) {
     const notes = sender.notes.length ? `: ${sender.notes.map(markdownText).join('; ')}` : '';
     lines.push(`- ${markdownText(sender.label)} (${markdownText(senderKind(sender))}, \`${sender.spec.replace(/`/g, "'")}\`)${notes}`);
+    // Why this sender's refusals prove nothing: on its own indented line, under the sender.
+    if (sender.diagnosis) lines.push(`  - ${INCONCLUSIVE_GLYPH} **INCONCLUSIVE:** ${markdownText(sender.diagnosis)}`);
   }
   const caveats = matrix.rows.flatMap((row) => row.cells.filter((c): c is Cell => c !== null && c.caveat !== null));
   if (caveats.length > 0) {
@@ -77,12 +90,32 @@ export function renderMarkdownTable(run: RunDocument): string {
     for (const cell of failing) lines.push(`- ${markdownText(cell.sender)} × ${markdownText(cell.profile)}: ${markdownText(cell.reason)}`);
     lines.push('', '</details>');
   }
+  const untested = matrix.rows.flatMap((row) => row.cells.filter((c): c is Cell => c !== null && c.verdict === 'inconclusive'));
+  if (untested.length > 0) {
+    lines.push('', `<details><summary>Why the ${untested.length} inconclusive cell${untested.length === 1 ? ' was' : 's were'} not tested</summary>`, '');
+    // A sender's diagnosis is the detail of each of its no-control cells: once per sender, naming the cells.
+    const diagnosed = (cell: Cell): boolean =>
+      cell.inconclusive?.cause === 'no-control' && matrix.senders.some((s) => s.label === cell.sender && s.diagnosis === cell.inconclusive?.detail);
+    for (const sender of matrix.senders) {
+      const cells = untested.filter((c) => c.sender === sender.label && diagnosed(c));
+      if (cells.length === 0) continue;
+      lines.push(`- ${markdownText(sender.label)} × ${cells.map((c) => markdownText(c.profile)).join(', ')}: ${markdownText(sender.diagnosis ?? '')}`);
+    }
+    for (const cell of untested.filter((c) => !diagnosed(c))) {
+      const bounce = decisiveBounce(cell);
+      const detail = cell.inconclusive?.detail ?? cell.reason;
+      // The detail usually quotes the bounce already: then only what it adds (action, status, remote MTA).
+      const said = bounce && bounce.diagnostic !== null && detail.includes(bounce.diagnostic) ? { ...bounce, diagnostic: null } : bounce;
+      lines.push(`- ${markdownText(cell.sender)} × ${markdownText(cell.profile)}: ${markdownText(detail)}${said ? `; the sender's bounce: ${markdownText(bounceText(said))}` : ''}`);
+    }
+    lines.push('', '</details>');
+  }
   return `${lines.join('\n')}\n`;
 }
 
 export const markdownTable: Renderer = {
   name: 'md',
   fileName: 'report.md',
-  description: 'a Markdown table for pull requests and issues, with legend, summary and the reasons for failures',
+  description: 'a Markdown table for pull requests and issues, with legend, summary, the reasons for failures and for inconclusive cells',
   render: renderMarkdownTable,
 };

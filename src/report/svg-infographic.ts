@@ -1,6 +1,6 @@
 import { senderKind } from './sender-kind.js';
 import type { Cell, RunDocument } from '../run/run-document.js';
-import { outcomeDetail, outcomeHeadline, verdictLabel } from './cell-label.js';
+import { INCONCLUSIVE_GLYPH, inconclusiveCause, outcomeDetail, outcomeHeadline, tallyText, verdictCounts, verdictLabel } from './cell-label.js';
 import { escapeMarkup, oneLine } from './escape.js';
 import { utc } from './format-time.js';
 import { buildMatrix, expectationLabel } from './matrix-model.js';
@@ -9,8 +9,8 @@ import type { Renderer } from './renderer.js';
 /**
  * The comparison infographic: receiver states down the side (grouped: STARTTLS, TLS
  * version, certificate), one column per sender, each cell what happened and whether that
- * passes. Pass and fail differ in icon shape, fill pattern and word, never in colour
- * alone, so it survives greyscale printing. Only system fonts, no external references,
+ * passes. Pass, fail and inconclusive (not tested) differ in icon shape, fill pattern and
+ * word, never in colour alone, so it survives greyscale printing. Only system fonts, no external references,
  * and a pure function of run.json: the same run gives the same bytes.
  */
 
@@ -31,6 +31,15 @@ const PASS_INK = '#1b5e34';
 const FAIL_FILL = '#fdeceb';
 const FAIL_HATCH = '#f3c2bd';
 const FAIL_INK = '#9f1d14';
+const INCONCLUSIVE_FILL = '#f1e9fa';
+const INCONCLUSIVE_DOT = '#c9b3e6';
+const INCONCLUSIVE_INK = '#5b2a86';
+
+type Verdict = Cell['verdict'];
+
+/** Each verdict's box fill (pass solid, fail hatched, inconclusive dotted: they differ in greyscale too) and ink. */
+const FILL: Record<Verdict, string> = { pass: PASS_FILL, fail: 'url(#fail-hatch)', inconclusive: 'url(#inconclusive-dots)' };
+const INKS: Record<Verdict, string> = { pass: PASS_INK, fail: FAIL_INK, inconclusive: INCONCLUSIVE_INK };
 
 const x = (text: string): string => escapeMarkup(oneLine(text));
 
@@ -82,10 +91,18 @@ function wrap(text: string, width: number, size: number, maxLines: number): stri
 
 const r = (n: number): string => String(Math.round(n * 10) / 10);
 
-function icon(pass: boolean, cx: number, cy: number): string {
-  const mark = pass ? `M${r(cx - 4.5)} ${r(cy + 0.5)} l3 3 l6 -7` : `M${r(cx - 4)} ${r(cy - 4)} l8 8 M${r(cx + 4)} ${r(cy - 4)} l-8 8`;
-  return `<circle cx="${r(cx)}" cy="${r(cy)}" r="10" fill="${pass ? PASS_INK : FAIL_INK}"/><path d="${mark}" fill="none" stroke="#ffffff" stroke-width="2.4" stroke-linecap="round" stroke-linejoin="round"/>`;
+/** A check (pass), a cross (fail) or a slashed ring, ⊘ (inconclusive: not tested), white on the verdict's ink. */
+function icon(verdict: Verdict, cx: number, cy: number): string {
+  const mark =
+    verdict === 'pass'
+      ? `M${r(cx - 4.5)} ${r(cy + 0.5)} l3 3 l6 -7`
+      : verdict === 'fail'
+        ? `M${r(cx - 4)} ${r(cy - 4)} l8 8 M${r(cx + 4)} ${r(cy - 4)} l-8 8`
+        : `M${r(cx - 5)} ${r(cy)} a5 5 0 1 0 10 0 a5 5 0 1 0 -10 0 M${r(cx - 3.5)} ${r(cy + 3.5)} l7 -7`;
+  return `<circle cx="${r(cx)}" cy="${r(cy)}" r="10" fill="${INKS[verdict]}"/><path d="${mark}" fill="none" stroke="#ffffff" stroke-width="${verdict === 'inconclusive' ? 2 : 2.4}" stroke-linecap="round" stroke-linejoin="round"/>`;
 }
+
+const capitalized = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 function cellBox(cell: Cell | null, left: number, top: number, sender: string, profile: string): string {
   const w = COL_W - 12;
@@ -95,18 +112,20 @@ function cellBox(cell: Cell | null, left: number, top: number, sender: string, p
   if (!cell) {
     return `<g class="cell" data-sender="${x(sender)}" data-profile="${x(profile)}" data-verdict="none"><rect x="${r(bx)}" y="${r(by)}" width="${w}" height="${h}" rx="6" fill="#f2f2f2" stroke="${RULE}"/><text x="${r(bx + 12)}" y="${r(by + 27)}" class="small">no probe (run stopped early)</text></g>`;
   }
-  const pass = cell.verdict === 'pass';
-  const headline = outcomeHeadline(cell);
-  // The unsettled marker goes before the detail, so truncation never cuts it.
+  const verdict = cell.verdict;
+  // An inconclusive cell leads with why it was not tested; its outcome follows the word.
+  const headline = verdict === 'inconclusive' ? capitalized(inconclusiveCause(cell)) : outcomeHeadline(cell);
+  // The verdict word and the unsettled marker go before the detail, so truncation never cuts them.
   const detail = `${verdictLabel(cell)}${cell.settled ? '' : ' · unsettled'} · ${outcomeDetail(cell)}`;
+  const why = verdict === 'inconclusive' ? (cell.inconclusive?.detail ?? cell.reason) : cell.reason;
   const textLeft = bx + 38;
   const textW = w - 46;
   return (
     `<g class="cell" data-sender="${x(sender)}" data-profile="${x(profile)}" data-verdict="${cell.verdict}">` +
-    `<title>${x(`${sender} × ${profile}: ${verdictLabel(cell)}, ${cell.reason}`)}</title>` +
-    `<rect x="${r(bx)}" y="${r(by)}" width="${w}" height="${h}" rx="6" fill="${pass ? PASS_FILL : 'url(#fail-hatch)'}" stroke="${pass ? PASS_INK : FAIL_INK}" stroke-width="1.5"${cell.settled ? '' : ' stroke-dasharray="5 3"'}/>` +
-    icon(pass, bx + 19, by + h / 2) +
-    `<text x="${r(textLeft)}" y="${r(by + 19)}" class="headline ${pass ? 'pass' : 'fail'}">${x(fit(headline, textW, 14, true))}</text>` +
+    `<title>${x(`${sender} × ${profile}: ${verdictLabel(cell)}, ${why}`)}</title>` +
+    `<rect x="${r(bx)}" y="${r(by)}" width="${w}" height="${h}" rx="6" fill="${FILL[verdict]}" stroke="${INKS[verdict]}" stroke-width="1.5"${cell.settled ? '' : ' stroke-dasharray="5 3"'}/>` +
+    icon(verdict, bx + 19, by + h / 2) +
+    `<text x="${r(textLeft)}" y="${r(by + 19)}" class="headline ${verdict}">${x(fit(headline, textW, 14, true))}</text>` +
     `<text x="${r(textLeft)}" y="${r(by + 35)}" class="small">${x(fit(detail, textW, 11.5))}</text>` +
     `</g>`
   );
@@ -134,17 +153,19 @@ export function renderSvgInfographic(run: RunDocument): string {
   matrix.senders.forEach((sender, i) => {
     const left = PAD + LABEL_W + i * COL_W;
     const cells = matrix.rows.map((row) => row.cells[i]).filter((c): c is Cell => c !== null && c !== undefined);
-    const pass = cells.filter((c) => c.verdict === 'pass').length;
-    const fail = cells.length - pass;
+    const tally = tallyText(verdictCounts(cells), ' · ');
     body.push(
-      `<g class="sender"><title>${x(`${sender.label}: ${sender.spec}`)}</title>` +
+      `<g class="sender"><title>${x(`${sender.label}: ${sender.spec}${sender.diagnosis ? `; INCONCLUSIVE: ${sender.diagnosis}` : ''}`)}</title>` +
         `<text x="${r(left + 8)}" y="${r(y + 20)}" class="colhead">${x(fit(sender.label, COL_W - 16, 15, true))}</text>` +
         `<text x="${r(left + 8)}" y="${r(y + 38)}" class="small">${x(fit(senderKind(sender), COL_W - 16, 11.5))}</text>` +
-        `<text x="${r(left + 8)}" y="${r(y + 54)}" class="small">${pass} pass · ${fail} fail</text></g>`,
+        `<text x="${r(left + 8)}" y="${r(y + 54)}" class="small">${x(fit(tally, COL_W - 16, 11.5))}</text>` +
+        // A sender that delivered to no control profile: its refusals prove nothing (explained under the legend).
+        (sender.diagnosis ? `<text x="${r(left + 8)}" y="${r(y + 70)}" class="small diagnosis">${x(fit(`${INCONCLUSIVE_GLYPH} no control delivered: see below`, COL_W - 16, 11.5))}</text>` : '') +
+        `</g>`,
     );
   });
   body.push(`<text x="${PAD}" y="${r(y + 54)}" class="small">Receiver state (expected behaviour)</text>`);
-  y += HEADER_H;
+  y += HEADER_H + (matrix.senders.some((s) => s.diagnosis) ? 16 : 0);
   body.push(`<line x1="${PAD}" y1="${r(y)}" x2="${r(width - PAD)}" y2="${r(y)}" stroke="${INK}" stroke-width="1.5"/>`);
 
   for (const group of matrix.groups) {
@@ -164,21 +185,29 @@ export function renderSvgInfographic(run: RunDocument): string {
   const tableBottom = y;
   body.unshift(`<rect x="${PAD}" y="${r(tableTop)}" width="${inner}" height="${r(tableBottom - tableTop)}" fill="#ffffff"/>`);
 
-  // Legend: shape, pattern and word for each state.
+  // Legend: shape, pattern and word for each state; a row that would overflow wraps.
   y += 30;
-  const swatch = (lx: number, pass: boolean, dashed: boolean): string =>
-    `<rect x="${r(lx)}" y="${r(y - 15)}" width="44" height="24" rx="5" fill="${pass ? PASS_FILL : 'url(#fail-hatch)'}" stroke="${pass ? PASS_INK : FAIL_INK}" stroke-width="1.5"${dashed ? ' stroke-dasharray="5 3"' : ''}/>` +
-    icon(pass, lx + 14, y - 3);
-  const legend = [
-    { pass: true, dashed: false, label: 'PASS: did what the policy expects at this receiver' },
-    { pass: false, dashed: false, label: 'FAIL: did not' },
-    ...(run.summary.unsettled > 0 ? [{ pass: true, dashed: true, label: 'dashed: unsettled, the deadline came first' }] : []),
+  const swatch = (lx: number, verdict: Verdict, dashed: boolean): string =>
+    `<rect x="${r(lx)}" y="${r(y - 15)}" width="44" height="24" rx="5" fill="${FILL[verdict]}" stroke="${INKS[verdict]}" stroke-width="1.5"${dashed ? ' stroke-dasharray="5 3"' : ''}/>` +
+    icon(verdict, lx + 14, y - 3);
+  const legend: { verdict: Verdict; dashed: boolean; label: string }[] = [
+    { verdict: 'pass', dashed: false, label: 'PASS: did what the policy expects at this receiver' },
+    { verdict: 'fail', dashed: false, label: 'FAIL: did not' },
+    ...(run.cells.some((c) => c.verdict === 'inconclusive')
+      ? [{ verdict: 'inconclusive' as const, dashed: false, label: 'INCONCLUSIVE: not actually tested, neither pass nor fail' }]
+      : []),
+    ...(run.summary.unsettled > 0 ? [{ verdict: 'pass' as const, dashed: true, label: 'dashed: unsettled, the deadline came first' }] : []),
   ];
   let lx = PAD;
   for (const item of legend) {
-    body.push(swatch(lx, item.pass, item.dashed));
+    const itemW = 52 + textWidth(item.label, 12.5);
+    if (lx > PAD && lx + itemW > width - PAD) {
+      lx = PAD;
+      y += 32;
+    }
+    body.push(swatch(lx, item.verdict, item.dashed));
     body.push(`<text x="${r(lx + 52)}" y="${r(y + 1)}" class="legend">${x(item.label)}</text>`);
-    lx += 52 + textWidth(item.label, 12.5) + 28;
+    lx += itemW + 28;
   }
   y += 24;
   for (const line of wrap(
@@ -190,12 +219,19 @@ export function renderSvgInfographic(run: RunDocument): string {
     body.push(`<text x="${PAD}" y="${r(y)}" class="note">${x(line)}</text>`);
     y += 17;
   }
+  // Why a sender's refusals prove nothing: it delivered to no control profile.
+  for (const sender of matrix.senders.filter((s) => s.diagnosis)) {
+    for (const line of wrap(`${INCONCLUSIVE_GLYPH} INCONCLUSIVE ${sender.label}: ${sender.diagnosis ?? ''}`, inner, 12, 2)) {
+      body.push(`<text x="${PAD}" y="${r(y)}" class="note diagnosis">${x(line)}</text>`);
+      y += 17;
+    }
+  }
 
   y += 12;
   body.push(`<line x1="${PAD}" y1="${r(y - 14)}" x2="${r(width - PAD)}" y2="${r(y - 14)}" stroke="${RULE}"/>`);
   const footer =
     `badmx ${run.tool.version} · run ${run.run.id} · ${utc(run.run.startedAt)} · zone ${run.run.zone} · ` +
-    `${run.summary.pass} pass, ${run.summary.fail} fail` +
+    tallyText({ pass: run.summary.pass, fail: run.summary.fail, inconclusive: run.summary.inconclusive ?? 0 }) +
     (run.summary.unsettled ? `, ${run.summary.unsettled} unsettled` : '') +
     (run.run.status === 'error' ? ' · the run stopped early' : '');
   body.push(`<text x="${PAD}" y="${r(y + 4)}" class="footer">${x(fit(footer, inner, 11.5))}</text>`);
@@ -203,7 +239,7 @@ export function renderSvgInfographic(run: RunDocument): string {
 
   const description =
     `${matrix.rows.length} receiver states × ${matrix.senders.length} senders under policy ${run.policy.name}: ` +
-    `${run.summary.pass} pass, ${run.summary.fail} fail.`;
+    `${tallyText({ pass: run.summary.pass, fail: run.summary.fail, inconclusive: run.summary.inconclusive ?? 0 })}.`;
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="infographic-title infographic-desc">`,
@@ -211,10 +247,11 @@ export function renderSvgInfographic(run: RunDocument): string {
     `<desc id="infographic-desc">${x(description)}</desc>`,
     '<defs>',
     `<pattern id="fail-hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="${FAIL_FILL}"/><rect width="2.5" height="8" fill="${FAIL_HATCH}"/></pattern>`,
+    `<pattern id="inconclusive-dots" width="8" height="8" patternUnits="userSpaceOnUse"><rect width="8" height="8" fill="${INCONCLUSIVE_FILL}"/><circle cx="4" cy="4" r="1.5" fill="${INCONCLUSIVE_DOT}"/></pattern>`,
     `<style>text{font-family:${FONT_STACK};fill:${INK}}.title{font-size:24px;font-weight:700}.subtitle{font-size:14px;fill:${MUTED}}` +
       `.colhead{font-size:15px;font-weight:700}.group{font-size:12px;font-weight:700;letter-spacing:.08em;fill:${MUTED}}` +
-      `.rowhead{font-size:14px;font-weight:700}.headline{font-size:14px;font-weight:700}.pass{fill:${PASS_INK}}.fail{fill:${FAIL_INK}}.small{font-size:11.5px;fill:${MUTED}}` +
-      `.legend{font-size:12.5px}.note{font-size:12px;fill:${MUTED}}.footer{font-size:11.5px;fill:${MUTED}}</style>`,
+      `.rowhead{font-size:14px;font-weight:700}.headline{font-size:14px;font-weight:700}.pass{fill:${PASS_INK}}.fail{fill:${FAIL_INK}}.inconclusive{fill:${INCONCLUSIVE_INK}}.small{font-size:11.5px;fill:${MUTED}}` +
+      `.legend{font-size:12.5px}.note{font-size:12px;fill:${MUTED}}.diagnosis{fill:${INCONCLUSIVE_INK}}.footer{font-size:11.5px;fill:${MUTED}}</style>`,
     '</defs>',
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     ...body,
@@ -226,6 +263,6 @@ export function renderSvgInfographic(run: RunDocument): string {
 export const svgInfographic: Renderer = {
   name: 'svg',
   fileName: 'infographic.svg',
-  description: 'the comparison infographic: receiver states × senders, pass/fail readable in greyscale',
+  description: 'the comparison infographic: receiver states × senders, pass/fail/inconclusive readable in greyscale',
   render: renderSvgInfographic,
 };

@@ -1,18 +1,22 @@
 import type { RunDocument } from '../run/run-document.js';
 import { printable } from '../text/printable.js';
-import { outcomeLabel } from './cell-label.js';
+import { outcomeLabel, tallyText, verdictLabel } from './cell-label.js';
 
 const GREEN = '\u001b[32m';
 const RED = '\u001b[31m';
+const YELLOW = '\u001b[33m';
 const DIM = '\u001b[2m';
 const RESET = '\u001b[0m';
 
 /**
  * The matrix for a terminal: receiver states down the side, one column per sender, each
- * cell the observed outcome and PASS/FAIL (words, so it reads without colour too).
+ * cell PASS, FAIL or INCONCLUSIVE (words, so it reads without colour too) and the observed
+ * outcome. INCONCLUSIVE: the probe was not actually tested (never submitted, the relay was
+ * unreachable, a bounce for a non-TLS reason, or the sender delivered to no control profile),
+ * so it is neither a pass nor a fail; why is said below the matrix.
  * Marks: `*` the deadline came first; `!` the receiver's Received stamp disagrees with
  * its session record; `?` the verdict depends on a certificate the sender could not be
- * expected to trust (public mode; both explained below the matrix).
+ * expected to trust (public mode; all explained below the matrix).
  */
 export function renderTerminalMatrix(run: RunDocument, options: { colour?: boolean } = {}): string {
   const colour = options.colour ?? false;
@@ -23,7 +27,7 @@ export function renderTerminalMatrix(run: RunDocument, options: { colour?: boole
     ...senders.map((sender) => {
       const cell = run.cells.find((c) => c.sender === sender && c.profile === profile.name);
       if (!cell) return '-';
-      return `${cell.verdict === 'pass' ? 'PASS' : 'FAIL'} ${outcomeLabel(cell)}${cell.settled ? '' : '*'}${cell.evidenceMismatch ? '!' : ''}${cell.caveat ? '?' : ''}`;
+      return `${verdictLabel(cell)} ${outcomeLabel(cell)}${cell.settled ? '' : '*'}${cell.evidenceMismatch ? '!' : ''}${cell.caveat ? '?' : ''}`;
     }),
   ]);
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => (row[i] ?? '').length)));
@@ -32,10 +36,12 @@ export function renderTerminalMatrix(run: RunDocument, options: { colour?: boole
     if (!colour) return padded;
     if (text.startsWith('PASS')) return `${GREEN}${padded}${RESET}`;
     if (text.startsWith('FAIL')) return `${RED}${padded}${RESET}`;
+    if (text.startsWith('INCONCLUSIVE')) return `${YELLOW}${padded}${RESET}`;
     return padded;
   };
   const line = (row: string[], head = false): string =>
     row.map((cell, i) => (head || i === 0 ? cell.padEnd(widths[i] ?? 0) : paint(cell, widths[i] ?? 0))).join('  ').trimEnd();
+  const inconclusive = run.summary.inconclusive ?? 0;
   const out = [
     `badmx run ${run.run.id}, policy ${run.policy.name}: ${run.policy.title}`,
     '',
@@ -43,9 +49,19 @@ export function renderTerminalMatrix(run: RunDocument, options: { colour?: boole
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...rows.map((row) => line(row)),
     '',
-    `${run.summary.pass} pass, ${run.summary.fail} fail${run.summary.unsettled ? `, ${run.summary.unsettled} unsettled (*: the deadline came first)` : ''}` +
+    `${tallyText({ pass: run.summary.pass, fail: run.summary.fail, inconclusive })}${run.summary.unsettled ? `, ${run.summary.unsettled} unsettled (*: the deadline came first)` : ''}` +
       (run.stray.connections ? `; ${run.stray.connections} connection(s) belonged to no probe` : ''),
   ];
+  // INCONCLUSIVE: a sender whose refusals prove nothing (it delivered to no control profile), then each other untested cell.
+  const diagnosed = run.senders.filter((s) => s.diagnosis);
+  const paintNote = (text: string): string => (colour ? `${YELLOW}${text}${RESET}` : text);
+  for (const s of diagnosed) out.push(paintNote(`INCONCLUSIVE ${s.label}: ${printable(s.diagnosis ?? '', 300)}`));
+  const untested = run.cells.filter((c) => c.verdict === 'inconclusive' && !(c.inconclusive?.cause === 'no-control' && diagnosed.some((s) => s.label === c.sender)));
+  if (untested.length > 0) {
+    out.push(paintNote(`INCONCLUSIVE: not tested in ${untested.length} cell(s):`));
+    // The detail may quote the sender's own words (a relay reply, a bounce): escape it.
+    for (const c of untested) out.push(`  ${c.sender} / ${c.profile}: ${printable(c.inconclusive?.detail ?? c.reason, 300)}`);
+  }
   // "!": the receiver's own Received stamp disagrees with its session record; say how, one line per cell.
   const mismatches = run.cells.filter((c) => c.evidenceMismatch);
   if (mismatches.length > 0) {

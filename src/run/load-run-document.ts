@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { BadmxError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { SCHEMA_VERSION, type RunDocument } from './run-document.js';
+import { READABLE_SCHEMA_VERSIONS, type RunDocument } from './run-document.js';
 import { runDocumentSchema } from './run-document-schema.js';
 
 export interface LoadedRun {
@@ -37,9 +37,9 @@ export function loadRunDocument(path: string): LoadedRun {
   if (version === undefined) {
     throw new BadmxError(`${shown}: no schemaVersion, so not a badmx run.json`, 'ERUN');
   }
-  if (version !== SCHEMA_VERSION) {
+  if (!(READABLE_SCHEMA_VERSIONS as readonly unknown[]).includes(version)) {
     throw new BadmxError(
-      `${shown}: schemaVersion ${JSON.stringify(version)} is not one badmx ${VERSION} reads (it reads ${SCHEMA_VERSION}); use the badmx that wrote it`,
+      `${shown}: schemaVersion ${JSON.stringify(version)} is not one badmx ${VERSION} reads (it reads ${READABLE_SCHEMA_VERSIONS.join(' and ')}); use the badmx that wrote it`,
       'ERUN',
     );
   }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { OUTCOMES } from '../classify/outcome.js';
 import { TLS_VERSIONS } from '../receivers/profile-schema.js';
 import type { RunDocument } from './run-document.js';
-import { SCHEMA_VERSION } from './run-document.js';
+import { READABLE_SCHEMA_VERSIONS } from './run-document.js';
 
 /**
  * run.json as read back for reports. Objects are loose: schemaVersion 1 allows pure
@@ -52,15 +52,38 @@ const cell = z.looseObject({
   profile: z.string(),
   probe: z.looseObject({ id: z.string(), recipient: z.string(), messageId: z.string() }),
   outcome: z.enum(OUTCOMES),
-  verdict: z.enum(['pass', 'fail']),
+  verdict: z.enum(['pass', 'fail', 'inconclusive']),
   reason: z.string(),
+  // Added in schemaVersion 2: a version 1 cell was always judged.
+  inconclusive: z
+    .looseObject({
+      cause: z.enum(['not-submitted', 'submission-failed', 'submission-refused', 'no-control', 'no-attempt', 'bounced-untested']),
+      detail: z.string(),
+    })
+    .nullable()
+    .default(null),
   tls: z.looseObject({ version: z.union([tlsVersion, z.literal('unknown')]), cipher: z.string() }).nullable(),
   alert: z.string().nullable(),
   connections: z.number().int().min(0),
   firstSeen: isoTime.nullable(),
   lastSeen: isoTime.nullable(),
   settled: z.boolean(),
-  submission: z.looseObject({ accepted: z.boolean(), final: z.boolean(), detail: z.string() }).nullable(),
+  submission: z
+    .looseObject({ accepted: z.boolean(), final: z.boolean(), detail: z.string(), attempts: z.number().int().min(0).default(1) })
+    .nullable(),
+  bounces: z
+    .array(
+      z.looseObject({
+        at: isoTime,
+        action: z.enum(['failed', 'delayed', 'delivered', 'relayed', 'expanded']),
+        status: z.string().nullable(),
+        diagnostic: z.string().nullable(),
+        remoteMta: z.string().nullable(),
+        format: z.string(),
+        message: z.string().nullable(),
+      }),
+    )
+    .default([]),
   received: z.string().nullable(),
   message: z.string().nullable(),
   // Added after schemaVersion 1 was first written: older runs read back with null.
@@ -107,7 +130,7 @@ const profile = z.looseObject({
 
 export const runDocumentSchema = z
   .looseObject({
-    schemaVersion: z.literal(SCHEMA_VERSION),
+    schemaVersion: z.union(READABLE_SCHEMA_VERSIONS.map((v) => z.literal(v))),
     tool: z.looseObject({ name: z.literal('badmx'), version: z.string() }),
     run: z.looseObject({
       id: z.string().min(1),
@@ -150,17 +173,34 @@ export const runDocumentSchema = z
         window: z.looseObject({ start: isoTime, end: isoTime }).nullable(),
         // Added after schemaVersion 1 was first written: every earlier run was local mode, where every sender does.
         trustsHarnessRoot: z.boolean().default(true),
+        diagnosis: z.string().nullable().default(null),
       }),
     ),
     cells: z.array(cell),
-    summary: z.looseObject({ cells: z.number().int(), pass: z.number().int(), fail: z.number().int(), unsettled: z.number().int() }),
+    summary: z.looseObject({
+      cells: z.number().int(),
+      pass: z.number().int(),
+      fail: z.number().int(),
+      inconclusive: z.number().int().default(0),
+      unsettled: z.number().int(),
+    }),
     stray: z.looseObject({ connections: z.number().int() }),
     // Added after schemaVersion 1 was first written: older runs read back as parallel runs.
     schedule: z
       .looseObject({
         mode: z.enum(['parallel', 'sequential']),
         address: z.string().nullable(),
-        steps: z.array(z.looseObject({ sender: z.string(), profiles: z.array(z.string()), start: isoTime, end: isoTime, settled: z.boolean() })),
+        steps: z.array(
+          z.looseObject({
+            sender: z.string(),
+            profiles: z.array(z.string()),
+            start: isoTime,
+            end: isoTime,
+            settled: z.boolean(),
+            // Added in schemaVersion 2.
+            dnsQueries: z.number().int().min(0).nullable().default(null),
+          }),
+        ),
         resumes: z.array(isoTime),
       })
       .default({ mode: 'parallel', address: null, steps: [], resumes: [] }),

@@ -12,7 +12,13 @@ import type { SenderKind, SenderSoftware } from '../senders/sender.js';
  * run.json: the single source every report is rendered from. Bump SCHEMA_VERSION on
  * any change that is not a pure addition, and say so in the README.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/**
+ * The versions this badmx reads back. 2 added the `inconclusive` verdict (a value an older
+ * reader would reject, hence the bump); a version 1 document is version 2 without it.
+ */
+export const READABLE_SCHEMA_VERSIONS = [1, 2] as const;
 
 /** A profile as it ran: where it listened (the fleet member), what it was, and what the policy expected of it. */
 export interface RunProfile extends Omit<FleetMember, 'served'> {
@@ -42,6 +48,12 @@ export interface RunSender {
   window: { start: string; end: string } | null;
   /** Whether it can be expected to trust the badmx test root (certificate-caveat.ts): false for a vendor in public mode. */
   trustsHarnessRoot: boolean;
+  /**
+   * The controls are canaries: null when the sender delivered to at least one control
+   * profile; otherwise one line saying why its refusals prove nothing (never connected, no
+   * DNS query seen, refused the test root, ...), and every refusal cell of it is inconclusive.
+   */
+  diagnosis: string | null;
 }
 
 export interface Cell {
@@ -49,8 +61,14 @@ export interface Cell {
   profile: string;
   probe: { id: string; recipient: string; messageId: string };
   outcome: Outcome;
+  /**
+   * `pass`/`fail` against the policy, or `inconclusive` when the probe was not actually
+   * tested (see `inconclusive`): never a pass or a fail without evidence.
+   */
   verdict: Verdict;
   reason: string;
+  /** Why the cell is not evidence of the sender's behaviour (verdict `inconclusive`), else null. */
+  inconclusive: Inconclusive | null;
   tls: { version: TlsVersion | 'unknown'; cipher: string } | null;
   alert: string | null;
   connections: number;
@@ -58,8 +76,13 @@ export interface Cell {
   lastSeen: string | null;
   /** False when the deadline came first: the sender might still have acted later. */
   settled: boolean;
-  /** What the sender said when the probe was handed to it. */
-  submission: { accepted: boolean; final: boolean; detail: string } | null;
+  /** What the sender said when the probe was handed to it (the last attempt), and how many attempts it took. */
+  submission: { accepted: boolean; final: boolean; detail: string; attempts: number } | null;
+  /**
+   * Delivery status notifications the sender sent back for this probe (RFC 3464 or a common
+   * non-standard bounce), received at the probes' own domain: its own words for what it did.
+   */
+  bounces: BounceEvidence[];
   /** The receiver's Received header on the delivered probe. */
   received: string | null;
   /** The delivered message as stored by the receiver, relative to run.json. */
@@ -91,8 +114,41 @@ export interface Cell {
   misdirected: number;
 }
 
+/** Why a cell says nothing about the sender's TLS behaviour. */
+export interface Inconclusive {
+  /**
+   * `not-submitted`: the probe never reached the sender (the run stopped, or it was skipped);
+   * `submission-failed`: the sender could not be reached or dropped the submission, after retries;
+   * `submission-refused`: the sender refused the probe for a reason that is not a TLS policy;
+   * `no-control`: the sender delivered to no control profile, so its path (DNS, routing, trust of the test root) was never shown to work;
+   * `no-attempt`: the sender accepted the probe but neither contacted the receiver nor said why before the deadline;
+   * `bounced-untested`: the sender gave up without contacting the receiver, for a reason that is not TLS (its bounce says which).
+   */
+  cause: 'not-submitted' | 'submission-failed' | 'submission-refused' | 'no-control' | 'no-attempt' | 'bounced-untested';
+  /** One line: what was (not) seen, in the sender's words where it gave any. */
+  detail: string;
+}
+
+/** One delivery status notification for a probe, as received and parsed. */
+export interface BounceEvidence {
+  /** When the receiver at the probes' domain accepted it. */
+  at: string;
+  /** RFC 3464 §2.3.3 Action: failed (a bounce), delayed, delivered, relayed, expanded. */
+  action: 'failed' | 'delayed' | 'delivered' | 'relayed' | 'expanded';
+  /** RFC 3464 §2.3.4 Status (RFC 3463 enhanced code), or null when the notice gave none. */
+  status: string | null;
+  /** The sender's diagnostic text (RFC 3464 §2.3.6 Diagnostic-Code, or the prose of a non-standard bounce), one line. */
+  diagnostic: string | null;
+  /** The MTA it was trying to reach (Remote-MTA), when named. */
+  remoteMta: string | null;
+  /** `rfc3464` or the non-standard format recognised (e.g. `qmail`). */
+  format: string;
+  /** The stored notification, relative to run.json. */
+  message: string | null;
+}
+
 export interface RunDocument {
-  schemaVersion: typeof SCHEMA_VERSION;
+  schemaVersion: (typeof READABLE_SCHEMA_VERSIONS)[number];
   tool: { name: 'badmx'; version: string };
   run: {
     id: string;
@@ -114,7 +170,7 @@ export interface RunDocument {
   profiles: RunProfile[];
   senders: RunSender[];
   cells: Cell[];
-  summary: { cells: number; pass: number; fail: number; unsettled: number };
+  summary: { cells: number; pass: number; fail: number; inconclusive: number; unsettled: number };
   /** Connections that belonged to no probe. */
   stray: { connections: number };
   /** How the run was scheduled: every profile live at once, or one at a time on a shared address. */
@@ -126,7 +182,8 @@ export interface RunSchedule {
   /** The shared address:port of a sequential schedule. */
   address: string | null;
   /** Each step as it ran: a sender and the profiles live, with when it started and ended. */
-  steps: { sender: string; profiles: string[]; start: string; end: string; settled: boolean }[];
+  /** `dnsQueries`: in-zone questions the harness DNS answered during the step (null when the run served no DNS). */
+  steps: { sender: string; profiles: string[]; start: string; end: string; settled: boolean; dnsQueries: number | null }[];
   /** When the run was continued with --resume after an interruption. */
   resumes: string[];
 }

@@ -38,9 +38,11 @@ export interface RunPlan {
 export type JournalRecord =
   | { type: 'plan'; at: string; plan: RunPlan }
   | { type: 'submitted'; at: string; probe: string; result: SendResult }
+  /** A submission attempt that failed transiently and is retried (the last attempt is `submitted`). */
+  | { type: 'attempt'; at: string; probe: string; attempt: number; result: SendResult }
   | { type: 'final'; at: string; probe: string; result: SendResult }
   | { type: 'step-start'; at: string; step: string }
-  | { type: 'step-end'; at: string; step: string; settled: boolean }
+  | { type: 'step-end'; at: string; step: string; settled: boolean; dnsQueries?: number | null }
   | { type: 'resumed'; at: string }
   | { type: 'fleet'; at: string; members: FleetMember[] };
 
@@ -49,7 +51,7 @@ export interface JournalState {
   submitted: Map<string, SendResult>;
   final: Map<string, SendResult>;
   stepStart: Map<string, string>;
-  stepEnd: Map<string, { at: string; settled: boolean }>;
+  stepEnd: Map<string, { at: string; settled: boolean; dnsQueries: number | null }>;
   resumes: string[];
   /** The fleet as it last started (where each profile listens, what certificate it serves). */
   members: FleetMember[] | null;
@@ -124,7 +126,7 @@ export function readJournal(file: string): JournalState {
         if (!state.stepStart.has(record.step)) state.stepStart.set(record.step, record.at);
         break;
       case 'step-end':
-        state.stepEnd.set(record.step, { at: record.at, settled: record.settled });
+        state.stepEnd.set(record.step, { at: record.at, settled: record.settled, dnsQueries: record.dnsQueries ?? null });
         break;
       case 'resumed':
         state.resumes.push(record.at);

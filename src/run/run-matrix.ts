@@ -4,10 +4,11 @@ import { dirname, join, resolve } from 'node:path';
 import { attributeConnections } from '../classify/attribute.js';
 import { classifyProbe } from '../classify/classify-probe.js';
 import { startDnsServer, type DnsServer } from '../dns/dns-server.js';
-import { buildZone, type Zone } from '../dns/zone-records.js';
 import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
+import { diagnoseSender } from '../policy/diagnose-sender.js';
 import { evaluate, ruleFor } from '../policy/evaluate.js';
+import { judgeCell } from '../policy/judge-cell.js';
 import type { Policy } from '../policy/policy-schema.js';
 import { makeProbe, newRunId, probeMessage, type Probe } from '../probes/probe.js';
 import { certificateRole } from '../certs/served-certificate.js';
@@ -16,9 +17,14 @@ import { listenAddress, type Addressing } from '../receivers/addressing.js';
 import type { ReceiverLimits } from '../receivers/limits.js';
 import { DEFAULT_NAMING, isPublicZone, profileNames, type Naming } from '../receivers/naming.js';
 import { startFleet, type Fleet, type FleetMember } from '../receivers/fleet.js';
+import { mailboxDomain, mailboxNames, mailboxPublishedAddress } from '../receivers/mailbox.js';
+import { isControlProfile } from '../receivers/profile-role.js';
 import type { Profile } from '../receivers/profile-schema.js';
 import { readEventLog } from '../recorder/event-log.js';
 import type { ReceiverEvent } from '../recorder/events.js';
+import { bounceEvidence, bounceProbes, bouncesByProbe, isMailboxDelivery, mailboxConnections, readBounce } from './bounce-evidence.js';
+import { harnessZone, type ZoneSource } from './harness-zone.js';
+import { DEFAULT_SUBMIT_CONCURRENCY, submitProbes } from './submit-probes.js';
 import { jsonDocument, renderJsonDocument } from '../report/json-document.js';
 import type { SendResult, Sender } from '../senders/sender.js';
 import { VERSION } from '../version.js';
@@ -63,6 +69,10 @@ export interface RunOptions {
   resume?: boolean;
   /** Stop waiting (e.g. on SIGINT): what was recorded is classified and written, unsettled cells say so. */
   signal?: AbortSignal;
+  /** Probes handed to one sender at once (default 4); transient failures are retried within the deadline. */
+  submitConcurrency?: number;
+  /** Waits before each submission retry (default 0.5 s, 1 s, 2 s, 4 s, 8 s, then 8 s). */
+  submitBackoffMs?: readonly number[];
 }
 
 export type RunProgress =
@@ -70,6 +80,10 @@ export type RunProgress =
   | { kind: 'sender-start'; sender: string; probes: number }
   | { kind: 'probe-settled'; sender: string; profile: string; settled: number; total: number }
   | { kind: 'submission-refused'; sender: string; profile: string; detail: string }
+  /** A submission failed transiently and is tried again after `inMs`. */
+  | { kind: 'submission-retry'; sender: string; profile: string; attempt: number; detail: string }
+  /** No control probe of the sender was delivered and all are settled: its step ends early (its refusals would prove nothing). */
+  | { kind: 'no-control'; sender: string }
   | { kind: 'sender-done'; sender: string; settled: number; total: number; timedOut: boolean }
   /** The harness DNS server answers (only when a sender finds receivers by MX). */
   | { kind: 'dns-ready'; address: string; port: number }
@@ -125,7 +139,7 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
 
   // The harness DNS binds port 53 before the fleet starts, because the fleet drops root
   // (--run-as) once its own listeners are bound; its zone is known from the plan alone.
-  let dns: DnsServer | null = null;
+  let dns: HarnessDns | null = null;
   let fleet: Fleet;
   try {
     dns = await startHarnessDns(options, plannedZone(options));
@@ -142,7 +156,7 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
       ...(options.runAs ? { runAs: options.runAs, writable: { dirs: [], files: [outDir, journalFile] } } : {}),
     });
   } catch (error) {
-    await dns?.stop();
+    await dns?.server.stop();
     journal.close();
     throw error;
   }
@@ -156,6 +170,12 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   const submitted = new Set(state?.submitted.keys());
   const past = state ? readEventLog(fleet.eventsFile).events.filter((e) => e.time >= startedAt) : [];
   const steps = planSteps(options.senders, options.profiles, options.addressing);
+  const profileByName = new Map(options.profiles.map((p) => [p.name, p]));
+  // Within a step, the controls are submitted first (policy/diagnose-sender.ts).
+  const controlsFirst = (list: Probe[]): Probe[] => [
+    ...list.filter((p) => isControl(profileByName.get(p.profile))),
+    ...list.filter((p) => !isControl(profileByName.get(p.profile))),
+  ];
   const windows: StepWindow[] = [];
   let error: Error | null = null;
   // On a resume, senders whose steps are all over are not started again (a managed MTA would
@@ -163,9 +183,9 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   const active = options.senders.filter((sender) => steps.some((step) => step.sender === sender && !state?.stepEnd.has(step.key)));
   const closed = new Set<Sender>(options.senders.filter((sender) => !active.includes(sender)));
   let interrupted = false;
-  const stepContext: StepContext = { options, fleet, results, submitted, journal, past, dns };
+  const stepContext: StepContext = { options, fleet, results, submitted, journal, past, dns: dns?.server ?? null, dnsQueries: () => dns?.queries() ?? null };
   try {
-    await prepareSenders(active, fleet, outDir, dns, state ? state.resumes.length + 1 : 0);
+    await prepareSenders(active, fleet, outDir, dns?.server ?? null, state ? state.resumes.length + 1 : 0);
     // Every sender must be usable before any probe goes out: a bad spec or relay fails in seconds, not after a run.
     for (const sender of active) await sender.check();
     for (const [index, step] of steps.entries()) {
@@ -173,14 +193,17 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
       const begun = state?.stepStart.get(step.key);
       const lastOfSender = !steps.slice(index + 1).some((s) => s.sender === step.sender);
       if (ended) {
-        windows.push({ sender: step.sender.label, profiles: step.profiles, start: begun ?? ended.at, end: ended.at, settled: ended.settled });
+        windows.push({ sender: step.sender.label, profiles: step.profiles, start: begun ?? ended.at, end: ended.at, settled: ended.settled, dnsQueries: ended.dnsQueries });
       } else {
         if (options.signal?.aborted) break;
         const start = begun ?? new Date().toISOString();
         if (!begun) journal.append({ type: 'step-start', at: start, step: step.key });
         interrupted = true;
         const own = probes.filter((p) => p.sender === step.sender.label && step.profiles.includes(p.profile));
-        const settled = await runStep(stepContext, step, own, Date.parse(start) + options.waitMs, { index, total: steps.length });
+        const queriesBefore = stepContext.dnsQueries();
+        const settled = await runStep(stepContext, step, controlsFirst(own), Date.parse(start) + options.waitMs, { index, total: steps.length });
+        const queriesAfter = stepContext.dnsQueries();
+        const dnsQueries = queriesBefore === null || queriesAfter === null ? null : queriesAfter - queriesBefore;
         // A step cut short by Ctrl-C is not over: --resume continues it.
         const aborted = options.signal?.aborted === true;
         if (lastOfSender || aborted) {
@@ -192,10 +215,10 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
         // The window lasts until the sender is stopped, so a retry that raced the stop is still its own.
         const end = new Date().toISOString();
         if (!aborted) {
-          journal.append({ type: 'step-end', at: end, step: step.key, settled });
+          journal.append({ type: 'step-end', at: end, step: step.key, settled, dnsQueries });
           interrupted = false;
         }
-        windows.push({ sender: step.sender.label, profiles: step.profiles, start, end, settled });
+        windows.push({ sender: step.sender.label, profiles: step.profiles, start, end, settled, dnsQueries });
         if (aborted) break;
         continue;
       }
@@ -208,7 +231,7 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
     error = caught as Error;
   } finally {
     await Promise.allSettled(options.senders.filter((sender) => !closed.has(sender)).map((sender) => sender.close()));
-    await dns?.stop();
+    await dns?.server.stop();
     await fleet.stop();
     journal.close();
   }
@@ -217,6 +240,8 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   const document = buildDocument({
     options,
     members: fleet.members,
+    mailboxDomain: fleet.mailbox.domain,
+    dns: dns ? dns.server.address : null,
     caFile: fleet.caFile,
     eventsFile: fleet.eventsFile,
     runId,
@@ -264,10 +289,6 @@ function runPlan(runId: string, startedAt: string, probes: Probe[], options: Run
 
 export const DEFAULT_DNS = { address: '127.0.2.253', port: 53 } as const;
 
-/**
- * The harness DNS server, serving the fleet's zone: for senders that find receivers by MX
- * (postfix:, exim:), and in public mode when the zone is delegated to this host.
- */
 /** The fleet's names and addresses as the plan says they will be: what the zone publishes. */
 function plannedZone(options: RunOptions): ZoneSource {
   const naming = options.naming ?? DEFAULT_NAMING;
@@ -279,12 +300,23 @@ function plannedZone(options: RunOptions): ZoneSource {
       ...profileNames(profile, options.zone, naming),
       ...listenAddress(options.addressing, profile.slot),
     })),
+    mailbox: { ...mailboxNames(options.zone, naming), address: mailboxPublishedAddress(options.addressing) },
   };
 }
 
-type ZoneSource = { zone: string; members: Pick<FleetMember, 'name' | 'title' | 'domain' | 'hostname' | 'address'>[] };
+/** The harness DNS server and a count of the in-zone questions it answered (the diagnosis reads it per step). */
+interface HarnessDns {
+  server: DnsServer;
+  queries(): number;
+  source: ZoneSource;
+}
 
-async function startHarnessDns(options: RunOptions, fleet: ZoneSource): Promise<DnsServer | null> {
+/**
+ * The harness DNS server, serving the fleet's zone: for senders that find receivers by MX
+ * (postfix:, exim:), for a relay the user runs (--serve-dns, or --dns given), and in public
+ * mode when the zone is delegated to this host.
+ */
+async function startHarnessDns(options: RunOptions, source: ZoneSource): Promise<HarnessDns | null> {
   const needing = options.senders.filter((sender) => sender.needsDns);
   if (needing.length === 0 && !options.serveDns) return null;
   if (needing.length > 0 && (options.addressing.kind === 'port-range' || options.addressing.port !== 25)) {
@@ -292,25 +324,18 @@ async function startHarnessDns(options: RunOptions, fleet: ZoneSource): Promise<
     throw new BadmxError(`${names} deliver by MX to port 25 of each receiver: run without --port and --port-range (as root)`, 'EUSAGE');
   }
   const where = options.dns ?? DEFAULT_DNS;
-  const dns = await startDnsServer({ zone: zoneFor(fleet, where.address, null), address: where.address, port: where.port });
-  options.onProgress?.({ kind: 'dns-ready', address: dns.address, port: dns.port });
-  return dns;
-}
-
-/**
- * The zone as it should answer now. With a shared address and a live profile, every other
- * profile's names answer SERVFAIL, so a sender retrying a probe whose step is over waits
- * instead of reaching the live profile's receiver.
- */
-function zoneFor(fleet: ZoneSource, nameServerAddress: string, live: string | null): Zone {
-  const zone = buildZone({
-    origin: fleet.zone,
-    hosts: fleet.members.map((m) => ({ domain: m.domain, hostname: m.hostname, address: m.address, description: `badmx profile ${m.name}: ${m.title}` })),
-    nameServer: { hostname: `ns.${fleet.zone}`, address: nameServerAddress },
+  let answered = 0;
+  const server = await startDnsServer({
+    zone: harnessZone(source, where.address, null),
+    address: where.address,
+    port: where.port,
+    // What a sender looked up is evidence that its resolver reaches the harness (diagnose-sender.ts).
+    onQuery: (query) => {
+      if (query.rcode === 'NOERROR' || query.rcode === 'NXDOMAIN' || query.rcode === 'SERVFAIL') answered++;
+    },
   });
-  // Both names: with flat naming the MX host is not below the recipient domain.
-  if (live !== null) zone.dormant = fleet.members.filter((m) => m.name !== live).flatMap((m) => [m.domain, m.hostname]);
-  return zone;
+  options.onProgress?.({ kind: 'dns-ready', address: server.address, port: server.port });
+  return { server, queries: () => answered, source };
 }
 
 /** A private work directory and the harness DNS for each sender badmx runs itself. */
@@ -342,6 +367,8 @@ interface StepContext {
   /** This run's events from before a resume. */
   past: ReceiverEvent[];
   dns: DnsServer | null;
+  /** In-zone questions the harness DNS has answered so far; null when it serves none. */
+  dnsQueries: () => number | null;
 }
 
 /** One step of the schedule: make its profile live (shared address), submit, wait until settled or the deadline. */
@@ -351,14 +378,27 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
   if (options.addressing.kind === 'shared') {
     const live = step.profiles[0] ?? null;
     await fleet.activate(live);
-    ctx.dns?.setZone(zoneFor(fleet, ctx.dns.address, live));
+    ctx.dns?.setZone(harnessZone({ zone: fleet.zone, members: fleet.members, mailbox: fleet.mailbox }, ctx.dns.address, live));
     options.onProgress?.({ kind: 'step-start', sender: sender.label, profile: live ?? '', index: position.index + 1, total: position.total });
     // Ctrl-C while the last profile was being stopped: submit nothing that would be abandoned.
     if (options.signal?.aborted) return false;
   }
   const tracker = new SettleTracker(probes);
+  const runDir = dirname(fleet.eventsFile);
+  // A bounce settles its probe at once (a sender that gave up says so; there is nothing more to wait for).
+  const observeBounce = (event: ReceiverEvent): void => {
+    if (!isMailboxDelivery(event, fleet.mailbox.domain)) return;
+    const bounce = readBounce(event, runDir);
+    if (!bounce) return;
+    for (const probe of bounceProbes(bounce, probes)) {
+      if (bounceEvidence(bounce, probe)?.action === 'failed') tracker.markFinal(probe.id);
+    }
+  };
   // A resumed step starts from what was already seen; connections the crash cut off are over.
-  for (const event of ctx.past) tracker.observe(event);
+  for (const event of ctx.past) {
+    tracker.observe(event);
+    observeBounce(event);
+  }
   tracker.forgetOpenConnections();
   for (const probe of probes) if (results.get(probe.id)?.final) tracker.markFinal(probe.id);
   const reported = new Set<string>();
@@ -371,44 +411,88 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
   };
   const unsubscribe = fleet.log.subscribe((event) => {
     tracker.observe(event);
+    observeBounce(event);
     report();
   });
+  // Ends the step early: Ctrl-C, or a sender whose controls all settled undelivered (its other cells are inconclusive anyway).
+  const stepAbort = new AbortController();
+  const onAbort = (): void => stepAbort.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) stepAbort.abort();
+  const controls = probes.filter((p) => isControl(options.profiles.find((x) => x.name === p.profile)));
+  const canaryDead = (): boolean =>
+    controls.length > 0 &&
+    options.addressing.kind !== 'shared' &&
+    controls.every((p) => tracker.isSettled(p.id) && !tracker.isDelivered(p.id)) &&
+    controls.every((p) => ctx.submitted.has(p.id));
   options.onProgress?.({ kind: 'sender-start', sender: sender.label, probes: probes.length });
   try {
     report();
-    await Promise.all(
-      probes
-        .filter((probe) => !ctx.submitted.has(probe.id))
-        .map(async (probe) => {
-          const member = fleet.members.find((m) => m.name === probe.profile);
-          if (!member) return;
-          const result = await sender.send(probe, probeMessage(probe), { ...member, profile: member.name, caFile: fleet.caFile });
-          results.set(probe.id, result);
-          ctx.submitted.add(probe.id);
-          journal.append({ type: 'submitted', at: new Date().toISOString(), probe: probe.id, result });
-          if (!result.accepted) options.onProgress?.({ kind: 'submission-refused', sender: sender.label, profile: probe.profile, detail: result.detail });
-          if (result.final) tracker.markFinal(probe.id);
-          report();
-        }),
+    const pending = probes.filter((probe) => !ctx.submitted.has(probe.id));
+    const submitting = submitProbes(
+      pending,
+      (probe) => {
+        const member = fleet.members.find((m) => m.name === probe.profile);
+        if (!member) return Promise.resolve({ accepted: false, final: true, detail: `no receiver for ${probe.profile}`, failure: { kind: 'permanent' as const, code: null } });
+        return sender.send(probe, probeMessage(probe), { ...member, profile: member.name, caFile: fleet.caFile });
+      },
+      {
+        concurrency: options.submitConcurrency ?? DEFAULT_SUBMIT_CONCURRENCY,
+        deadline,
+        signal: stepAbort.signal,
+        ...(options.submitBackoffMs ? { backoffMs: options.submitBackoffMs } : {}),
+      },
+      ({ probe, attempt, result, retrying }) => {
+        const at = new Date().toISOString();
+        if (retrying) {
+          // Every attempt is on record; the last one is the probe's submission.
+          journal.append({ type: 'attempt', at, probe: probe.id, attempt, result });
+          options.onProgress?.({ kind: 'submission-retry', sender: sender.label, profile: probe.profile, attempt, detail: result.detail });
+          return;
+        }
+        results.set(probe.id, result);
+        ctx.submitted.add(probe.id);
+        journal.append({ type: 'submitted', at, probe: probe.id, result });
+        if (!result.accepted) options.onProgress?.({ kind: 'submission-refused', sender: sender.label, profile: probe.profile, detail: result.detail });
+        if (result.final) tracker.markFinal(probe.id);
+        report();
+        if (canaryDead()) {
+          options.onProgress?.({ kind: 'no-control', sender: sender.label });
+          stepAbort.abort();
+        }
+      },
     );
     // A sender that sees its own queue says when it is done with a probe (delivered or given up).
     const poller = sender.poll
       ? pollSender(sender, probes, tracker, report, (id, result) => {
-          results.set(id, result);
+          results.set(id, { ...result, attempts: results.get(id)?.attempts ?? 1 });
           journal.append({ type: 'final', at: new Date().toISOString(), probe: id, result });
         })
       : null;
+    const unsubscribeCanary = fleet.log.subscribe(() => {
+      if (!stepAbort.signal.aborted && canaryDead()) {
+        options.onProgress?.({ kind: 'no-control', sender: sender.label });
+        stepAbort.abort();
+      }
+    });
     let all: boolean;
     try {
-      all = await tracker.untilSettled(deadline, options.signal);
+      all = await tracker.untilSettled(deadline, stepAbort.signal);
+      await submitting;
     } finally {
+      unsubscribeCanary();
       await poller?.stop();
     }
-    options.onProgress?.({ kind: 'sender-done', sender: sender.label, settled: tracker.settledCount, total: probes.length, timedOut: !all });
+    options.onProgress?.({ kind: 'sender-done', sender: sender.label, settled: tracker.settledCount, total: probes.length, timedOut: !all && !stepAbort.signal.aborted });
     return all;
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     unsubscribe();
   }
+}
+
+function isControl(profile: Profile | undefined): boolean {
+  return profile ? isControlProfile(profile) : false;
 }
 
 // Reading a managed MTA's log is cheap; a short interval keeps settle detection from
@@ -465,42 +549,91 @@ export function buildDocument(input: {
   error: Error | null;
   /** `running` for `badmx status` of a run still going; `interrupted` when a step was cut short (Ctrl-C): --resume continues it. */
   status?: 'running' | 'interrupted';
+  /** The probes' own domain (default probes.<zone>): mail for it is bounces, not probe traffic. */
+  mailboxDomain?: string;
+  /** Where the harness DNS answered, when the run served it. */
+  dns?: string | null;
 }): RunDocument {
   const { options, probes, results, windows } = input;
   const fleet = { members: input.members, caFile: input.caFile, eventsFile: input.eventsFile, publicZone: isPublicZone(options.zone) };
+  const runDir = dirname(fleet.eventsFile);
+  const mailbox = input.mailboxDomain ?? mailboxDomain(options.zone);
   const lastResume = input.resumes.at(-1);
   // An --out directory used before keeps its earlier runs' events: only this run's count.
   const events = readEventLog(fleet.eventsFile).events.filter((e) => e.time >= input.startedAt);
-  const attribution = attributeConnections(events, probes, windows);
+  // Mail for the probes' domain is what senders say about probes (bounces), not an attempt at a profile.
+  const bounceConns = mailboxConnections(events, mailbox);
+  const attribution = attributeConnections(
+    events.filter((e) => !bounceConns.has(e.conn)),
+    probes,
+    windows,
+  );
+  const bounces = bouncesByProbe(events, probes, runDir, mailbox);
   const profiles = new Map(options.profiles.map((p) => [p.name, p]));
   const trusts = new Map(options.senders.map((sender) => [sender.label, trustsHarnessRoot(sender.kind, fleet.publicZone)]));
 
-  const cells: Cell[] = probes.map((probe) => {
+  // First what each probe's receiver saw, then the sender's canary diagnosis, then the verdicts.
+  const observed = probes.map((probe) => {
     const profile = profiles.get(probe.profile) as Profile;
     const classification = classifyProbe(attribution.byProbe.get(probe.id) ?? [], probe);
-    const verdict = evaluate(options.policy, profile, classification);
-    const submission = results.get(probe.id) ?? null;
+    const result = results.get(probe.id) ?? null;
+    const submission = result
+      ? { accepted: result.accepted, final: result.final, detail: result.detail, attempts: result.attempts ?? 1, failure: result.failure ?? null }
+      : null;
+    const own = bounces.get(probe.id) ?? [];
     const delivered = classification.received !== null;
     const lastClose = classification.evidence.every((c) => c.end !== null || (lastResume !== undefined && c.start < lastResume));
+    const gaveUp = submission?.final === true || own.some((b) => b.action === 'failed');
+    return { probe, profile, classification, submission, bounces: own, settled: (delivered || gaveUp) && lastClose };
+  });
+  const diagnoses = new Map(
+    options.senders.map((sender) => {
+      const own = observed.filter((o) => o.probe.sender === sender.label);
+      const queries = windows.filter((w) => w.sender === sender.label).map((w) => w.dnsQueries);
+      const dnsQueries = queries.length === 0 || queries.some((q) => q === null || q === undefined) ? null : queries.reduce<number>((sum, q) => sum + (q ?? 0), 0);
+      const diagnosis = diagnoseSender(
+        own.map((o) => ({
+          control: isControlProfile(o.profile),
+          outcome: o.classification.outcome,
+          evidence: o.classification.evidence,
+          submission: o.submission,
+          bounces: o.bounces,
+        })),
+        { caFile: fleet.caFile, dns: input.dns ?? null, dnsQueries, resolves: sender.kind !== 'builtin', trustsHarnessRoot: trusts.get(sender.label) ?? true },
+      );
+      return [sender.label, diagnosis] as const;
+    }),
+  );
+
+  const cells: Cell[] = observed.map(({ probe, profile, classification, submission, bounces: own, settled }) => {
+    const policyVerdict = evaluate(options.policy, profile, classification);
+    const judgement = judgeCell(
+      { outcome: classification.outcome, connections: classification.connections, settled, submission, bounces: own },
+      policyVerdict,
+      diagnoses.get(probe.sender) ?? null,
+      input.error ? input.error.message : null,
+    );
     const member = fleet.members.find((m) => m.name === probe.profile);
     // Stored messages are relative to the event log's directory, which is the run directory.
     const hopEvidence = member
-      ? readHopEvidence(dirname(fleet.eventsFile), classification.message, member.hostname, classification.tls)
+      ? readHopEvidence(runDir, classification.message, member.hostname, classification.tls)
       : { hops: null, evidenceMismatch: null };
     return {
       sender: probe.sender,
       profile: probe.profile,
       probe: { id: probe.id, recipient: probe.recipient, messageId: probe.messageId },
       outcome: classification.outcome,
-      verdict: verdict.verdict,
-      reason: verdict.reason,
+      verdict: judgement.verdict,
+      reason: judgement.reason,
+      inconclusive: judgement.inconclusive,
       tls: classification.tls,
       alert: classification.alert,
       connections: classification.connections,
       firstSeen: classification.firstSeen,
       lastSeen: classification.lastSeen,
-      settled: (delivered || submission?.final === true) && lastClose,
-      submission,
+      settled,
+      submission: submission ? { accepted: submission.accepted, final: submission.final, detail: submission.detail, attempts: submission.attempts } : null,
+      bounces: own,
       received: classification.received,
       message: classification.message,
       hops: hopEvidence.hops,
@@ -529,6 +662,7 @@ export function buildDocument(input: {
       software: sender.software ?? null,
       window,
       trustsHarnessRoot: trusts.get(sender.label) ?? true,
+      diagnosis: diagnoses.get(sender.label) ?? null,
     };
   });
 
@@ -566,13 +700,14 @@ export function buildDocument(input: {
       cells: cells.length,
       pass: cells.filter((c) => c.verdict === 'pass').length,
       fail: cells.filter((c) => c.verdict === 'fail').length,
+      inconclusive: cells.filter((c) => c.verdict === 'inconclusive').length,
       unsettled: cells.filter((c) => !c.settled).length,
     },
     stray: { connections: attribution.stray.length },
     schedule: {
       mode: options.addressing.kind === 'shared' ? 'sequential' : 'parallel',
       address: options.addressing.kind === 'shared' ? `${options.addressing.address}:${options.addressing.port}` : null,
-      steps: windows.map((w) => ({ sender: w.sender, profiles: w.profiles, start: w.start, end: w.end, settled: w.settled })),
+      steps: windows.map((w) => ({ sender: w.sender, profiles: w.profiles, start: w.start, end: w.end, settled: w.settled, dnsQueries: w.dnsQueries ?? null })),
       resumes: input.resumes,
     },
   };

@@ -1,4 +1,5 @@
 import type { Addressing } from '../receivers/addressing.js';
+import { isControlProfile } from '../receivers/profile-role.js';
 import type { Profile } from '../receivers/profile-schema.js';
 import type { Sender } from '../senders/sender.js';
 
@@ -19,6 +20,8 @@ export interface StepWindow {
   start: string;
   end: string;
   settled: boolean;
+  /** In-zone questions the harness DNS answered during the step; null when the run served no DNS. */
+  dnsQueries?: number | null;
 }
 
 /**
@@ -32,9 +35,15 @@ export interface StepWindow {
  *   wrong receiver, and one that arrives anyway (a cached answer) names its own probe in
  *   RCPT and is kept out of the live profile's cell.
  */
-export function planSteps<S extends Pick<Sender, 'label'>>(senders: S[], profiles: Pick<Profile, 'name'>[], addressing: Addressing): Step<S>[] {
+export function planSteps<S extends Pick<Sender, 'label'>>(
+  senders: S[],
+  profiles: Pick<Profile, 'name' | 'starttls' | 'tls' | 'certificate'>[],
+  addressing: Addressing,
+): Step<S>[] {
   if (addressing.kind !== 'shared') {
     return senders.map((sender) => ({ key: `${sender.label} *`, sender, profiles: profiles.map((p) => p.name) }));
   }
-  return senders.flatMap((sender) => profiles.map((profile) => ({ key: `${sender.label} ${profile.name}`, sender, profiles: [profile.name] })));
+  // The controls first: a sender that cannot deliver to them shows it in the first steps (policy/diagnose-sender.ts).
+  const ordered = [...profiles.filter(isControlProfile), ...profiles.filter((p) => !isControlProfile(p))];
+  return senders.flatMap((sender) => ordered.map((profile) => ({ key: `${sender.label} ${profile.name}`, sender, profiles: [profile.name] })));
 }

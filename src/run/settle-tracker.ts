@@ -41,6 +41,11 @@ export class SettleTracker {
     this.#notify();
   }
 
+  /** Whether the probe's message was accepted by a receiver. */
+  isDelivered(probeId: string): boolean {
+    return this.#delivered.has(probeId);
+  }
+
   isSettled(probeId: string): boolean {
     const probe = this.#probes.get(probeId);
     if (!probe) return true;

@@ -45,13 +45,17 @@ export class CommandSender implements Sender {
     }
     const why = result.timedOut ? 'timed out after 60 s' : result.exitCode === undefined ? String(result.shortMessage) : `exited ${result.exitCode}`;
     const stderr = String(result.stderr ?? '').trim().split('\n')[0] ?? '';
-    return { accepted: false, final: true, detail: `command ${why}${stderr ? `: ${stderr.slice(0, 200)}` : ''}` };
+    // sysexits.h EX_TEMPFAIL (75), which sendmail(8) and its look-alikes exit with for "try again later".
+    const kind = result.timedOut || result.exitCode === undefined ? 'unreachable' : result.exitCode === EX_TEMPFAIL ? 'temporary' : 'permanent';
+    return { accepted: false, final: true, detail: `command ${why}${stderr ? `: ${stderr.slice(0, 200)}` : ''}`, failure: { kind, code: null } };
   }
 
   close(): Promise<void> {
     return Promise.resolve(); // nothing held open
   }
 }
+
+const EX_TEMPFAIL = 75;
 
 function findExecutable(program: string): boolean {
   const candidates = program.includes('/') ? [program] : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, program));

@@ -19,6 +19,15 @@ export interface SendResult {
   accepted: boolean;
   final: boolean;
   detail: string;
+  /**
+   * Why it was not accepted, when the sender can tell: `unreachable` (no connection, no
+   * greeting, reset: nothing was said), `temporary` (a 4xx reply, RFC 5321 §4.2.1: try again
+   * later), `permanent` (a 5xx reply, or a command's failure). The run retries the first two
+   * within the deadline (run/submit-probes.ts); `code` is the SMTP reply code when there was one.
+   */
+  failure?: { kind: 'unreachable' | 'temporary' | 'permanent'; code: number | null } | null;
+  /** How many times the run handed the probe over (set by the run, not by the sender). */
+  attempts?: number;
 }
 
 /** What the harness provides to a sender it manages (a Postfix or Exim it starts itself). */
@@ -75,8 +84,15 @@ export type SenderKind = 'smtp' | 'command' | 'builtin' | 'mta';
 /** A sender that cannot be used: one line saying what to fix. */
 export class SenderError extends Error {
   readonly code = 'ESENDER';
-  constructor(message: string, options?: ErrorOptions) {
+  /**
+   * `setup`: the user's configuration is wrong (credentials refused, TLS to the relay, a bad
+   * spec): a usage error. `unreachable`: the sender could not be reached when the run needed
+   * it: a run that could not complete.
+   */
+  readonly kind: 'setup' | 'unreachable';
+  constructor(message: string, options?: ErrorOptions & { kind?: 'setup' | 'unreachable' }) {
     super(message, options);
     this.name = 'SenderError';
+    this.kind = options?.kind ?? 'setup';
   }
 }

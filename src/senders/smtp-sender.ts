@@ -71,7 +71,17 @@ export class SmtpSender implements Sender {
   async check(): Promise<void> {
     const where = `${this.#options.host}:${this.#options.port}`;
     try {
-      await this.#transport.verify();
+      // A relay that drops a connection before its greeting (a full listen backlog) or answers 421 is busy, not absent.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.#transport.verify();
+          break;
+        } catch (error) {
+          const transient = submissionFailure(error).failure?.kind !== 'permanent' && (error as { code?: string }).code !== 'EAUTH';
+          if (!transient || attempt >= CHECK_ATTEMPTS) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+        }
+      }
     } catch (error) {
       const e = error as Error & { code?: string; responseCode?: number; response?: string };
       if (e.code === 'EAUTH') {
@@ -80,7 +90,7 @@ export class SmtpSender implements Sender {
       if (e.code === 'ETLS' || /TLS|certificate/i.test(e.message)) {
         throw new SenderError(`relay ${where}: TLS to the relay failed (${oneLine(e.message)}); check tls= and ca=`, { cause: error });
       }
-      throw new SenderError(`cannot reach relay ${where}: ${oneLine(e.message)}`, { cause: error });
+      throw new SenderError(`cannot reach relay ${where}: ${oneLine(e.message)}`, { cause: error, kind: 'unreachable' });
     }
   }
 
@@ -89,9 +99,7 @@ export class SmtpSender implements Sender {
       const info = await this.#transport.sendMail({ envelope: { from: probe.from, to: [probe.recipient] }, raw: message });
       return { accepted: true, final: false, detail: `relay accepted: ${oneLine(String(info.response))}` };
     } catch (error) {
-      const e = error as Error & { responseCode?: number };
-      // A 4xx at submission may be retried by us later? No: a relay's temporary refusal is its answer for this run.
-      return { accepted: false, final: true, detail: `relay refused: ${oneLine(e.message)}` };
+      return submissionFailure(error);
     }
   }
 
@@ -100,6 +108,23 @@ export class SmtpSender implements Sender {
     return Promise.resolve();
   }
 }
+
+/**
+ * What a failed submission means. A reply code decides when there is one (RFC 5321 §4.2.1:
+ * 4yz is transient, 5yz permanent; a 421 greeting is 4yz too). Without one, nodemailer's
+ * error code says the relay never got to answer: refused or reset connection, no greeting,
+ * a timeout. Only a permanent refusal is the relay's answer; the run retries the others.
+ */
+export function submissionFailure(error: unknown): SendResult {
+  const e = error as Error & { responseCode?: number; code?: string };
+  const code = typeof e.responseCode === 'number' ? e.responseCode : null;
+  if (code !== null && code >= 500) return { accepted: false, final: true, detail: `relay refused: ${oneLine(e.message)}`, failure: { kind: 'permanent', code } };
+  if (code !== null && code >= 400) return { accepted: false, final: true, detail: `relay deferred: ${oneLine(e.message)}`, failure: { kind: 'temporary', code } };
+  return { accepted: false, final: true, detail: `relay not reachable: ${oneLine(e.message)}${e.code ? ` (${e.code})` : ''}`, failure: { kind: 'unreachable', code: null } };
+}
+
+/** How often check() tries a relay that fails transiently before the run gives up on it. */
+const CHECK_ATTEMPTS = 3;
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);

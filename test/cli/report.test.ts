@@ -65,7 +65,7 @@ describe('badmx report', () => {
     expect(broken.stderr).toMatch(/^badmx: .*broken\.json: not valid JSON \([^\n]*\)\n?$/);
     const future = await badmx(['report', join(dir, 'future.json'), '--format', 'html']);
     expect(future.exitCode).toBe(2);
-    expect(future.stderr).toMatch(/^badmx: .*future\.json: schemaVersion 7 is not one badmx \S+ reads \(it reads 1\); use the badmx that wrote it\n?$/);
+    expect(future.stderr).toMatch(/^badmx: .*future\.json: schemaVersion 7 is not one badmx \S+ reads \(it reads 1 and 2\); use the badmx that wrote it\n?$/);
     expect(existsSync(join(dir, 'report.html'))).toBe(false);
   });
 

@@ -35,20 +35,39 @@ describe('badmx demo and badmx run', () => {
     expect(passing.stdout).toContain('2 pass, 0 fail');
   });
 
-  it('an unreachable relay is a one-line setup error (exit 2), and what was recorded is kept', async () => {
+  it('an unreachable relay is a run that could not complete (exit 4): one line, what was recorded is kept, and no cell passes', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
     await new Promise<void>((resolve) => blocker.close(() => resolve())); // now nothing listens there
     const out = mkdtempSync(join(tmpdir(), 'badmx-'));
     const result = await badmx(['run', '--sender', `smtp:127.0.0.1:${port}?tls=none`, '--port-range', '20361', '--out', out]);
-    expect(result.exitCode).toBe(2);
+    expect(result.exitCode).toBe(4);
     expect(result.stderr.trim().split('\n').filter((l) => l.startsWith('badmx: ') && !/receivers ready|sending/.test(l))).toEqual([
       expect.stringMatching(new RegExp(`^badmx: cannot reach relay 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.* \\(recorded so far: .*run\\.json\\)$`)),
     ]);
     const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunDocument;
     expect(run.run).toMatchObject({ status: 'error' });
     expect(existsSync(join(out, 'events.jsonl'))).toBe(true);
+    // Nothing was tested, so nothing passes, in run.json and every report rendered from it.
+    expect(run.cells.length).toBe(14);
+    expect(run.cells.every((c) => c.verdict === 'inconclusive' && c.inconclusive?.cause === 'not-submitted')).toBe(true);
+    expect(run.summary).toMatchObject({ pass: 0, fail: 0, inconclusive: 14 });
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('INCONCLUSIVE');
+  });
+
+  it('a run of misconfigured profiles only gets a control added, and says so', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'badmx-'));
+    const result = await badmx(['run', '--sender', 'builtin:strict', '--profile', 'expired', 'no-starttls', '--port-range', '20441', '--out', out]);
+    expect(result.stderr).toMatch(/^badmx: added the control profile tls1\.2: every sender must deliver to a control for its refusals to count$/m);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunDocument;
+    expect(run.cells.map((c) => [c.profile, c.verdict])).toEqual([
+      ['no-starttls', 'pass'],
+      ['tls1.2', 'pass'],
+      ['expired', 'pass'],
+    ]);
+    expect(run.senders[0]?.diagnosis).toBeNull();
+    expect(result.exitCode).toBe(0);
   });
 
   it('bad flags, an unknown sender and a malformed policy are one-line errors with exit 2', async () => {
@@ -97,17 +116,18 @@ describe('senders that cannot deliver', () => {
     }
   });
 
-  it('a command that exits non-zero: one line naming the failure, cells say the sender did not accept', async () => {
+  it('a command that exits non-zero: one line naming the failure, cells say the sender did not accept and are inconclusive (exit 3)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'badmx-'));
     const result = await badmx(['run', '--sender', `command:sh -c 'echo "relay: permission denied" >&2; exit 3'`, '--profile', 'tls1.2', 'tls1.3', '--port-range', '20401', '--out', out]);
     expect(result.stderr).toMatch(/^badmx: command:sh .* did not accept the probe for tls1\.[23]: command exited 3: relay: permission denied$/m);
     expect(result.stderr).toMatch(/2 probe\(s\) not accepted by the sender/);
     const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunDocument;
-    expect(run.cells.map((c) => [c.outcome, c.settled, c.submission?.accepted])).toEqual([
-      ['not-attempted', true, false],
-      ['not-attempted', true, false],
+    expect(run.cells.map((c) => [c.outcome, c.settled, c.submission?.accepted, c.verdict, c.inconclusive?.cause])).toEqual([
+      ['not-attempted', true, false, 'inconclusive', 'submission-refused'],
+      ['not-attempted', true, false, 'inconclusive', 'submission-refused'],
     ]);
-    expect(result.exitCode).toBe(1); // the controls were not delivered: strict fails them
+    // Nothing was tested: not a failure of the sender's TLS policy, and not a pass either.
+    expect(result.exitCode).toBe(3);
   });
 
   it('Ctrl-C ends the wait: run.json is written with the cells marked unsettled, exit 130', async () => {
@@ -209,7 +229,8 @@ describe('badmx run --run-as on one shared address', () => {
     expect(result.exitCode, result.stderr).toBe(1);
     // the delegated zone's DNS bound port 53 before the drop; steps 2 and 3 needed no new bind of port 25
     expect(result.stderr).toMatch(/harness DNS answering on 127\.0\.63\.53:53/);
-    expect(result.stderr).toMatch(/step 3\/3: tls1\.3 is live/);
+    // The controls first (a sender that cannot reach them is diagnosed early), then the rest.
+    expect(result.stderr).toMatch(/step 1\/3: tls1\.2 is live[\s\S]*step 2\/3: tls1\.3 is live[\s\S]*step 3\/3: no-starttls is live/);
     expect(result.stderr).not.toMatch(/did not accept/);
     const nobody = Number((await execa('id', ['-u', 'nobody'])).stdout);
     expect(statSync(join(out, 'run.json')).uid).toBe(nobody);

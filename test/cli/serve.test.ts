@@ -56,7 +56,9 @@ describe('badmx serve', () => {
     expect(result.stdout).toContain('CA bundle (trust this in the sender under test)');
     expect(result.stdout).toMatch(/tls1\.0\s+mx\.tls1\.0\.badmx\.test\s+127\.0\.0\.1:20104\s+TLS 1\.0 only/);
     const { events } = readEventLog(eventsFile);
-    expect(events.filter((e) => e.type === 'listening')).toHaveLength(14);
+    // Every profile, and the probes' own domain (its mailbox, on <base>.254).
+    expect(events.filter((e) => e.type === 'listening' && e.profile !== 'probes')).toHaveLength(14);
+    expect(events.filter((e) => e.type === 'listening' && e.profile === 'probes')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'close')).toHaveLength(14);
   });
 

@@ -35,7 +35,9 @@ describe('badmx zone', () => {
     const mx = byType(checked.records, 'MX');
     expect(mx).toContain('tls1-2.badmx.example.com. 10 mx-tls1-2.badmx.example.com.');
     expect(mx).toContain('wrong-host.x.badmx.example.com. 10 mx.wrong-host.x.badmx.example.com.');
-    expect(mx).toHaveLength(profiles.length);
+    // Every profile, and the probes' own domain (mx-probes: covered by the wildcard too).
+    expect(mx).toContain('probes.badmx.example.com. 10 mx-probes.badmx.example.com.');
+    expect(mx).toHaveLength(profiles.length + 1);
   });
 
   it('--config (delegated, one shared address): a zone BIND loads, with the delegation the parent needs', async () => {
@@ -44,10 +46,13 @@ describe('badmx zone', () => {
     expect(result.exitCode).toBe(0);
     const checked = await checkZone('badmx.example.com', result.stdout);
     expect(checked.ok).toBe(true);
-    expect(byType(checked.records, 'MX').sort()).toEqual(profiles.map((p) => `${p.name}.badmx.example.com. 10 mx.${p.name}.badmx.example.com.`).sort());
+    // Every profile, and the probes' own domain: its MX on the shared address too, and SPF that passes any host.
+    const names = [...profiles.map((p) => p.name), 'probes'];
+    expect(byType(checked.records, 'MX').sort()).toEqual(names.map((n) => `${n}.badmx.example.com. 10 mx.${n}.badmx.example.com.`).sort());
     expect(byType(checked.records, 'A').sort()).toEqual(
-      ['ns.badmx.example.com. 203.0.113.25', ...profiles.map((p) => `mx.${p.name}.badmx.example.com. 203.0.113.25`)].sort(),
+      ['ns.badmx.example.com. 203.0.113.25', ...names.map((n) => `mx.${n}.badmx.example.com. 203.0.113.25`)].sort(),
     );
+    expect(byType(checked.records, 'TXT')).toContain('probes.badmx.example.com. "v=spf1 +all"');
     expect(byType(checked.records, 'TXT')).toContain('tls1.0.badmx.example.com. "badmx profile tls1.0: TLS 1.0 only"');
     const header = result.stdout.split('\n').filter((line) => line.startsWith(';'));
     expect(header).toContain(';   badmx.example.com. 3600 IN NS ns.badmx.example.com.');
@@ -64,7 +69,10 @@ describe('badmx zone', () => {
     const checked = await checkZone('vendor-eval.example.org', result.stdout);
     expect(checked.ok).toBe(true);
     // BIND prints in its own (DNSSEC) order: compare as sets
-    expect(byType(checked.records, 'AAAA').sort()).toEqual(profiles.map((p, i) => `mx.${p.name}.vendor-eval.example.org. ${addresses[i]}`).sort());
+    // The probes' mailbox on the first address, where every receiver accepts its mail.
+    expect(byType(checked.records, 'AAAA').sort()).toEqual(
+      [...profiles.map((p, i) => `mx.${p.name}.vendor-eval.example.org. ${addresses[i]}`), `mx.probes.vendor-eval.example.org. ${addresses[0]}`].sort(),
+    );
     expect(byType(checked.records, 'NS')).toEqual(['vendor-eval.example.org. ns-1.provider.net.']);
     expect(byType(checked.records, 'A')).toEqual([]);
     expect(result.stdout).toMatch(/^; DNS "external": import this file at your DNS provider as the zone vendor-eval\.example\.org/m);

@@ -102,9 +102,10 @@ describe('public mode on one shared address, with a vendor relay and a crash', (
     straight = readRun(out);
     expect(straight.schedule.mode).toBe('sequential');
     expect(straight.schedule.address).toBe(`${ADDRESS}:25`);
-    expect(straight.schedule.steps.map((s) => s.profiles[0])).toEqual(PROFILES);
+    // The control first (a vendor that cannot reach it is diagnosed at once), then the catalogue's order.
+    expect(straight.schedule.steps.map((s) => s.profiles[0])).toEqual(['tls1.2', 'no-starttls', 'starttls-454', 'tls1.0', 'self-signed']);
     expect(straight.profiles.every((p) => p.address === ADDRESS && p.port === 25)).toBe(true);
-    expect(result.all).toMatch(/step 1\/5: no-starttls is live for vendor/);
+    expect(result.all).toMatch(/step 1\/5: tls1\.2 is live for vendor/);
     // the vendor found each receiver by MX through badmx's DNS: its own name in EHLO
     for (const cell of straight.cells) expect(cell.evidence[0]?.helo, cell.profile).toBe('outbound.vendor.example');
     expect(cellsOf(straight)).toEqual([

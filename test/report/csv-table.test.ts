@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, csvField, renderCsvTable } from '../../src/report/csv-table.js';
+import { visibleControls } from '../../src/report/escape.js';
 import type { Cell, RunDocument } from '../../src/run/run-document.js';
 import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
 
@@ -16,7 +17,8 @@ function expectRowDescribes(record: Record<string, string>, cell: Cell): void {
   expect(record.profile).toBe(cell.profile);
   expect(record.outcome).toBe(cell.outcome);
   expect(record.verdict).toBe(cell.verdict);
-  expect(record.reason).toBe(cell.reason);
+  // control bytes (a bounce quoted in the reason) are written as visible escapes
+  expect(record.reason).toBe(visibleControls(cell.reason));
   expect(record.tls_version).toBe(cell.tls ? cell.tls.version : '');
   expect(record.cipher).toBe(cell.tls ? cell.tls.cipher : '');
   expect(record.alert).toBe(cell.alert === null ? '' : cell.alert);
@@ -24,6 +26,11 @@ function expectRowDescribes(record: Record<string, string>, cell: Cell): void {
   expect(record.first_seen).toBe(cell.firstSeen === null ? '' : cell.firstSeen);
   expect(record.last_seen).toBe(cell.lastSeen === null ? '' : cell.lastSeen);
   expect(record.settled).toBe(cell.settled ? 'true' : 'false');
+  expect(record.inconclusive_cause).toBe(cell.inconclusive ? cell.inconclusive.cause : '');
+  const bounce = cell.bounces.findLast((b) => b.action === 'failed') ?? cell.bounces.at(-1);
+  expect(record.bounce_status).toBe(bounce?.status ?? '');
+  expect(record.bounce_diagnostic).toBe(visibleControls(bounce?.diagnostic ?? ''));
+  expect(record.submission_attempts).toBe(cell.submission ? String(cell.submission.attempts) : '');
 }
 
 /** Parsed by csv-parse in strict RFC 4180 mode: any quoting mistake throws. */
@@ -39,7 +46,24 @@ describe('the CSV table', () => {
   ])('%s: a header row and one row per cell, every value round-trips through an RFC 4180 parser', (_name, run: RunDocument) => {
     const csv = renderCsvTable(run);
     const [header, ...rows] = parseCsv(csv);
-    expect(header).toEqual(['sender', 'profile', 'outcome', 'verdict', 'reason', 'tls_version', 'cipher', 'alert', 'connections', 'first_seen', 'last_seen', 'settled']);
+    expect(header).toEqual([
+      'sender',
+      'profile',
+      'outcome',
+      'verdict',
+      'reason',
+      'tls_version',
+      'cipher',
+      'alert',
+      'connections',
+      'first_seen',
+      'last_seen',
+      'settled',
+      'inconclusive_cause',
+      'bounce_status',
+      'bounce_diagnostic',
+      'submission_attempts',
+    ]);
     expect(rows).toHaveLength(run.cells.length);
     const records = rows.map((r) => Object.fromEntries((header ?? []).map((name, i) => [name, r[i] ?? ''])));
     const bySenderProfile = new Map(records.map((r) => [`${r.sender}\u0000${r.profile}`, r]));
@@ -69,6 +93,24 @@ describe('the CSV table', () => {
         .join('');
       expect(again).toBe(csv);
     }
+  });
+
+  it('inconclusive cells: verdict "inconclusive", why, the sender\'s bounce and the submission attempts, parsed back', () => {
+    const [header, ...rows] = parseCsv(renderCsvTable(hostile));
+    const records = rows.map((r) => Object.fromEntries((header ?? []).map((name, i) => [name, r[i] ?? ''])));
+    const inconclusive = records.filter((r) => r.verdict === 'inconclusive');
+    expect(inconclusive).toHaveLength(hostile.summary.inconclusive);
+    expect(inconclusive.length).toBeGreaterThan(0);
+    for (const r of inconclusive) expect(r.inconclusive_cause).toMatch(/^(not-submitted|submission-failed|submission-refused|no-control|no-attempt|bounced-untested)$/);
+    for (const r of records.filter((x) => x.verdict !== 'inconclusive')) expect(r.inconclusive_cause).toBe('');
+    expect(records.filter((r) => r.sender === HOSTILE.diagnosedSender).map((r) => r.inconclusive_cause)).toEqual(Array(hostile.profiles.length).fill('no-control'));
+    const bounced = records.find((r) => r.inconclusive_cause === 'bounced-untested');
+    // the decisive bounce is the failed one, not the earlier delay; its control bytes are made visible
+    expect(bounced).toMatchObject({ profile: 'sha1-signature', bounce_status: '5.4.4', bounce_diagnostic: visibleControls(HOSTILE.bounceDiagnostic), submission_attempts: '1' });
+    expect(bounced?.bounce_diagnostic).toContain('\\x01\\x1b[31mred');
+    expect(records.find((r) => r.inconclusive_cause === 'submission-failed')).toMatchObject({ profile: 'untrusted-root', submission_attempts: '3', bounce_status: '' });
+    // the original columns keep their positions
+    expect(header?.slice(0, 12)).toEqual(CSV_COLUMNS.slice(0, 12));
   });
 
   it('lists cells in matrix order: profile groups, then senders', () => {

@@ -35,8 +35,9 @@ describe('the HTML report, as text', () => {
     expect(count(html, /<td class="cell[^"]*" data-cell=""/g)).toBe(run.senders.length * run.profiles.length);
     expect(count(html, /data-cell="" [^>]*data-verdict="fail"/g)).toBe(run.summary.fail);
     expect(count(html, /data-cell="" [^>]*data-verdict="pass"/g)).toBe(run.summary.pass);
+    expect(count(html, /data-cell="" [^>]*data-verdict="inconclusive"/g)).toBe(run.summary.inconclusive);
     // every cell links to evidence that exists
-    const targets = [...html.matchAll(/<a class="v-(?:pass|fail)" href="#([^"]+)"/g)].map((m) => m[1]);
+    const targets = [...html.matchAll(/<a class="v-(?:pass|fail|inconclusive)" href="#([^"]+)"/g)].map((m) => m[1]);
     expect(targets).toHaveLength(run.cells.length);
     for (const id of targets) expect(html).toContain(`<div class="body" id="${id}">`);
   });
@@ -132,15 +133,18 @@ describe('the HTML report in headless Chromium', () => {
   it.each([
     ['demo', demo],
     ['hostile', hostile],
-  ])('%s: every matrix cell is there, reads PASS/FAIL in words, and the page fetched nothing', async (name, run: RunDocument) => {
+  ])('%s: every matrix cell is there, reads PASS/FAIL/INCONCLUSIVE in words, and the page fetched nothing', async (name, run: RunDocument) => {
     const { page, requests, console, url } = await open(run, name);
     expect(await page.locator('[data-cell]').count()).toBe(run.senders.length * run.profiles.length);
     expect(await page.locator('[data-cell][data-verdict="fail"]').count()).toBe(run.summary.fail);
+    expect(await page.locator('[data-cell][data-verdict="inconclusive"]').count()).toBe(run.summary.inconclusive);
     const cells = page.locator('[data-cell]');
     const texts = await cells.allInnerTexts();
+    const words: Record<string, string> = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE' };
     for (const [i, text] of texts.entries()) {
-      const verdict = await cells.nth(i).getAttribute('data-verdict');
-      expect(text).toContain(verdict === 'pass' ? 'PASS' : 'FAIL');
+      const verdict = (await cells.nth(i).getAttribute('data-verdict')) ?? '';
+      expect(text).toContain(words[verdict]);
+      for (const other of Object.values(words).filter((w) => w !== words[verdict])) expect(text).not.toMatch(new RegExp(`\\b${other}\\b`));
     }
     // table structure for assistive technology
     expect(await page.locator('table.matrix caption').count()).toBe(1);
@@ -149,9 +153,15 @@ describe('the HTML report in headless Chromium', () => {
     // the only request is the page itself; no CSP violation (the stylesheet's hash is right, nothing else loads)
     expect(requests).toEqual([url]);
     expect(console).toEqual([]);
-    // the stylesheet applied: fail cells are tinted
+    // the stylesheet applied: fail cells are tinted, inconclusive ones differently, with a double border
     const background = await page.evaluate(`getComputedStyle(document.querySelector('[data-cell][data-verdict="fail"] a')).backgroundColor`);
     expect(background).toBe('rgb(252, 232, 230)');
+    if (run.summary.inconclusive > 0) {
+      const style = await page.evaluate<string[]>(
+        `(() => { const s = getComputedStyle(document.querySelector('[data-cell][data-verdict="inconclusive"] a')); return [s.backgroundColor, s.borderTopStyle]; })()`,
+      );
+      expect(style).toEqual(['rgb(241, 233, 250)', 'double']);
+    }
     await page.screenshot({ path: join(artifactDir(), `report-${name}.png`), fullPage: name === 'demo' });
     await page.close();
   });
@@ -174,6 +184,31 @@ describe('the HTML report in headless Chromium', () => {
     await page.close();
   });
 
+  it('an inconclusive cell: counted by data-verdict, its evidence opens on a click and shows why, the bounce and the attempts, inert', async () => {
+    const { page } = await open(hostile, 'hostile-inconclusive');
+    expect(await page.locator('[data-cell][data-verdict="inconclusive"]').count()).toBe(hostile.summary.inconclusive);
+    expect(await page.locator(`[data-cell][data-verdict="inconclusive"][data-sender="${HOSTILE.diagnosedSender}"]`).count()).toBe(hostile.profiles.length);
+    expect(await page.locator('.summary .badge.v-inconclusive').innerText()).toBe(`${hostile.summary.inconclusive} inconclusive`);
+    const relay = HOSTILE.sender.replace(/["\\]/g, '\\$&');
+    const link = page.locator(`[data-cell][data-profile="sha1-signature"][data-sender="${relay}"] a`);
+    expect(await link.innerText()).toMatch(/^INCONCLUSIVE\s+No attempt\s+not tested: bounced, not for TLS$/);
+    const target = (await link.getAttribute('href'))?.slice(1) ?? '';
+    await link.click();
+    const details = page.locator(`[id="${target}"]`).locator('xpath=ancestor::details');
+    await expect.poll(() => details.getAttribute('open')).toBe('');
+    const body = await page.locator(`[id="${target}"]`).innerText();
+    expect(body).toContain('Inconclusive, not tested (bounced, not for TLS): the sender gave up without contacting the receiver, not for TLS');
+    expect(body).toContain(HOSTILE.bounceDiagnostic.replace('\u0001\u001b', '\\x01\\x1b'));
+    expect(body).toMatch(/Submission attempts\s+1/);
+    expect(await page.locator(`[id="${target}"] table.bounces tbody tr`).count()).toBe(2);
+    expect(await page.evaluate('typeof window.__badmxPwned')).toBe('undefined');
+    expect(await page.locator('script, img, iframe, object, embed, b, i').count()).toBe(0);
+    // the diagnosed sender's column head says why its refusals prove nothing
+    expect(await page.locator('table.matrix thead th[scope="col"]').nth(2).innerText()).toMatch(/INCONCLUSIVE: delivered to no control profile/);
+    await page.screenshot({ path: join(artifactDir(), 'report-hostile-inconclusive.png') });
+    await page.close();
+  });
+
   it('following a matrix cell opens its evidence, without JavaScript', async () => {
     const { page } = await open(demo, 'demo-click');
     const link = page.locator('[data-cell][data-profile="handshake-failure"] a').first();
@@ -187,6 +222,58 @@ describe('the HTML report in headless Chromium', () => {
     expect(body).toMatch(/Connection 1[\s\S]*STARTTLS\s+220[\s\S]*Connection 2/);
     await page.screenshot({ path: join(artifactDir(), 'report-demo-cell.png') });
     await page.close();
+  });
+});
+
+describe('HTML report: inconclusive cells', () => {
+  const html = renderHtmlReport(hostile);
+
+  it('have their own colour, icon and word, a summary badge with the count and a legend entry; nothing of it without any', () => {
+    expect(html).toContain(`<span class="badge v-inconclusive"><svg class="icon"`);
+    expect(html).toMatch(new RegExp(`<span class="badge v-inconclusive">.*?</svg>${hostile.summary.inconclusive} inconclusive</span>`));
+    expect(html).toMatch(/<li><span class="badge v-inconclusive">.*?INCONCLUSIVE<\/span> not actually tested /);
+    expect(html).toContain(`${hostile.summary.pass} pass, ${hostile.summary.fail} fail, ${hostile.summary.inconclusive} inconclusive</title>`);
+    const cells = [...html.matchAll(/<td class="cell[^"]*"[^>]*data-verdict="inconclusive"[^>]*>(.*?)<\/td>/g)].map((m) => m[1] ?? '');
+    expect(cells).toHaveLength(hostile.summary.inconclusive);
+    for (const cell of cells) {
+      expect(cell).toMatch(/^<a class="v-inconclusive" href="#[^"]+"><span class="verdict"><svg class="icon"[^>]*><circle [^>]*\/><path d="M4 12L12 4"[^>]*\/><\/svg><span>INCONCLUSIVE<\/span><\/span>/);
+      expect(cell).toMatch(/<span class="detail">not tested: [A-Za-z ,]+<\/span>/);
+    }
+    expect(HTML_PALETTE.inconclusive).not.toEqual(HTML_PALETTE.fail);
+    expect(HTML_PALETTE.inconclusive).not.toEqual(HTML_PALETTE.pass);
+    const demoHtml = renderHtmlReport(demo);
+    expect(demoHtml).not.toMatch(/INCONCLUSIVE|\d+ inconclusive|class="untested"|class="diagnosis"|<table class="bounces">/);
+  });
+
+  it('show why in the cell\'s evidence, the submission attempts and the bounces, every string escaped', () => {
+    expect(count(html, /<p class="untested" role="note">/g)).toBe(hostile.summary.inconclusive);
+    expect(html).toContain('<strong>Inconclusive, not tested (submission failed):</strong> the sender could not take the probe after 3 attempts: connect ECONNREFUSED 127.0.0.1:2626</p>');
+    expect(html).toContain('<dt>Submission attempts</dt><dd>3</dd>');
+    expect(count(html, /<table class="bounces">/g)).toBe(hostile.cells.filter((c) => c.bounces.length > 0).length);
+    expect(count(html, /<table class="bounces">[\s\S]*?<\/table>/g)).toBe(1);
+    const bounces = /<table class="bounces">[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+    expect(bounces).toContain('<td class="nowrap"><strong>delayed</strong></td><td class="nowrap"><code>4.4.3</code></td>');
+    expect(bounces).toContain('<td class="nowrap"><strong>failed</strong></td><td class="nowrap"><code>5.4.4</code></td>');
+    expect(bounces).toContain(
+      '<code>smtp; 554 5.4.4 &lt;script&gt;window.__badmxPwned=4&lt;/script&gt; Host not found: &quot;mx.sha1-signature&quot; | name=&lt;b&gt;x&lt;/b&gt;, type=A \\x01\\x1b[31mred</code>',
+    );
+    expect(bounces).toContain('<code>dns; &lt;i&gt;mx&lt;/i&gt;.sha1-signature.badmx.test</code>');
+    expect(html).not.toContain('<script>window.__badmxPwned=4');
+    expect(html).not.toContain('<i>mx</i>');
+  });
+
+  it('show the sender\'s diagnosis in its column head and in the senders table', () => {
+    const strict = hostile.senders.find((s) => s.label === HOSTILE.diagnosedSender);
+    const diagnosis = strict?.diagnosis ?? '';
+    expect(diagnosis).not.toBe('');
+    const head = /<thead><tr><th scope="col">Receiver state<\/th>(.*?)<\/tr><\/thead>/.exec(html)?.[1] ?? '';
+    const columns = head.split('</th>');
+    expect(columns[1]).toContain(`0 pass · 0 fail · 14 inconclusive</span><span class="diagnosis" role="note">`);
+    expect(columns[1]).toContain(`<strong>INCONCLUSIVE:</strong> ${diagnosis}</span>`);
+    expect(columns[0]).not.toContain('diagnosis');
+    const row = /<tr><th scope="row">builtin:strict<\/th>.*<\/tr>/.exec(html)?.[0] ?? '';
+    expect(row).toContain(`<span class="diagnosis" role="note">`);
+    expect(row).toMatch(new RegExp(`<strong>INCONCLUSIVE:</strong> ${diagnosis.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</span></td></tr>$`));
   });
 });
 

@@ -68,15 +68,18 @@ describe('the JUnit XML', () => {
       const ofSender = run.cells.filter((c) => c.sender === sender);
       const failures = cases.filter((c) => c.children.some((x) => x.name === 'failure'));
       const skipped = cases.filter((c) => c.children.some((x) => x.name === 'skipped'));
+      const errors = cases.filter((c) => c.children.some((x) => x.name === 'error'));
       expect(n(suite.attributes.tests)).toBe(cases.length);
       expect(n(suite.attributes.failures)).toBe(failures.length);
       expect(failures.length).toBe(ofSender.filter((c) => c.verdict === 'fail').length);
       expect(n(suite.attributes.skipped)).toBe(skipped.length);
       expect(skipped.length).toBe(ofSender.filter((c) => c.verdict === 'pass' && !c.settled).length);
-      expect(n(suite.attributes.errors)).toBe(0);
+      expect(n(suite.attributes.errors)).toBe(errors.length);
+      expect(errors.length).toBe(ofSender.filter((c) => c.verdict === 'inconclusive').length);
     }
     expect(n(root.attributes.tests)).toBe(run.cells.length);
     expect(n(root.attributes.failures)).toBe(run.summary.fail);
+    expect(n(root.attributes.errors)).toBe(run.summary.inconclusive);
     expect(descendants(root).filter((e) => e.name === 'failure')).toHaveLength(run.summary.fail);
   });
 
@@ -97,6 +100,38 @@ describe('the JUnit XML', () => {
     const pass = descendants(root).find((e) => e.name === 'testcase' && e.attributes.classname === 'builtin:strict' && e.attributes.name === 'tls1.3');
     expect(pass?.children.map((c) => c.name)).toEqual(['system-out']);
     expect(textOf(pass as XmlElement)).toMatch(/tls: TLSv1\.3 TLS_/);
+  });
+
+  it('an inconclusive cell is an <error type="inconclusive">, never a <failure> or <skipped>, with why and the bounce in its body', () => {
+    const root = parseXml(renderJunitXml(hostile));
+    conforms(root);
+    const errors = descendants(root).filter((e) => e.name === 'error');
+    expect(errors).toHaveLength(hostile.summary.inconclusive);
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) {
+      expect(error.attributes.type).toBe('inconclusive');
+      expect(error.attributes.message).toMatch(/^INCONCLUSIVE \(.+\): /);
+      expect(error.parent?.children.map((c) => c.name)).toEqual(['error']);
+    }
+    const relay = root.children.find((s) => s.attributes.name === HOSTILE.sender) as XmlElement;
+    const bounced = relay.children.find((c) => c.attributes.name === 'sha1-signature')?.children.find((c) => c.name === 'error') as XmlElement;
+    expect(bounced.attributes.message).toMatch(/^INCONCLUSIVE \(bounced, not for TLS\): the sender gave up without contacting the receiver, not for TLS: 5\.4\.4 smtp; 554 5\.4\.4 <script>/);
+    const body = textOf(bounced);
+    expect(body).toContain('not tested: the sender gave up without contacting the receiver');
+    // the sender's own words parse back as text, control bytes made visible
+    expect(body).toContain('decisive bounce: failed 5.4.4 (dns; <i>mx</i>.sha1-signature.badmx.test): smtp; 554 5.4.4 <script>window.__badmxPwned=4</script> Host not found');
+    expect(body).toContain('type=A \\x01\\x1b[31mred');
+    expect(body).toMatch(/^bounce 1 at .*: delayed 4\.4\.3 /m);
+    expect(body).toContain('submission attempts: 1');
+    const unreachable = relay.children.find((c) => c.attributes.name === 'untrusted-root');
+    expect(textOf(unreachable as XmlElement)).toContain('submission attempts: 3');
+    // the diagnosed sender: its suite is all errors, and says why once, as a property
+    const strict = root.children.find((s) => s.attributes.name === HOSTILE.diagnosedSender) as XmlElement;
+    expect(strict.attributes).toMatchObject({ errors: String(hostile.profiles.length), failures: '0', skipped: '0' });
+    const diagnosis = descendants(strict).find((e) => e.name === 'property' && e.attributes.name === 'badmx.sender.diagnosis');
+    expect(diagnosis?.attributes.value).toMatch(/^delivered to no control profile, so its refusals prove nothing: .*\(alert unknown_ca\)/);
+    // the demo has nothing inconclusive: no error anywhere
+    expect(descendants(parseXml(renderJunitXml(demo))).filter((e) => e.name === 'error')).toHaveLength(0);
   });
 
   it('timestamps and times come from the run: each suite starts when its sender did', () => {
@@ -140,6 +175,9 @@ describe('the JUnit XML', () => {
     const root = parseXml(renderJunitXml(stopped));
     conforms(root);
     expect(root.attributes).toMatchObject({ errors: '1', tests: String(demo.cells.length + 1) });
+    // with inconclusive cells, the run's error adds to theirs
+    const hostileStopped = parseXml(renderJunitXml({ ...hostile, run: { ...hostile.run, status: 'error' as const, error: 'stopped' } }));
+    expect(hostileStopped.attributes).toMatchObject({ errors: String(hostile.summary.inconclusive + 1), tests: String(hostile.cells.length + 1) });
     const error = descendants(root).find((e) => e.name === 'error');
     expect(error?.attributes).toEqual({ type: 'run-error', message: 'the run stopped early: cannot reach relay 127.0.0.1:2626: ECONNREFUSED <x>' });
   });

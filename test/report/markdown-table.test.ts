@@ -62,7 +62,7 @@ describe('the Markdown table', () => {
     expect(md).toContain('Strict (the HIPAA reading) &amp; \\<em\\>no\\</em\\> plaintext');
     // the reason with a line break stays on its bullet's line
     expect(md).toContain('no-starttls: delivered in plaintext, but must not deliver: "quoted", comma \\| pipe second line');
-    expect(md).toContain('**24 pass, 18 fail** of 42 cells; 8 unsettled.');
+    expect(md).toContain('**7 pass, 18 fail, 17 inconclusive** of 42 cells; 5 unsettled.');
     expect(tableRows(md).join('\n').match(/ \\\*/g)).toHaveLength(hostile.summary.unsettled);
     expect(md).toContain('\\*: unsettled, the deadline came before the sender had finished.');
   });
@@ -72,6 +72,42 @@ describe('the Markdown table', () => {
     expect(markdownText('handshake_failure')).toBe('handshake_failure');
     expect(markdownText('_x_ *y* [a](b) `c` ~d~ <i>&lt;')).toBe('\\_x\\_ \\*y\\* \\[a\\](b) \\`c\\` \\~d\\~ \\<i\\>&amp;lt;');
     expect(markdownText(HOSTILE.controlHelo)).toBe('evil\\\\x01\\\\x1b\\[31mred');
+  });
+});
+
+describe('markdown table: inconclusive cells', () => {
+  it('marks each with ⊘ and the word, says why in the cell, and counts them in the summary', () => {
+    const md = renderMarkdownTable(hostile);
+    const body = tableRows(md).slice(2).join('\n');
+    expect(body.match(/⊘ INCONCLUSIVE /g)).toHaveLength(hostile.summary.inconclusive);
+    // never with a pass or fail glyph, and not the caveat sign
+    expect(body).not.toMatch(/[✔✘] INCONCLUSIVE|⊘ (PASS|FAIL)|⚠/);
+    const row = (profile: string): string[] => cells(tableRows(md).find((r) => r.includes(` · ${profile} · `)) ?? '');
+    expect(row('sha1-signature')[3]).toBe('⊘ INCONCLUSIVE No attempt (bounced, not for TLS: 5.4.4)');
+    expect(row('untrusted-root')[3]).toBe('⊘ INCONCLUSIVE No attempt (submission failed)');
+    expect(row('tls1.2')[2]).toBe('⊘ INCONCLUSIVE Refused (no control delivered)');
+    expect(md).toContain('**7 pass, 18 fail, 17 inconclusive** of 42 cells');
+    expect(md).toMatch(/^Legend: ✔ PASS: .*✘ FAIL: it did not\. ⊘ INCONCLUSIVE: not actually tested /m);
+  });
+
+  it('lists the sender\'s diagnosis under it, and why each inconclusive cell was not tested with the bounce, escaped', () => {
+    const md = renderMarkdownTable(hostile);
+    expect(md).toMatch(/^- builtin:strict \(built-in sender, `builtin:strict`\): .*\n {2}- ⊘ \*\*INCONCLUSIVE:\*\* delivered to no control profile, so its refusals prove nothing: it connected to the controls but refused their certificate \(alert unknown_ca\)/m);
+    expect(md).toContain('<details><summary>Why the 17 inconclusive cells were not tested</summary>');
+    // the diagnosed sender's cells: one bullet naming them, not fourteen
+    expect(md).toMatch(/^- builtin:strict × no-starttls, starttls-454, .*, sha1-signature: delivered to no control profile/m);
+    const bounced = md.split('\n').find((l) => l.startsWith('- vendor') && l.includes('× sha1-signature')) ?? '';
+    expect(bounced).toContain('Host not found: "mx.sha1-signature" \\| name=\\<b\\>x\\</b\\>, type=A \\\\x01\\\\x1b\\[31mred');
+    expect(bounced).toContain("; the sender's bounce: failed 5.4.4 (dns; \\<i\\>mx\\</i\\>.sha1-signature.badmx.test)");
+    // hostile markup stays text: no raw "<" but the report's own details/summary
+    expect(md).not.toMatch(/(?<!\\)<(?!\/?details>|\/?summary>)/);
+    // eslint-disable-next-line no-control-regex
+    expect(md).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+  });
+
+  it('says nothing of inconclusive when nothing is', () => {
+    const md = renderMarkdownTable(demo);
+    expect(md).not.toMatch(/INCONCLUSIVE|inconclusive|⊘/);
   });
 });
 

@@ -11,7 +11,7 @@ describe('how the run was scheduled, in the reports', () => {
   });
 
   it('a sequential, resumed run names the shared address, its steps, those cut short and the resumes', () => {
-    const step = (settled: boolean) => ({ sender: 'vendor', profiles: ['tls1.2'], start: '2026-11-24T10:00:00.000Z', end: '2026-11-24T10:10:00.000Z', settled });
+    const step = (settled: boolean) => ({ sender: 'vendor', profiles: ['tls1.2'], start: '2026-11-24T10:00:00.000Z', end: '2026-11-24T10:10:00.000Z', settled, dnsQueries: null });
     expect(
       scheduleText({ schedule: { mode: 'sequential', address: '192.0.2.25:25', steps: [step(true), step(false)], resumes: ['2026-11-24T10:05:00.000Z'] } }),
     ).toBe(

@@ -34,22 +34,68 @@ describe('the SVG infographic', () => {
     const cells = descendants(root).filter((e) => e.name === 'g' && e.attributes.class === 'cell');
     expect(cells).toHaveLength(run.senders.length * run.profiles.length);
     expect(cells.filter((c) => c.attributes['data-verdict'] === 'fail')).toHaveLength(run.summary.fail);
+    expect(cells.filter((c) => c.attributes['data-verdict'] === 'pass')).toHaveLength(run.summary.pass);
+    expect(cells.filter((c) => c.attributes['data-verdict'] === 'inconclusive')).toHaveLength(run.summary.inconclusive);
     // each (sender, profile) exactly once, matching run.json
     const keys = new Set(cells.map((c) => `${c.attributes['data-sender']}|${c.attributes['data-profile']}`));
     expect(keys.size).toBe(cells.length);
     for (const cell of run.cells) expect(keys.has(`${cell.sender}|${cell.profile}`)).toBe(true);
   });
 
-  it('reads without colour: pass and fail differ in icon shape, fill pattern and word', () => {
-    const root = parseXml(renderSvgInfographic(demo));
+  it.each([
+    ['demo', demo],
+    ['hostile', hostile],
+  ])('%s reads without colour: pass, fail and inconclusive differ in icon shape, fill pattern and word', (_name, run: RunDocument) => {
+    const root = parseXml(renderSvgInfographic(run));
+    const expected = {
+      // a check is one stroke (M l l), a cross two (M l M l), ⊘ a ring (two arcs) and a slash
+      pass: { fill: '#e6f4ea', strokes: 1, arcs: 0, word: 'PASS' },
+      fail: { fill: 'url(#fail-hatch)', strokes: 2, arcs: 0, word: 'FAIL' },
+      inconclusive: { fill: 'url(#inconclusive-dots)', strokes: 2, arcs: 2, word: 'INCONCLUSIVE' },
+    };
     for (const cell of descendants(root).filter((e) => e.name === 'g' && e.attributes.class === 'cell')) {
-      const pass = cell.attributes['data-verdict'] === 'pass';
+      const want = expected[cell.attributes['data-verdict'] as keyof typeof expected];
       const box = cell.children.find((c) => c.name === 'rect');
       const mark = cell.children.find((c) => c.name === 'path')?.attributes.d ?? '';
-      expect(box?.attributes.fill === 'url(#fail-hatch)').toBe(!pass);
-      // a check is one stroke (M l l), a cross two (M l M l)
-      expect((mark.match(/M/g) ?? []).length).toBe(pass ? 1 : 2);
-      expect(textOf(cell)).toContain(pass ? 'PASS' : 'FAIL');
+      expect(box?.attributes.fill).toBe(want.fill);
+      expect((mark.match(/M/g) ?? []).length).toBe(want.strokes);
+      expect((mark.match(/a/g) ?? []).length).toBe(want.arcs);
+      const text = textOf(cell);
+      expect(text).toContain(want.word);
+      for (const other of ['PASS', 'FAIL', 'INCONCLUSIVE'].filter((w) => w !== want.word)) expect(text.replace(/^.*?: /, '')).not.toMatch(new RegExp(`\\b${other}\\b`));
+    }
+  });
+
+  it('inconclusive: its own ink and word, a legend entry, the count in header and footer, and the sender\'s diagnosis', () => {
+    const root = parseXml(renderSvgInfographic(hostile));
+    const elements = descendants(root);
+    const texts = elements.filter((e) => e.name === 'text').map((e) => e.text);
+    const inconclusive = elements.filter((e) => e.name === 'g' && e.attributes['data-verdict'] === 'inconclusive');
+    expect(inconclusive).toHaveLength(hostile.summary.inconclusive);
+    for (const cell of inconclusive) {
+      expect(cell.children.find((c) => c.name === 'rect')?.attributes.stroke).toBe('#5b2a86');
+      expect(cell.children.find((c) => c.name === 'text')?.attributes.class).toBe('headline inconclusive');
+    }
+    const bounced = inconclusive.find((c) => c.attributes['data-profile'] === 'sha1-signature' && c.attributes['data-sender'] === HOSTILE.sender);
+    expect(bounced?.children.find((c) => c.name === 'title')?.text).toContain(HOSTILE.bounceDiagnostic.replace('\u0001\u001b', '\\x01\\x1b'));
+    expect(texts).toContain('Bounced, not for TLS');
+    expect(texts).toContain('INCONCLUSIVE: not actually tested, neither pass nor fail');
+    expect(texts).toContain('0 pass · 0 fail · 14 inconclusive');
+    expect(texts).toContain('⊘ no control delivered: see below');
+    expect(texts.at(-1)).toMatch(/ · 7 pass, 18 fail, 17 inconclusive, 5 unsettled$/);
+    expect(elements.find((e) => e.name === 'desc')?.text).toMatch(/7 pass, 18 fail, 17 inconclusive\.$/);
+    const diagnosis = elements.filter((e) => e.name === 'text' && e.attributes.class === 'note diagnosis').map((e) => e.text).join(' ');
+    expect(diagnosis).toMatch(/^⊘ INCONCLUSIVE builtin:strict: delivered to no control profile, so its refusals prove nothing: it connected to the controls but refused their certificate \(alert unknown_ca\)/);
+    // nothing of it where nothing is inconclusive
+    expect(renderSvgInfographic(demo)).not.toMatch(/INCONCLUSIVE|inconclusive-dots"\/>|⊘/);
+  });
+
+  it('the legend wraps rather than run off the right edge', () => {
+    for (const run of [demo, hostile]) {
+      const svg = renderSvgInfographic(run);
+      const { width } = svgSize(svg);
+      const legend = descendants(parseXml(svg)).filter((e) => e.name === 'text' && e.attributes.class === 'legend');
+      for (const item of legend) expect(Number(item.attributes.x)).toBeLessThan(width - 32);
     }
   });
 
@@ -80,7 +126,7 @@ describe('the SVG infographic', () => {
       for (const e of elements) {
         for (const [name, value] of Object.entries(e.attributes)) {
           expect(name).not.toMatch(/href$/);
-          if (/url\(/.test(value)) expect(value).toBe('url(#fail-hatch)');
+          if (/url\(/.test(value)) expect(['url(#fail-hatch)', 'url(#inconclusive-dots)']).toContain(value);
         }
       }
       expect(svg).not.toMatch(/@import|@font-face|https?:\/\/(?!www\.w3\.org\/2000\/svg")/);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { INCONCLUSIVE_GLYPH } from '../../src/report/cell-label.js';
 import { renderTerminalMatrix } from '../../src/report/terminal-matrix.js';
 import type { Cell, RunDocument } from '../../src/run/run-document.js';
+import { HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
 
 function cell(profile: string, overrides: Partial<Cell>): Cell {
   return {
@@ -10,6 +12,7 @@ function cell(profile: string, overrides: Partial<Cell>): Cell {
     outcome: 'delivered-tls',
     verdict: 'pass',
     reason: 'delivered over TLS 1.3',
+    inconclusive: null,
     tls: { version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
     alert: null,
     connections: 1,
@@ -17,6 +20,7 @@ function cell(profile: string, overrides: Partial<Cell>): Cell {
     lastSeen: null,
     settled: true,
     submission: null,
+    bounces: [],
     received: null,
     message: null,
     hops: null,
@@ -28,16 +32,22 @@ function cell(profile: string, overrides: Partial<Cell>): Cell {
   };
 }
 
-function run(cells: Cell[]): RunDocument {
+function run(cells: Cell[], diagnosis: string | null = null): RunDocument {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     tool: { name: 'badmx', version: '0.1.0' },
     run: { id: 'r1', status: 'complete', error: null, startedAt: '', finishedAt: '', zone: 'badmx.test', waitMs: 1000, caFile: '', events: 'events.jsonl' },
     policy: { name: 'strict', title: 'Strict', rules: [] },
     profiles: cells.map((c) => ({ name: c.profile }) as RunDocument['profiles'][number]),
-    senders: [{ label: 'builtin:opportunistic', spec: 'builtin:opportunistic', kind: 'builtin', notes: [], software: null, window: null, trustsHarnessRoot: true }],
+    senders: [{ label: 'builtin:opportunistic', spec: 'builtin:opportunistic', kind: 'builtin', notes: [], software: null, window: null, trustsHarnessRoot: true, diagnosis }],
     cells,
-    summary: { cells: cells.length, pass: cells.length, fail: 0, unsettled: 0 },
+    summary: {
+      cells: cells.length,
+      pass: cells.filter((c) => c.verdict === 'pass').length,
+      fail: cells.filter((c) => c.verdict === 'fail').length,
+      inconclusive: cells.filter((c) => c.verdict === 'inconclusive').length,
+      unsettled: cells.filter((c) => !c.settled).length,
+    },
     stray: { connections: 0 },
     schedule: { mode: 'parallel', address: null, steps: [], resumes: [] },
   };
@@ -80,5 +90,73 @@ describe('terminal matrix: certificate caveats', () => {
 
   it('says nothing without caveats (local mode)', () => {
     expect(renderTerminalMatrix(run([cell('tls1.3', {})]))).not.toMatch(/\?|caveat/);
+  });
+});
+
+describe('terminal matrix: inconclusive cells', () => {
+  const diagnosis = 'delivered to no control profile, so its refusals prove nothing: it connected to the controls but refused their certificate (alert unknown_ca): does it trust /etc/badmx/ca.pem?';
+  const untested = (profile: string, overrides: Partial<Cell> = {}): Cell =>
+    cell(profile, {
+      outcome: 'refused-at-handshake',
+      verdict: 'inconclusive',
+      tls: null,
+      alert: 'unknown_ca',
+      reason: `not tested: ${diagnosis}`,
+      inconclusive: { cause: 'no-control', detail: diagnosis },
+      ...overrides,
+    });
+
+  it('reads INCONCLUSIVE in words, counts it in the summary, and prints the sender\'s diagnosis under the matrix', () => {
+    const text = renderTerminalMatrix(run([untested('tls1.2'), untested('tls1.3'), cell('no-starttls', { outcome: 'delivered-plaintext', verdict: 'fail', tls: null })], diagnosis));
+    expect(text).toMatch(/^tls1\.2\s+INCONCLUSIVE refused \(unknown_ca\)$/m);
+    expect(text).toMatch(/^no-starttls\s+FAIL PLAINTEXT$/m);
+    expect(text).toContain('\n0 pass, 1 fail, 2 inconclusive\n');
+    expect(text).toContain(`INCONCLUSIVE builtin:opportunistic: ${diagnosis}`);
+    // the diagnosis is each no-control cell's detail: said once, not once per cell
+    expect(text.split(diagnosis)).toHaveLength(2);
+    // a word, not a mark: no row carries the caveat marker "?" (nor the Markdown glyph), and no caveat is explained
+    for (const row of text.split('\n').filter((l) => /^(tls1\.[23]|no-starttls) /.test(l))) expect(row).not.toMatch(/[?*!]|⊘/);
+    expect(text).not.toContain('certificate caveat');
+    expect(INCONCLUSIVE_GLYPH).not.toBe('?');
+  });
+
+  it('lists each other untested cell with its detail, escaped', () => {
+    const detail = 'the sender gave up without contacting the receiver, not for TLS: 5.4.4 evil\u001b[2J';
+    const text = renderTerminalMatrix(
+      run([untested('tls1.2', { outcome: 'not-attempted', alert: null, inconclusive: { cause: 'bounced-untested', detail }, reason: `not tested: ${detail}` })]),
+    );
+    expect(text.split('\n').slice(-2)).toEqual([
+      'INCONCLUSIVE: not tested in 1 cell(s):',
+      '  builtin:opportunistic / tls1.2: the sender gave up without contacting the receiver, not for TLS: 5.4.4 evil\\x1b[2J',
+    ]);
+    expect(text).not.toContain('\u001b');
+  });
+
+  it('has its own colour, neither green nor red', () => {
+    const text = renderTerminalMatrix(run([untested('tls1.2'), cell('tls1.3', {})], diagnosis), { colour: true });
+    const row = text.split('\n').find((l) => l.startsWith('tls1.2')) ?? '';
+    expect(row).toContain('\u001b[33mINCONCLUSIVE refused (unknown_ca)');
+    expect(row).not.toContain('\u001b[31m');
+    expect(row).not.toContain('\u001b[32m');
+    expect(text.split('\n').find((l) => l.startsWith('tls1.3'))).toContain('\u001b[32mPASS');
+  });
+
+  it('says nothing of inconclusive when nothing is (the summary stays "N pass, N fail")', () => {
+    const text = renderTerminalMatrix(run([cell('tls1.3', {})]));
+    expect(text).not.toMatch(/INCONCLUSIVE|inconclusive/);
+    expect(text).toContain('\n1 pass, 0 fail');
+  });
+
+  it('renders the hostile fixture: every inconclusive cell in words, the diagnosed sender explained', () => {
+    const hostile = loadFixture(HOSTILE_RUN);
+    const text = renderTerminalMatrix(hostile);
+    expect(text.match(/INCONCLUSIVE (?!builtin|vendor)/g)).toHaveLength(hostile.summary.inconclusive);
+    expect(text).toContain(`${hostile.summary.pass} pass, ${hostile.summary.fail} fail, ${hostile.summary.inconclusive} inconclusive`);
+    expect(text).toContain(`INCONCLUSIVE ${HOSTILE.diagnosedSender}: delivered to no control profile`);
+    expect(text).toContain('INCONCLUSIVE: not tested in 3 cell(s):');
+    // the bounce's control bytes are shown, not sent to the terminal
+    expect(text).toContain('type=A \\x01\\x1b[31mred');
+    // eslint-disable-next-line no-control-regex
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
   });
 });

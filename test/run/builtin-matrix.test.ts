@@ -71,13 +71,13 @@ describe('built-in senders on the whole fleet', () => {
 
   it('writes run.json: versioned, with the run, profiles, senders and every cell', () => {
     const saved = JSON.parse(readFileSync(join(outDir, 'run.json'), 'utf8')) as RunDocument;
-    expect(saved.schemaVersion).toBe(1);
+    expect(saved.schemaVersion).toBe(2);
     expect(saved.run).toMatchObject({ status: 'complete', error: null, zone: 'badmx.test', events: 'events.jsonl' });
     expect(saved.profiles).toHaveLength(14);
     expect(saved.profiles.find((p) => p.name === 'tls1.3')?.expected).toMatchObject({ expect: 'delivered-tls', minVersion: 'TLSv1.2' });
     expect(saved.senders.map((s) => s.label)).toEqual(['builtin:opportunistic', 'builtin:strict']);
     expect(saved.cells).toHaveLength(28);
-    expect(saved.summary).toEqual({ cells: 28, pass: 16, fail: 12, unsettled: 0 });
+    expect(saved.summary).toEqual({ cells: 28, pass: 16, fail: 12, inconclusive: 0, unsettled: 0 });
     const c = saved.cells.find((x) => x.sender === 'builtin:strict' && x.profile === 'tls1.3')!;
     expect(Object.keys(c)).toEqual(
       expect.arrayContaining(['sender', 'profile', 'outcome', 'verdict', 'reason', 'tls', 'connections', 'evidence', 'firstSeen', 'lastSeen', 'received']),

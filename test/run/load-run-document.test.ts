@@ -49,7 +49,7 @@ describe('loading a saved run.json', () => {
     ['bad JSON', () => writeRun('{"schemaVersion": 1,'), /run\.json: not valid JSON \(/],
     ['a JSON array', () => writeRun('[]'), /run\.json: not a badmx run\.json/],
     ['no schemaVersion', () => writeRun('{"cells": []}'), /run\.json: no schemaVersion, so not a badmx run\.json/],
-    ['an unknown schemaVersion', () => writeRun(JSON.stringify({ ...demo, schemaVersion: 2 })), /run\.json: schemaVersion 2 is not one badmx .* reads \(it reads 1\)/],
+    ['an unknown schemaVersion', () => writeRun(JSON.stringify({ ...demo, schemaVersion: 3 })), /run\.json: schemaVersion 3 is not one badmx .* reads \(it reads 1 and 2\)/],
     [
       'a wrong field, named by its path',
       () => writeRun(JSON.stringify({ ...demo, cells: demo.cells.map((c, i) => (i === 3 ? { ...c, verdict: 'maybe' } : c)) })),

@@ -84,12 +84,15 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('public mode: caveats in run.json', () => {
-  it('without a public certificate, the vendor\'s refusals that rest on the test root carry a caveat; builtin:strict\'s never do', () => {
+  it('without a public certificate, the vendor\'s refusals that rest on the test root carry a caveat and are inconclusive; builtin:strict\'s never do', () => {
     expect(withoutCert.senders.map((s) => [s.label, s.trustsHarnessRoot])).toEqual([['builtin:strict', true], ['vendor', false]]);
     expect(withoutCert.profiles.find((p) => p.name === 'tls1.2')?.served).toEqual({ source: 'generated', coversMx: null, coversDomain: null });
     const control = cell(withoutCert, 'vendor', 'tls1.2');
     expect(control.outcome).toMatch(/^refused-(at|after)-handshake$/);
-    expect(control.verdict).toBe('fail');
+    // Its refusals rest on the test root: nothing shows its path works, so none of them is a verdict.
+    expect(control.verdict).toBe('inconclusive');
+    expect(withoutCert.senders[1]?.diagnosis).toMatch(/served with the badmx test root, which this sender cannot be expected to trust: serve a publicly trusted certificate/);
+    expect(cell(withoutCert, 'vendor', 'expired').verdict).toBe('inconclusive');
     expect(control.caveat).toMatch(/badmx test root, which this sender cannot be expected to trust: refusing it is correct behaviour, not a failure of the policy/);
     expect(cell(withoutCert, 'vendor', 'expired').caveat).toMatch(/does not show that the sender detects this fault \(Expired certificate\) itself/);
     expect(cell(withoutCert, 'vendor', 'self-signed').caveat).toBeNull();

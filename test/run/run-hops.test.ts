@@ -56,7 +56,7 @@ describe('run.json hops and evidenceMismatch', () => {
 
   it('run.json on disk carries the same hops; the matrix shows no mismatch mark', () => {
     const written = JSON.parse(readFileSync(join(outDir, 'run.json'), 'utf8')) as RunDocument;
-    expect(written.schemaVersion).toBe(1);
+    expect(written.schemaVersion).toBe(2);
     expect(written.cells.map((c) => c.hops)).toEqual(run.cells.map((c) => c.hops));
     expect(renderTerminalMatrix(run)).not.toMatch(/!|mismatch/);
   });

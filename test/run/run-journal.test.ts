@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue } from '../../src/receivers/catalogue.js';
+import { loadCatalogue, selectProfiles } from '../../src/receivers/catalogue.js';
 import { readJournal, RunJournal, type RunPlan } from '../../src/run/run-journal.js';
 import { planSteps } from '../../src/run/run-schedule.js';
 
@@ -40,7 +40,7 @@ describe('run journal', () => {
     const state = readJournal(file);
     expect(state.plan.runId).toBe('r1');
     expect(state.stepStart.get('s a')).toBe('2026-11-24T10:00:01.000Z');
-    expect(state.stepEnd.get('s a')).toEqual({ at: '2026-11-24T10:05:02.000Z', settled: true });
+    expect(state.stepEnd.get('s a')).toEqual({ at: '2026-11-24T10:05:02.000Z', settled: true, dnsQueries: null });
     expect(state.submitted.get('r1-1')?.detail).toBe('queued');
     expect(state.final.get('r1-1')?.detail).toBe('sent');
     expect(state.resumes).toEqual(['2026-11-24T10:05:00.000Z']);
@@ -72,6 +72,10 @@ describe('schedule', () => {
     expect(planSteps(senders, profiles, plan.addressing).map((s) => s.key)).toEqual(
       ['a', 'b'].flatMap((s) => profiles.map((p) => `${s} ${p.name}`)),
     );
+  });
+  it('on a shared address, the controls come first for each sender (a sender that cannot reach them is diagnosed early)', () => {
+    const withControls = selectProfiles(loadCatalogue(), ['no-starttls', 'tls1.2', 'expired', 'tls1.3']);
+    expect(planSteps([{ label: 'a' }], withControls, plan.addressing).map((s) => s.key)).toEqual(['a tls1.2', 'a tls1.3', 'a no-starttls', 'a expired']);
   });
 });
 

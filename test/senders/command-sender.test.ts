@@ -25,6 +25,8 @@ describe('command: sender', () => {
       accepted: false,
       final: true,
       detail: 'command exited 75: sendmail: fatal: no such user',
+      // sysexits.h EX_TEMPFAIL: the run retries it, as it does a 4xx.
+      failure: { kind: 'temporary', code: null },
     });
   });
 

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { diagnoseSender, type SenderCellFacts } from '../../src/policy/diagnose-sender.js';
+import type { VerdictResult } from '../../src/policy/evaluate.js';
+import { judgeCell, type CellFacts } from '../../src/policy/judge-cell.js';
+import { isTlsRefusal } from '../../src/policy/tls-refusal.js';
+
+const pass: VerdictResult = { verdict: 'pass', expected: 'not-delivered', reason: 'did not deliver: correct' };
+const fail: VerdictResult = { verdict: 'fail', expected: 'not-delivered', reason: 'delivered in plaintext, but must not deliver' };
+const accepted = { accepted: true, final: false, detail: 'relay accepted: 250 ok', attempts: 1 };
+
+function facts(over: Partial<CellFacts>): CellFacts {
+  return { outcome: 'refused-before-tls', connections: 1, settled: true, submission: accepted, bounces: [], ...over };
+}
+
+describe('judgeCell: a verdict only from evidence', () => {
+  it('a refusal the receiver saw, from a sender whose controls delivered, is judged by the policy', () => {
+    expect(judgeCell(facts({}), pass, null)).toEqual({ verdict: 'pass', reason: pass.reason, inconclusive: null });
+  });
+
+  it('a delivery is evidence even when the controls failed', () => {
+    expect(judgeCell(facts({ outcome: 'delivered-plaintext' }), fail, 'delivered to no control profile').verdict).toBe('fail');
+  });
+
+  it('never submitted, submission failed, refused for a non-TLS reason: inconclusive', () => {
+    expect(judgeCell(facts({ submission: null, connections: 0, outcome: 'not-attempted' }), pass, null, 'cannot reach relay').inconclusive).toEqual({
+      cause: 'not-submitted',
+      detail: 'the probe was never handed to the sender (the run stopped: cannot reach relay)',
+    });
+    const unreachable = { accepted: false, final: true, detail: 'relay not reachable: ECONNREFUSED', attempts: 4, failure: { kind: 'unreachable' as const, code: null } };
+    expect(judgeCell(facts({ submission: unreachable, connections: 0, outcome: 'not-attempted' }), pass, null).inconclusive?.cause).toBe('submission-failed');
+    const refused = { accepted: false, final: true, detail: 'relay refused: 553 5.1.8 Domain of sender address does not exist', attempts: 1, failure: { kind: 'permanent' as const, code: 553 } };
+    const judged = judgeCell(facts({ submission: refused, connections: 0, outcome: 'not-attempted' }), pass, null);
+    expect(judged).toMatchObject({ verdict: 'inconclusive', inconclusive: { cause: 'submission-refused' } });
+    expect(judged.reason).toContain('553 5.1.8');
+  });
+
+  it('a refusal at submission for TLS, in the sender\'s words, is its policy at work', () => {
+    const tls = { accepted: false, final: true, detail: 'relay refused: 550 5.7.10 TLS is required for this recipient', attempts: 1, failure: { kind: 'permanent' as const, code: 550 } };
+    expect(judgeCell(facts({ submission: tls, connections: 0, outcome: 'not-attempted' }), pass, null).verdict).toBe('pass');
+  });
+
+  it('no control delivered: every refusal is inconclusive with the diagnosis', () => {
+    expect(judgeCell(facts({}), pass, 'delivered to no control profile: x')).toMatchObject({ verdict: 'inconclusive', inconclusive: { cause: 'no-control', detail: 'delivered to no control profile: x' } });
+  });
+
+  it('never connected: a TLS bounce is evidence, a DNS bounce is not, silence is not', () => {
+    const none = { outcome: 'not-attempted' as const, connections: 0, settled: false };
+    const tlsBounce = { action: 'failed' as const, status: '5.7.10', diagnostic: 'TLS is required, but was not offered by host mx' };
+    const dnsBounce = { action: 'failed' as const, status: '5.4.4', diagnostic: 'Host or domain name not found. Name service error for name=x type=MX' };
+    expect(judgeCell(facts({ ...none, settled: true, bounces: [tlsBounce] }), pass, null)).toMatchObject({ verdict: 'pass', reason: expect.stringContaining('TLS is required') as unknown });
+    expect(judgeCell(facts({ ...none, settled: true, bounces: [dnsBounce] }), pass, null).inconclusive?.cause).toBe('bounced-untested');
+    expect(judgeCell(facts(none), pass, null).inconclusive?.cause).toBe('no-attempt');
+    // A delay notice is not a refusal.
+    expect(judgeCell(facts({ ...none, bounces: [{ ...tlsBounce, action: 'delayed' }] }), pass, null).inconclusive?.cause).toBe('no-attempt');
+  });
+});
+
+describe('isTlsRefusal', () => {
+  it.each([
+    [{ status: '5.7.10' }, true],
+    [{ text: '454 4.7.5 Cryptographic failure' }, true],
+    [{ text: 'TLS is required, but was not offered by host mx.example' }, true],
+    [{ text: 'Server certificate not verified' }, true],
+    [{ text: '553 5.1.8 Domain of sender address does not exist' }, false],
+    [{ text: '554 5.7.1 Relay access denied' }, false],
+    [{ status: '4.4.3', text: 'Host not found, try again' }, false],
+  ])('%o → %s', (words, expected) => {
+    expect(isTlsRefusal(words)).toBe(expected);
+  });
+});
+
+describe('diagnoseSender: the controls are canaries', () => {
+  const ctx = { caFile: '/certs/ca-bundle.pem', dns: '127.0.2.253', dnsQueries: 0, resolves: true };
+  const cellOf = (over: Partial<SenderCellFacts>): SenderCellFacts => ({ control: false, outcome: 'not-attempted', evidence: [], submission: accepted, bounces: [], ...over });
+
+  it('null once a control was delivered', () => {
+    expect(diagnoseSender([cellOf({ control: true, outcome: 'delivered-tls' }), cellOf({})], ctx)).toBeNull();
+  });
+
+  it('says which: no DNS query seen, no DNS served, refused the certificate, every probe refused', () => {
+    expect(diagnoseSender([cellOf({ control: true })], ctx)).toMatch(/never connected to any receiver, and the harness DNS on 127\.0\.2\.253 saw no query/);
+    expect(diagnoseSender([cellOf({ control: true })], { ...ctx, dnsQueries: null })).toMatch(/badmx served no DNS in this run/);
+    const refusedCert = { tls: null, starttls: 220, tlsFailure: { origin: 'client' as const, alert: 'unknown_ca', reason: 'x' } };
+    expect(diagnoseSender([cellOf({ control: true, outcome: 'refused-at-handshake', evidence: [refusedCert] })], ctx)).toBe(
+      'delivered to no control profile, so its refusals prove nothing: it connected to the controls but refused their certificate (alert unknown_ca): does it trust /certs/ca-bundle.pem?',
+    );
+    const refused = { accepted: false, final: true, detail: 'relay refused: 553 5.1.8 nope', attempts: 1, failure: { kind: 'permanent' as const, code: 553 } };
+    expect(diagnoseSender([cellOf({ control: true, submission: refused }), cellOf({ submission: refused })], ctx)).toMatch(/it refused every probe \(relay refused: 553/);
+    expect(diagnoseSender([cellOf({})], ctx)).toMatch(/no control profile .* was in the run/);
+  });
+});
