@@ -3,19 +3,20 @@
 # receiver misconfiguration), Postfix and Exim (managed senders and the smtp: relay test;
 # see install-mtas.sh), Chromium (the HTML report is opened in a real headless browser,
 # driven by playwright-core; nothing is downloaded), librsvg2-bin (rsvg-convert, for PNG
-# infographics), fonts, and bind9-utils (named-checkzone reads the zone files `badmx zone`
-# writes, as a DNS provider or a BIND secondary would). Idempotent; as root. Without root it
-# only checks that all of it is already there, and says what is missing.
+# infographics), fonts, bind9-utils (named-checkzone reads the zone files `badmx zone`
+# writes, as a DNS provider or a BIND secondary would) and bind9-dnsutils (dig queries the
+# harness DNS of `badmx serve --dns` as an independent client). Idempotent; as root. Without
+# root it only checks that all of it is already there, and says what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools=(openssl unshare /usr/bin/chromium rsvg-convert /usr/sbin/postfix /usr/bin/named-checkzone)
+tools=(openssl unshare /usr/bin/chromium rsvg-convert /usr/sbin/postfix /usr/bin/named-checkzone /usr/bin/dig)
 if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   # "No configuration" keeps Debian from starting a system Postfix on port 25; badmx and the
   # tests run their own instances.
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends openssl ca-certificates util-linux iproute2 chromium librsvg2-bin fonts-dejavu-core bind9-utils >/dev/null
+  apt-get install -y -qq --no-install-recommends openssl ca-certificates util-linux iproute2 chromium librsvg2-bin fonts-dejavu-core bind9-utils bind9-dnsutils >/dev/null
   bash harness/install-mtas.sh
 fi
 missing=()

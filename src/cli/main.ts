@@ -5,6 +5,7 @@ import { VERSION } from '../version.js';
 import { EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
 import { registerCaCommand } from './ca-command.js';
 import { registerDemoCommand } from './demo-command.js';
+import { registerExecCommand } from './exec-command.js';
 import { registerProfilesCommand } from './profiles-command.js';
 import { registerReceivedCommand } from './received-command.js';
 import { registerReportCommand } from './report-command.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerReportCommand(program);
   registerServeCommand(program);
+  registerExecCommand(program);
   registerStatusCommand(program);
   registerCaCommand(program);
   registerProfilesCommand(program);

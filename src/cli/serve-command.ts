@@ -1,8 +1,13 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parseIPv4, parsePort, type Addressing } from '../receivers/addressing.js';
+import { startDnsServer, type DnsServer } from '../dns/dns-server.js';
+import { listenAddress, parseIP, parseIPv4, parsePort, type Addressing } from '../receivers/addressing.js';
 import { startFleet, writeManifest, type Fleet } from '../receivers/fleet.js';
-import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
+import { mailboxNames, mailboxPublishedAddress } from '../receivers/mailbox.js';
+import { profileNames } from '../receivers/naming.js';
+import { harnessZone, type ZoneSource } from '../run/harness-zone.js';
+import { DEFAULT_DNS } from '../run/run-matrix.js';
+import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelection, type FleetSelectionFlags } from './common-options.js';
 import { activityLine } from './activity.js';
 import { formatTable } from './table.js';
 
@@ -15,6 +20,7 @@ interface ServeFlags extends FleetSelectionFlags {
   manifest?: string;
   quiet?: boolean;
   runAs?: string;
+  dns?: string;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -29,30 +35,46 @@ export function registerServeCommand(program: Command): void {
       .option('--events <file>', 'append-only event log (JSON Lines); messages are kept in messages/ beside it')
       .option('--manifest <file>', 'write a JSON manifest of the fleet once every listener is ready')
       .option('--quiet', 'do not print a line per TLS outcome and message')
-      .option('--run-as <user>', 'once every listener is bound and the log is open, drop root and run as this user (alternative: CAP_NET_BIND_SERVICE)'),
+      .option('--run-as <user>', 'once every listener is bound and the log is open, drop root and run as this user (alternative: CAP_NET_BIND_SERVICE)')
+      .option('--dns <ip>', `also serve the harness DNS zone on <ip>:53 (e.g. ${DEFAULT_DNS.address}), to check a sender's resolution with badmx exec before a run`),
   ).action(async (flags: ServeFlags) => {
     const selection = normalizeFleetSelection(flags);
     const addressing: Addressing = flags.portRange
       ? { kind: 'port-range', address: parseIPv4(flags.address, '--address'), firstPort: parsePort(flags.portRange, '--port-range') }
       : { kind: 'per-profile', base: parseIPv4(flags.addressBase, '--address-base'), port: parsePort(flags.port, '--port') };
+    const dnsAddress = flags.dns === undefined ? null : parseIP(flags.dns, '--dns');
     const eventsFile = resolve(flags.events ?? join('reports', `serve-${stamp(new Date())}`, 'events.jsonl'));
 
     // Listen for signals before anything announces the fleet: a harness may stop us as soon as the manifest appears.
     const signalled = untilSignal();
-    const fleet = await startFleet({
-      ...selection,
-      addressing,
-      eventsFile,
-      runAs: flags.runAs ?? null,
-      // Written before root is dropped: the manifest's directory may be writable by root only.
-      onReady: (ready) => {
-        if (flags.manifest) writeManifest(resolve(flags.manifest), ready);
-      },
-    });
+    // Port 53 is bound before the fleet, so before --run-as drops root, and answers from the
+    // fleet's own names once it is up (the same names and addresses, as planned).
+    const dns =
+      dnsAddress === null
+        ? null
+        : await startDnsServer({ zone: harnessZone(plannedSource(selection, addressing), dnsAddress), address: dnsAddress, port: DEFAULT_DNS.port });
+    let fleet: Fleet;
+    try {
+      fleet = await startFleet({
+        ...selection,
+        addressing,
+        eventsFile,
+        runAs: flags.runAs ?? null,
+        // Written before root is dropped: the manifest's directory may be writable by root only.
+        onReady: (ready) => {
+          dns?.setZone(harnessZone(fleetSource(ready, addressing), dns.address));
+          if (flags.manifest) writeManifest(resolve(flags.manifest), ready);
+        },
+      });
+    } catch (error) {
+      await dns?.stop();
+      throw error;
+    }
     fleet.log.onWriteError = (error) =>
       process.stderr.write(`badmx: cannot write the event log ${fleet.eventsFile} (${error.message}); receivers keep serving, events are being lost\n`);
     for (const warning of fleet.warnings) process.stderr.write(`badmx: ${warning}\n`);
     printFleet(fleet);
+    if (dns) process.stdout.write(`harness DNS answering on ${hostPort(dns)}\n`);
     if (flags.runAs) process.stdout.write(`running as ${flags.runAs} (uid ${process.getuid?.() ?? '?'}, gid ${process.getgid?.() ?? '?'})\n`);
     if (!flags.quiet) {
       fleet.log.subscribe((event) => {
@@ -61,9 +83,36 @@ export function registerServeCommand(program: Command): void {
       });
     }
     await signalled;
-    await fleet.stop();
-    process.stderr.write('badmx: receivers stopped\n');
+    await Promise.all([fleet.stop(), dns?.stop()]);
+    process.stderr.write(`badmx: receivers${dns ? ' and harness DNS' : ''} stopped\n`);
   });
+}
+
+/**
+ * What the harness zone publishes: the fleet's names and addresses, and the probes' mailbox
+ * (its MX, address and SPF), so a relay that checks the probes' sender domain finds it.
+ */
+function fleetSource(fleet: Pick<Fleet, 'zone' | 'naming'> & { members: ZoneSource['members'] }, addressing: Addressing): ZoneSource {
+  return {
+    zone: fleet.zone,
+    members: fleet.members,
+    mailbox: { ...mailboxNames(fleet.zone, fleet.naming), address: mailboxPublishedAddress(addressing) },
+  };
+}
+
+/** The same before the fleet exists: its profiles named and placed as startFleet will. */
+function plannedSource(selection: FleetSelection, addressing: Addressing): ZoneSource {
+  const members = selection.profiles.map((profile) => ({
+    name: profile.name,
+    title: profile.title,
+    ...profileNames(profile, selection.zone, selection.naming),
+    address: listenAddress(addressing, profile.slot).address,
+  }));
+  return fleetSource({ zone: selection.zone, naming: selection.naming, members }, addressing);
+}
+
+function hostPort(server: DnsServer): string {
+  return server.address.includes(':') ? `[${server.address}]:${server.port}` : `${server.address}:${server.port}`;
 }
 
 function printFleet(fleet: Fleet): void {
