@@ -29,7 +29,11 @@ export interface Attribution {
  *    MAIL/RCPT, or its Message-ID) belongs to that probe.
  * 2. By time: otherwise, to the probe for that profile of the sender whose window the
  *    connection started in, unless its EHLO name was seen only from another sender's
- *    identified connections (a late retry of an earlier sender).
+ *    identified connections (a late retry of an earlier sender). Once a sender has shown
+ *    itself by content (its control delivery names its probe), a connection is its own only
+ *    if it comes from an address or an EHLO name (or the same parent domain: a provider's
+ *    pool of outbound hosts) that its identified connections used: a scanner or another
+ *    party that happened to connect in its window is stray, never its refusal.
  *
  * Never by time: a connection that named recipients, none of them a probe's (a scanner
  * or a spammer trying addresses during a sender's window: whatever it did says nothing
@@ -51,12 +55,18 @@ export function attributeConnections(events: ReceiverEvent[], probes: Probe[], w
 
   const identified = new Map<string, Probe>();
   const heloSenders = new Map<string, Set<string>>();
+  // What each sender looked like on its identified connections: peer addresses, EHLO names and their parent domains.
+  const seenFrom = new Map<string, Set<string>>();
+  const remember = (sender: string, key: string): void => {
+    seenFrom.set(sender, (seenFrom.get(sender) ?? new Set()).add(key));
+  };
   for (const [conn, list] of byConn) {
     const probe = identify(list, byRecipient, byFrom, byMessageId);
     if (!probe) continue;
     identified.set(conn, probe);
     const helo = heloOf(list);
     if (helo) heloSenders.set(helo, (heloSenders.get(helo) ?? new Set()).add(probe.sender));
+    for (const key of identityKeys(list)) remember(probe.sender, key);
   }
 
   const byProbe = new Map<string, ReceiverEvent[]>(probes.map((p) => [p.id, []]));
@@ -79,6 +89,8 @@ export function attributeConnections(events: ReceiverEvent[], probes: Probe[], w
       const helo = heloOf(list);
       const known = helo ? heloSenders.get(helo) : undefined;
       if (sender && known && !known.has(sender) && known.size === 1) sender = [...known][0];
+      const seen = sender === undefined ? undefined : seenFrom.get(sender);
+      if (seen && !identityKeys(list).some((key) => seen.has(key))) sender = undefined;
       probe = probes.find((p) => p.sender === sender && p.profile === profile);
     }
     if (probe) byProbe.get(probe.id)?.push(...list);
@@ -113,6 +125,24 @@ function identify(
 /** Whether a connection that named no probe may still be a sender's attempt (one that never got as far as RCPT). */
 function attributableByTime(list: ReceiverEvent[]): boolean {
   return !list.some((event) => event.type === 'rcpt-to' || event.type === 'peer-limit');
+}
+
+/**
+ * How a connection's client can be recognised: its address, its EHLO name, and that name's
+ * parent domain (a provider's outbound hosts share one: a-12.smtp-out.example.com and
+ * a-13.smtp-out.example.com), when the name has at least three labels.
+ */
+function identityKeys(list: ReceiverEvent[]): string[] {
+  const keys: string[] = [];
+  const connect = list.find((e) => e.type === 'connect');
+  if (connect?.type === 'connect') keys.push(`ip:${connect.peer.address.replace(/^::ffff:/, '')}`);
+  const helo = heloOf(list);
+  if (helo) {
+    keys.push(`helo:${helo}`);
+    const labels = helo.split('.');
+    if (labels.length >= 3) keys.push(`parent:${labels.slice(1).join('.')}`);
+  }
+  return keys;
 }
 
 function heloOf(list: ReceiverEvent[]): string | null {

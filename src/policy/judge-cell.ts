@@ -75,20 +75,19 @@ export function judgeCell(facts: CellFacts, policy: VerdictResult, diagnosis: st
     if (kind === 'unreachable' || kind === 'temporary') {
       return inconclusive('submission-failed', `the sender could not take the probe after ${tries}: ${submission.detail}`);
     }
-    if (!isTlsRefusal({ text: submission.detail })) {
-      return inconclusive('submission-refused', `the sender refused the probe, not for TLS: ${submission.detail}`);
-    }
+    // Whatever its words, a refused submission is about the submission channel, not the receiver.
+    return inconclusive('submission-refused', `the sender refused the probe at submission, so it never reached a receiver: ${submission.detail}`);
   }
   if (diagnosis !== null) return inconclusive('no-control', diagnosis);
 
   if (facts.connections === 0) {
     if (failed) {
       return isTlsRefusal({ status: failed.status, text: failed.diagnostic })
-        ? judged(said)
+        ? judged(`; on the sender's bounce alone, no connection reached the receiver${said.replace(/^; the sender's bounce/, '')}`)
         : inconclusive('bounced-untested', `the sender gave up without contacting the receiver, not for TLS: ${[failed.status, failed.diagnostic].filter(Boolean).join(' ') || 'its bounce gave no reason'}`);
     }
-    // A refusal in the sender's own words at submission, or its own final word (a managed MTA's log), about TLS.
-    if (!submission.accepted || (facts.settled && isTlsRefusal({ text: submission.detail }))) return judged();
+    // Its own final word about the delivery (a managed MTA's log), about TLS.
+    if (submission.accepted && submission.final && facts.settled && isTlsRefusal({ text: submission.detail })) return judged();
     if (facts.settled) {
       return inconclusive('no-attempt', `the sender gave up without contacting the receiver: ${submission.detail}`);
     }

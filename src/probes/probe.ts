@@ -12,7 +12,11 @@ export interface Probe {
   profile: string;
   /** probe-<run>-<n>@<the profile's recipient domain> (<profile>.<zone> under the default naming) */
   recipient: string;
-  /** Envelope and header sender: unique per probe, so a relay's delivery names its probe in MAIL FROM too. */
+  /**
+   * Envelope and header sender: unique per probe, so a relay's delivery names its probe in MAIL
+   * FROM too, and bounces come back to it. Its random token makes it unguessable from the
+   * run id, so a bounce for the probe cannot be forged by someone who only saw a recipient.
+   */
   from: string;
   messageId: string;
   subject: string;
@@ -23,7 +27,15 @@ export function newRunId(): string {
   return BigInt(`0x${randomBytes(6).toString('hex')}`).toString(36).padStart(9, '0').slice(-9);
 }
 
-export function makeProbe(run: string, n: number, sender: string, profile: string, zone: string, domain: string = recipientDomain(profile, zone)): Probe {
+export function makeProbe(
+  run: string,
+  n: number,
+  sender: string,
+  profile: string,
+  zone: string,
+  domain: string = recipientDomain(profile, zone),
+  token: string = randomBytes(4).toString('hex'),
+): Probe {
   const id = `${run}-${n}`;
   return {
     id,
@@ -32,7 +44,7 @@ export function makeProbe(run: string, n: number, sender: string, profile: strin
     sender,
     profile,
     recipient: `probe-${id}@${domain}`,
-    from: `badmx-${id}@probes.${zone}`,
+    from: `badmx-${id}-${token}@probes.${zone}`,
     messageId: `<probe-${id}@probes.${zone}>`,
     subject: `badmx probe ${id}: ${sender} -> ${profile}`,
   };

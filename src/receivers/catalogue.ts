@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
+import { MAILBOX_NAME, MAILBOX_SLOT } from './mailbox.js';
 import { BadmxError } from '../errors.js';
 import { profileSchema, type Profile } from './profile-schema.js';
 
@@ -41,6 +42,12 @@ export function loadProfileFile(file: string): Profile {
     throw new BadmxError(`${shown}: ${describeIssue(parsed.error)}`, 'EPROFILE');
   }
   const expected = basename(file, '.json');
+  if (parsed.data.name === MAILBOX_NAME) {
+    throw new BadmxError(`${shown}: the name "${MAILBOX_NAME}" is reserved for the probes' own domain (${MAILBOX_NAME}.<zone>): choose another`, 'EPROFILE');
+  }
+  if (parsed.data.slot === MAILBOX_SLOT) {
+    throw new BadmxError(`${shown}: slot ${MAILBOX_SLOT} is reserved for the probes' mailbox (its receiver listens on <base>.${MAILBOX_SLOT}): choose another`, 'EPROFILE');
+  }
   if (parsed.data.name !== expected) {
     throw new BadmxError(`${shown}: name "${parsed.data.name}" must match the file name ("${expected}")`, 'EPROFILE');
   }

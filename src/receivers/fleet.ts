@@ -105,23 +105,19 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const members: FleetMember[] = [];
   const receivers: Receiver[] = [];
   const contexts: ReceiverContext[] = [];
+  // Every receiver, the probes' mailbox included, records to the same log and accepts mail for the probes' domain.
+  const newContext = (profile: Profile, names: { hostname: string; domain: string }): ReceiverContext => {
+    const context = new ReceiverContext({ profile, ...names, limits, log, messages, software: SOFTWARE, mailboxDomain: mailboxDomainName });
+    contexts.push(context);
+    return context;
+  };
   const choices: { profile: string; choice: ServedChoice }[] = [];
   for (const profile of profiles) {
     const { address, port } = listenAddress(options.addressing, profile.slot);
     const names = profileNames(profile, zone, naming);
     const choice = chooseServedCertificate(profile, names, user);
     choices.push({ profile: profile.name, choice });
-    const context = new ReceiverContext({
-      profile,
-      hostname: names.hostname,
-      domain: names.domain,
-      limits,
-      log,
-      messages,
-      software: SOFTWARE,
-      mailboxDomain: mailboxDomainName,
-    });
-    contexts.push(context);
+    const context = newContext(profile, names);
     const credentials = choice.source === 'user' && user ? userCredentials(profile.name, user) : pki.credentials.get(profile.name);
     receivers.push(createReceiver(context, credentials));
     const served: ServedCertificate = { source: choice.source, coversMx: choice.coversMx, coversDomain: choice.coversDomain };
@@ -131,17 +127,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   // Its own receiver: started with the others, but no member of the matrix (run.json's profiles are the catalogue's).
   let mailboxReceiver: Receiver | null = null;
   if (mailboxListen) {
-    const context = new ReceiverContext({
-      profile: mailboxProfile(),
-      hostname: mailboxHostname,
-      domain: mailboxDomainName,
-      limits,
-      log,
-      messages,
-      software: SOFTWARE,
-      mailboxDomain: mailboxDomainName,
-    });
-    contexts.push(context);
+    const context = newContext(mailboxProfile(), { hostname: mailboxHostname, domain: mailboxDomainName });
     mailboxReceiver = createReceiver(context, pki.credentials.get(MAILBOX_NAME));
   }
   const mailbox = { domain: mailboxDomainName, hostname: mailboxHostname, address: mailboxPublishedAddress(options.addressing), listening: mailboxListen };

@@ -26,17 +26,25 @@ export function isMailboxDelivery(event: ReceiverEvent, mailboxDomain: string): 
 }
 
 /**
- * Connections that carried mail for the probes' domain, or reached the mailbox's own receiver:
- * notifications and whatever else came there, never a probe's attempt nor stray traffic at
- * a profile. They are set apart before connections are attributed to probes.
+ * Connections that carried mail for the probes' domain, asked for the mailbox's name (SNI), or
+ * reached the mailbox's own receiver: notifications and whatever else came there, never a
+ * probe's attempt nor stray traffic at a profile. They are set apart before connections are
+ * attributed to probes, except one that also names a probe's recipient (an MTA that reused
+ * the connection for a probe after a bounce, on a shared address): that one stays evidence.
  */
-export function mailboxConnections(events: ReceiverEvent[], mailboxDomain: string): Set<string> {
+export function mailboxConnections(events: ReceiverEvent[], mailboxDomain: string, probeRecipients: ReadonlySet<string>): Set<string> {
   const conns = new Set<string>();
+  const naming = new Set<string>();
+  // mx.probes.<zone> (nested naming) or mx-probes.<zone> (flat).
+  const mailboxHost = (name: string): boolean => name === `mx.${mailboxDomain}` || name === `mx-${mailboxDomain}`;
   for (const event of events) {
     if (!event.conn) continue;
     if (event.profile === MAILBOX_NAME) conns.add(event.conn);
     else if (event.type === 'rcpt-to' && event.accepted && event.address.toLowerCase().endsWith(`@${mailboxDomain}`)) conns.add(event.conn);
+    else if (event.type === 'tls' && event.sni !== null && mailboxHost(event.sni)) conns.add(event.conn);
+    if (event.type === 'rcpt-to' && probeRecipients.has(event.address.toLowerCase())) naming.add(event.conn);
   }
+  for (const conn of naming) conns.delete(conn);
   return conns;
 }
 
@@ -54,20 +62,14 @@ export function readBounce(event: DataEvent, runDir: string): ReceivedBounce | n
 }
 
 /**
- * The probes a notification is about. Its envelope recipient is the probe's own envelope
- * sender, unique per probe: the strongest link. Otherwise the original Message-ID it quotes,
- * or the probe's recipient among its Final-Recipient fields or the addresses it mentions.
+ * The probes a notification is about: those whose own envelope sender it was addressed to.
+ * A notification goes to the reverse-path of the message it is about (RFC 5321 §4.5.5, RFC
+ * 3461 §6), which is unique per probe and carries a random token (probe.ts): what it quotes
+ * (a Message-ID, a recipient) could be written by anyone who saw a probe, so it links nothing.
  */
-export function bounceProbes(bounce: ReceivedBounce, probes: Probe[]): Probe[] {
+export function bounceProbes(bounce: Pick<ReceivedBounce, 'rcptTo'>, probes: Probe[]): Probe[] {
   const rcpt = new Set(bounce.rcptTo.map((r) => r.toLowerCase()));
-  const ids = new Set(bounce.parsed.originalMessageIds);
-  const named = new Set([
-    ...bounce.parsed.addresses.map((a) => a.toLowerCase()),
-    ...bounce.parsed.recipients.flatMap((r) => [r.finalRecipient, r.originalRecipient]).filter((a): a is string => a !== null).map((a) => a.toLowerCase()),
-  ]);
-  const byEnvelope = probes.filter((p) => rcpt.has(p.from.toLowerCase()));
-  if (byEnvelope.length > 0) return byEnvelope;
-  return probes.filter((p) => ids.has(p.messageId) || named.has(p.recipient.toLowerCase()));
+  return probes.filter((p) => rcpt.has(p.from.toLowerCase()));
 }
 
 /** What a notification says about one probe: the recipient block naming it, or the first. */
@@ -87,14 +89,23 @@ export function bounceEvidence(bounce: ReceivedBounce, probe: Probe): BounceEvid
   };
 }
 
-/** Every notification for each probe, in the order received. */
+/** At most this many notifications are kept per probe (a sender sends a few: delays, then the bounce). */
+export const MAX_BOUNCES_PER_PROBE = 10;
+
+/**
+ * Every notification for each probe, in the order received. Only messages addressed to a
+ * probe's envelope sender are read at all, so mail to other addresses at the probes' domain
+ * (which any receiver accepts) costs nothing.
+ */
 export function bouncesByProbe(events: ReceiverEvent[], probes: Probe[], runDir: string, mailboxDomain: string): Map<string, BounceEvidence[]> {
   const out = new Map<string, BounceEvidence[]>();
   for (const event of events) {
     if (!isMailboxDelivery(event, mailboxDomain)) continue;
+    const targets = bounceProbes(event, probes).filter((p) => (out.get(p.id)?.length ?? 0) < MAX_BOUNCES_PER_PROBE);
+    if (targets.length === 0) continue;
     const bounce = readBounce(event, runDir);
     if (!bounce) continue;
-    for (const probe of bounceProbes(bounce, probes)) {
+    for (const probe of targets) {
       const evidence = bounceEvidence(bounce, probe);
       if (evidence) out.set(probe.id, [...(out.get(probe.id) ?? []), evidence]);
     }

@@ -49,7 +49,25 @@ export function loadRunDocument(path: string): LoadedRun {
     const where = issue ? formatPath(issue.path) : '';
     throw new BadmxError(`${shown}: ${where || '(top level)'}: ${issue?.message ?? 'invalid'}`, 'ERUN');
   }
-  return { file, document: parsed.data };
+  return { file, document: version === 1 ? rejudgeVersion1(parsed.data) : parsed.data };
+}
+
+/**
+ * A version 1 run was judged by a badmx that scored a probe the receivers never saw as a pass
+ * (or a fail) like any other. Read back, such a cell is what it always was: not tested. Only
+ * cells with no connection and no delivery change; everything the receivers saw stands.
+ */
+function rejudgeVersion1(document: RunDocument): RunDocument {
+  const cells = document.cells.map((cell) => {
+    if (cell.verdict === 'inconclusive' || cell.connections > 0 || cell.received !== null || cell.outcome !== 'not-attempted') return cell;
+    const detail =
+      cell.submission && !cell.submission.accepted
+        ? `the sender did not take the probe: ${cell.submission.detail} (recorded by a badmx that still judged such cells)`
+        : 'no connection for this probe reached the receiver (recorded by a badmx that still judged such cells)';
+    return { ...cell, verdict: 'inconclusive' as const, reason: `not tested: ${detail}`, inconclusive: { cause: 'no-attempt' as const, detail } };
+  });
+  const count = (verdict: string): number => cells.filter((c) => c.verdict === verdict).length;
+  return { ...document, cells, summary: { ...document.summary, pass: count('pass'), fail: count('fail'), inconclusive: count('inconclusive') } };
 }
 
 function resolveRunFile(path: string): string {

@@ -250,7 +250,8 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
     results,
     windows,
     resumes: [...(state?.resumes ?? []), ...(resumedAt ? [resumedAt] : [])],
-    ...(interrupted ? { status: 'interrupted' as const } : {}),
+    // A step that broke off with an error is an error, not an interruption.
+    ...(interrupted && !error ? { status: 'interrupted' as const } : {}),
     error,
   });
   writeAtomic(join(outDir, jsonDocument.fileName), renderJsonDocument(document));
@@ -387,7 +388,7 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
   const runDir = dirname(fleet.eventsFile);
   // A bounce settles its probe at once (a sender that gave up says so; there is nothing more to wait for).
   const observeBounce = (event: ReceiverEvent): void => {
-    if (!isMailboxDelivery(event, fleet.mailbox.domain)) return;
+    if (!isMailboxDelivery(event, fleet.mailbox.domain) || bounceProbes(event, probes).length === 0) return;
     const bounce = readBounce(event, runDir);
     if (!bounce) return;
     for (const probe of bounceProbes(bounce, probes)) {
@@ -425,6 +426,11 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
     options.addressing.kind !== 'shared' &&
     controls.every((p) => tracker.isSettled(p.id) && !tracker.isDelivered(p.id)) &&
     controls.every((p) => ctx.submitted.has(p.id));
+  const checkCanary = (): void => {
+    if (stepAbort.signal.aborted || !canaryDead()) return;
+    options.onProgress?.({ kind: 'no-control', sender: sender.label });
+    stepAbort.abort();
+  };
   options.onProgress?.({ kind: 'sender-start', sender: sender.label, probes: probes.length });
   try {
     report();
@@ -456,33 +462,37 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
         if (!result.accepted) options.onProgress?.({ kind: 'submission-refused', sender: sender.label, profile: probe.profile, detail: result.detail });
         if (result.final) tracker.markFinal(probe.id);
         report();
-        if (canaryDead()) {
-          options.onProgress?.({ kind: 'no-control', sender: sender.label });
-          stepAbort.abort();
-        }
+        checkCanary();
+      },
+    ).then(
+      () => null,
+      // Held until the wait is over (a journal that cannot be written, say): never an unhandled rejection.
+      (error: unknown) => {
+        stepAbort.abort();
+        return error instanceof Error ? error : new Error(String(error));
       },
     );
     // A sender that sees its own queue says when it is done with a probe (delivered or given up).
+    // Only probes the sender has taken: a final word from its log never precedes (nor is overwritten by) its submission.
     const poller = sender.poll
-      ? pollSender(sender, probes, tracker, report, (id, result) => {
-          results.set(id, { ...result, attempts: results.get(id)?.attempts ?? 1 });
-          journal.append({ type: 'final', at: new Date().toISOString(), probe: id, result });
+      ? pollSender(sender, probes, tracker, report, (id) => ctx.submitted.has(id), (id, result) => {
+          const final = { ...result, attempts: results.get(id)?.attempts ?? 1 };
+          results.set(id, final);
+          journal.append({ type: 'final', at: new Date().toISOString(), probe: id, result: final });
+          checkCanary();
         })
       : null;
-    const unsubscribeCanary = fleet.log.subscribe(() => {
-      if (!stepAbort.signal.aborted && canaryDead()) {
-        options.onProgress?.({ kind: 'no-control', sender: sender.label });
-        stepAbort.abort();
-      }
-    });
+    const unsubscribeCanary = fleet.log.subscribe(() => checkCanary());
     let all: boolean;
+    let failed: Error | null;
     try {
       all = await tracker.untilSettled(deadline, stepAbort.signal);
-      await submitting;
+      failed = await submitting;
     } finally {
       unsubscribeCanary();
       await poller?.stop();
     }
+    if (failed) throw failed;
     options.onProgress?.({ kind: 'sender-done', sender: sender.label, settled: tracker.settledCount, total: probes.length, timedOut: !all && !stepAbort.signal.aborted });
     return all;
   } finally {
@@ -504,6 +514,7 @@ function pollSender(
   probes: Probe[],
   tracker: SettleTracker,
   report: () => void,
+  taken: (probeId: string) => boolean,
   onFinal: (probeId: string, result: SendResult) => void,
 ): { stop(): Promise<void> } {
   let stopped = false;
@@ -512,7 +523,7 @@ function pollSender(
     while (!stopped) {
       const pending = probes.filter((p) => !tracker.isSettled(p.id));
       if (pending.length === 0) break;
-      const done = await sender.poll?.(pending.filter((p) => !finals.has(p.id))).catch(() => new Map<string, SendResult>());
+      const done = await sender.poll?.(pending.filter((p) => !finals.has(p.id) && taken(p.id))).catch(() => new Map<string, SendResult>());
       for (const [id, result] of done ?? []) {
         // A final word is journaled once, though the probe settles only when its connection closes.
         if (finals.has(id)) continue;
@@ -523,11 +534,16 @@ function pollSender(
       report();
       await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
     }
-  })();
+  })().then(
+    () => null,
+    // Kept for stop(): a rejection nobody awaits yet would end the process.
+    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+  );
   return {
     async stop() {
       stopped = true;
-      await loop;
+      const error = await loop;
+      if (error) throw error;
     },
   };
 }
@@ -562,7 +578,7 @@ export function buildDocument(input: {
   // An --out directory used before keeps its earlier runs' events: only this run's count.
   const events = readEventLog(fleet.eventsFile).events.filter((e) => e.time >= input.startedAt);
   // Mail for the probes' domain is what senders say about probes (bounces), not an attempt at a profile.
-  const bounceConns = mailboxConnections(events, mailbox);
+  const bounceConns = mailboxConnections(events, mailbox, new Set(probes.map((p) => p.recipient.toLowerCase())));
   const attribution = attributeConnections(
     events.filter((e) => !bounceConns.has(e.conn)),
     probes,

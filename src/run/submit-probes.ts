@@ -64,7 +64,10 @@ export async function submitProbes(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, probes.length)) }, () => worker()));
+  // Every worker runs to its end (no send is left in flight behind a rejection); the first error is then thrown.
+  const settled = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(options.concurrency, probes.length)) }, () => worker()));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return results;
 }
 

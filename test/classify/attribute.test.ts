@@ -10,10 +10,10 @@ const windows = [
   { sender: 'sender-b', start: '2026-11-23T03:01:00.001Z', end: '2026-11-23T03:02:00.000Z' },
 ];
 let seq = 0;
-function conn(id: string, time: string, helo: string, extra: Record<string, unknown>[] = []): ReceiverEvent[] {
+function conn(id: string, time: string, helo: string, extra: Record<string, unknown>[] = [], peer = '127.0.0.1'): ReceiverEvent[] {
   const base = { profile: 'expired', conn: id, time };
   return [
-    { ...base, seq: ++seq, type: 'connect', peer: { address: '127.0.0.1', port: 1 }, local: { address: '127.0.2.9', port: 25 } },
+    { ...base, seq: ++seq, type: 'connect', peer: { address: peer, port: 1 }, local: { address: '127.0.2.9', port: 25 } },
     { ...base, seq: ++seq, type: 'helo', verb: 'EHLO', name: helo },
     ...extra.map((e) => ({ ...base, seq: ++seq, ...e })),
   ] as ReceiverEvent[];
@@ -41,6 +41,20 @@ describe('attributing connections to probes', () => {
     const conns = (id: string) => [...new Set(result.byProbe.get(id)?.map((e) => e.conn))];
     expect(conns(a.id)).toEqual(['known-a', 'handshake-only', 'late-retry-of-a']);
     expect(conns(b.id)).toEqual(['b-attempt']);
+  });
+
+  it('once a sender showed itself by content, a nameless connection in its window must come from its address or EHLO family', () => {
+    const rcpt = [{ type: 'rcpt-to', address: a.recipient, accepted: true, reply: 250 }];
+    const events = [
+      ...conn('a-delivery', '2026-11-23T03:00:05.000Z', 'a-12.smtp-out.vendor.example', rcpt, '198.51.100.12'),
+      // another host of the same provider pool: the same parent domain
+      ...conn('a-pool', '2026-11-23T03:00:20.000Z', 'a-13.smtp-out.vendor.example', [], '198.51.100.13'),
+      // a scanner that did a TLS handshake and left, in a's window
+      ...conn('scanner', '2026-11-23T03:00:30.000Z', 'scan.research.example', [], '203.0.113.9'),
+    ];
+    const result = attributeConnections(events, [a, b], windows);
+    expect([...new Set(result.byProbe.get(a.id)?.map((e) => e.conn))]).toEqual(['a-delivery', 'a-pool']);
+    expect(result.stray).toEqual(['scanner']);
   });
 
   it('connections outside every window that name no probe are stray (scanners, strangers)', () => {

@@ -34,9 +34,19 @@ describe('judgeCell: a verdict only from evidence', () => {
     expect(judged.reason).toContain('553 5.1.8');
   });
 
-  it('a refusal at submission for TLS, in the sender\'s words, is its policy at work', () => {
-    const tls = { accepted: false, final: true, detail: 'relay refused: 550 5.7.10 TLS is required for this recipient', attempts: 1, failure: { kind: 'permanent' as const, code: 550 } };
-    expect(judgeCell(facts({ submission: tls, connections: 0, outcome: 'not-attempted' }), pass, null).verdict).toBe('pass');
+  it('a refusal at submission is about the submission channel, never evidence, whatever its words', () => {
+    for (const detail of ['relay refused: 530 5.7.0 Must issue a STARTTLS command first', 'command exited 60: curl: (60) SSL certificate problem']) {
+      const refused = { accepted: false, final: true, detail, attempts: 1, failure: { kind: 'permanent' as const, code: 530 } };
+      expect(judgeCell(facts({ submission: refused, connections: 0, outcome: 'not-attempted' }), pass, null).inconclusive?.cause, detail).toBe('submission-refused');
+    }
+  });
+
+  it('a managed MTA\'s own final word about the delivery, about TLS, is evidence; about anything else, not', () => {
+    const none = { outcome: 'not-attempted' as const, connections: 0, settled: true };
+    const tls = { accepted: true, final: true, detail: 'Postfix gave up after 1 attempt(s): TLS is required, but was not offered by host mx', attempts: 1 };
+    const dns = { accepted: true, final: true, detail: 'Postfix kept deferring after 3 attempt(s): Host or domain name not found', attempts: 1 };
+    expect(judgeCell(facts({ ...none, submission: tls }), pass, null).verdict).toBe('pass');
+    expect(judgeCell(facts({ ...none, submission: dns }), pass, null).inconclusive?.cause).toBe('no-attempt');
   });
 
   it('no control delivered: every refusal is inconclusive with the diagnosis', () => {
@@ -64,6 +74,9 @@ describe('isTlsRefusal', () => {
     [{ text: '553 5.1.8 Domain of sender address does not exist' }, false],
     [{ text: '554 5.7.1 Relay access denied' }, false],
     [{ status: '4.4.3', text: 'Host not found, try again' }, false],
+    [{ text: 'lost connection with mx.example[192.0.2.1] while performing the EHLO handshake' }, false],
+    [{ text: 'TLSA lookup error for mx.example:25' }, false],
+    [{ status: '5.7.11', text: 'Encryption required for requested authentication mechanism' }, false],
   ])('%o → %s', (words, expected) => {
     expect(isTlsRefusal(words)).toBe(expected);
   });

@@ -36,6 +36,20 @@ describe('loading a saved run.json', () => {
     expect(loadRunDocument(HOSTILE_RUN).document.cells).toHaveLength(42);
   });
 
+  it('a version 1 run reads back with its untested cells inconclusive: no old PASS for a probe nobody saw', () => {
+    const cells = demo.cells.map((c, i) =>
+      i === 0 ? { ...c, outcome: 'not-attempted', verdict: 'pass', connections: 0, received: null, evidence: [], tls: null, hops: null, message: null } : c,
+    );
+    const old = { ...demo, schemaVersion: 1, cells, summary: { ...(demo.summary as object), inconclusive: undefined } };
+    const { document } = loadRunDocument(writeRun(JSON.stringify(old)));
+    expect(document.cells[0]).toMatchObject({ verdict: 'inconclusive', inconclusive: { cause: 'no-attempt' } });
+    expect(document.cells[0]?.reason).toMatch(/^not tested: /);
+    expect(document.summary.inconclusive).toBe(1);
+    expect(document.summary.pass + document.summary.fail + document.summary.inconclusive).toBe(28);
+    // the rest is as recorded
+    expect(document.cells.slice(1).map((c) => c.verdict)).toEqual(demo.cells.slice(1).map((c) => c.verdict));
+  });
+
   it('keeps fields it does not know (schemaVersion 1 allows pure additions)', () => {
     const extended = { ...demo, futureField: { x: 1 }, cells: demo.cells.map((c) => ({ ...c, hops: null, somethingNew: true })) };
     const { document } = loadRunDocument(writeRun(JSON.stringify(extended)));
