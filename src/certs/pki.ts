@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { leasesForOtherZones, takeLease } from './pki-lease.js';
 import { BadmxError } from '../errors.js';
 import type { Naming } from '../receivers/naming.js';
 import type { Profile } from '../receivers/profile-schema.js';
@@ -43,6 +44,8 @@ export interface Pki {
   credentials: Map<string, ServedCredentials>;
   /** Certificates this call generated (empty when everything was reused). */
   generated: CertId[];
+  /** With `hold`: give the directory back when the fleet stops (pki-lease.ts). */
+  release(): void;
 }
 
 interface StateEntry {
@@ -65,6 +68,8 @@ export interface EnsurePkiOptions {
   /** How profiles are named (their leaves carry these names); nested by default. */
   naming?: Naming;
   now?: Date;
+  /** A running fleet will serve these: lease the directory for this zone until release() (pki-lease.ts). */
+  hold?: boolean;
 }
 
 export async function ensurePki(options: EnsurePkiOptions): Promise<Pki> {
@@ -72,9 +77,19 @@ export async function ensurePki(options: EnsurePkiOptions): Promise<Pki> {
   return withDirLock(dir, () => ensureLocked({ ...options, dir }));
 }
 
-async function ensureLocked({ dir, zone, profiles, naming, now = new Date() }: EnsurePkiOptions): Promise<Pki> {
+async function ensureLocked({ dir, zone, profiles, naming, now = new Date(), hold = false }: EnsurePkiOptions): Promise<Pki> {
   const plan = planCertificates(profiles, zone, naming);
   const state = readState(dir);
+  if (state && state.zone !== zone) {
+    // A new zone means a new root: never under a fleet that serves the old one.
+    const busy = leasesForOtherZones(dir, zone);
+    if (busy.length > 0) {
+      throw new BadmxError(
+        `the certs directory ${dir} holds the test PKI for zone ${busy[0]?.zone ?? state.zone}, in use by a running badmx (pid ${busy[0]?.pid ?? '?'}): give zone ${zone} its own directory (--certs <dir>)`,
+        'EPKI',
+      );
+    }
+  }
   const previous = state?.format === FORMAT && state.zone === zone ? state.certs : {};
   const nextState: State = { format: FORMAT, zone, certs: { ...previous } };
 
@@ -134,7 +149,9 @@ async function ensureLocked({ dir, zone, profiles, naming, now = new Date() }: E
     });
   }
   if (stale.size > 0) writeAtomic(join(dir, 'pki.json'), `${JSON.stringify(nextState, null, 2)}\n`, 0o644);
-  return { dir, zone, caFile, credentials, generated: [...stale] };
+  // Taken under the directory lock, so no other badmx can change the zone between the check and the lease.
+  const lease = hold ? takeLease(dir, zone) : null;
+  return { dir, zone, caFile, credentials, generated: [...stale], release: () => lease?.release() };
 }
 
 function reusable(

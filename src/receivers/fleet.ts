@@ -95,7 +95,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const mailboxListen = mailboxListenAddress(options.addressing);
   const mailboxDomainName = mailboxDomain(zone);
   // The mailbox's certificate comes from the same PKI, valid for its names, so a strict sender can deliver its bounce.
-  const pki = await ensurePki({ dir: options.certsDir, zone, profiles: mailboxListen ? [...profiles, mailboxProfile()] : profiles, naming });
+  // Held until the fleet stops: no other badmx may replace this PKI's root under it (pki-lease.ts).
+  const pki = await ensurePki({ dir: options.certsDir, zone, profiles: mailboxListen ? [...profiles, mailboxProfile()] : profiles, naming, hold: true });
   const limits: ReceiverLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const eventsFile = resolve(options.eventsFile);
   const messagesDir = join(dirname(eventsFile), 'messages');
@@ -140,6 +141,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     // The last connections record their close (and any cut-off handshake or message) before the log closes.
     await Promise.all(contexts.map((context) => context.whenIdle(CLOSE_GRACE_MS)));
     log.close();
+    pki.release();
   };
   const shared = options.addressing.kind === 'shared';
   let live: string | null = null;

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { BadmxError } from '../errors.js';
+import { READ_LIMITS, ReadBoundedError, readBounded } from '../files/read-bounded.js';
 import type { Policy } from '../policy/policy-schema.js';
 import type { Probe } from '../probes/probe.js';
 import type { Addressing } from '../receivers/addressing.js';
@@ -37,6 +38,12 @@ export interface RunPlan {
 /** One record of the journal. Steps are keyed by sender and the profiles they cover. */
 export type JournalRecord =
   | { type: 'plan'; at: string; plan: RunPlan }
+  /**
+   * Written before a probe is handed to the sender: a crash between this and `submitted` leaves
+   * it unknown whether the sender took it, and a resume sends it again only when nothing shows
+   * that it did (run-matrix.ts).
+   */
+  | { type: 'submitting'; at: string; probe: string }
   | { type: 'submitted'; at: string; probe: string; result: SendResult }
   /** A submission attempt that failed transiently and is retried (the last attempt is `submitted`). */
   | { type: 'attempt'; at: string; probe: string; attempt: number; result: SendResult }
@@ -49,6 +56,8 @@ export type JournalRecord =
 export interface JournalState {
   plan: RunPlan;
   submitted: Map<string, SendResult>;
+  /** Probes handed to the sender whose answer the journal never got (a crash in between). */
+  submitting: Set<string>;
   final: Map<string, SendResult>;
   stepStart: Map<string, string>;
   stepEnd: Map<string, { at: string; settled: boolean; dnsQueries: number | null }>;
@@ -92,9 +101,18 @@ export function readJournal(file: string): JournalState {
   if (!existsSync(file)) {
     throw new BadmxError(`${file} does not exist: --resume needs the directory of a run started by this badmx (it holds ${JOURNAL_FILE})`, 'EUSAGE');
   }
-  const lines = readFileSync(file, 'utf8').split('\n');
+  // badmx wrote it, but it is read back from a directory a user names: at most READ_LIMITS.journal (256 MiB), only a regular file.
+  let text: string;
+  try {
+    text = readBounded(file, READ_LIMITS.journal);
+  } catch (error) {
+    if (!(error instanceof ReadBoundedError)) throw error;
+    throw new BadmxError(`${file}: cannot read the run journal (${error.reason})`, 'EINPUT');
+  }
+  const lines = text.split('\n');
   const state: Partial<JournalState> & Omit<JournalState, 'plan'> = {
     submitted: new Map(),
+    submitting: new Set(),
     final: new Map(),
     stepStart: new Map(),
     stepEnd: new Map(),
@@ -116,7 +134,11 @@ export function readJournal(file: string): JournalState {
       case 'plan':
         state.plan = record.plan;
         break;
+      case 'submitting':
+        state.submitting.add(record.probe);
+        break;
       case 'submitted':
+        state.submitting.delete(record.probe);
         state.submitted.set(record.probe, record.result);
         break;
       case 'final':

@@ -169,6 +169,22 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   for (const [id, result] of state?.final ?? []) results.set(id, result);
   const submitted = new Set(state?.submitted.keys());
   const past = state ? readEventLog(fleet.eventsFile).events.filter((e) => e.time >= startedAt) : [];
+  // A crash between handing a probe over and journaling the answer: if the receivers saw the
+  // probe, the sender took it, and it is never sent again (a second delivery would be evidence of
+  // nothing but the crash); if nothing shows that it did, it is sent again.
+  for (const id of state?.submitting ?? []) {
+    const probe = probes.find((p) => p.id === id);
+    const seen = probe ? receiversSaw(past, probe) : null;
+    if (!probe || !seen) continue;
+    const result: SendResult = {
+      accepted: true,
+      final: seen === 'delivered',
+      detail: `taken before the run was interrupted: the receivers ${seen === 'delivered' ? 'hold its delivery' : 'saw it named'}; not sent again`,
+    };
+    results.set(id, result);
+    submitted.add(id);
+    journal.append({ type: 'submitted', at: new Date().toISOString(), probe: id, result });
+  }
   const steps = planSteps(options.senders, options.profiles, options.addressing);
   const profileByName = new Map(options.profiles.map((p) => [p.name, p]));
   // Within a step, the controls are submitted first (policy/diagnose-sender.ts).
@@ -440,6 +456,8 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
       (probe) => {
         const member = fleet.members.find((m) => m.name === probe.profile);
         if (!member) return Promise.resolve({ accepted: false, final: true, detail: `no receiver for ${probe.profile}`, failure: { kind: 'permanent' as const, code: null } });
+        // On record before it happens: a crash from here on cannot make a resume send it twice unseen.
+        journal.append({ type: 'submitting', at: new Date().toISOString(), probe: probe.id });
         return sender.send(probe, probeMessage(probe), { ...member, profile: member.name, caFile: fleet.caFile });
       },
       {
@@ -501,6 +519,16 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
   }
 }
 
+/** Whether the receivers' events name the probe: its delivery, or a connection that named it (a relay at work). */
+function receiversSaw(events: ReceiverEvent[], probe: Probe): 'delivered' | 'named' | null {
+  let named = false;
+  for (const e of events) {
+    if (e.type === 'data' && e.accepted && (e.messageId === probe.messageId || e.rcptTo.some((r) => r.toLowerCase() === probe.recipient.toLowerCase()))) return 'delivered';
+    if ((e.type === 'rcpt-to' && e.address.toLowerCase() === probe.recipient.toLowerCase()) || (e.type === 'mail-from' && e.address.toLowerCase() === probe.from.toLowerCase())) named = true;
+  }
+  return named ? 'named' : null;
+}
+
 function isControl(profile: Profile | undefined): boolean {
   return profile ? isControlProfile(profile) : false;
 }
@@ -548,6 +576,18 @@ function pollSender(
   };
 }
 
+/** Connections open when the run died that had not delivered anything (a delivery stands, cut or not). */
+function crashCut(events: ReceiverEvent[], resumedAt: string): Set<string> {
+  const started = new Map<string, string>();
+  const closed = new Set<string>();
+  for (const e of events) {
+    if (!e.conn) continue;
+    if (!started.has(e.conn)) started.set(e.conn, e.time);
+    if (e.type === 'close' || (e.type === 'data' && e.accepted)) closed.add(e.conn);
+  }
+  return new Set([...started].filter(([conn, time]) => time < resumedAt && !closed.has(conn)).map(([conn]) => conn));
+}
+
 export function buildDocument(input: {
   options: Pick<RunOptions, 'policy' | 'profiles' | 'zone' | 'waitMs' | 'addressing'> & {
     senders: Pick<Sender, 'label' | 'spec' | 'kind' | 'notes' | 'software'>[];
@@ -576,7 +616,12 @@ export function buildDocument(input: {
   const mailbox = input.mailboxDomain ?? mailboxDomain(options.zone);
   const lastResume = input.resumes.at(-1);
   // An --out directory used before keeps its earlier runs' events: only this run's count.
-  const events = readEventLog(fleet.eventsFile).events.filter((e) => e.time >= input.startedAt);
+  const recorded = readEventLog(fleet.eventsFile).events.filter((e) => e.time >= input.startedAt);
+  // Connections a crash cut off (open when the run died, never closed) were ended by badmx, not
+  // by the sender: not its attempts. (A sender whose TLS session the crash cut would otherwise
+  // look like one that tried TLS and fell back.)
+  const cut = lastResume === undefined ? new Set<string>() : crashCut(recorded, lastResume);
+  const events = recorded.filter((e) => !cut.has(e.conn));
   // Mail for the probes' domain is what senders say about probes (bounces), not an attempt at a profile.
   const bounceConns = mailboxConnections(events, mailbox, new Set(probes.map((p) => p.recipient.toLowerCase())));
   const attribution = attributeConnections(
