@@ -1,6 +1,5 @@
 import { createSocket, type RemoteInfo } from 'node:dgram';
-import { isIPv6 } from 'node:net';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, isIPv4, isIPv6, type Server, type Socket } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import { BadmxError } from '../errors.js';
 import { inZone, SOA_TIMERS, soaMailbox, type Zone, type ZoneRecord } from './zone-records.js';
@@ -16,12 +15,40 @@ export interface DnsQueryRecord {
   answers: number;
 }
 
+/**
+ * What the server holds open for DNS over TCP. Every connection costs a socket and a
+ * buffer, and TCP is the one transport where a client can hold the server's resources
+ * without sending anything: RFC 7766 §10 asks servers to bound the connections per
+ * client and in total and to time out idle and slow ones.
+ */
+export interface DnsTcpLimits {
+  /**
+   * Connections held at once. When a new client arrives at the limit, the oldest idle
+   * connection is closed to make room instead of turning the newcomer away (RFC 7766
+   * §6.2.3: servers MAY use zero timeouts when under load or attack).
+   */
+  maxConnections: number;
+  /** Connections held at once by one peer: an IPv4 address or an IPv6 /64 (RFC 7766 §6.2.2, RFC 6177 §2). */
+  maxPerPeer: number;
+  /** How long a connection may wait between messages (RFC 7766 §6.2.3: an idle period "of the order of seconds"). */
+  idleMs: number;
+  /**
+   * How long a message may take to arrive once its first octet has. Further octets do not
+   * extend it: a client trickling one octet at a time cannot hold a connection past it.
+   */
+  messageMs: number;
+}
+
+export const DEFAULT_TCP_LIMITS: Readonly<DnsTcpLimits> = { maxConnections: 64, maxPerPeer: 8, idleMs: 10_000, messageMs: 5_000 };
+
 export interface DnsServerOptions {
   zone: Zone;
   address: string;
   /** 53 for resolvers that read resolv.conf (which has no port syntax). */
   port: number;
   onQuery?: (query: DnsQueryRecord) => void;
+  /** Override the TCP limits (the defaults suit the open internet; tests shorten the timers). */
+  tcp?: Partial<DnsTcpLimits>;
 }
 
 export interface DnsServer {
@@ -35,56 +62,28 @@ export interface DnsServer {
 // RFC 1035 §4.2.1: UDP answers above 512 octets are truncated unless EDNS0 (RFC 6891 §6.2.5) allows more.
 const CLASSIC_UDP_LIMIT = 512;
 const MAX_UDP_PAYLOAD = 1232; // the DNS Flag Day 2020 size: no IP fragmentation
-const TCP_IDLE_MS = 10_000; // RFC 7766 §6.2.3: servers may close idle connections
 const TCP_MAX_MESSAGE = 65_535;
 const TCP_MAX_BACKLOG = 65_536;
-// In public mode the server is on the internet: bound the TCP connections it holds open.
-const TCP_MAX_CONNECTIONS = 64;
 
 /**
  * An authoritative-only DNS server for the harness zone, over UDP and TCP (RFC 7766
  * requires both). It answers for names in the zone and REFUSES everything else: a
  * sender whose resolver points here can find the receivers by MX, as in production,
  * and cannot resolve (and so cannot reach) anything outside the harness.
+ *
+ * In public mode it is on the internet, where a UDP server is a reflector for anyone who
+ * can forge a source address: only an answer to a well-formed question about a name in
+ * the zone may be larger than the query that asked for it (see `answerMessage`).
  */
 export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
   let zone = options.zone;
+  const limits: DnsTcpLimits = { ...DEFAULT_TCP_LIMITS, ...options.tcp };
   const udp = createSocket({ type: isIPv6(options.address) ? 'udp6' : 'udp4', reuseAddr: false });
-  const tcpConnections = new Set<Socket>();
 
   const respond = (query: Buffer, peer: string, transport: 'udp' | 'tcp'): Buffer | null => {
-    let request: dnsPacket.Packet;
-    try {
-      request = dnsPacket.decode(query);
-    } catch {
-      // RFC 1035 §4.1.1: FORMERR when the ID can be read; otherwise there is no one to answer.
-      if (query.length < 2) return null;
-      options.onQuery?.({ at: new Date().toISOString(), peer, transport, name: '', type: '', rcode: 'FORMERR', answers: 0 });
-      return headerOnly(query.readUInt16BE(0), 1);
-    }
-    if (request.type !== 'query') return null;
-    // RFC 1035 §4.1.1: only standard queries here; NOTIFY, UPDATE and the rest get NOTIMP.
-    const opcode = (request as { opcode?: string }).opcode ?? 'QUERY';
-    if (opcode !== 'QUERY') {
-      options.onQuery?.({ at: new Date().toISOString(), peer, transport, name: request.questions?.[0]?.name ?? '', type: opcode, rcode: 'NOTIMP', answers: 0 });
-      return headerOnly(request.id ?? 0, 4);
-    }
-    // RFC 8482 §4.4: no full ANY answer over UDP (a spoofed ANY would make us an amplifier); TC sends the client to TCP.
-    if (transport === 'udp' && (request.questions?.[0]?.type as string | undefined) === 'ANY') {
-      return dnsPacket.encode({ id: request.id ?? 0, type: 'response', flags: dnsPacket.TRUNCATED_RESPONSE | dnsPacket.AUTHORITATIVE_ANSWER, questions: request.questions });
-    }
-    const answer = answerQuery(zone, request, transport);
-    const q = request.questions?.[0];
-    options.onQuery?.({
-      at: new Date().toISOString(),
-      peer,
-      transport,
-      name: q?.name ?? '',
-      type: q?.type ?? '',
-      rcode: answer.rcode,
-      answers: answer.packet.answers?.length ?? 0,
-    });
-    return encodeBounded(answer.packet, transport === 'udp' ? udpLimit(request) : TCP_MAX_MESSAGE);
+    const { reply, record } = answerMessage(zone, query, transport);
+    if (record) options.onQuery?.({ at: new Date().toISOString(), peer, transport, ...record });
+    return reply;
   };
 
   udp.on('message', (message: Buffer, rinfo: RemoteInfo) => {
@@ -94,38 +93,10 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
   // A malformed datagram or an ICMP error must never take the server down.
   udp.on('error', () => undefined);
 
-  const tcp: Server = createServer((socket) => {
-    tcpConnections.add(socket);
-    // At most 64 KiB of answers waiting for a client that does not read: then it is dropped.
-    const writeAnswer = (framed: Buffer): void => {
-      if (!socket.write(framed) && socket.writableLength > TCP_MAX_BACKLOG) socket.destroy();
-    };
-    socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
-    socket.on('close', () => tcpConnections.delete(socket));
-    socket.on('error', () => socket.destroy());
-    let pending = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      // RFC 1035 §4.2.2: each message is preceded by a two-octet length.
-      while (pending.length >= 2) {
-        const length = pending.readUInt16BE(0);
-        if (pending.length < 2 + length) break;
-        const message = pending.subarray(2, 2 + length);
-        pending = pending.subarray(2 + length);
-        const reply = respond(message, socket.remoteAddress ?? '', 'tcp');
-        if (!reply) {
-          socket.destroy();
-          return;
-        }
-        const framed = Buffer.alloc(2 + reply.length);
-        framed.writeUInt16BE(reply.length, 0);
-        reply.copy(framed, 2);
-        writeAnswer(framed);
-      }
-    });
-  });
-
-  tcp.maxConnections = TCP_MAX_CONNECTIONS;
+  const connections = new TcpConnections(limits);
+  const tcp: Server = createServer((socket) => connections.accept(socket, (message) => respond(message, socket.remoteAddress ?? '', 'tcp')));
+  // The limit is ours (TcpConnections sheds the oldest idle connection); the server's own maxConnections would refuse the newcomer instead.
+  tcp.on('error', () => undefined);
   try {
     await Promise.all([
       new Promise<void>((resolve, reject) => {
@@ -165,10 +136,285 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
       zone = next;
     },
     async stop(): Promise<void> {
-      for (const socket of tcpConnections) socket.destroy();
+      connections.closeAll();
       await Promise.all([new Promise<void>((resolve) => udp.close(() => resolve())), new Promise<void>((resolve) => tcp.close(() => resolve()))]);
     },
   };
+}
+
+interface TcpConnection {
+  socket: Socket;
+  peer: string;
+  /** Octets of the message being read (RFC 1035 §4.2.2: a two-octet length, then the message). */
+  pending: Buffer;
+  /** When the first octet of the message being read arrived; null between messages. */
+  messageStartedAt: number | null;
+  /** When the connection last finished a message (or opened). */
+  idleSince: number;
+  timer: NodeJS.Timeout | null;
+}
+
+/**
+ * The TCP connections, with the limits of RFC 7766 §6.2.2, §6.2.3 and §10: a deadline for
+ * each message that further octets do not extend, an idle timeout between messages, a
+ * per-peer cap, and a global cap that makes room by closing the oldest idle connection,
+ * so that a crowd of idle connections cannot lock new clients out.
+ */
+class TcpConnections {
+  readonly #limits: DnsTcpLimits;
+  // A Map keeps insertion order: the first idle one found is not necessarily the oldest, so shedding compares idleSince.
+  readonly #open = new Map<Socket, TcpConnection>();
+  readonly #perPeer = new Map<string, number>();
+
+  constructor(limits: DnsTcpLimits) {
+    this.#limits = limits;
+  }
+
+  accept(socket: Socket, respond: (message: Buffer) => Buffer | null): void {
+    socket.on('error', () => socket.destroy());
+    const address = socket.remoteAddress;
+    if (!address) {
+      socket.destroy();
+      return;
+    }
+    const peer = tcpPeerKey(address);
+    if ((this.#perPeer.get(peer) ?? 0) >= this.#limits.maxPerPeer) {
+      // RFC 7766 §6.2.2: a per-client limit. The peer's own oldest idle connection makes room;
+      // if all of its connections are mid-message, the newcomer is the one turned away.
+      const victim = this.#oldest((c) => c.peer === peer && this.#idle(c));
+      if (!victim) {
+        socket.destroy();
+        return;
+      }
+      this.#close(victim);
+    }
+    if (this.#open.size >= this.#limits.maxConnections) {
+      // RFC 7766 §6.2.3: under load, idle connections go first; failing that, the one whose
+      // message has been arriving the longest (a slow sender), never the newcomer.
+      const victim = this.#oldest((c) => this.#idle(c)) ?? this.#slowest();
+      if (victim) this.#close(victim);
+    }
+    const connection: TcpConnection = { socket, peer, pending: Buffer.alloc(0), messageStartedAt: null, idleSince: Date.now(), timer: null };
+    this.#open.set(socket, connection);
+    this.#perPeer.set(peer, (this.#perPeer.get(peer) ?? 0) + 1);
+    this.#arm(connection, this.#limits.idleMs);
+    socket.on('close', () => this.#close(connection));
+    socket.on('data', (chunk: Buffer) => this.#read(connection, chunk, respond));
+  }
+
+  closeAll(): void {
+    for (const connection of [...this.#open.values()]) this.#close(connection);
+  }
+
+  #read(connection: TcpConnection, chunk: Buffer, respond: (message: Buffer) => Buffer | null): void {
+    if (!this.#open.has(connection.socket)) return;
+    if (connection.messageStartedAt === null) this.#startMessage(connection);
+    connection.pending = connection.pending.length === 0 ? chunk : Buffer.concat([connection.pending, chunk]);
+    // RFC 1035 §4.2.2: each message is preceded by a two-octet length. Several may come in one chunk (RFC 7766 §6.2.1.1).
+    while (connection.pending.length >= 2) {
+      const length = connection.pending.readUInt16BE(0);
+      if (connection.pending.length < 2 + length) break;
+      const message = connection.pending.subarray(2, 2 + length);
+      connection.pending = connection.pending.subarray(2 + length);
+      const reply = respond(message);
+      if (!reply) {
+        // Not a query worth answering (shorter than a header, or a response): the stream is not DNS, close it.
+        this.#close(connection);
+        return;
+      }
+      const framed = Buffer.alloc(2 + reply.length);
+      framed.writeUInt16BE(reply.length, 0);
+      reply.copy(framed, 2);
+      // At most 64 KiB of answers waiting for a client that does not read: then it is dropped.
+      if (!connection.socket.write(framed) && connection.socket.writableLength > TCP_MAX_BACKLOG) {
+        this.#close(connection);
+        return;
+      }
+      // Octets already here for the next message start its deadline now.
+      if (connection.pending.length > 0) this.#startMessage(connection);
+    }
+    if (connection.pending.length === 0) {
+      connection.messageStartedAt = null;
+      connection.idleSince = Date.now();
+      this.#arm(connection, this.#limits.idleMs);
+    }
+  }
+
+  /** RFC 7766 §6.2.3: the deadline for a whole message, set once, when its first octet arrives. */
+  #startMessage(connection: TcpConnection): void {
+    connection.messageStartedAt = Date.now();
+    this.#arm(connection, this.#limits.messageMs);
+  }
+
+  #arm(connection: TcpConnection, ms: number): void {
+    if (connection.timer) clearTimeout(connection.timer);
+    connection.timer = setTimeout(() => this.#close(connection), ms);
+    connection.timer.unref();
+  }
+
+  #idle(connection: TcpConnection): boolean {
+    return connection.messageStartedAt === null && connection.socket.writableLength === 0;
+  }
+
+  #oldest(which: (connection: TcpConnection) => boolean): TcpConnection | undefined {
+    let oldest: TcpConnection | undefined;
+    for (const connection of this.#open.values()) if (which(connection) && (!oldest || connection.idleSince < oldest.idleSince)) oldest = connection;
+    return oldest;
+  }
+
+  #slowest(): TcpConnection | undefined {
+    let slowest: TcpConnection | undefined;
+    for (const connection of this.#open.values()) {
+      if (slowest === undefined || (connection.messageStartedAt ?? Infinity) < (slowest.messageStartedAt ?? Infinity)) slowest = connection;
+    }
+    return slowest;
+  }
+
+  #close(connection: TcpConnection): void {
+    if (connection.timer) clearTimeout(connection.timer);
+    connection.timer = null;
+    connection.socket.destroy();
+    if (!this.#open.delete(connection.socket)) return;
+    const count = (this.#perPeer.get(connection.peer) ?? 1) - 1;
+    if (count > 0) this.#perPeer.set(connection.peer, count);
+    else this.#perPeer.delete(connection.peer);
+  }
+}
+
+/**
+ * What the TCP limits count as one peer: an IPv4 address, or an IPv6 /64 (one host
+ * usually holds a whole /64; RFC 6177 §2). An IPv4-mapped IPv6 address (a dual-stack
+ * listener's view of an IPv4 client) is its IPv4 address, not one /64 for all of them.
+ */
+export function tcpPeerKey(address: string): string {
+  const bare = address.toLowerCase().replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
+  if (mapped?.[1]) return mapped[1];
+  if (isIPv4(bare) || !isIPv6(bare)) return bare;
+  const [head = '', tail = ''] = bare.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = bare.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
+type Rcode = DnsQueryRecord['rcode'];
+type Handled = { reply: Buffer | null; record: Omit<DnsQueryRecord, 'at' | 'peer' | 'transport'> | null };
+
+const HEADER_LENGTH = 12;
+const QR = 0x8000;
+const OPCODE_BITS = 0x7800;
+const TC = 0x0200;
+const RD = 0x0100;
+const OPCODES = ['QUERY', 'IQUERY', 'STATUS', 'OPCODE3', 'NOTIFY', 'UPDATE', 'DSO'];
+
+/**
+ * The answer to one DNS message, as octets, or null to drop it; and what to record.
+ *
+ * Anti-amplification (the practice of unbound's worker_check_request and BIND's FORMERR
+ * handling): only a well-formed query about a name in the zone gets an answer built from
+ * the zone, which may be larger than the query (and over UDP is still bounded by RFC 1035
+ * §4.2.1 / RFC 6891 §6.2.5). Every other answer (FORMERR, NOTIMP, REFUSED, SERVFAIL) is
+ * the header, at most the first question (when it parses as a plain name), and the OPT
+ * record; it is never larger than the query, and when it would be, it is the bare header.
+ * Nothing of the query beyond its first question is ever echoed.
+ */
+export function answerMessage(zone: Zone, query: Buffer, transport: 'udp' | 'tcp'): Handled {
+  // RFC 1035 §4.1.1: without a whole header there is no ID to answer to; a message with QR
+  // set is a response, and answering responses lets two servers bounce packets forever.
+  if (query.length < HEADER_LENGTH) return { reply: null, record: null };
+  const flags = query.readUInt16BE(2);
+  if (flags & QR) return { reply: null, record: null };
+  const question = readQuestion(query);
+  const recordError = (rcode: Rcode, type = question?.type ?? ''): Handled['record'] => ({ name: question?.name ?? '', type, rcode, answers: 0 });
+  // RFC 1035 §4.1.1: only standard queries here; NOTIFY, UPDATE and the rest get NOTIMP.
+  const opcode = (flags & OPCODE_BITS) >> 11;
+  if (opcode !== 0) return { reply: errorAnswer(query, 'NOTIMP', null, false), record: recordError('NOTIMP', OPCODES[opcode] ?? `OPCODE${opcode}`) };
+  // unbound's worker_check_request: a query has TC clear, exactly one question, no answer or
+  // authority records and at most one additional (the OPT, RFC 6891 §6.1.1). Anything else is FORMERR.
+  const [qdcount, ancount, nscount, arcount] = [4, 6, 8, 10].map((offset) => query.readUInt16BE(offset)) as [number, number, number, number];
+  if (flags & TC || qdcount !== 1 || ancount !== 0 || nscount !== 0 || arcount > 1 || !question) {
+    return { reply: errorAnswer(query, 'FORMERR', question, false), record: recordError('FORMERR') };
+  }
+  let request: dnsPacket.Packet;
+  try {
+    request = dnsPacket.decode(query);
+  } catch {
+    return { reply: errorAnswer(query, 'FORMERR', question, false), record: recordError('FORMERR') };
+  }
+  const edns = ednsFor(request, transport);
+  const answer = answerQuery(zone, { ...request, questions: [question] }, transport);
+  const record = { name: question.name, type: question.type, rcode: answer.rcode, answers: answer.packet.answers?.length ?? 0 };
+  // Answers built from the zone: a name in the zone, a single well-formed question.
+  const fromZone = answer.rcode === 'NOERROR' || answer.rcode === 'NXDOMAIN';
+  if (!fromZone) return { reply: errorAnswer(query, answer.rcode, question, edns.length > 0), record };
+  // RFC 8482 §4.4: no full ANY answer over UDP (a spoofed ANY would make us an amplifier); TC
+  // sends the client to TCP. Only for names in the zone: anything else was REFUSED above.
+  if (transport === 'udp' && (question.type as string) === 'ANY' && answer.rcode === 'NOERROR') {
+    return {
+      reply: dnsPacket.encode({ id: request.id ?? 0, type: 'response', flags: (answer.packet.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE, questions: [question], additionals: edns }),
+      record: { ...record, answers: 0 },
+    };
+  }
+  return { reply: encodeBounded(answer.packet, transport === 'udp' ? udpLimit(request) : TCP_MAX_MESSAGE), record };
+}
+
+/**
+ * The first question, when it is a plain name (RFC 1035 §4.1.2): no compression pointer
+ * (a query has nothing earlier to point to), no reserved label type, at most 255 octets
+ * (RFC 1035 §2.3.4), and labels of printable ASCII other than "." so it is echoed exactly
+ * as it was asked. The harness zone holds host names only; a query for any other name is
+ * one this server cannot interpret, and gets FORMERR (RFC 1035 §4.1.1).
+ */
+function readQuestion(query: Buffer): dnsPacket.Question | null {
+  if (query.readUInt16BE(4) === 0) return null;
+  let offset = HEADER_LENGTH;
+  let nameLength = 1;
+  // Bounded: every pass consumes a label of at least two octets of a name of at most 255.
+  for (;;) {
+    const length = query[offset];
+    if (length === undefined || length > 63) return null;
+    if (length === 0) break;
+    nameLength += length + 1;
+    if (nameLength > 255 || offset + 1 + length > query.length) return null;
+    for (let i = offset + 1; i <= offset + length; i++) {
+      const octet = query[i]!;
+      if (octet < 0x21 || octet > 0x7e || octet === 0x2e) return null;
+    }
+    offset += 1 + length;
+  }
+  if (offset + 5 > query.length) return null;
+  // dns-packet's types leave out its question codec: decode the question alone, under a header of its own.
+  const alone = Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]), query.subarray(HEADER_LENGTH, offset + 5)]);
+  try {
+    return dnsPacket.decode(alone).questions?.[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const RCODE_VALUES: Record<Rcode, number> = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
+
+/**
+ * An error answer: the header (ID, opcode and RD copied, RFC 1035 §4.1.1), the first
+ * question if there is one and it fits, and an OPT record if the query had one (RFC 6891
+ * §7). Never larger than the query: if the question would make it so, the bare header.
+ */
+function errorAnswer(query: Buffer, rcode: Rcode, question: dnsPacket.Question | null, edns: boolean): Buffer {
+  const id = query.readUInt16BE(0);
+  const flags = QR | (query.readUInt16BE(2) & (OPCODE_BITS | RD)) | RCODE_VALUES[rcode];
+  if (question) {
+    const additionals = edns ? [optRecord()] : [];
+    const withQuestion = dnsPacket.encode({ id, type: 'response', flags, questions: [question], additionals });
+    if (withQuestion.length <= query.length) return withQuestion;
+  }
+  const header = Buffer.alloc(HEADER_LENGTH);
+  header.writeUInt16BE(id, 0);
+  header.writeUInt16BE(flags, 2);
+  return header;
 }
 
 interface Answer {
@@ -183,13 +429,14 @@ export function answerQuery(zone: Zone, request: dnsPacket.Packet, transport: 'u
     type: 'response' as const,
     // AA: we are the authority; RD is copied (RFC 1035 §4.1.1); RA stays clear: no recursion here.
     flags: dnsPacket.AUTHORITATIVE_ANSWER | ((request.flags ?? 0) & dnsPacket.RECURSION_DESIRED),
-    questions: request.questions ?? [],
+    // Only the first question is ever echoed: echoing a query's questions back is an amplifier.
+    questions: (request.questions ?? []).slice(0, 1),
   };
   const edns = ednsFor(request, transport);
   const questions = request.questions ?? [];
   const question = questions[0];
   if (!question || questions.length !== 1) {
-    return { rcode: 'FORMERR', packet: { ...base, flags: base.flags & ~dnsPacket.AUTHORITATIVE_ANSWER, rcode: 'FORMERR' } as dnsPacket.Packet };
+    return { rcode: 'FORMERR', packet: { ...base, flags: base.flags & ~dnsPacket.AUTHORITATIVE_ANSWER, rcode: 'FORMERR', questions: [] } as dnsPacket.Packet };
   }
   const name = question.name.toLowerCase().replace(/\.$/, '');
   if (!inZone(name, zone.origin)) {
@@ -269,10 +516,14 @@ function soaRecord(zone: Zone): dnsPacket.Answer {
   };
 }
 
-/** Echo EDNS0 (RFC 6891 §7) when the client used it, with our payload size. */
+/** Echo EDNS0 (RFC 6891 §7) when the client used it, with our payload size and no options. */
 function ednsFor(request: dnsPacket.Packet, _transport: 'udp' | 'tcp'): dnsPacket.Answer[] {
   const opt = (request.additionals ?? []).find((a) => a.type === 'OPT');
-  return opt ? [{ name: '.', type: 'OPT', udpPayloadSize: MAX_UDP_PAYLOAD, flags: 0, options: [] } as unknown as dnsPacket.Answer] : [];
+  return opt ? [optRecord()] : [];
+}
+
+function optRecord(): dnsPacket.Answer {
+  return { name: '.', type: 'OPT', udpPayloadSize: MAX_UDP_PAYLOAD, flags: 0, options: [] } as unknown as dnsPacket.Answer;
 }
 
 function udpLimit(request: dnsPacket.Packet): number {
@@ -280,20 +531,16 @@ function udpLimit(request: dnsPacket.Packet): number {
   return opt?.udpPayloadSize ? Math.max(CLASSIC_UDP_LIMIT, Math.min(opt.udpPayloadSize, MAX_UDP_PAYLOAD)) : CLASSIC_UDP_LIMIT;
 }
 
-// dns-packet encodes the RCODE from the low four bits of `flags`, not from `rcode`.
-const RCODE_BITS: Record<string, number> = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
-
-/** Encode, and if it does not fit, answer with TC set and nothing else so the client retries over TCP (RFC 7766 §5). */
+/**
+ * Encode, and if it does not fit, answer with TC set, the question and the OPT record
+ * (RFC 6891 §7) and nothing else, so the client retries over TCP (RFC 7766 §5).
+ * dns-packet encodes the RCODE from the low four bits of `flags`, not from `rcode`.
+ */
 function encodeBounded(answer: dnsPacket.Packet, limit: number): Buffer {
-  const packet = { ...answer, flags: ((answer.flags ?? 0) & ~0xf) | (RCODE_BITS[(answer as { rcode?: string }).rcode ?? 'NOERROR'] ?? 0) };
+  const rcode = RCODE_VALUES[((answer as { rcode?: string }).rcode ?? 'NOERROR') as Rcode] ?? 0;
+  const packet = { ...answer, flags: ((answer.flags ?? 0) & ~0xf) | rcode };
   const full = dnsPacket.encode(packet);
   if (full.length <= limit) return full;
-  return dnsPacket.encode({ ...packet, flags: (packet.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE, answers: [], authorities: [], additionals: [] });
-}
-
-function headerOnly(id: number, rcode: number): Buffer {
-  const header = Buffer.alloc(12);
-  header.writeUInt16BE(id, 0);
-  header.writeUInt16BE(0x8000 | rcode, 2); // QR=1, opcode 0, RCODE
-  return header;
+  const opt = (packet.additionals ?? []).filter((a) => a.type === 'OPT');
+  return dnsPacket.encode({ ...packet, flags: (packet.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE, answers: [], authorities: [], additionals: opt });
 }

@@ -130,10 +130,17 @@ describe('harness DNS server', () => {
   });
 
   it('answers garbage with FORMERR or silence and keeps serving', async () => {
-    const formerr = await udpQuery(Buffer.from([0x12, 0x34, 0xff, 0xff, 0x00, 0x09]));
+    // A whole header (RFC 1035 §4.1.1) whose question is cut short: FORMERR, a bare header no larger than the query.
+    const garbage = Buffer.from([0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x62, 0x61]);
+    const formerr = await udpQuery(garbage);
     expect(formerr?.readUInt16BE(0)).toBe(0x1234);
     expect((formerr?.readUInt16BE(2) ?? 0) & 0x000f).toBe(1);
+    expect(formerr?.length).toBeLessThanOrEqual(garbage.length);
+    // Shorter than a header (no ID to answer to), or with QR set (a response): silence, as unbound does.
+    expect(await udpQuery(Buffer.from([0x12, 0x34, 0x01, 0x00, 0x00, 0x09]))).toBeNull();
     expect(await udpQuery(Buffer.from([0x01]))).toBeNull();
+    const response = Buffer.from(dnsPacket.encode({ type: 'response', id: 5, questions: [{ type: 'A', name: 'badmx.test' }] }));
+    expect(await udpQuery(response)).toBeNull();
     expect(await resolver().resolve4('mx.tls1.2.badmx.test')).toEqual(['127.0.2.6']);
   });
 
