@@ -1,10 +1,10 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill loaded first.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { BadmxError } from '../errors.js';
+import { READ_LIMITS, ReadBoundedError, readBounded } from '../files/read-bounded.js';
 import { usableIdentifier } from './name-coverage.js';
 
 /**
@@ -167,13 +167,13 @@ function chainsToRoot(chain: X509Certificate[], roots: readonly string[]): boole
   });
 }
 
+/** A PEM file, at most READ_LIMITS.pem (1 MiB) of it and only a regular file: a path to /dev/zero is an error, not a process that grows without end. */
 function readInput(file: string, what: 'certificate' | 'key'): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readBounded(file, READ_LIMITS.pem);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
-    throw input(`${what} ${file}: cannot read it (${why})`);
+    if (!(error instanceof ReadBoundedError)) throw error;
+    throw input(`${what} ${file}: cannot read it (${error.reason})`);
   }
 }
 

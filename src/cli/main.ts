@@ -16,6 +16,15 @@ import { registerZoneCommand } from './zone-command.js';
 
 export { EXIT_USAGE } from './exit-codes.js';
 
+/**
+ * The exit status when whoever reads badmx's standard output or error goes away (`badmx
+ * demo | head -3`): 128 + SIGPIPE (13), what a shell reports for any program a closed pipe
+ * ends (`seq 1000000 | head -1` under `set -o pipefail`). Node ignores SIGPIPE and reports
+ * EPIPE instead, so badmx ends itself the same way, quietly. Not 0: the output was cut
+ * short, and a verdict (exit 0 is "every cell passes") would claim more than was shown.
+ */
+export const EXIT_BROKEN_PIPE = 141;
+
 export function buildProgram(): Command {
   const program = new Command('badmx')
     .description('What does your sender really do when the receiving MX is misconfigured? A fleet of deliberately broken SMTP receivers.')
@@ -50,12 +59,70 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     if (error instanceof BadmxError || (error instanceof Error && error.name === 'SenderError')) {
-      process.stderr.write(`badmx: ${error.message}\n`);
+      process.stderr.write(`badmx: ${oneLine(error.message)}\n`);
       return error instanceof BadmxError && error.code === 'EFAILED' ? EXIT_RUNTIME : EXIT_USAGE;
     }
-    process.stderr.write(`badmx: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+    process.stderr.write(unexpected(error));
     return EXIT_USAGE;
   }
 }
 
+/** Whether BADMX_DEBUG asks for stack traces (any value but empty, 0, false, no). */
+function debugging(): boolean {
+  const value = process.env.BADMX_DEBUG?.trim().toLowerCase();
+  return value !== undefined && !['', '0', 'false', 'no'].includes(value);
+}
+
+/**
+ * An error badmx did not expect, as one line: its kind and message. The stack trace (which
+ * helps a developer, not a user, and would print a path into the code for any odd input)
+ * only with BADMX_DEBUG=1.
+ */
+function unexpected(error: unknown): string {
+  if (debugging()) return `badmx: unexpected error: ${error instanceof Error && error.stack ? error.stack : safeString(error)}\n`;
+  const what = error instanceof Error ? `${error.name && error.name !== 'Error' ? `${error.name}: ` : ''}${error.message}` : safeString(error);
+  const hint = error instanceof RangeError && /call stack/i.test(error.message) ? ' (an input nested too deeply?)' : '';
+  return `badmx: unexpected error: ${oneLine(what)}${hint} (BADMX_DEBUG=1 shows where)\n`;
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return 'an unprintable value';
+  }
+}
+
+/** One line, and no terminal control sequences from a file name or a reply in it. */
+function oneLine(text: string): string {
+  return (
+    text
+      .replace(/\s*[\r\n]+\s*/g, ' ')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  );
+}
+
+/**
+ * What ends badmx outside main()'s own try: a closed pipe on its output (see
+ * EXIT_BROKEN_PIPE), or an error thrown where nothing catches it (a callback, an event
+ * handler). Either way no stack trace, unless BADMX_DEBUG asks for it.
+ */
+function guardProcess(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
+      // Output that cannot be written (a terminal gone: EIO) is the end of this run too; say so where it still can be said.
+      if (stream === process.stdout) process.stderr.write(`badmx: cannot write the output: ${oneLine(error.code ?? error.message)}\n`);
+      process.exit(EXIT_USAGE);
+    });
+  }
+  process.on('uncaughtException', (error) => {
+    // Writing to a broken stderr fails again, into the stream's error handler above.
+    process.stderr.write(unexpected(error));
+    process.exit(EXIT_USAGE);
+  });
+}
+
+guardProcess();
 process.exitCode = await main(process.argv);

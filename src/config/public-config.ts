@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDuration } from '../cli/duration.js';
 import { inZone } from '../dns/zone-records.js';
 import { BadmxError } from '../errors.js';
+import { JsonInputError, parseJson } from '../files/parse-json.js';
+import { READ_LIMITS, ReadBoundedError, readBounded } from '../files/read-bounded.js';
 import { DEFAULT_NAMING, NAMINGS, normalizeZone, type Naming } from '../receivers/naming.js';
 import { describeIssues, show, typeError } from './config-issues.js';
 import { canonicalAddress, hostNameProblem } from './public-values.js';
@@ -55,24 +56,24 @@ const sources = new WeakMap<PublicConfig, string>();
  * Read and validate a public-mode configuration file. Relative paths in it (certificate,
  * dataDir) are relative to the file's directory, so the file means the same from any
  * working directory (systemd starts in /). Any problem is one BadmxError line:
- * `badmx.json: listen.addresses[1]: "300.1.2.3" is not an IP address`.
+ * `badmx.json: listen.addresses[1]: "300.1.2.3" is not an IP address`. At most
+ * READ_LIMITS.config (1 MiB) of it is read, and only from a regular file.
  */
 export function loadPublicConfig(file: string): PublicConfig {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBounded(file, READ_LIMITS.config);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
-    throw new BadmxError(`${file}: cannot read the configuration (${why})`, 'ECONFIG');
+    if (!(error instanceof ReadBoundedError)) throw error;
+    throw new BadmxError(`${file}: cannot read the configuration (${error.reason})`, 'ECONFIG');
   }
-  // An editor's byte-order mark is not a JSON error worth stopping for.
-  const json = text.replace(/^\uFEFF/, '');
   let raw: unknown;
   try {
-    raw = JSON.parse(json);
+    // An editor's byte-order mark is not a JSON error worth stopping for (parseJson drops it).
+    raw = parseJson(text);
   } catch (error) {
-    throw new BadmxError(`${file}: not valid JSON (${jsonErrorWhere(json, error as Error)})`, 'ECONFIG');
+    if (!(error instanceof JsonInputError)) throw error;
+    throw new BadmxError(`${file}: ${error.message}`, 'ECONFIG');
   }
   const config = parsePublicConfig(raw, file, dirname(resolve(file)));
   sources.set(config, file);
@@ -291,23 +292,4 @@ function configSchema(baseDir: string) {
         limits: { connectionsPerPeer: config.limits.connectionsPerPeer, connectionsPerPeerPerMinute: config.limits.connectionsPerPeerPerMinute },
       };
     });
-}
-
-/**
- * What is wrong with the JSON, and where (line:column) when V8 says. V8 quotes the input in
- * some messages ("Unexpected token 'x', "{…}" is not valid JSON"); that quotation may span
- * lines and repeats the file, so it is left out.
- */
-function jsonErrorWhere(text: string, error: Error): string {
-  const position = /at position (\d+)/.exec(error.message)?.[1];
-  const what = error.message
-    .replace(/, ".*" is not valid JSON$/s, '')
-    .replace(/ in JSON at position \d+.*$/s, '')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  if (position === undefined) return what;
-  const before = text.slice(0, Number(position));
-  const line = before.split('\n').length;
-  const column = Number(position) - before.lastIndexOf('\n');
-  return `${what} at line ${line}, column ${column}`;
 }

@@ -1,9 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { MAILBOX_NAME, MAILBOX_SLOT } from './mailbox.js';
 import { BadmxError } from '../errors.js';
+import { JsonInputError, parseJson } from '../files/parse-json.js';
+import { READ_LIMITS, ReadBoundedError, readBounded } from '../files/read-bounded.js';
 import { profileSchema, type Profile } from './profile-schema.js';
 
 /** The profiles that ship with badmx: receivers/ at the package root. */
@@ -29,13 +31,22 @@ export function loadCatalogue(dir: string = BUILTIN_CATALOGUE): Profile[] {
   return profiles.sort((a, b) => a.slot - b.slot);
 }
 
+/** One profile file: at most READ_LIMITS.profile (256 KiB), only a regular file, and JSON nested no deeper than badmx's files ever are. */
 export function loadProfileFile(file: string): Profile {
   const shown = displayPath(file);
+  let text: string;
+  try {
+    text = readBounded(file, READ_LIMITS.profile);
+  } catch (error) {
+    if (!(error instanceof ReadBoundedError)) throw error;
+    throw new BadmxError(`${shown}: cannot read it (${error.reason})`, 'EPROFILE');
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = parseJson(text);
   } catch (error) {
-    throw new BadmxError(`${shown}: not valid JSON (${(error as Error).message})`, 'EPROFILE');
+    if (!(error instanceof JsonInputError)) throw error;
+    throw new BadmxError(`${shown}: ${error.message}`, 'EPROFILE');
   }
   const parsed = profileSchema.safeParse(raw);
   if (!parsed.success) {

@@ -1,6 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { BadmxError } from '../errors.js';
+import { JsonInputError, parseJson } from '../files/parse-json.js';
+import { READ_LIMITS, ReadBoundedError, readBounded } from '../files/read-bounded.js';
 import { VERSION } from '../version.js';
 import { READABLE_SCHEMA_VERSIONS, type RunDocument } from './run-document.js';
 import { runDocumentSchema } from './run-document-schema.js';
@@ -13,22 +15,25 @@ export interface LoadedRun {
 
 /**
  * Read a saved run for re-rendering: a run.json, or a run directory holding one. Any
- * problem is one BadmxError line naming the file and what is wrong with it.
+ * problem is one BadmxError line naming the file and what is wrong with it. At most
+ * READ_LIMITS.runDocument (64 MiB) is read, and only from a regular file.
  */
 export function loadRunDocument(path: string): LoadedRun {
   const file = resolveRunFile(path);
   const shown = displayPath(file);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBounded(file, READ_LIMITS.runDocument);
   } catch (error) {
-    throw new BadmxError(`cannot read ${shown}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'ERUN', { cause: error });
+    if (!(error instanceof ReadBoundedError)) throw error;
+    throw new BadmxError(`cannot read ${shown}: ${error.reason}`, 'ERUN', { cause: error });
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJson(text);
   } catch (error) {
-    throw new BadmxError(`${shown}: not valid JSON (${(error as Error).message.split('\n')[0]})`, 'ERUN', { cause: error });
+    if (!(error instanceof JsonInputError)) throw error;
+    throw new BadmxError(`${shown}: ${error.message}`, 'ERUN', { cause: error });
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new BadmxError(`${shown}: not a badmx run.json (expected a JSON object)`, 'ERUN');

@@ -1,4 +1,5 @@
 import { BadmxError } from '../errors.js';
+import { READ_LIMITS, ReadBoundedError, readBounded } from '../files/read-bounded.js';
 import { BuiltinSender } from './builtin-sender.js';
 import { CommandSender, splitCommand } from './command-sender.js';
 import { ManagedMtaSender } from './mta/managed-mta-sender.js';
@@ -12,15 +13,20 @@ export const SENDER_SPEC_HELP =
 const SMTP_OPTIONS = new Set(['tls', 'user', 'password-env', 'ca', 'label']);
 const TLS_MODES: RelayTls[] = ['opportunistic', 'starttls', 'implicit', 'none'];
 
-/** Turn a --sender spec into a sender: every sender option is parsed and checked here. */
+/**
+ * Turn a --sender spec into a sender: every sender option is parsed and checked here.
+ * Errors quote the spec as `redactSpec` shows it: a secret someone put in it by mistake
+ * (password=, user:password@) is refused without being echoed to the terminal or a log.
+ */
 export function parseSenderSpec(spec: string): Sender {
   const colon = spec.indexOf(':');
   const scheme = colon > 0 ? spec.slice(0, colon) : spec;
   const rest = colon > 0 ? spec.slice(colon + 1) : '';
+  const shown = redactSpec(spec);
   switch (scheme) {
     case 'builtin':
       if (rest === 'opportunistic' || rest === 'strict') return new BuiltinSender(rest);
-      throw new BadmxError(`unknown built-in sender "${spec}": use builtin:opportunistic or builtin:strict`, 'EUSAGE');
+      throw new BadmxError(`unknown built-in sender "${shown}": use builtin:opportunistic or builtin:strict`, 'EUSAGE');
     case 'command':
       return new CommandSender(spec, splitCommand(rest));
     case 'smtp':
@@ -30,32 +36,120 @@ export function parseSenderSpec(spec: string): Sender {
       const recipe = findRecipe(`${scheme}:${rest}`);
       if (recipe) return new ManagedMtaSender(recipe);
       const known = MTA_RECIPES.filter((r) => r.software === scheme).map((r) => r.spec);
-      throw new BadmxError(`unknown ${scheme} recipe "${spec}": use ${known.join(', ')}`, 'EUSAGE');
+      throw new BadmxError(`unknown ${scheme} recipe "${shown}": use ${known.join(', ')}`, 'EUSAGE');
     }
     default:
-      throw new BadmxError(`unknown sender "${spec}": ${SENDER_SPEC_HELP}`, 'EUSAGE');
+      throw new BadmxError(`unknown sender "${shown}": ${SENDER_SPEC_HELP}`, 'EUSAGE');
   }
 }
 
+/**
+ * The options whose values are not secret, shown as given when they look right; any other
+ * option's value is masked. password-env names a variable: a value that cannot be one may
+ * be the password itself, put there by mistake.
+ */
+const SHOWN_OPTIONS: ReadonlyMap<string, (value: string) => boolean> = new Map([
+  ['tls', () => true],
+  ['user', () => true],
+  ['password-env', (value: string) => ENV_NAME.test(value)],
+  ['ca', () => true],
+  ['label', () => true],
+]);
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const MASK = '***';
+
+/**
+ * A spec as errors may quote it, with whatever might be a secret masked: credentials before
+ * an "@" (`smtp://user:pw@host`); the value of any option other than the known harmless
+ * ones (`password=`, a misspelt `pasword=`); and, once a value was masked or credentials
+ * spilled into the query (a raw "?" or "&" in a password), every later part that is not a
+ * known option, name and all, since it may be the rest of that secret. The user still
+ * sees which spec, and the host.
+ */
+export function redactSpec(spec: string): string {
+  return redactedSpec(spec).text;
+}
+
+function redactedSpec(spec: string): { text: string; shownNames: Set<string> } {
+  const q = spec.indexOf('?');
+  const head = q < 0 ? spec : spec.slice(0, q);
+  const prefix = /^[a-z][a-z0-9+.-]*:(?:\/\/)?/i.exec(head)?.[0] ?? '';
+  const authority = head.slice(prefix.length);
+  const at = authority.lastIndexOf('@');
+  const parts = q < 0 ? [] : spec.slice(q + 1).split('&');
+  // A raw "?" or "&" in the password of user:password@host puts the "@" in the query.
+  const spilled = parts.findLastIndex((part) => part.split('=', 1)[0]?.includes('@'));
+  const shownNames = new Set<string>();
+  let tainted = false;
+  const query = parts.map((part, i) => {
+    if (i <= spilled) return MASK;
+    const eq = part.indexOf('=');
+    const name = eq < 0 ? part : part.slice(0, eq);
+    const key = decodeOption(name);
+    if (SHOWN_OPTIONS.get(key)?.(eq < 0 ? '' : decodeOption(part.slice(eq + 1)))) {
+      shownNames.add(key);
+      return part;
+    }
+    // Every option takes a value: a bare word is no option, and may be a secret pasted on its own.
+    const showName = !tainted && eq >= 0 && looksLikeOption(key);
+    if (showName) shownNames.add(key);
+    if (eq >= 0) tainted = true;
+    return `${showName ? name : MASK}${eq < 0 ? '' : `=${MASK}`}`;
+  });
+  const shownHead = `${prefix}${spilled >= 0 ? MASK : at >= 0 ? `${MASK}${authority.slice(at)}` : authority}`;
+  return { text: q < 0 ? shownHead : `${shownHead}?${query.join('&')}`, shownNames };
+}
+
+function decodeOption(name: string): string {
+  try {
+    return decodeURIComponent(name.replaceAll('+', ' '));
+  } catch {
+    return name;
+  }
+}
+
+function looksLikeOption(key: string): boolean {
+  return /^[a-z][a-z0-9_-]{0,31}$/i.test(key);
+}
+
 function parseSmtp(spec: string, rest: string): Sender {
+  const { text: shown, shownNames } = redactedSpec(spec);
   const [where = '', query = ''] = rest.replace(/^\/\//, '').split('?', 2);
+  // user:password@host, also when a raw "?" or "&" in the password moved the "@" into the query.
+  if (where.includes('@') || [...new URLSearchParams(query).keys()].some((key) => key.includes('@'))) {
+    throw new BadmxError(`sender "${shown}": never put credentials in a spec; use user=NAME and the password in an environment variable (password-env=VAR)`, 'EUSAGE');
+  }
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(where);
   const plain = /^([^:[\]]+)(?::(\d+))?$/.exec(where);
   const match = bracketed ?? plain;
-  if (!match?.[1]) throw new BadmxError(`sender "${spec}": expected smtp:HOST[:PORT] (IPv6 as [::1]:25)`, 'EUSAGE');
+  if (!match?.[1]) throw new BadmxError(`sender "${shown}": expected smtp:HOST[:PORT] (IPv6 as [::1]:25)`, 'EUSAGE');
   const params = new URLSearchParams(query);
-  if (params.has('password')) throw new BadmxError(`sender "${spec}": never put a password in a spec; use password-env=VAR`, 'EUSAGE');
+  if (params.has('password')) throw new BadmxError(`sender "${shown}": never put a password in a spec; use password-env=VAR`, 'EUSAGE');
   for (const key of params.keys()) {
-    if (!SMTP_OPTIONS.has(key)) throw new BadmxError(`sender "${spec}": unknown option "${key}" (known: ${[...SMTP_OPTIONS].join(', ')})`, 'EUSAGE');
+    if (!SMTP_OPTIONS.has(key)) {
+      throw new BadmxError(`sender "${shown}": unknown option ${shownNames.has(key) ? `"${key}"` : '(not shown: it may hold a secret)'} (known: ${[...SMTP_OPTIONS].join(', ')})`, 'EUSAGE');
+    }
   }
   const tls = (params.get('tls') ?? 'opportunistic') as RelayTls;
-  if (!TLS_MODES.includes(tls)) throw new BadmxError(`sender "${spec}": tls must be one of ${TLS_MODES.join(', ')}`, 'EUSAGE');
+  if (!TLS_MODES.includes(tls)) throw new BadmxError(`sender "${shown}": tls must be one of ${TLS_MODES.join(', ')}`, 'EUSAGE');
   const port = match[2] ? Number(match[2]) : tls === 'implicit' ? 465 : 587;
-  if (!(port >= 1 && port <= 65535)) throw new BadmxError(`sender "${spec}": port must be 1-65535`, 'EUSAGE');
+  if (!(port >= 1 && port <= 65535)) throw new BadmxError(`sender "${shown}": port must be 1-65535`, 'EUSAGE');
   const user = params.get('user') ?? undefined;
   const passwordEnv = params.get('password-env') ?? undefined;
+  if (passwordEnv !== undefined && !ENV_NAME.test(passwordEnv)) {
+    throw new BadmxError(`sender "${shown}": password-env must name an environment variable (letters, digits and _, e.g. password-env=SMTP_PASSWORD), not hold the password`, 'EUSAGE');
+  }
   const caFile = params.get('ca') ?? undefined;
   const label = params.get('label') ?? undefined;
+  if (caFile !== undefined) {
+    // The relay's CA bundle is a user's file like any other: bounded, and only a regular file.
+    try {
+      readBounded(caFile, READ_LIMITS.pem);
+    } catch (error) {
+      if (!(error instanceof ReadBoundedError)) throw error;
+      throw new BadmxError(`sender "${shown}": ca ${caFile}: cannot read it (${error.reason})`, 'EUSAGE');
+    }
+  }
   return new SmtpSender(spec, {
     host: match[1],
     port,

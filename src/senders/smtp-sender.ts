@@ -31,6 +31,8 @@ export class SmtpSender implements Sender {
   readonly label: string;
   readonly notes: string[] = [];
   readonly #options: SmtpSenderOptions;
+  /** The password as a relay could echo it back in a reply (see secretForms): masked in every text this sender reports. */
+  readonly #secrets: string[] = [];
   readonly #transport: Transporter<SMTPTransport.SentMessageInfo, SMTPTransport.Options>;
 
   constructor(spec: string, options: SmtpSenderOptions) {
@@ -48,6 +50,7 @@ export class SmtpSender implements Sender {
         throw new SenderError(`${spec}: refusing to send credentials without TLS; use tls=starttls or tls=implicit`);
       }
       auth = { user: options.user, pass };
+      this.#secrets = secretForms(options.user, pass);
     }
     const transportOptions: SMTPTransport.Options = {
       host: options.host,
@@ -84,22 +87,25 @@ export class SmtpSender implements Sender {
       }
     } catch (error) {
       const e = error as Error & { code?: string; responseCode?: number; response?: string };
+      // The relay's reply is quoted, and a relay may quote back what it was sent: the AUTH exchange among it.
       if (e.code === 'EAUTH') {
-        throw new SenderError(`relay ${where} refused AUTH for user "${this.#options.user ?? ''}": ${oneLine(e.response ?? e.message)}; check the user and the password variable`, { cause: error });
+        throw new SenderError(`relay ${where} refused AUTH for user "${this.#options.user ?? ''}": ${this.#redact(oneLine(e.response ?? e.message))}; check the user and the password variable`, { cause: error });
       }
       if (e.code === 'ETLS' || /TLS|certificate/i.test(e.message)) {
-        throw new SenderError(`relay ${where}: TLS to the relay failed (${oneLine(e.message)}); check tls= and ca=`, { cause: error });
+        throw new SenderError(`relay ${where}: TLS to the relay failed (${this.#redact(oneLine(e.message))}); check tls= and ca=`, { cause: error });
       }
-      throw new SenderError(`cannot reach relay ${where}: ${oneLine(e.message)}`, { cause: error, kind: 'unreachable' });
+      throw new SenderError(`cannot reach relay ${where}: ${this.#redact(oneLine(e.message))}`, { cause: error, kind: 'unreachable' });
     }
   }
 
   async send(probe: Probe, message: string, _target: ProbeTarget): Promise<SendResult> {
     try {
       const info = await this.#transport.sendMail({ envelope: { from: probe.from, to: [probe.recipient] }, raw: message });
-      return { accepted: true, final: false, detail: `relay accepted: ${oneLine(String(info.response))}` };
+      return { accepted: true, final: false, detail: this.#redact(`relay accepted: ${oneLine(String(info.response))}`) };
     } catch (error) {
-      return submissionFailure(error);
+      // The detail goes to run.json and the reports: no echo of the credentials in it either.
+      const result = submissionFailure(error);
+      return { ...result, detail: this.#redact(result.detail) };
     }
   }
 
@@ -107,6 +113,22 @@ export class SmtpSender implements Sender {
     this.#transport.close();
     return Promise.resolve();
   }
+
+  #redact(text: string): string {
+    return this.#secrets.reduce((out, secret) => out.split(secret).join('***'), text);
+  }
+}
+
+/**
+ * The forms a password takes on the wire, which a relay's error reply may quote: as is, the
+ * AUTH LOGIN response (base64 of the password) and the AUTH PLAIN response (base64 of
+ * "\0user\0password", RFC 4616), each without its "=" padding so that a reply quoting
+ * them with or without it is caught. Longest first, so no shorter one splits a longer one.
+ */
+function secretForms(user: string, pass: string): string[] {
+  const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64').replace(/=+$/, '');
+  const forms = [pass, base64(pass), base64(`\0${user}\0${pass}`), base64(`${user}\0${user}\0${pass}`)];
+  return [...new Set(forms)].filter((form) => form.length > 0).sort((a, b) => b.length - a.length);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSenderSpec } from '../../src/senders/parse-sender-spec.js';
+import { parseSenderSpec, redactSpec } from '../../src/senders/parse-sender-spec.js';
 import { splitCommand } from '../../src/senders/command-sender.js';
 
 describe('sender specs', () => {
@@ -33,6 +33,44 @@ describe('sender specs', () => {
     } finally {
       delete process.env.BADMX_TEST_PASSWORD;
     }
+  });
+
+  describe('a secret in a spec is refused without being repeated', () => {
+    const SECRET = 'Zq7-distinctive-S3cret';
+    it.each([
+      [`smtp:127.0.0.1:2525?password=${SECRET}`, 'smtp:127.0.0.1:2525?password=***', /never put a password in a spec/],
+      [`smtp:host?user=a&p%61ssword=${SECRET}`, 'smtp:host?user=a&p%61ssword=***', /never put a password in a spec/],
+      [`smtp:host?password=${SECRET.slice(0, 5)}&${SECRET.slice(5)}`, 'smtp:host?password=***&***', /never put a password in a spec/],
+      [`smtp:host?pass=${SECRET}`, 'smtp:host?pass=***', /unknown option "pass"/],
+      [`smtp:host?tls=starttls&${SECRET}`, 'smtp:host?tls=starttls&***', /unknown option \(not shown: it may hold a secret\)/],
+      [`smtp://user:${SECRET}@relay.example:587`, 'smtp://***@relay.example:587', /never put credentials in a spec/],
+      [`smtp:user:${SECRET}@relay.example`, 'smtp:***@relay.example', /never put credentials in a spec/],
+      [`smtp://user:${SECRET.slice(0, 4)}@?${SECRET.slice(4)}@relay.example`, 'smtp://***?***', /never put credentials in a spec/],
+      [`smtp:relay.example?user=a&password-env=${SECRET}`, 'smtp:relay.example?user=a&password-env=***', /password-env must name an environment variable/],
+      [`smpt:relay.example?password=${SECRET}`, 'smpt:relay.example?password=***', /unknown sender/],
+    ])('%s', (spec, shown, message) => {
+      expect(redactSpec(spec)).toBe(shown);
+      let error: Error | undefined;
+      try {
+        parseSenderSpec(spec);
+      } catch (caught) {
+        error = caught as Error;
+      }
+      expect(error?.message).toMatch(message);
+      expect(error?.message).toContain(`"${shown}"`);
+      expect(error?.message).not.toContain(SECRET.slice(5));
+    });
+
+    it('leaves a spec without secrets as it is', () => {
+      for (const spec of ['smtp:[::1]:25?tls=none&label=local', 'smtp:relay.example:587?tls=starttls&user=me@example.org&password-env=SMTP_PASSWORD&ca=/etc/ca.pem', 'builtin:strict']) {
+        expect(redactSpec(spec)).toBe(spec);
+      }
+    });
+  });
+
+  it('a ca= file is a bounded read of a regular file, refused in one line', () => {
+    expect(() => parseSenderSpec('smtp:127.0.0.1:2525?tls=none&ca=/dev/zero')).toThrow(/^sender "smtp:127\.0\.0\.1:2525\?tls=none&ca=\/dev\/zero": ca \/dev\/zero: cannot read it \(is a character device, not a regular file\)$/);
+    expect(() => parseSenderSpec('smtp:127.0.0.1:2525?tls=none&ca=/no/such/ca.pem')).toThrow(/ca \/no\/such\/ca\.pem: cannot read it \(no such file\)$/);
   });
 
   it('splits commands like a shell does, without expanding anything', () => {
