@@ -124,7 +124,8 @@ function identify(
 
 /** Whether a connection that named no probe may still be a sender's attempt (one that never got as far as RCPT). */
 function attributableByTime(list: ReceiverEvent[]): boolean {
-  return !list.some((event) => event.type === 'rcpt-to' || event.type === 'peer-limit');
+  // A connection the receiver turned away at a limit, or shed to make room, ended by the harness's doing, not the sender's.
+  return !list.some((event) => event.type === 'rcpt-to' || event.type === 'peer-limit' || event.type === 'shed');
 }
 
 /**

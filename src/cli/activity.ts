@@ -23,6 +23,12 @@ export function activityLine(event: ReceiverEvent): string | null {
       return `${head} REFUSED 421: ${event.address} is over the per-peer limit (${event.max} ${event.limit === 'concurrent' ? 'at once' : 'per minute'})`;
     case 'data-aborted':
       return `${head} client vanished mid-DATA after ${event.bytes} octets`;
+    case 'shed':
+      return `${head} SHED 421: the profile was full (${event.max}); this session had begun no mail transaction`;
+    case 'timeout':
+      return `${head} TIMEOUT 421: the ${event.phase} deadline (${Math.round(event.limitMs / 1000)} s) passed`;
+    case 'log-full':
+      return `${head} EVENT LOG FULL at ${event.bytes} octets (cap ${event.maxBytes}): only evidence is written from now on`;
     default:
       return null;
   }

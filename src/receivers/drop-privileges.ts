@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, lchownSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { BadmxError } from '../errors.js';
 
@@ -54,7 +54,11 @@ export function dropPrivileges(user: RunAsUser, writable: { dirs: string[]; file
   if (process.getuid?.() === user.uid && process.geteuid?.() === user.uid) return;
   try {
     for (const dir of writable.dirs) {
-      mkdirSync(dir, { recursive: true });
+      // Created owner-only, as the message store creates its own (and then the user's); parents as usual, so the user can reach it.
+      if (!existsSync(dir)) {
+        mkdirSync(dirname(dir), { recursive: true });
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+      }
       chownTree(dir, user);
     }
     // lchown: a symbolic link is handed over itself, never what it points to.

@@ -5,6 +5,7 @@ import { chooseServedCertificate, servedCertificateWarning, type ServedCertifica
 import type { UserCertificate } from '../certs/user-certificate.js';
 import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
+import { PeerEventBudget } from '../recorder/event-budget.js';
 import { EventLog } from '../recorder/event-log.js';
 import { SOFTWARE } from '../version.js';
 import { listenAddress, type Addressing } from './addressing.js';
@@ -100,15 +101,17 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const limits: ReceiverLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const eventsFile = resolve(options.eventsFile);
   const messagesDir = join(dirname(eventsFile), 'messages');
-  const log = new EventLog(eventsFile);
+  const log = new EventLog(eventsFile, { maxBytes: limits.maxEventLogBytes });
   const messages = new MessageStore(messagesDir, dirname(eventsFile));
+  // One per-peer event budget for the fleet, as there is one log.
+  const eventBudget = new PeerEventBudget(limits.maxRoutineEventsPerPeerPerHour);
 
   const members: FleetMember[] = [];
   const receivers: Receiver[] = [];
   const contexts: ReceiverContext[] = [];
   // Every receiver, the probes' mailbox included, records to the same log and accepts mail for the probes' domain.
   const newContext = (profile: Profile, names: { hostname: string; domain: string }): ReceiverContext => {
-    const context = new ReceiverContext({ profile, ...names, limits, log, messages, software: SOFTWARE, mailboxDomain: mailboxDomainName });
+    const context = new ReceiverContext({ profile, ...names, limits, log, messages, software: SOFTWARE, mailboxDomain: mailboxDomainName, eventBudget });
     contexts.push(context);
     return context;
   };
@@ -242,7 +245,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     options.onReady?.(fleet);
     // Everything that needs root is done: the listeners are bound, the log is open, the keys are read.
     if (runAs) {
-      dropPrivileges(runAs, { dirs: [...(options.writable?.dirs ?? []), messagesDir], files: [...(options.writable?.files ?? []), eventsFile] });
+      // The log's own directory, if the log created it, is owner-only (0700): the user must own it to reach messages/ in it.
+      const ownDir = log.createdDir ? [log.createdDir] : [];
+      dropPrivileges(runAs, { dirs: [...(options.writable?.dirs ?? []), messagesDir], files: [...(options.writable?.files ?? []), ...ownDir, eventsFile] });
     }
   } catch (error) {
     await stop();

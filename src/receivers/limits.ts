@@ -13,9 +13,43 @@ export interface ReceiverLimits {
    * (SIZE, SMTPUTF8, DSN parameters) lengthen it; Postfix's line_length_limit is 2048.
    */
   maxCommandLineBytes: number;
-  /** A client idle this long is disconnected (RFC 5321 §4.5.3.2.7 suggests 5 minutes for a real server). */
-  idleTimeoutMs: number;
-  /** Connections open at once, per profile; one more gets 421. */
+  /**
+   * Time a client has to send one complete command line, counted from the reply to its
+   * previous one (from the connection's start for the first): Postfix's smtpd_timeout with
+   * smtpd_per_record_deadline, a deadline for the whole line rather than for the gap
+   * between bytes, which any byte would reset (a client sending one byte a minute would
+   * hold its connection for ever). After STARTTLS the handshake runs on the same clock.
+   * Time the receiver itself takes to answer is not counted. 5 minutes: RFC 5321
+   * §4.5.3.2.7 says a server SHOULD wait at least that long for the next command, and it
+   * is Postfix's default. Past it: `timeout`, 421 4.4.2, close.
+   */
+  commandTimeoutMs: number;
+  /**
+   * Time from the 354 to the final "." of a message, whatever arrives meanwhile (the
+   * command deadline does not apply inside DATA). RFC 5321 §4.5.3.2 sets only client-side
+   * minimums here (3 minutes per block sent, 10 for the reply to the final dot) and no
+   * bound on the whole transfer; 10 minutes lets a message at the size limit (10 MiB)
+   * through at about 140 kbit/s, while a probe is a few KB. Past it: `timeout`, 421 4.4.2,
+   * `data-aborted`, close; nothing is stored.
+   */
+  dataTimeoutMs: number;
+  /**
+   * Total lifetime of a session: whatever it does, it ends then (421 4.4.2). 15 minutes:
+   * one message phase at the DATA limit plus a command deadline for everything else; a
+   * sender delivering a probe needs seconds. It bounds how long a session inside a mail
+   * transaction (which is never shed, below) can hold a place.
+   */
+  sessionTimeoutMs: number;
+  /**
+   * Connections open at once, per profile. When one more arrives, the session that has
+   * gone longest without completing a command line, among those that have not begun a
+   * mail transaction (no MAIL FROM yet; ones that never completed a line first), is
+   * answered 421 4.7.0 and closed (`shed`) to make room, so idle or slow connections, from
+   * however many addresses, cannot lock a sender out. Only when every session is inside a
+   * mail transaction does the newcomer get the 421 instead. A peer whose session was shed
+   * in the last minute may only take the place of its own sessions (or gets the 421), so
+   * clients that come straight back cannot shed everyone else in turn.
+   */
   maxConnections: number;
   /**
    * Connections open at once from one peer address, per profile; one more gets 421 and is
@@ -36,17 +70,46 @@ export interface ReceiverLimits {
   maxLoggedHeaderBytes: number;
   /** How much of a command line the event log keeps. */
   maxLoggedLineBytes: number;
+  /**
+   * Routine events (`command`, `reply`) one connection writes one by one; past that they
+   * are counted in `suppressed` events (every minute, and before `close`). 500: a delivery
+   * to the most recipients allowed (100) is about 215 of them, so a real sender never
+   * reaches it; a client pipelining 200,000 NOOPs writes about 67 KB instead of 54 MB.
+   */
+  maxRoutineEventsPerSession: number;
+  /**
+   * Routine events one peer address (IPv6: its /64) writes one by one across all its
+   * connections to the fleet, per hour (a token bucket); loopback is exempt with
+   * exemptLoopbackPeers, like the per-peer connection limits (the harness's own senders all
+   * come from 127.0.0.1). 10,000: a sender delivering to every profile, retries included,
+   * writes hundreds to a few thousand; a peer spreading a flood over short connections
+   * writes a few MB an hour at most.
+   */
+  maxRoutineEventsPerPeerPerHour: number;
+  /**
+   * Size cap of the event log file, in bytes: on reaching it one `log-full` event is
+   * written and from then on only evidence (connect, helo, starttls, tls, tls-failed,
+   * mail-from, rcpt-to, data, close, ...). 1 GiB: some 200,000 ordinary sessions (a few
+   * KB each) or 16,000 that reach their event budget; `badmx run` still reads a log that
+   * size back whole (in blocks: about 30 s and 1.5 GB of memory at worst).
+   */
+  maxEventLogBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ReceiverLimits> = Object.freeze({
   maxMessageBytes: 10 * 1024 * 1024,
   maxRecipients: 100,
   maxCommandLineBytes: 2048,
-  idleTimeoutMs: 120_000,
+  commandTimeoutMs: 5 * 60_000,
+  dataTimeoutMs: 10 * 60_000,
+  sessionTimeoutMs: 15 * 60_000,
   maxConnections: 32,
   maxConnectionsPerPeer: 5,
   maxNewConnectionsPerPeerPerMinute: 30,
   exemptLoopbackPeers: true,
   maxLoggedHeaderBytes: 64 * 1024,
   maxLoggedLineBytes: 512,
+  maxRoutineEventsPerSession: 500,
+  maxRoutineEventsPerPeerPerHour: 10_000,
+  maxEventLogBytes: 1024 ** 3,
 });

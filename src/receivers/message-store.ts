@@ -9,10 +9,15 @@ export interface StoredMessage {
   discard(): void;
 }
 
+/** Owner-only: messages hold whatever senders sent, vendors' leaks included. */
+export const MESSAGE_FILE_MODE = 0o600;
+export const MESSAGE_DIR_MODE = 0o700;
+
 /**
  * Where receivers keep the messages they accept: <dir>/<profile>/<id>.eml, each with the
  * receiver's Received header on top, byte for byte as it would sit in a mailbox.
  * Messages are streamed to disk as they arrive, so memory stays bounded whatever the sizes.
+ * Files are created 0600 and the directories the store creates 0700.
  */
 export class MessageStore {
   readonly dir: string;
@@ -25,9 +30,9 @@ export class MessageStore {
 
   create(profile: string, id: string): StoredMessage {
     const folder = join(this.dir, profile);
-    mkdirSync(folder, { recursive: true });
+    mkdirSync(folder, { recursive: true, mode: MESSAGE_DIR_MODE });
     const path = join(folder, `${id}.eml`);
-    const stream = createWriteStream(path, { mode: 0o644 });
+    const stream = createWriteStream(path, { mode: MESSAGE_FILE_MODE });
     return {
       file: relative(this.base, path),
       stream,

@@ -92,6 +92,9 @@ export class PeerLimiter {
  * /64, so counting single IPv6 addresses would limit nothing; RFC 6177 §2).
  */
 export function peerKey(address: string): string {
+  // An IPv4-mapped IPv6 address (::ffff:a.b.c.d, a dual-stack listener) is that IPv4 peer, not the /64 all of them share.
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped) return mapped[1] as string;
   if (!address.includes(':')) return address;
   const [head = '', tail = ''] = address.toLowerCase().split('::');
   const left = head ? head.split(':') : [];
@@ -103,6 +106,38 @@ export function peerKey(address: string): string {
     .join(':')}::/64`;
 }
 
-function isLoopback(address: string): boolean {
-  return address === '::1' || /^127\./.test(address);
+export function isLoopback(address: string): boolean {
+  return address === '::1' || /^(?:::ffff:)?127\./i.test(address);
+}
+
+/**
+ * Peer keys seen recently (within `windowMs`), e.g. the peers whose sessions were shed to
+ * make room: a peer whose session was just shed may take the place of its own sessions
+ * only, so a client that reconnects as soon as it is shed cannot shed everyone else in
+ * turn, however fast it comes back. Swept as it grows, like the limiter.
+ */
+export class RecentPeers {
+  readonly #windowMs: number;
+  readonly #now: () => number;
+  readonly #seen = new Map<string, number>();
+  #sweepAt = SWEEP_AT;
+
+  constructor(windowMs: number, now: () => number = Date.now) {
+    this.#windowMs = windowMs;
+    this.#now = now;
+  }
+
+  mark(address: string): void {
+    const now = this.#now();
+    if (this.#seen.size >= this.#sweepAt) {
+      for (const [key, at] of this.#seen) if (now - at >= this.#windowMs) this.#seen.delete(key);
+      this.#sweepAt = Math.max(SWEEP_AT, this.#seen.size * 2);
+    }
+    this.#seen.set(peerKey(address), now);
+  }
+
+  has(address: string): boolean {
+    const at = this.#seen.get(peerKey(address));
+    return at !== undefined && this.#now() - at < this.#windowMs;
+  }
 }

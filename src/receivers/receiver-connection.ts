@@ -1,8 +1,11 @@
 import type { Socket } from 'node:net';
+import type { SMTPServerEnvelope } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import type { SessionEventBudget } from '../recorder/event-budget.js';
 import type { EventInput } from '../recorder/events.js';
 import { printable } from '../text/printable.js';
 import type { ReceiverContext } from './receiver-context.js';
+import { SessionDeadlines, type Expiry } from './session-deadlines.js';
 import { ALERT_HANDSHAKE_FAILURE, describeTlsFailure, fatalAlertRecord } from './tls-failure.js';
 
 /** An event of this connection, before the log adds profile, conn, seq and time. */
@@ -17,12 +20,16 @@ const CLIENT_HELLO_WAIT_MS = 30_000;
 
 /**
  * One SMTP session on a receiver: smtp-server's connection, with the profile's STARTTLS
- * behaviour and a recording of everything that happens on the wire.
+ * behaviour, a recording of everything that happens on the wire (within the session's
+ * event budget), and the session's deadlines (limits.commandTimeoutMs, dataTimeoutMs,
+ * sessionTimeoutMs).
  *
  * smtp-server has no hooks for commands, replies or a failed handshake, so this subclass
  * overrides the few methods where they pass (all part of its typed surface).
  */
 export class ReceiverConnection extends SMTPConnection {
+  /** The peer's address as the limits count it (an IPv4-mapped address as IPv4); set by begin(). */
+  peer = '';
   /** The abort-handshake profile is waiting for a ClientHello (smtp-server's own handshakes set `_upgrading`). */
   #aborting = false;
   #abortTimer: NodeJS.Timeout | null = null;
@@ -30,21 +37,117 @@ export class ReceiverConnection extends SMTPConnection {
   #closeRecorded = false;
   /** EHLO/HELO name waiting for its reply: only a greeting answered 250 is a greeting. */
   #pendingHelo: { verb: 'EHLO' | 'HELO'; name: string } | null = null;
+  #budget: SessionEventBudget | null = null;
+  #deadlines: SessionDeadlines | null = null;
+  readonly #openedAt = Date.now();
+  /** When the client last completed a command line (or connected), and whether it ever did: what shedding goes by. */
+  #lastLineAt = this.#openedAt;
+  #spoke = false;
 
   get context(): ReceiverContext {
     return (this._server as unknown as { context: ReceiverContext }).context;
   }
 
+  /** Record an event of this connection; routine ones (command, reply) only within its event budget, past it they are counted. */
   record(input: ConnectionEventInput): void {
+    if (input.type === 'command' || input.type === 'reply') {
+      this.#budget ??= this.context.sessionBudget(this.peer || this.remoteAddress);
+      if (!this.#budget.admit(input.type === 'command' ? { type: 'command', verb: input.verb } : { type: 'reply', code: input.code })) {
+        const summary = this.#budget.due();
+        if (summary) this.#append(summary);
+        return;
+      }
+    }
+    this.#append(input);
+  }
+
+  #append(input: ConnectionEventInput): void {
     this.context.log.append({ ...input, profile: this.context.profile.name, conn: this.id });
   }
 
-  recordConnect(socket: Socket): void {
+  /** The connection was accepted from `peer`: record it and start its clocks. */
+  begin(socket: Socket, peer: string): void {
+    this.peer = peer;
     this.record({
       type: 'connect',
       peer: { address: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 },
       local: { address: socket.localAddress ?? 'unknown', port: socket.localPort ?? 0 },
     });
+    this.#deadlines = new SessionDeadlines(this.context.limits, (expiry) => this.#expired(expiry));
+  }
+
+  /** Whether this session may be shed to make room: it has not begun a mail transaction (no MAIL FROM yet) and is not ending. */
+  get sheddable(): boolean {
+    const envelope = this.session.envelope as SMTPServerEnvelope | undefined;
+    return !this._closing && !this._closed && !envelope?.mailFrom && !this._dataStream;
+  }
+
+  /** Whether to shed this session before that one: one that never completed a command line first, then the one that has waited longest since its last. */
+  shedsBefore(other: ReceiverConnection): boolean {
+    if (this.#spoke !== other.#spoke) return !this.#spoke;
+    return this.#lastLineAt < other.#lastLineAt;
+  }
+
+  /**
+   * Close this session to make room for `newcomer` on a full profile: 421 with 4.7.0 (RFC
+   * 3463 §3.8, a policy reason; RFC 5321 §3.8 lets a server close with 421 at any time).
+   */
+  shed(newcomer: string): void {
+    const now = Date.now();
+    const max = this.context.limits.maxConnections;
+    this.record({ type: 'shed', reason: 'profile-full', newcomer, max, ageMs: now - this.#openedAt, idleMs: now - this.#lastLineAt });
+    this.#end(
+      `4.7.0 ${this.context.hostname} too many connections to this profile (at most ${max}); closing the session that waited longest without a command to make room, try again later`,
+      { reason: 'the receiver closed the connection during the handshake to make room for another (the profile was full)', code: null },
+      'own',
+    );
+  }
+
+  #expired({ phase, limitMs }: Expiry): void {
+    if (this._closing || this._closed) return;
+    // The client is waiting for us (a handler, or a message being stored): its clock starts again once we answer.
+    if (phase !== 'session' && (this._handlerPending || (this._dataStream && this._parser && !this._parser._dataMode))) {
+      this.#deadlines?.expect(phase);
+      return;
+    }
+    this.record({ type: 'timeout', phase, limitMs });
+    const seconds = `${limitMs / 1000} s`;
+    const what =
+      phase === 'command'
+        ? `no complete command line within ${seconds}`
+        : phase === 'data'
+          ? `the message was not complete within ${seconds} of the 354`
+          : `a session lasts at most ${seconds}`;
+    // 421 gets 4.4.2 (timeout) from smtp-server's table, as Postfix answers "421 4.4.2 <host> Error: timeout exceeded".
+    this.#end(
+      `${this.context.hostname} Error: timeout exceeded (${what})`,
+      {
+        reason:
+          phase === 'session'
+            ? `the session reached its lifetime (${seconds}) during the handshake; the receiver hung up`
+            : `the TLS handshake was not complete within ${seconds}; the receiver hung up`,
+        code: 'ETIMEDOUT',
+      },
+      'default',
+    );
+  }
+
+  /**
+   * End the session with a 421, or in the middle of a TLS handshake (where nothing can be
+   * said in clear) by closing the connection, recording the handshake as failed, ended by the receiver.
+   */
+  #end(text: string, handshake: { reason: string; code: string | null }, enhanced: 'own' | 'default'): void {
+    this.#deadlines?.stop();
+    if (this.#handshaking) {
+      this.#recordTlsFailure({ origin: 'server', alert: null, ...handshake });
+      this._server.connections.delete(this);
+      // The topmost socket is not ours yet during a STARTTLS handshake; destroying the one below tears the TLS one down with it.
+      this._socket.destroy();
+      return;
+    }
+    // send() closes the connection after a 421 (and takes it out of the profile's count at once).
+    // 'own': the text starts with its enhanced code; 'default': smtp-server's for the reply code.
+    this.send(421, text, enhanced === 'own' ? false : undefined);
   }
 
   get #handshaking(): boolean {
@@ -52,6 +155,10 @@ export class ReceiverConnection extends SMTPConnection {
   }
 
   override _onCommand(command: Buffer, callback?: () => void): void {
+    if (!this.#handshaking) {
+      this.#spoke = true;
+      this.#lastLineAt = Date.now();
+    }
     const limits = this.context.limits;
     const raw = command.toString('latin1');
     const verb = (/^\S{0,16}/.exec(raw)?.[0] ?? '').toUpperCase();
@@ -70,6 +177,9 @@ export class ReceiverConnection extends SMTPConnection {
     this.#pendingHelo = null;
     if (helo && code === 250) this.record({ type: 'helo', ...helo });
     super.send(code, data, context);
+    // Each reply starts the client's clock for what it owes next: a whole message after 354, a command line otherwise.
+    if (this._closing || this._closed) this.#deadlines?.stop();
+    else this.#deadlines?.expect(code === 354 ? 'data' : 'command');
   }
 
   override handler_STARTTLS(command: Buffer, callback: () => void): void {
@@ -174,6 +284,7 @@ export class ReceiverConnection extends SMTPConnection {
   override _onClose(): void {
     if (!this.#closeRecorded) {
       this.#closeRecorded = true;
+      this.#deadlines?.stop();
       this.#clearAbortTimer();
       if (this.#handshaking && !this.#tlsFailed) this.#recordTlsFailure(describeTlsFailure(null));
       // A message still coming in: the client went away mid-DATA (recorded here, before the close).
@@ -183,6 +294,8 @@ export class ReceiverConnection extends SMTPConnection {
       }
       super._onClose();
       this.context.connectionClosed(this.id);
+      const suppressed = this.#budget?.final();
+      if (suppressed) this.#append(suppressed);
       this.record({ type: 'close' });
       return;
     }

@@ -1,9 +1,13 @@
+import { PeerEventBudget, SessionEventBudget } from '../recorder/event-budget.js';
 import type { EventLog } from '../recorder/event-log.js';
 import type { TlsVersion } from '../recorder/events.js';
 import type { ReceiverLimits } from './limits.js';
 import type { MessageStore } from './message-store.js';
-import { PeerLimiter } from './peer-limits.js';
+import { isLoopback, PeerLimiter, peerKey, RecentPeers } from './peer-limits.js';
 import type { Profile } from './profile-schema.js';
+
+/** How long a peer whose session was shed may only take the place of its own sessions. */
+export const SHED_MEMORY_MS = 60_000;
 
 export interface NegotiatedTls {
   version: TlsVersion | 'unknown';
@@ -24,6 +28,10 @@ export class ReceiverContext {
   readonly software: string;
   /** Per-peer admission (limits.maxConnectionsPerPeer, maxNewConnectionsPerPeerPerMinute). */
   readonly peers: PeerLimiter;
+  /** Peers whose sessions were shed in the last minute: they may only take the place of their own (receiver.ts). */
+  readonly shedPeers = new RecentPeers(SHED_MEMORY_MS);
+  /** Per-peer event budget (limits.maxRoutineEventsPerPeerPerHour), shared by the receivers of a fleet, who share a log. */
+  readonly eventBudget: PeerEventBudget;
   /** TLS facts of each live session that negotiated TLS, by session id, for the Received header. */
   readonly #tls = new Map<string, NegotiatedTls>();
   /** Open connections, by session id, with the peer address they were admitted for (null: counted against no peer). */
@@ -40,6 +48,7 @@ export class ReceiverContext {
     log: EventLog;
     messages: MessageStore;
     software: string;
+    eventBudget?: PeerEventBudget;
   }) {
     this.profile = init.profile;
     this.hostname = init.hostname;
@@ -50,6 +59,13 @@ export class ReceiverContext {
     this.messages = init.messages;
     this.software = init.software;
     this.peers = new PeerLimiter(init.limits);
+    this.eventBudget = init.eventBudget ?? new PeerEventBudget(init.limits.maxRoutineEventsPerPeerPerHour);
+  }
+
+  /** The event budget of a new session from this peer address (loopback exempt from the per-peer part, as from the per-peer limits). */
+  sessionBudget(peer: string): SessionEventBudget {
+    const exempt = this.limits.exemptLoopbackPeers && isLoopback(peer);
+    return new SessionEventBudget(this.limits.maxRoutineEventsPerSession, exempt ? null : { budget: this.eventBudget, key: peerKey(peer) });
   }
 
   rememberTls(sessionId: string, tls: NegotiatedTls): void {

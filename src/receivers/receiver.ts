@@ -16,7 +16,7 @@ import { headerSection, headerValue } from './message-headers.js';
 import { formatReceived } from './received-header.js';
 import type { ReceiverContext } from './receiver-context.js';
 import { ReceiverConnection, type ConnectionEventInput } from './receiver-connection.js';
-import type { PeerRefusal } from './peer-limits.js';
+import { peerKey, type PeerRefusal } from './peer-limits.js';
 import { printable } from '../text/printable.js';
 import { tlsContextOptions } from './tls-context.js';
 
@@ -33,7 +33,10 @@ class ReceiverServer extends SMTPServer {
     this.context = context;
   }
 
-  /** smtp-server's connect(), creating our connection class instead of its own, once the peer is within its limits. */
+  /**
+   * smtp-server's connect(), creating our connection class instead of its own, once the
+   * peer is within its limits; on a full profile, after shedding a session to make room.
+   */
   override connect(socket: Socket | TLSSocket, socketOptions?: SMTPConnectionOptions | null): void {
     const peer = peerAddress(socket);
     const refusal = this.context.peers.admit(peer);
@@ -42,12 +45,37 @@ class ReceiverServer extends SMTPServer {
       return;
     }
     const connection = new ReceiverConnection(this, socket, socketOptions ?? undefined);
-    connection.recordConnect(socket);
+    connection.begin(socket, peer);
     this.context.connectionOpened(connection.id, peer);
+    if (this.connections.size >= this.context.limits.maxConnections) this.#makeRoom(connection, peer);
+    // Still full (every session is inside a mail transaction): smtp-server's init() answers the newcomer 421.
     this.connections.add(connection);
     connection.on('error', (err: Error) => this._onError(err));
     connection.on('connect', (data: Parameters<SMTPServer['_onClientConnect']>[0]) => this._onClientConnect(data));
     connection.init();
+  }
+
+  /**
+   * The profile is full: shed the session that has gone longest without completing a
+   * command line (one that never completed any first), among those not inside a mail
+   * transaction. Refusing the newcomer instead would let anyone who opens maxConnections
+   * idle connections, from however many addresses, lock every sender out until they time
+   * out; shedding the oldest idle one leaves room for a sender that is actually talking.
+   * A newcomer from a peer whose own session was shed in the last minute may only take the
+   * place of that peer's sessions: clients that come straight back when shed would
+   * otherwise shed everyone else in turn, the sender among them, before it can say EHLO.
+   */
+  #makeRoom(newcomer: ReceiverConnection, peer: string): void {
+    const ownOnly = this.context.shedPeers.has(peer);
+    let victim: ReceiverConnection | null = null;
+    for (const connection of this.connections) {
+      if (!(connection instanceof ReceiverConnection) || !connection.sheddable) continue;
+      if (ownOnly && peerKey(connection.peer) !== peerKey(peer)) continue;
+      if (!victim || connection.shedsBefore(victim)) victim = connection;
+    }
+    if (!victim) return;
+    this.context.shedPeers.mark(victim.peer);
+    victim.shed(newcomer.id);
   }
 }
 
@@ -132,7 +160,10 @@ export function createReceiver(context: ReceiverContext, credentials: ServedCred
     size: limits.maxMessageBytes,
     maxClients: limits.maxConnections,
     maxCommandLength: limits.maxCommandLineBytes,
-    socketTimeout: limits.idleTimeoutMs,
+    // Only a backstop: the session's own deadlines (session-deadlines.ts) end it first, and
+    // unlike this idle timer they are not reset by every byte. The half-close wait after a
+    // 421 or QUIT is min(this, 5 s).
+    socketTimeout: limits.sessionTimeoutMs,
     closeTimeout: 2_000,
     logger: false,
     onSecure(socket, session, callback) {

@@ -5,6 +5,9 @@
  *
  * Events of one connection share `conn`; `seq` orders all events of one log, so that
  * two events in the same millisecond still have an order.
+ *
+ * Types are only ever added, never changed or removed, and readers ignore types they do
+ * not know: a log written by a newer badmx reads with an older one.
  */
 
 /** TLS protocol versions as badmx names them everywhere (Node says 'TLSv1' for 1.0). */
@@ -150,6 +153,68 @@ export interface PeerLimitEvent extends EventBase {
   max: number;
 }
 
+/**
+ * The profile was full (limits.maxConnections) when another connection arrived, and this
+ * session, one that had not begun a mail transaction, was the one that had waited longest
+ * without completing a command: it got `421 4.7.0` and was closed to make room, so that
+ * idle or slow connections cannot lock senders out. Its `reply` and `close` follow.
+ */
+export interface ShedEvent extends EventBase {
+  type: 'shed';
+  reason: 'profile-full';
+  /** The connection it made room for. */
+  newcomer: string;
+  /** Connections allowed open at once on the profile. */
+  max: number;
+  /** How long the session had been open. */
+  ageMs: number;
+  /** How long since it last completed a command line (or connected, if it never did). */
+  idleMs: number;
+}
+
+/**
+ * A deadline passed and the receiver ended the session (421 4.4.2, or a bare close in the
+ * middle of a TLS handshake): `command`, the client did not complete a command line (or the
+ * TLS handshake and the next line) in time; `data`, the message was not complete in time
+ * after the 354; `session`, the session reached its total lifetime.
+ */
+export interface TimeoutEvent extends EventBase {
+  type: 'timeout';
+  phase: 'command' | 'data' | 'session';
+  /** The limit that passed, in milliseconds. */
+  limitMs: number;
+}
+
+/**
+ * Routine events (`command`, `reply`) of this connection that were counted instead of
+ * written, because the connection went past its event budget (`session`) or its peer
+ * address past the per-peer one (`peer`). Counts are totals since the budget was reached;
+ * one is written every minute while it lasts, and the last, `final`, just before `close`.
+ */
+export interface SuppressedEvent extends EventBase {
+  type: 'suppressed';
+  reason: 'session' | 'peer';
+  commands: number;
+  replies: number;
+  /** Commands by verb (at most 16 verbs; the rest counted under `*`). */
+  verbs: Record<string, number>;
+  /** Replies by code (at most 16 codes; the rest counted under `*`). */
+  codes: Record<string, number>;
+  final: boolean;
+}
+
+/**
+ * The log reached its size cap (limits.maxEventLogBytes): from here on only evidence
+ * (EVIDENCE_EVENT_TYPES) is written. `profile` and `conn` are empty.
+ */
+export interface LogFullEvent extends EventBase {
+  type: 'log-full';
+  /** The cap, in bytes. */
+  maxBytes: number;
+  /** The log's size when the cap was reached. */
+  bytes: number;
+}
+
 /** A profile started listening; `conn` is empty. */
 export interface ListeningEvent extends EventBase {
   type: 'listening';
@@ -173,9 +238,43 @@ export type ReceiverEvent =
   | DataAbortedEvent
   | ConnectionErrorEvent
   | PeerLimitEvent
+  | ShedEvent
+  | TimeoutEvent
+  | SuppressedEvent
+  | LogFullEvent
   | CloseEvent;
 
 export type EventType = ReceiverEvent['type'];
+
+/**
+ * Routine events: written one by one only within a connection's event budgets
+ * (limits.maxRoutineEventsPerSession, maxRoutineEventsPerPeerPerHour); past them they are
+ * counted in `suppressed` events instead.
+ */
+export const ROUTINE_EVENT_TYPES: ReadonlySet<string> = new Set<EventType>(['command', 'reply']);
+
+/**
+ * Evidence: never dropped by an event budget, and still written once the log is full.
+ * What verdicts are made of (who connected, what TLS, what was sent and delivered), and
+ * what explains why a connection ended or was refused.
+ */
+export const EVIDENCE_EVENT_TYPES: ReadonlySet<string> = new Set<EventType>([
+  'listening',
+  'connect',
+  'helo',
+  'starttls',
+  'tls',
+  'tls-failed',
+  'mail-from',
+  'rcpt-to',
+  'data',
+  'data-aborted',
+  'peer-limit',
+  'shed',
+  'timeout',
+  'log-full',
+  'close',
+]);
 
 /** What a caller supplies; the log adds `seq` and `time`. */
 export type EventInput = ReceiverEvent extends infer E

@@ -14,7 +14,7 @@ beforeAll(async () => {
   fleet = await startTestFleet({
     addressBase: '127.0.13.0',
     profiles: ['tls1.2', 'no-starttls', 'handshake-failure'],
-    limits: { maxRecipients: 3, maxMessageBytes: 4096, maxConnections: 3, idleTimeoutMs: 1_500, maxCommandLineBytes: 512 },
+    limits: { maxRecipients: 3, maxMessageBytes: 4096, maxConnections: 3, commandTimeoutMs: 1_500, maxCommandLineBytes: 512 },
   });
 });
 afterAll(async () => {
@@ -137,19 +137,43 @@ describe('limits', () => {
     expect(data).toMatchObject({ accepted: false, reply: 552, file: null });
   });
 
-  it('connections beyond the limit get 421', async () => {
-    const clients = await Promise.all([1, 2, 3].map(() => open('no-starttls', '')));
+  it('a connection beyond the limit sheds the session idle longest (421 4.7.0), not the newcomer', async () => {
+    const clients: RawSmtpClient[] = [];
+    // One after the other, so that the first is the one idle longest.
+    for (let i = 0; i < 3; i++) clients.push(await open('no-starttls', ''));
     const member = fleet.member('no-starttls');
     const extra = await RawSmtpClient.open(member.address, member.port);
-    expect((await extra.reply()).code).toBe(421);
+    expect((await extra.reply()).code).toBe(220);
+    const shed = await clients[0]!.reply();
+    expect(shed.lines[0]).toMatch(/^421 4\.7\.0 mx\.no-starttls\.badmx\.test too many connections to this profile \(at most 3\)/);
+    await clients[0]!.waitClosed();
+    expect((await clients[1]!.command('NOOP')).code).toBe(250);
+    const conn = connectionByPeerPort(fleet.events(), clients[0]!.localPort)[0]?.conn;
+    const event = await waitForEvent(fleet, (e) => e.type === 'shed' && e.conn === conn);
+    expect(event).toMatchObject({ reason: 'profile-full', max: 3, newcomer: connectionByPeerPort(fleet.events(), extra.localPort)[0]?.conn });
+    await waitForEvent(fleet, (e) => e.type === 'close' && e.conn === conn);
     for (const client of [...clients, extra]) client.destroy();
   });
 
-  it('an idle client is disconnected', async () => {
+  it('connections beyond the limit get 421 when every session is inside a mail transaction', async () => {
+    const clients = await Promise.all([1, 2, 3].map(() => open('no-starttls')));
+    for (const client of clients) expect((await client.command('MAIL FROM:<busy@bad.client>')).code).toBe(250);
+    const member = fleet.member('no-starttls');
+    const extra = await RawSmtpClient.open(member.address, member.port);
+    expect((await extra.reply()).code).toBe(421);
+    for (const client of clients) expect((await client.command('NOOP')).code).toBe(250);
+    for (const client of [...clients, extra]) client.destroy();
+  });
+
+  it('an idle client is disconnected at the command deadline, with 421 4.4.2', async () => {
     const client = await open();
     const started = Date.now();
+    const reply = await client.reply(10_000);
+    expect(reply.lines[0]).toMatch(/^421 4\.4\.2 mx\.tls1\.2\.badmx\.test Error: timeout exceeded \(no complete command line within 1\.5 s\)$/);
     await client.waitClosed(10_000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    const conn = connectionByPeerPort(fleet.events(), client.localPort)[0]?.conn;
+    expect(await waitForEvent(fleet, (e) => e.type === 'timeout' && e.conn === conn)).toMatchObject({ phase: 'command', limitMs: 1_500 });
   });
 });
 

@@ -88,6 +88,9 @@ describe('IPv6 peers are counted by /64', () => {
   it('normalizes an IPv6 address to its /64 and leaves IPv4 alone', () => {
     expect(peerKey('203.0.113.5')).toBe('203.0.113.5');
     expect(peerKey('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+    // a dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d: each is its own peer, not one shared /64
+    expect(peerKey('::ffff:203.0.113.5')).toBe('203.0.113.5');
+    expect(peerKey('::FFFF:198.51.100.7')).toBe('198.51.100.7');
     expect(peerKey('2001:DB8::1')).toBe('2001:db8:0:0::/64');
   });
 

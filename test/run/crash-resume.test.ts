@@ -6,7 +6,7 @@ import { describe, expect, inject, it } from 'vitest';
 import type { RunDocument } from '../../src/run/run-document.js';
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
-const DELIVER = join(import.meta.dirname, 'fixtures/deliver-and-hang.mjs');
+const DELIVER = join(import.meta.dirname, 'fixtures/deliver-and-hang.ts');
 const FIRST_PORT = 20461; // tls1.2 (slot 6) listens on FIRST_PORT + 5
 
 async function until(check: () => boolean, ms: number): Promise<void> {
@@ -22,7 +22,7 @@ describe('kill -9 at the worst moment', () => {
     const out = mkdtempSync(join(tmpdir(), 'badmx-crash-'));
     const calls = join(out, 'calls.log');
     const args = ['--import', 'tsx', MAIN];
-    const spec = `command:node ${DELIVER} 127.0.0.1 ${FIRST_PORT + 5} ${calls}`;
+    const spec = `command:node --import tsx ${DELIVER} 127.0.0.1 ${FIRST_PORT + 5} ${calls}`;
     const child = execa('node', [...args, 'run', '--sender', spec, '--profile', 'tls1.2', '--port-range', String(FIRST_PORT), '--wait', '30s', '--out', out, '--certs', inject('certsDir'), '--format', 'json'], { reject: false });
     const events = join(out, 'events.jsonl');
     await until(() => existsSync(events) && readFileSync(events, 'utf8').includes('"type":"data"'), 20_000);
