@@ -102,7 +102,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const eventsFile = resolve(options.eventsFile);
   const messagesDir = join(dirname(eventsFile), 'messages');
   const log = new EventLog(eventsFile, { maxBytes: limits.maxEventLogBytes });
-  const messages = new MessageStore(messagesDir, dirname(eventsFile));
+  const messages = new MessageStore(messagesDir, dirname(eventsFile), limits.maxStoredMessageBytes);
+  messages.onFull = () => log.append({ type: 'store-full', profile: '', conn: '', maxBytes: limits.maxStoredMessageBytes });
   // One per-peer event budget for the fleet, as there is one log.
   const eventBudget = new PeerEventBudget(limits.maxRoutineEventsPerPeerPerHour);
 

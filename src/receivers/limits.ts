@@ -94,6 +94,12 @@ export interface ReceiverLimits {
    * size back whole (in blocks: about 30 s and 1.5 GB of memory at worst).
    */
   maxEventLogBytes: number;
+  /**
+   * All stored messages together (messages/): past it, messages are still received, answered
+   * and recorded, but not kept, and one `store-full` event says so. With the event log's cap,
+   * this bounds how much a run directory can grow, whatever is sent to it.
+   */
+  maxStoredMessageBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ReceiverLimits> = Object.freeze({
@@ -112,4 +118,5 @@ export const DEFAULT_LIMITS: Readonly<ReceiverLimits> = Object.freeze({
   maxRoutineEventsPerSession: 500,
   maxRoutineEventsPerPeerPerHour: 10_000,
   maxEventLogBytes: 1024 ** 3,
+  maxStoredMessageBytes: 1024 ** 3,
 });

@@ -22,10 +22,29 @@ export const MESSAGE_DIR_MODE = 0o700;
 export class MessageStore {
   readonly dir: string;
   readonly base: string;
+  /** Bytes all messages may take together; past it, take() says no (limits.maxStoredMessageBytes). */
+  readonly maxBytes: number;
+  /** Called once, when the cap is first reached. */
+  onFull: (() => void) | null = null;
+  #used = 0;
+  #full = false;
 
-  constructor(dir: string, base: string = dirname(dir)) {
+  constructor(dir: string, base: string = dirname(dir), maxBytes = Infinity) {
     this.dir = dir;
     this.base = base;
+    this.maxBytes = maxBytes;
+  }
+
+  /** Account for `bytes` more of stored message; false (from then on) once the store is at its cap. */
+  take(bytes: number): boolean {
+    if (this.#full) return false;
+    if (this.#used + bytes > this.maxBytes) {
+      this.#full = true;
+      this.onFull?.();
+      return false;
+    }
+    this.#used += bytes;
+    return true;
   }
 
   create(profile: string, id: string): StoredMessage {

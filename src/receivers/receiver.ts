@@ -325,7 +325,9 @@ function receiveMessage(
   stored.stream.on('error', (error) => {
     storeError = error;
   });
-  stored.stream.write(received);
+  // Past the store's cap the message is still received and recorded, only not kept (limits.maxStoredMessageBytes).
+  let kept = context.messages.take(Buffer.byteLength(received));
+  if (kept) stored.stream.write(received);
 
   const head: Buffer[] = [];
   let headBytes = 0;
@@ -339,7 +341,10 @@ function receiveMessage(
       headBytes += part.length;
     }
     // Past the size limit the rest is only counted: smtp-server reads on so that it can answer 552 after the final dot.
-    if (!stream.sizeExceeded && !storeError) stored.stream.write(chunk);
+    if (kept && !stream.sizeExceeded && !storeError) {
+      kept = context.messages.take(chunk.length);
+      if (kept) stored.stream.write(chunk);
+    }
   });
   // A client that vanishes mid-DATA destroys the stream; the connection records data-aborted.
   stream.on('error', () => stored.discard());
@@ -376,7 +381,8 @@ function receiveMessage(
         callback(smtpError(451, 'Local error in processing: the message could not be stored'));
         return;
       }
-      record(true, 250, stored.file);
+      if (!kept) stored.discard();
+      record(true, 250, kept ? stored.file : null);
       callback(null, `Ok: queued as ${id}`);
     });
   });

@@ -215,6 +215,16 @@ export interface LogFullEvent extends EventBase {
   bytes: number;
 }
 
+/**
+ * The message store reached its cap (limits.maxStoredMessageBytes): messages are still
+ * received and recorded (`data`, with `file: null`) but no longer kept. `profile` and `conn`
+ * are empty.
+ */
+export interface StoreFullEvent extends EventBase {
+  type: 'store-full';
+  maxBytes: number;
+}
+
 /** A profile started listening; `conn` is empty. */
 export interface ListeningEvent extends EventBase {
   type: 'listening';
@@ -242,6 +252,7 @@ export type ReceiverEvent =
   | TimeoutEvent
   | SuppressedEvent
   | LogFullEvent
+  | StoreFullEvent
   | CloseEvent;
 
 export type EventType = ReceiverEvent['type'];
@@ -273,6 +284,7 @@ export const EVIDENCE_EVENT_TYPES: ReadonlySet<string> = new Set<EventType>([
   'shed',
   'timeout',
   'log-full',
+  'store-full',
   'close',
 ]);
 

@@ -129,6 +129,7 @@ function header(run: RunDocument): string {
 <p class="eyebrow">badmx report</p>
 <h1>Run <code>${h(run.run.id)}</code> · policy ${h(run.policy.name)}</h1>
 <p class="lede">${h(run.policy.title)}</p>
+${run.run.limitsHit.map((limit) => `<p class="alert-box" role="alert">${icon('warning')} <strong>Limit reached:</strong> ${h(limit)}.</p>`).join('\n')}
 ${run.run.status === 'error' ? `<p class="alert-box" role="alert">${icon('warning')} <strong>The run stopped early:</strong> ${h(run.run.error ?? 'unknown error')}. Cells below are what was recorded until then.</p>` : ''}
 <dl class="meta">
 ${fact('Status', h(run.run.status))}

@@ -59,6 +59,7 @@ export function renderMarkdownTable(run: RunDocument): string {
           ? '. **The run was interrupted** before its schedule was done (`badmx run --resume` continues it).'
           : '.'),
   );
+  for (const limit of run.run.limitsHit) lines.push('', `**Limit reached:** ${markdownText(limit)}.`);
   lines.push('');
   lines.push(`Schedule: ${markdownText(scheduleText(run))}.`);
   lines.push('');

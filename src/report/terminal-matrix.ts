@@ -52,6 +52,8 @@ export function renderTerminalMatrix(run: RunDocument, options: { colour?: boole
     `${tallyText({ pass: run.summary.pass, fail: run.summary.fail, inconclusive })}${run.summary.unsettled ? `, ${run.summary.unsettled} unsettled (*: the deadline came first)` : ''}` +
       (run.stray.connections ? `; ${run.stray.connections} connection(s) belonged to no probe` : ''),
   ];
+  // A capacity limit the receivers hit: the record after it is thinner, and the reader must know.
+  for (const limit of run.run.limitsHit) out.push(`LIMIT: ${printable(limit, 300)}`);
   // INCONCLUSIVE: a sender whose refusals prove nothing (it delivered to no control profile), then each other untested cell.
   const diagnosed = run.senders.filter((s) => s.diagnosis);
   const paintNote = (text: string): string => (colour ? `${YELLOW}${text}${RESET}` : text);

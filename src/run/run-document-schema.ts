@@ -142,6 +142,8 @@ export const runDocumentSchema = z
       waitMs: z.number(),
       caFile: z.string(),
       events: z.string(),
+      // Added in schemaVersion 2.
+      limitsHit: z.array(z.string()).default([]),
     }),
     policy: z.looseObject({
       name: z.string().min(1),

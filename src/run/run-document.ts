@@ -165,6 +165,11 @@ export interface RunDocument {
     caFile: string;
     /** The receivers' event log, relative to run.json. */
     events: string;
+    /**
+     * One line for each capacity limit the receivers hit during the run (the event log's cap:
+     * only evidence written after; the message store's: later messages not kept). Empty normally.
+     */
+    limitsHit: string[];
   };
   policy: Policy;
   profiles: RunProfile[];

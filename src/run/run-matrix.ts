@@ -577,6 +577,16 @@ function pollSender(
 }
 
 /** Connections open when the run died that had not delivered anything (a delivery stands, cut or not). */
+/** What the receivers' capacity notices say, one line each (the event log's cap, the message store's). */
+function limitsHit(events: ReceiverEvent[]): string[] {
+  const lines: string[] = [];
+  for (const e of events) {
+    if (e.type === 'log-full') lines.push(`the event log reached its cap (${e.maxBytes} octets) at ${e.time}: after it only evidence was written, commands and replies were dropped`);
+    if (e.type === 'store-full') lines.push(`the message store reached its cap (${e.maxBytes} octets) at ${e.time}: later messages were recorded but not kept`);
+  }
+  return lines;
+}
+
 function crashCut(events: ReceiverEvent[], resumedAt: string): Set<string> {
   const started = new Map<string, string>();
   const closed = new Set<string>();
@@ -740,6 +750,7 @@ export function buildDocument(input: {
       waitMs: options.waitMs,
       caFile: fleet.caFile,
       events: 'events.jsonl',
+      limitsHit: limitsHit(recorded),
     },
     policy: options.policy,
     profiles: options.profiles.map((profile) => {

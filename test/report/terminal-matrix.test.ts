@@ -36,7 +36,7 @@ function run(cells: Cell[], diagnosis: string | null = null): RunDocument {
   return {
     schemaVersion: 2,
     tool: { name: 'badmx', version: '0.1.0' },
-    run: { id: 'r1', status: 'complete', error: null, startedAt: '', finishedAt: '', zone: 'badmx.test', waitMs: 1000, caFile: '', events: 'events.jsonl' },
+    run: { id: 'r1', status: 'complete', error: null, startedAt: '', finishedAt: '', zone: 'badmx.test', waitMs: 1000, caFile: '', events: 'events.jsonl', limitsHit: [] },
     policy: { name: 'strict', title: 'Strict', rules: [] },
     profiles: cells.map((c) => ({ name: c.profile }) as RunDocument['profiles'][number]),
     senders: [{ label: 'builtin:opportunistic', spec: 'builtin:opportunistic', kind: 'builtin', notes: [], software: null, window: null, trustsHarnessRoot: true, diagnosis }],
@@ -158,5 +158,15 @@ describe('terminal matrix: inconclusive cells', () => {
     expect(text).toContain('type=A \\x01\\x1b[31mred');
     // eslint-disable-next-line no-control-regex
     expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+  });
+});
+
+describe('terminal matrix: capacity limits', () => {
+  it('says when a receiver limit was reached during the run, escaped', () => {
+    const doc = run([cell('tls1.2', {})]);
+    doc.run.limitsHit = ['the event log reached its cap (1024 octets) at 2026-11-30T10:00:00.000Z: after it only evidence was written\u001b[2J'];
+    const text = renderTerminalMatrix(doc);
+    expect(text).toMatch(/^LIMIT: the event log reached its cap \(1024 octets\)/m);
+    expect(text).not.toContain('\u001b[2J');
   });
 });
