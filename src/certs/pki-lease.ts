@@ -41,8 +41,8 @@ export function takeLease(dir: string, zone: string): PkiLease {
   };
 }
 
-/** Live leases on the directory for a zone other than this one (stale ones are removed on the way). */
-export function leasesForOtherZones(dir: string, zone: string): LeaseRecord[] {
+/** Live leases on the directory for a zone other than this one, or all of them for null (stale ones are removed on the way). */
+export function leasesForOtherZones(dir: string, zone: string | null): LeaseRecord[] {
   const folder = join(dir, 'leases');
   let names: string[];
   try {

@@ -80,16 +80,7 @@ export async function ensurePki(options: EnsurePkiOptions): Promise<Pki> {
 async function ensureLocked({ dir, zone, profiles, naming, now = new Date(), hold = false }: EnsurePkiOptions): Promise<Pki> {
   const plan = planCertificates(profiles, zone, naming);
   const state = readState(dir);
-  if (state && state.zone !== zone) {
-    // A new zone means a new root: never under a fleet that serves the old one.
-    const busy = leasesForOtherZones(dir, zone);
-    if (busy.length > 0) {
-      throw new BadmxError(
-        `the certs directory ${dir} holds the test PKI for zone ${busy[0]?.zone ?? state.zone}, in use by a running badmx (pid ${busy[0]?.pid ?? '?'}): give zone ${zone} its own directory (--certs <dir>)`,
-        'EPKI',
-      );
-    }
-  }
+  if (state && state.zone !== zone) refuseIfLeased(dir, zone, leasesForOtherZones(dir, zone));
   const previous = state?.format === FORMAT && state.zone === zone ? state.certs : {};
   const nextState: State = { format: FORMAT, zone, certs: { ...previous } };
 
@@ -99,6 +90,9 @@ async function ensureLocked({ dir, zone, profiles, naming, now = new Date(), hol
     const issuerStale = spec.issuer !== 'self' && stale.has(spec.issuer);
     if (issuerStale || !reusable(dir, spec, previous[spec.id], previous, now)) stale.add(spec.id);
   }
+
+  // A new root (a new zone, a damaged or missing pki.json) is never made under a running fleet: its CA bundle would change.
+  if (stale.has('root')) refuseIfLeased(dir, zone, leasesForOtherZones(dir, null));
 
   // Key generation dominates a cold start: every key is started at once, and each certificate is
   // signed as soon as its own key and its issuer are ready.
@@ -152,6 +146,15 @@ async function ensureLocked({ dir, zone, profiles, naming, now = new Date(), hol
   // Taken under the directory lock, so no other badmx can change the zone between the check and the lease.
   const lease = hold ? takeLease(dir, zone) : null;
   return { dir, zone, caFile, credentials, generated: [...stale], release: () => lease?.release() };
+}
+
+function refuseIfLeased(dir: string, zone: string, busy: { zone: string; pid: number }[]): void {
+  const holder = busy[0];
+  if (!holder) return;
+  throw new BadmxError(
+    `the certs directory ${dir} holds the test PKI for zone ${holder.zone}, in use by a running badmx (pid ${holder.pid}), and zone ${zone} would need a new root there: give it its own directory (--certs <dir>)`,
+    'EPKI',
+  );
 }
 
 function reusable(

@@ -27,6 +27,8 @@ export function activityLine(event: ReceiverEvent): string | null {
       return `${head} SHED 421: the profile was full (${event.max}); this session had begun no mail transaction`;
     case 'timeout':
       return `${head} TIMEOUT 421: the ${event.phase} deadline (${Math.round(event.limitMs / 1000)} s) passed`;
+    case 'store-full':
+      return `${head} MESSAGE STORE FULL (cap ${event.maxBytes} octets): messages are recorded but no longer kept`;
     case 'log-full':
       return `${head} EVENT LOG FULL at ${event.bytes} octets (cap ${event.maxBytes}): only evidence is written from now on`;
     default:

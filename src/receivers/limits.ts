@@ -100,6 +100,17 @@ export interface ReceiverLimits {
    * this bounds how much a run directory can grow, whatever is sent to it.
    */
   maxStoredMessageBytes: number;
+  /**
+   * A full profile sheds a session to make room (receiver.ts), never one younger than this:
+   * a sender that just connected has not had the chance to speak (the greeting alone waits
+   * 100 ms), and shedding the newest would push out exactly the sender under test.
+   */
+  shedGraceMs: number;
+  /**
+   * A session inside a mail transaction (MAIL FROM given, no DATA under way) silent this long
+   * may be shed like an idle one: a real sender between RCPT and DATA answers in milliseconds.
+   */
+  transactionIdleShedMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ReceiverLimits> = Object.freeze({
@@ -119,4 +130,6 @@ export const DEFAULT_LIMITS: Readonly<ReceiverLimits> = Object.freeze({
   maxRoutineEventsPerPeerPerHour: 10_000,
   maxEventLogBytes: 1024 ** 3,
   maxStoredMessageBytes: 1024 ** 3,
+  shedGraceMs: 5_000,
+  transactionIdleShedMs: 30_000,
 });

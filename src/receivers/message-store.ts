@@ -27,7 +27,7 @@ export class MessageStore {
   /** Called once, when the cap is first reached. */
   onFull: (() => void) | null = null;
   #used = 0;
-  #full = false;
+  #announced = false;
 
   constructor(dir: string, base: string = dirname(dir), maxBytes = Infinity) {
     this.dir = dir;
@@ -35,16 +35,22 @@ export class MessageStore {
     this.maxBytes = maxBytes;
   }
 
-  /** Account for `bytes` more of stored message; false (from then on) once the store is at its cap. */
+  /** Account for `bytes` more of stored message; false when that would pass the cap (onFull is called the first time). */
   take(bytes: number): boolean {
-    if (this.#full) return false;
     if (this.#used + bytes > this.maxBytes) {
-      this.#full = true;
-      this.onFull?.();
+      if (!this.#announced) {
+        this.#announced = true;
+        this.onFull?.();
+      }
       return false;
     }
     this.#used += bytes;
     return true;
+  }
+
+  /** Give back what a message that was not kept after all (refused, cut off, over the cap) had taken. */
+  release(bytes: number): void {
+    this.#used = Math.max(0, this.#used - bytes);
   }
 
   create(profile: string, id: string): StoredMessage {

@@ -76,10 +76,21 @@ export class ReceiverConnection extends SMTPConnection {
     this.#deadlines = new SessionDeadlines(this.context.limits, (expiry) => this.#expired(expiry));
   }
 
-  /** Whether this session may be shed to make room: it has not begun a mail transaction (no MAIL FROM yet) and is not ending. */
-  get sheddable(): boolean {
+  /**
+   * Whether this session may be shed to make room. Never: one that is ending, one in the middle
+   * of a TLS handshake (a strict sender verifying a chain is not idle), one receiving a
+   * message, or one younger than limits.shedGraceMs (a sender that just connected has not had the
+   * chance to speak: the greeting alone takes 100 ms). Otherwise one that has not begun a mail
+   * transaction, or one inside a transaction that has been silent for limits.transactionIdleShedMs (a
+   * sender between RCPT and DATA answers in milliseconds; a holder that sent MAIL FROM and
+   * then trickles a NOOP every few minutes must not keep its place forever).
+   */
+  sheddable(now = Date.now()): boolean {
+    if (this._closing || this._closed || this.#handshaking || this._dataStream) return false;
+    const limits = this.context.limits;
+    if (now - this.#openedAt < limits.shedGraceMs) return false;
     const envelope = this.session.envelope as SMTPServerEnvelope | undefined;
-    return !this._closing && !this._closed && !envelope?.mailFrom && !this._dataStream;
+    return !envelope?.mailFrom || now - this.#lastLineAt >= limits.transactionIdleShedMs;
   }
 
   /** Whether to shed this session before that one: one that never completed a command line first, then the one that has waited longest since its last. */

@@ -56,9 +56,9 @@ class ReceiverServer extends SMTPServer {
   }
 
   /**
-   * The profile is full: shed the session that has gone longest without completing a
-   * command line (one that never completed any first), among those not inside a mail
-   * transaction. Refusing the newcomer instead would let anyone who opens maxConnections
+   * The profile is full: shed a session that never completed a command line (the oldest
+   * first), else the one whose last command is oldest, among those that may be shed (ReceiverConnection.sheddable: not in a handshake or a DATA
+   * transfer, not in their first seconds, not inside a transaction unless silent in it). Refusing the newcomer instead would let anyone who opens maxConnections
    * idle connections, from however many addresses, lock every sender out until they time
    * out; shedding the oldest idle one leaves room for a sender that is actually talking.
    * A newcomer from a peer whose own session was shed in the last minute may only take the
@@ -67,9 +67,10 @@ class ReceiverServer extends SMTPServer {
    */
   #makeRoom(newcomer: ReceiverConnection, peer: string): void {
     const ownOnly = this.context.shedPeers.has(peer);
+    const now = Date.now();
     let victim: ReceiverConnection | null = null;
     for (const connection of this.connections) {
-      if (!(connection instanceof ReceiverConnection) || !connection.sheddable) continue;
+      if (!(connection instanceof ReceiverConnection) || connection === newcomer || !connection.sheddable(now)) continue;
       if (ownOnly && peerKey(connection.peer) !== peerKey(peer)) continue;
       if (!victim || connection.shedsBefore(victim)) victim = connection;
     }
@@ -326,8 +327,18 @@ function receiveMessage(
     storeError = error;
   });
   // Past the store's cap the message is still received and recorded, only not kept (limits.maxStoredMessageBytes).
+  let taken = 0;
   let kept = context.messages.take(Buffer.byteLength(received));
-  if (kept) stored.stream.write(received);
+  if (kept) {
+    taken += Buffer.byteLength(received);
+    stored.stream.write(received);
+  }
+  // Whatever is not kept after all gives its share of the store's cap back.
+  const discard = (): void => {
+    stored.discard();
+    context.messages.release(taken);
+    taken = 0;
+  };
 
   const head: Buffer[] = [];
   let headBytes = 0;
@@ -343,11 +354,14 @@ function receiveMessage(
     // Past the size limit the rest is only counted: smtp-server reads on so that it can answer 552 after the final dot.
     if (kept && !stream.sizeExceeded && !storeError) {
       kept = context.messages.take(chunk.length);
-      if (kept) stored.stream.write(chunk);
+      if (kept) {
+        taken += chunk.length;
+        stored.stream.write(chunk);
+      }
     }
   });
   // A client that vanishes mid-DATA destroys the stream; the connection records data-aborted.
-  stream.on('error', () => stored.discard());
+  stream.on('error', () => discard());
   stream.on('end', () => {
     const headers = headerSection(Buffer.concat(head), limits.maxLoggedHeaderBytes);
     const record = (accepted: boolean, reply: number, file: string | null): void => {
@@ -368,7 +382,7 @@ function receiveMessage(
       });
     };
     if (stream.sizeExceeded) {
-      stored.discard();
+      discard();
       record(false, 552, null);
       callback(smtpError(552, `Message exceeds the size limit of ${limits.maxMessageBytes} octets`));
       return;
@@ -376,12 +390,12 @@ function receiveMessage(
     stored.stream.end(() => {
       if (storeError) {
         // The disk failed us, not the sender: a temporary error, so a real sender retries (RFC 5321 §4.2.5).
-        stored.discard();
+        discard();
         record(false, 451, null);
         callback(smtpError(451, 'Local error in processing: the message could not be stored'));
         return;
       }
-      if (!kept) stored.discard();
+      if (!kept) discard();
       record(true, 250, kept ? stored.file : null);
       callback(null, `Ok: queued as ${id}`);
     });

@@ -114,7 +114,8 @@ export class RunError extends Error {
  */
 export async function runMatrix(options: RunOptions): Promise<RunDocument> {
   const outDir = resolve(options.outDir);
-  mkdirSync(outDir, { recursive: true });
+  // Owner-only when badmx makes it: run.json and the reports quote what senders sent.
+  mkdirSync(outDir, { recursive: true, mode: 0o700 });
   const journalFile = join(outDir, JOURNAL_FILE);
   const state = options.resume ? readJournal(journalFile) : null;
   const owner = claimRunDirectory(outDir);
@@ -175,7 +176,10 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   for (const id of state?.submitting ?? []) {
     const probe = probes.find((p) => p.id === id);
     const seen = probe ? receiversSaw(past, probe) : null;
-    if (!probe || !seen) continue;
+    // A built-in sender ran inside the process that died: a probe it had only begun (named in
+    // MAIL or RCPT, not delivered) died with it, and nothing else will deliver it: send it again.
+    const inProcess = options.senders.find((s) => s.label === probe?.sender)?.kind === 'builtin';
+    if (!probe || !seen || (inProcess && seen !== 'delivered')) continue;
     const result: SendResult = {
       accepted: true,
       final: seen === 'delivered',
@@ -576,7 +580,6 @@ function pollSender(
   };
 }
 
-/** Connections open when the run died that had not delivered anything (a delivery stands, cut or not). */
 /** What the receivers' capacity notices say, one line each (the event log's cap, the message store's). */
 function limitsHit(events: ReceiverEvent[]): string[] {
   const lines: string[] = [];
@@ -587,6 +590,7 @@ function limitsHit(events: ReceiverEvent[]): string[] {
   return lines;
 }
 
+/** Connections open when the run died that had not delivered anything (a delivery stands, cut or not). */
 function crashCut(events: ReceiverEvent[], resumedAt: string): Set<string> {
   const started = new Map<string, string>();
   const closed = new Set<string>();

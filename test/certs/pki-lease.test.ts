@@ -13,7 +13,7 @@ describe('a certs directory shared by two badmx runs', () => {
     const held = await ensurePki({ dir, zone: 'one.test', profiles, hold: true });
     const bundle = readFileSync(held.caFile, 'utf8');
     await expect(ensurePki({ dir, zone: 'two.test', profiles })).rejects.toThrow(
-      /holds the test PKI for zone one\.test, in use by a running badmx \(pid \d+\): give zone two\.test its own directory \(--certs <dir>\)/,
+      /holds the test PKI for zone one\.test, in use by a running badmx \(pid \d+\), and zone two\.test would need a new root there: give it its own directory \(--certs <dir>\)/,
     );
     // The running fleet's CA bundle is untouched.
     expect(readFileSync(held.caFile, 'utf8')).toBe(bundle);

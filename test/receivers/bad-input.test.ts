@@ -14,7 +14,7 @@ beforeAll(async () => {
   fleet = await startTestFleet({
     addressBase: '127.0.13.0',
     profiles: ['tls1.2', 'no-starttls', 'handshake-failure'],
-    limits: { maxRecipients: 3, maxMessageBytes: 4096, maxConnections: 3, commandTimeoutMs: 1_500, maxCommandLineBytes: 512 },
+    limits: { maxRecipients: 3, maxMessageBytes: 4096, maxConnections: 3, commandTimeoutMs: 1_500, maxCommandLineBytes: 512, shedGraceMs: 0 },
   });
 });
 afterAll(async () => {

@@ -22,7 +22,8 @@ beforeAll(async () => {
     addressBase: '127.0.140.0',
     profiles: ['tls1.2'],
     // Deadlines far beyond the test: what makes room here is shedding, not a timer.
-    limits: { maxConnections: MAX, commandTimeoutMs: 120_000, dataTimeoutMs: 120_000, sessionTimeoutMs: 240_000 },
+    // No grace for new sessions: the holders here are all seconds old (the grace has its own test).
+    limits: { maxConnections: MAX, commandTimeoutMs: 120_000, dataTimeoutMs: 120_000, sessionTimeoutMs: 240_000, shedGraceMs: 0 },
   });
 });
 afterEach(() => {
@@ -85,7 +86,7 @@ describe('a full profile sheds idle sessions instead of locking senders out', ()
 describe('which session is shed', () => {
   let small: TestFleet;
   beforeAll(async () => {
-    small = await startTestFleet({ addressBase: '127.0.143.0', profiles: ['no-starttls'], limits: { maxConnections: 3, commandTimeoutMs: 60_000 } });
+    small = await startTestFleet({ addressBase: '127.0.143.0', profiles: ['no-starttls'], limits: { maxConnections: 3, commandTimeoutMs: 60_000, shedGraceMs: 0 } });
   });
   afterAll(async () => {
     await small?.stop();
