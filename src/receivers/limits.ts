@@ -107,6 +107,14 @@ export interface ReceiverLimits {
    */
   shedGraceMs: number;
   /**
+   * How many events of one kind of repeatable evidence (`helo`, `starttls`, `mail-from`,
+   * `rcpt-to`) one session writes; past it they are counted in its `suppressed` summary. A real
+   * sender greets twice, asks for STARTTLS once and names a few recipients; a client looping
+   * EHLO or RSET/MAIL/RCPT would otherwise write evidence without end (each delivered
+   * message's `data` event still lists all its recipients).
+   */
+  maxRepeatedEvidencePerSession: number;
+  /**
    * A session inside a mail transaction (MAIL FROM given, no DATA under way) silent this long
    * may be shed like an idle one: a real sender between RCPT and DATA answers in milliseconds.
    */
@@ -131,5 +139,6 @@ export const DEFAULT_LIMITS: Readonly<ReceiverLimits> = Object.freeze({
   maxEventLogBytes: 1024 ** 3,
   maxStoredMessageBytes: 1024 ** 3,
   shedGraceMs: 5_000,
+  maxRepeatedEvidencePerSession: 200,
   transactionIdleShedMs: 30_000,
 });

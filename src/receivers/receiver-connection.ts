@@ -38,6 +38,8 @@ export class ReceiverConnection extends SMTPConnection {
   /** EHLO/HELO name waiting for its reply: only a greeting answered 250 is a greeting. */
   #pendingHelo: { verb: 'EHLO' | 'HELO'; name: string } | null = null;
   #budget: SessionEventBudget | null = null;
+  /** How many of each kind of repeatable evidence this session has written. */
+  readonly #repeated = new Map<string, number>();
   #deadlines: SessionDeadlines | null = null;
   readonly #openedAt = Date.now();
   /** When the client last completed a command line (or connected), and whether it ever did: what shedding goes by. */
@@ -50,6 +52,17 @@ export class ReceiverConnection extends SMTPConnection {
 
   /** Record an event of this connection; routine ones (command, reply) only within its event budget, past it they are counted. */
   record(input: ConnectionEventInput): void {
+    if (input.type === 'helo' || input.type === 'starttls' || input.type === 'mail-from' || input.type === 'rcpt-to') {
+      const seen = (this.#repeated.get(input.type) ?? 0) + 1;
+      this.#repeated.set(input.type, seen);
+      if (seen > this.context.limits.maxRepeatedEvidencePerSession) {
+        this.#budget ??= this.context.sessionBudget(this.peer || this.remoteAddress);
+        this.#budget.suppress({ type: 'command', verb: `${input.type} (repeated)` });
+        const summary = this.#budget.due();
+        if (summary) this.#append(summary);
+        return;
+      }
+    }
     if (input.type === 'command' || input.type === 'reply') {
       this.#budget ??= this.context.sessionBudget(this.peer || this.remoteAddress);
       if (!this.#budget.admit(input.type === 'command' ? { type: 'command', verb: input.verb } : { type: 'reply', code: input.code })) {

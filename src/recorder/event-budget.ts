@@ -104,6 +104,26 @@ export class SessionEventBudget {
     return false;
   }
 
+  /**
+   * Count an event that is not written whatever the budget (a connection repeating the same
+   * kind of evidence past its limit: EHLO, STARTTLS, MAIL or RCPT in a loop); from here on the
+   * connection counts as over its budget.
+   */
+  suppress(event: RoutineEvent): void {
+    if (this.#reason === null) {
+      this.#reason = 'session';
+      this.#lastSummaryAt = this.#now();
+    }
+    this.#changed = true;
+    if (event.type === 'command') {
+      this.#commands += 1;
+      count(this.#verbs, event.verb);
+    } else {
+      this.#replies += 1;
+      count(this.#codes, String(event.code));
+    }
+  }
+
   /** The counts to write now: every SUMMARY_INTERVAL_MS while over budget, so a crash loses at most that much of them. */
   due(): SuppressedSummary | null {
     if (!this.#changed || this.#now() - this.#lastSummaryAt < SUMMARY_INTERVAL_MS) return null;

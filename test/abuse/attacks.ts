@@ -131,8 +131,8 @@ export async function holdConnections(
   };
 }
 
-/** One connection pipelining `count` NOOPs (in batches), then QUIT; resolves with the bytes sent. */
-export function noopFlood(target: Target, count: number, timeoutMs = 30_000): Promise<number> {
+/** One connection pipelining `count` commands (NOOP unless said: e.g. EHLO, or RSET/MAIL/RCPT), in batches, then QUIT; resolves with the bytes sent. */
+export function noopFlood(target: Target, count: number, timeoutMs = 30_000, lines = 'NOOP\r\n'): Promise<number> {
   assertLoopback(target.address);
   return new Promise((resolve) => {
     const socket = connect({ host: target.address, port: target.port });
@@ -147,9 +147,9 @@ export function noopFlood(target: Target, count: number, timeoutMs = 30_000): Pr
     socket.on('close', finish);
     socket.resume();
     socket.once('data', () => {
-      const batch = Buffer.from('NOOP\r\n'.repeat(1000));
+      const batch = Buffer.from(lines.repeat(1000));
       const pump = (): void => {
-        while (sent < count * 6) {
+        while (sent < count * lines.length) {
           sent += batch.length;
           if (!socket.write(batch)) {
             socket.once('drain', pump);

@@ -34,6 +34,19 @@ describe('abuse: malformed and hostile SMTP', () => {
     expect(ms).toBeLessThan(30_000);
   }, 120_000);
 
+  it('loops of evidence (EHLO; RSET, MAIL, RCPT) are bounded too: past the limit they are counted, not written', async () => {
+    const target = { address: fleet.member('no-starttls').address, port: fleet.member('no-starttls').port };
+    for (const lines of ['EHLO loop.example\r\n', 'RSET\r\nMAIL FROM:<l@loop.example>\r\nRCPT TO:<postmaster>\r\n']) {
+      const before = statSync(fleet.eventsFile).size;
+      const sent = await noopFlood(target, 20_000, 30_000, lines);
+      const grown = statSync(fleet.eventsFile).size - before;
+      expect(grown, lines).toBeLessThan(sent);
+    }
+    const byConn = new Map<string, number>();
+    for (const e of fleet.events()) if (e.type === 'helo' || e.type === 'rcpt-to') byConn.set(`${e.conn} ${e.type}`, (byConn.get(`${e.conn} ${e.type}`) ?? 0) + 1);
+    expect(Math.max(...byConn.values())).toBeLessThanOrEqual(200);
+  }, 120_000);
+
   it('a NOOP flood: the fleet answers, stays up, and its log grows by a bounded amount per byte received', async () => {
     const target = { address: fleet.member('no-starttls').address, port: fleet.member('no-starttls').port };
     const before = statSync(fleet.eventsFile).size;
