@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { BadmxError } from '../errors.js';
+import { outputGone } from './broken-pipe.js';
 import { EXIT_INCONCLUSIVE, EXIT_INTERRUPTED } from './exit-codes.js';
 import { addRunOptions, executeRun } from './run-command.js';
 
@@ -15,6 +16,6 @@ export function registerDemoCommand(program: Command): void {
     if (flags.config) throw new BadmxError('badmx demo runs on this machine with the built-in senders; for public mode use badmx run --config', 'EUSAGE');
     const document = await executeRun({ ...flags, wait: flags.wait === '60s' ? '15s' : flags.wait }, ['builtin:opportunistic', 'builtin:strict']);
     // Failing cells are the demonstration; an untested one means it did not work.
-    if (process.exitCode !== EXIT_INTERRUPTED) process.exitCode = document.summary.inconclusive > 0 ? EXIT_INCONCLUSIVE : 0;
+    if (process.exitCode !== EXIT_INTERRUPTED && !outputGone()) process.exitCode = document.summary.inconclusive > 0 ? EXIT_INCONCLUSIVE : 0;
   });
 }

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { BadmxError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
+import { brokenPipe } from './broken-pipe.js';
 import { registerCaCommand } from './ca-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerExecCommand } from './exec-command.js';
@@ -111,7 +112,12 @@ function oneLine(text: string): string {
 function guardProcess(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
+      if (error.code === 'EPIPE') {
+        // A run or serve ends in order (its fleet stopped, run.json written), then exits 141; anything else at once.
+        if (brokenPipe()) process.exitCode = EXIT_BROKEN_PIPE;
+        else process.exit(EXIT_BROKEN_PIPE);
+        return;
+      }
       // Output that cannot be written (a terminal gone: EIO) is the end of this run too; say so where it still can be said.
       if (stream === process.stdout) process.stderr.write(`badmx: cannot write the output: ${oneLine(error.code ?? error.message)}\n`);
       process.exit(EXIT_USAGE);

@@ -22,6 +22,10 @@ import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionF
 import { parseDuration } from './duration.js';
 import { addFormatOption, parseFormatOption, writeReports } from './format-option.js';
 import { EXIT_INTERRUPTED, runExitCode } from './exit-codes.js';
+import { onBrokenPipe, outputGone } from './broken-pipe.js';
+
+/** 128 + SIGPIPE: the output was cut short (main.ts). */
+const EXIT_BROKEN_PIPE_STATUS = 141;
 
 interface RunFlags extends FleetSelectionFlags {
   sender: string[];
@@ -75,7 +79,8 @@ export function registerRunCommand(program: Command): void {
     // --dns names where the harness DNS answers: a relay the user points there must find it answering.
     if (command.getOptionValueSource('dns') === 'cli') flags.serveDns = true;
     const document = flags.resume ? await executeResume(flags, flags.resume) : await executeRun(flags, flags.sender ?? []);
-    if (process.exitCode !== EXIT_INTERRUPTED) process.exitCode = runExitCode(document.summary);
+    // Cut short by a closed pipe, the exit says so (141), not a verdict nobody saw.
+    if (process.exitCode !== EXIT_INTERRUPTED && !outputGone()) process.exitCode = runExitCode(document.summary);
   });
 }
 
@@ -200,6 +205,8 @@ async function performRun(options: Omit<RunOptions, 'onProgress' | 'signal'>, re
     process.once('SIGINT', () => process.exit(130));
   };
   process.once('SIGINT', interrupt);
+  // Nobody reads the output any more: stop waiting and write what was recorded, quietly (exit 141).
+  const unregister = onBrokenPipe(() => abort.abort());
   try {
     const document = await runMatrix({ ...options, onProgress: progress, signal: abort.signal });
     progress.done();
@@ -221,6 +228,8 @@ async function performRun(options: Omit<RunOptions, 'onProgress' | 'signal'>, re
     throw error;
   } finally {
     process.off('SIGINT', interrupt);
+    unregister();
+    if (outputGone()) process.exitCode = EXIT_BROKEN_PIPE_STATUS;
   }
 }
 

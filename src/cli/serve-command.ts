@@ -9,6 +9,7 @@ import { harnessZone, type ZoneSource } from '../run/harness-zone.js';
 import { DEFAULT_DNS } from '../run/run-matrix.js';
 import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelection, type FleetSelectionFlags } from './common-options.js';
 import { activityLine } from './activity.js';
+import { onBrokenPipe } from './broken-pipe.js';
 import { formatTable } from './table.js';
 
 interface ServeFlags extends FleetSelectionFlags {
@@ -128,13 +129,16 @@ function printFleet(fleet: Fleet): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
+/** Until SIGINT or SIGTERM, or until nobody reads the output any more (then it stops the same way and exits 141: main.ts). */
 function untilSignal(): Promise<void> {
   return new Promise((resolveSignal) => {
     const done = (): void => {
       process.off('SIGINT', done);
       process.off('SIGTERM', done);
+      unregister();
       resolveSignal();
     };
+    const unregister = onBrokenPipe(done);
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });

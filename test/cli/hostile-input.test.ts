@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type Result } from 'execa';
@@ -217,5 +217,7 @@ describe('a closed pipe ends badmx quietly (exit 141, like SIGPIPE)', () => {
     const result = await shell(`exec 3>&2; ($BADMX demo --port-range 26521 --wait 2s --certs '${certsDir}' --out '${stderrOut}' 2>&1 >/dev/null; echo "badmx-exit=$?" >&3) | head -1`);
     expect(result.stdout).toMatch(/^badmx: /);
     expect(result.stderr).toMatch(/^badmx-exit=141$/m);
+    // It stopped in order, as on Ctrl-C: the fleet shut down and what was recorded is written.
+    expect(existsSync(join(stderrOut, 'run.json'))).toBe(true);
   }, 120_000);
 });
