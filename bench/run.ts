@@ -58,7 +58,7 @@ for (let i = 0; i < 7; i++) {
 }
 
 const cli: number[] = [];
-const main = new URL('../src/cli/main.ts', import.meta.url).pathname;
+const main = new URL('../src/cli/bin.ts', import.meta.url).pathname;
 for (let i = 0; i < 3; i++) {
   const manifest = join(work, `manifest-${i}.json`);
   const start = performance.now();

@@ -28,7 +28,7 @@ const BASE = '127.0.160.0';
 const FIRST_PORT = 21025;
 const DNS = '127.0.160.253';
 const SOURCES = Array.from({ length: 200 }, (_, i) => `127.0.${161 + Math.floor(i / 200)}.${(i % 200) + 10}`);
-const main = join(import.meta.dirname, '../src/cli/main.ts');
+const main = join(import.meta.dirname, '../src/cli/bin.ts');
 const manifest = join(work, 'fleet.json');
 const events = join(work, 'events.jsonl');
 

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 out="${BADMX_REFERENCE_OUT:-reports/reference}"
 formats="${BADMX_REFERENCE_FORMATS:-json,html,svg,md}"
 rm -rf "$out.new"
-node dist/cli/main.js run \
+node dist/cli/bin.js run \
   --sender postfix:may --sender postfix:encrypt --sender postfix:verify --sender postfix:secure \
   --sender exim:default --sender exim:strict \
   --policy strict --wait 120s --out "$out.new" ${formats:+--format "$formats"} | sed "s#$out.new#$out#g"

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { BadmxError } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -109,7 +108,7 @@ function oneLine(text: string): string {
  * EXIT_BROKEN_PIPE), or an error thrown where nothing catches it (a callback, an event
  * handler). Either way no stack trace, unless BADMX_DEBUG asks for it.
  */
-function guardProcess(): void {
+export function guardProcess(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') {
@@ -130,5 +129,8 @@ function guardProcess(): void {
   });
 }
 
-guardProcess();
-process.exitCode = await main(process.argv);
+/** The program as the `badmx` bin runs it (bin.ts): the process guarded, argv parsed, the exit status set. Importing this module does nothing. */
+export async function runCli(argv: string[] = process.argv): Promise<void> {
+  guardProcess();
+  process.exitCode = await main(argv);
+}

@@ -13,7 +13,7 @@ import { harnessZone } from '../../src/run/harness-zone.js';
  * port 53, glibc's resolver (getent) inside the namespace, the CLI as a process (it spawns).
  */
 
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 const certsDir = inject('certsDir');
 // A 127.0.x block no other test uses: port 53 there is this file's.
 const DNS = '127.0.47.53';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
  * hostile or merely odd: whatever comes in, badmx answers in one line, never with a stack
  * trace, and never reads more of a file than its limit. Loopback only.
  */
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 const certsDir = inject('certsDir');
 const dir = mkdtempSync(join(tmpdir(), 'badmx-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

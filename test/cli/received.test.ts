@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { ReceivedHop } from '../../src/evidence/received-hop.js';
 
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 
 function badmx(args: string[], input?: string) {
   return execa('node', ['--import', 'tsx', MAIN, 'received', ...args], { reject: false, timeout: 30_000, ...(input === undefined ? {} : { input }) });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_RUN, HOSTILE_RUN } from '../helpers/report-fixtures.js';
 import { parseXml } from '../helpers/xml.js';
 
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 
 function badmx(args: string[], env: NodeJS.ProcessEnv = {}) {
   return execa('node', ['--import', 'tsx', MAIN, ...args], { reject: false, timeout: 60_000, env, extendEnv: true });

@@ -11,7 +11,7 @@ import { RawSmtpClient } from '../helpers/smtp-client.js';
  * which must keep its own privileges): the receivers bind first, then the process proves
  * from /proc that it no longer is root, and still records and stores mail.
  */
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 const certsDir = inject('certsDir');
 const ADDRESS_BASE = '127.0.83.0';
 const PORT = 10025;

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
 import { parseXml } from '../helpers/xml.js';
 
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 const certsDir = inject('certsDir');
 
 function badmx(args: string[], env: NodeJS.ProcessEnv = {}) {

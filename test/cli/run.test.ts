@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
 import type { RunDocument } from '../../src/run/run-document.js';
 
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 const certsDir = inject('certsDir');
 
 function badmx(args: string[]) {

@@ -10,7 +10,7 @@ import { requireTool } from '../helpers/require-tool.js';
  * check their MTA's resolution before a run. Asked by an independent client: BIND's dig.
  */
 
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 const certsDir = inject('certsDir');
 const DIG = '/usr/bin/dig';
 const scratch: string[] = [];

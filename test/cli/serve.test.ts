@@ -6,7 +6,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { readEventLog } from '../../src/recorder/event-log.js';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
 
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 const certsDir = inject('certsDir');
 
 function badmx(args: string[], options: { cwd?: string } = {}) {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../../src/receivers/catalogue.js';
 import { checkZone } from '../helpers/named-checkzone.js';
 
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 const EXAMPLE = join(import.meta.dirname, '../../harness/public/badmx.example.json');
 const profiles = loadCatalogue();
 const dir = mkdtempSync(join(tmpdir(), 'badmx-zone-cli-'));

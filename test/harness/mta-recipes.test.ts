@@ -166,7 +166,7 @@ describe('verifying: postfix:verify, postfix:secure, exim:strict', () => {
 });
 
 describe('badmx run with a managed MTA: bad input', () => {
-  const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+  const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
   const badmx = (args: string[], env: Record<string, string> = {}) =>
     execa('node', ['--import', 'tsx', MAIN, ...args, '--certs', inject('certsDir')], { reject: false, timeout: 60_000, env });
 

@@ -18,7 +18,7 @@ import { createNamespace, netnsMissing, type TestNamespace } from '../helpers/ne
  * run, and the matrix equals that of an uninterrupted run.
  */
 
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 const ADDRESS = '192.0.2.25';
 const VENDOR_PORT = 10587;
 const PROFILES = ['no-starttls', 'starttls-454', 'tls1.0', 'tls1.2', 'self-signed'];

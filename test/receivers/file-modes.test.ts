@@ -14,7 +14,7 @@ import { startTestFleet, waitForEvent } from '../helpers/fleet.js';
  */
 const ADDRESS_BASE = '127.0.139.0';
 const PORT = 10025;
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 
 function mode(path: string): number {
   return statSync(path).mode & 0o777;

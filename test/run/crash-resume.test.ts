@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
 import type { RunDocument } from '../../src/run/run-document.js';
 
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 const DELIVER = join(import.meta.dirname, 'fixtures/deliver-and-hang.ts');
 const FIRST_PORT = 20461; // tls1.2 (slot 6) listens on FIRST_PORT + 5
 
