@@ -10,6 +10,7 @@ import { registerProfilesCommand } from './profiles-command.js';
 import { registerReceivedCommand } from './received-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerRunCommand } from './run-command.js';
+import { registerSchemaCommand } from './schema-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerZoneCommand } from './zone-command.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerProfilesCommand(program);
   registerReceivedCommand(program);
   registerZoneCommand(program);
+  registerSchemaCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
