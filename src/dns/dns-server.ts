@@ -2,6 +2,7 @@ import { createSocket, type RemoteInfo } from 'node:dgram';
 import { createServer, isIPv4, isIPv6, type Server, type Socket } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import { BadmxError } from '../errors.js';
+import { peerKey } from '../receivers/peer-limits.js';
 import { inZone, SOA_TIMERS, soaMailbox, type Zone, type ZoneRecord } from './zone-records.js';
 
 /** One question the server answered: what a sender looked up is evidence too (MX, A, TLSA). */
@@ -288,17 +289,9 @@ class TcpConnections {
  */
 export function tcpPeerKey(address: string): string {
   const bare = address.toLowerCase().replace(/%.*$/, '');
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
-  if (mapped?.[1]) return mapped[1];
-  if (isIPv4(bare) || !isIPv6(bare)) return bare;
-  const [head = '', tail = ''] = bare.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups = bare.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
+  if (isIPv4(bare) || (!isIPv6(bare) && !/^::ffff:/.test(bare))) return bare;
+  // The same rule as the receivers' per-peer limits.
+  return peerKey(bare);
 }
 
 type Rcode = DnsQueryRecord['rcode'];

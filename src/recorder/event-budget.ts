@@ -93,14 +93,7 @@ export class SessionEventBudget {
       }
       this.#lastSummaryAt = this.#now();
     }
-    this.#changed = true;
-    if (event.type === 'command') {
-      this.#commands += 1;
-      count(this.#verbs, event.verb);
-    } else {
-      this.#replies += 1;
-      count(this.#codes, String(event.code));
-    }
+    this.#count(event);
     return false;
   }
 
@@ -114,6 +107,10 @@ export class SessionEventBudget {
       this.#reason = 'session';
       this.#lastSummaryAt = this.#now();
     }
+    this.#count(event);
+  }
+
+  #count(event: RoutineEvent): void {
     this.#changed = true;
     if (event.type === 'command') {
       this.#commands += 1;
