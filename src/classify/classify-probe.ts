@@ -20,12 +20,7 @@ export interface ProbeKey {
  */
 export function classifyProbe(events: ReceiverEvent[], key: ProbeKey): Classification {
   const evidence = summarizeConnections(events);
-  const delivery = events.find(
-    (e): e is DataEvent =>
-      e.type === 'data' &&
-      e.accepted &&
-      (e.messageId === key.messageId || e.rcptTo.some((r) => r.toLowerCase() === key.recipient.toLowerCase())),
-  );
+  const delivery = events.find((e): e is DataEvent => isDeliveryOf(e, key));
   const times = events.map((e) => e.time).sort();
   const base = {
     connections: evidence.length,
@@ -67,6 +62,15 @@ export function classifyProbe(events: ReceiverEvent[], key: ProbeKey): Classific
     outcome = 'refused-before-tls';
   }
   return { ...base, outcome, tls, alert, received: null, message: null };
+}
+
+/** Whether an event is the probe's delivery: a message accepted that carries its Message-ID or is addressed to its recipient. */
+export function isDeliveryOf(event: ReceiverEvent, key: ProbeKey): event is DataEvent {
+  return (
+    event.type === 'data' &&
+    event.accepted &&
+    (event.messageId === key.messageId || event.rcptTo.some((r) => r.toLowerCase() === key.recipient.toLowerCase()))
+  );
 }
 
 /** On the plaintext delivery session itself: STARTTLS was asked for and refused or failed. */

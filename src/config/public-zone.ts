@@ -1,5 +1,5 @@
-import { buildZone, permissiveSpf, type Zone, type ZoneHost, type ZoneRecord } from '../dns/zone-records.js';
-import { MAILBOX_DESCRIPTION, mailboxDomain, mailboxNames } from '../receivers/mailbox.js';
+import { buildZone, type Zone, type ZoneHost, type ZoneRecord } from '../dns/zone-records.js';
+import { MAILBOX_DESCRIPTION, mailboxNames, mailboxPublishedAddress } from '../receivers/mailbox.js';
 import { profileNames } from '../receivers/naming.js';
 import type { Profile } from '../receivers/profile-schema.js';
 import { profileAddressing, type PublicConfig } from './public-config.js';
@@ -22,17 +22,13 @@ export function publicZone(config: PublicConfig, profiles: readonly Profile[], e
     address: addressing.kind === 'shared' ? addressing.address : (addressing.addresses[i] as string),
     description: profileDescription(profile),
   }));
-  // The probes' own domain (receivers/mailbox.ts): on the shared address, or the first of the list, where every receiver accepts its mail.
-  hosts.push({
-    ...mailboxNames(config.zone, config.naming),
-    address: addressing.kind === 'shared' ? addressing.address : (addressing.addresses[0] as string),
-    description: MAILBOX_DESCRIPTION,
-  });
   return buildZone({
     origin: config.zone,
     hosts,
     nameServer: { hostname: config.dns.nameServer, address: config.dns.mode === 'delegated' ? config.dns.listen : null },
-    extra: [permissiveSpf(mailboxDomain(config.zone)), ...extra],
+    // On the shared address, or the first of the list, where every receiver accepts its mail.
+    mailbox: { ...mailboxNames(config.zone, config.naming), address: mailboxPublishedAddress(addressing), description: MAILBOX_DESCRIPTION },
+    extra,
   });
 }
 

@@ -70,19 +70,25 @@ export function buildZone(options: {
   origin: string;
   hosts: ZoneHost[];
   nameServer?: { hostname: string; address: string | null };
+  /**
+   * The probes' own domain (receivers/mailbox.ts): published like a host, plus SPF that
+   * passes any sender (permissiveSpf), so that a relay checking the sender's domain takes the probes.
+   */
+  mailbox?: ZoneHost;
   extra?: ZoneRecord[];
 }): Zone {
   const origin = options.origin.toLowerCase().replace(/\.$/, '');
   const nameServer = options.nameServer ?? { hostname: `ns.${origin}`, address: null };
   const records: ZoneRecord[] = [{ name: origin, type: 'NS', ttl: ZONE_TTL, data: nameServer.hostname }];
   if (nameServer.address && inZone(nameServer.hostname, origin)) records.push(addressRecord(nameServer.hostname, nameServer.address));
-  for (const host of options.hosts) {
+  for (const host of [...options.hosts, ...(options.mailbox ? [options.mailbox] : [])]) {
     const domain = host.domain.toLowerCase();
     const hostname = host.hostname.toLowerCase();
     records.push({ name: domain, type: 'MX', ttl: ZONE_TTL, data: { preference: 10, exchange: hostname } });
     records.push(addressRecord(hostname, host.address));
     if (host.description) records.push({ name: domain, type: 'TXT', ttl: ZONE_TTL, data: host.description });
   }
+  if (options.mailbox) records.push(permissiveSpf(options.mailbox.domain));
   records.push(...(options.extra ?? []));
   return { origin, nameServer, serial: Math.floor(Date.now() / 1000), records };
 }

@@ -5,6 +5,7 @@
  * arrays: such input is refused before it is parsed. No file badmx reads nests more than
  * a handful of levels (a run.json about 6), so the limit leaves ample room.
  */
+import { oneLine } from '../text/one-line.js';
 export const MAX_JSON_DEPTH = 64;
 
 /** Why a text is not usable JSON: `message` is one line, ready to follow "<file>: ". */
@@ -92,6 +93,3 @@ function lineColumn(text: string, position: number): string {
   return `line ${line}, column ${position - lineStart + 1}`;
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}

@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { oneLine } from '../text/one-line.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -145,6 +146,3 @@ function systemError(file: string, error: unknown): ReadBoundedError {
   return new ReadBoundedError(file, reasons[code] ?? oneLine((error as Error).message ?? code), code);
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}

@@ -1,5 +1,5 @@
-import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { readMessageHead } from '../evidence/read-message-head.js';
 import { parseBounce, type ParsedBounce } from '../evidence/parse-bounce.js';
 import type { Probe } from '../probes/probe.js';
 import { MAILBOX_NAME } from '../receivers/mailbox.js';
@@ -51,9 +51,9 @@ export function mailboxConnections(events: ReceiverEvent[], mailboxDomain: strin
 /** Read one stored message for the probes' domain as a notification; null when it is none (an auto-reply) or unreadable. */
 export function readBounce(event: DataEvent, runDir: string): ReceivedBounce | null {
   if (!event.file) return null;
-  let raw: Buffer;
+  let raw: string;
   try {
-    raw = readHead(join(runDir, event.file), BOUNCE_READ_BYTES);
+    raw = readMessageHead(join(runDir, event.file), BOUNCE_READ_BYTES);
   } catch {
     return null;
   }
@@ -113,13 +113,3 @@ export function bouncesByProbe(events: ReceiverEvent[], probes: Probe[], runDir:
   return out;
 }
 
-function readHead(path: string, max: number): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const buffer = Buffer.alloc(max);
-    const n = readSync(fd, buffer, 0, max, 0);
-    return buffer.subarray(0, n);
-  } finally {
-    closeSync(fd);
-  }
-}

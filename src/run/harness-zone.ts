@@ -1,4 +1,4 @@
-import { buildZone, permissiveSpf, type Zone } from '../dns/zone-records.js';
+import { buildZone, type Zone } from '../dns/zone-records.js';
 import { profileDescription } from '../config/public-zone.js';
 import { MAILBOX_DESCRIPTION } from '../receivers/mailbox.js';
 
@@ -20,17 +20,9 @@ export interface ZoneSource {
 export function harnessZone(source: ZoneSource, nameServerAddress: string, live: string | null = null): Zone {
   const zone = buildZone({
     origin: source.zone,
-    hosts: [
-      ...source.members.map((m) => ({ domain: m.domain, hostname: m.hostname, address: m.address, description: profileDescription(m) })),
-      {
-        domain: source.mailbox.domain,
-        hostname: source.mailbox.hostname,
-        address: source.mailbox.address,
-        description: MAILBOX_DESCRIPTION,
-      },
-    ],
+    hosts: source.members.map((m) => ({ domain: m.domain, hostname: m.hostname, address: m.address, description: profileDescription(m) })),
     nameServer: { hostname: `ns.${source.zone}`, address: nameServerAddress },
-    extra: [permissiveSpf(source.mailbox.domain)],
+    mailbox: { ...source.mailbox, description: MAILBOX_DESCRIPTION },
   });
   // Both names: with flat naming the MX host is not below the recipient domain.
   if (live !== null) zone.dormant = source.members.filter((m) => m.name !== live).flatMap((m) => [m.domain, m.hostname]);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { attributeConnections } from '../classify/attribute.js';
-import { classifyProbe } from '../classify/classify-probe.js';
+import { classifyProbe, isDeliveryOf } from '../classify/classify-probe.js';
 import { startDnsServer, type DnsServer } from '../dns/dns-server.js';
 import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
@@ -527,7 +527,7 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
 function receiversSaw(events: ReceiverEvent[], probe: Probe): 'delivered' | 'named' | null {
   let named = false;
   for (const e of events) {
-    if (e.type === 'data' && e.accepted && (e.messageId === probe.messageId || e.rcptTo.some((r) => r.toLowerCase() === probe.recipient.toLowerCase()))) return 'delivered';
+    if (isDeliveryOf(e, probe)) return 'delivered';
     if ((e.type === 'rcpt-to' && e.address.toLowerCase() === probe.recipient.toLowerCase()) || (e.type === 'mail-from' && e.address.toLowerCase() === probe.from.toLowerCase())) named = true;
   }
   return named ? 'named' : null;

@@ -1,4 +1,5 @@
 import type { Probe } from '../probes/probe.js';
+import { isDeliveryOf } from '../classify/classify-probe.js';
 import type { ReceiverEvent } from '../recorder/events.js';
 
 /**
@@ -21,11 +22,7 @@ export class SettleTracker {
     if (event.type === 'connect') this.#open.set(event.conn, event.profile);
     if (event.type === 'close') this.#open.delete(event.conn);
     if (event.type === 'data' && event.accepted) {
-      for (const probe of this.#probes.values()) {
-        if (event.messageId === probe.messageId || event.rcptTo.some((r) => r.toLowerCase() === probe.recipient.toLowerCase())) {
-          this.#delivered.add(probe.id);
-        }
-      }
+      for (const probe of this.#probes.values()) if (isDeliveryOf(event, probe)) this.#delivered.add(probe.id);
     }
     this.#notify();
   }

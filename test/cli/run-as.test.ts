@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
 import { readEventLog } from '../../src/recorder/event-log.js';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
+import { untilOutput } from '../helpers/child-output.js';
 
 /**
  * `badmx serve --run-as nobody`, as root, in a child process (never in the test worker,
@@ -29,14 +30,7 @@ describe('badmx serve --run-as', () => {
     const eventsFile = join(dir, 'events.jsonl');
     const child = execa('node', ['--import', 'tsx', MAIN, 'serve', '--certs', certsDir, '--address-base', ADDRESS_BASE, '--port', String(PORT),
       '--profile', 'tls1.2', '--events', eventsFile, '--quiet', '--run-as', 'nobody'], { reject: false, timeout: 30_000 });
-    let stdout = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const deadline = Date.now() + 20_000;
-    while (!/running as nobody/.test(stdout)) {
-      if (child.exitCode !== null) throw new Error(`badmx exited early: ${String((await child).stderr)}`);
-      if (Date.now() > deadline) throw new Error('no "running as" line');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await untilOutput(child, /running as nobody/, '"running as"');
     const pid = child.pid as number;
     expect(idLine(pid, 'Uid').split(/\s+/).map(Number)).toEqual([nobody.uid, nobody.uid, nobody.uid, nobody.uid]);
     expect(idLine(pid, 'Gid').split(/\s+/).map(Number)).toEqual([nobody.gid, nobody.gid, nobody.gid, nobody.gid]);

@@ -4,7 +4,7 @@ import * as fc from 'fast-check';
 import * as dnsPacket from 'dns-packet';
 import { startDnsServer, type DnsServer } from '../../src/dns/dns-server.js';
 import { AMPLIFICATION_BOUND, runDnsFuzzRound, sendFuzzPacket, type DnsFuzzTarget } from '../../src/dns/dns-fuzz.js';
-import { buildZone } from '../../src/dns/zone-records.js';
+import { dnsTestZone } from '../helpers/dns-test-zone.js';
 
 /**
  * Fuzzing the harness DNS server over real UDP and TCP sockets: 2,000 generated packets
@@ -19,18 +19,7 @@ const PORT = 10531;
 const target: DnsFuzzTarget = { address: ADDRESS, port: PORT, origin: 'badmx.test', localAddress: '127.0.131.5' };
 let server: DnsServer;
 
-const zone = buildZone({
-  origin: 'badmx.test',
-  hosts: [
-    { domain: 'tls1.2.badmx.test', hostname: 'mx.tls1.2.badmx.test', address: '127.0.2.6', description: 'badmx profile tls1.2: control' },
-    { domain: 'v6.badmx.test', hostname: 'mx.v6.badmx.test', address: '::1' },
-  ],
-  nameServer: { hostname: 'ns.badmx.test', address: ADDRESS },
-  extra: [
-    { name: '_25._tcp.mx.tls1.2.badmx.test', type: 'TLSA', ttl: 60, data: { usage: 3, selector: 1, matchingType: 1, certificate: Buffer.alloc(32, 0xab) } },
-    { name: 'big.badmx.test', type: 'TXT', ttl: 60, data: 'x'.repeat(1500) },
-  ],
-});
+const zone = dnsTestZone(ADDRESS);
 
 beforeAll(async () => {
   server = await startDnsServer({ zone, address: ADDRESS, port: PORT });

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import { startDnsServer, type DnsQueryRecord, type DnsServer } from '../../src/dns/dns-server.js';
 import { buildZone } from '../../src/dns/zone-records.js';
+import { dnsTestZone } from '../helpers/dns-test-zone.js';
 
 /**
  * The harness DNS server answers real resolvers: Node's c-ares resolver (the same wire
@@ -16,18 +17,7 @@ const PORT = 10053;
 let server: DnsServer;
 const queries: DnsQueryRecord[] = [];
 
-const zone = buildZone({
-  origin: 'badmx.test',
-  hosts: [
-    { domain: 'tls1.2.badmx.test', hostname: 'mx.tls1.2.badmx.test', address: '127.0.2.6', description: 'badmx profile tls1.2: control' },
-    { domain: 'v6.badmx.test', hostname: 'mx.v6.badmx.test', address: '::1' },
-  ],
-  nameServer: { hostname: 'ns.badmx.test', address: ADDRESS },
-  extra: [
-    { name: '_25._tcp.mx.tls1.2.badmx.test', type: 'TLSA', ttl: 60, data: { usage: 3, selector: 1, matchingType: 1, certificate: Buffer.alloc(32, 0xab) } },
-    { name: 'big.badmx.test', type: 'TXT', ttl: 60, data: 'x'.repeat(1500) },
-  ],
-});
+const zone = dnsTestZone(ADDRESS);
 
 function resolver(): Resolver {
   const r = new Resolver({ timeout: 1000, tries: 1 });
