@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import type { CliContext } from './cli-io.js';
 import { ensurePki } from '../certs/pki.js';
 import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
 
 /** `badmx ca`: make sure the test PKI exists and print the path of the CA bundle a sender must trust. */
-export function registerCaCommand(program: Command): void {
+export function registerCaCommand(program: Command, { io }: CliContext): void {
   addFleetSelectionOptions(
     program
       .command('ca')
@@ -11,6 +12,6 @@ export function registerCaCommand(program: Command): void {
   ).action(async (flags: FleetSelectionFlags) => {
     const selection = normalizeFleetSelection(flags);
     const pki = await ensurePki({ dir: selection.certsDir, zone: selection.zone, profiles: selection.profiles });
-    process.stdout.write(`${pki.caFile}\n`);
+    io.stdout.write(`${pki.caFile}\n`);
   });
 }

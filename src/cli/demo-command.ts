@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { BadmxError } from '../errors.js';
 import { outputGone } from './broken-pipe.js';
+import type { CliContext } from './cli-io.js';
 import { EXIT_INCONCLUSIVE, EXIT_INTERRUPTED } from './exit-codes.js';
 import { addRunOptions, executeRun } from './run-command.js';
 
@@ -9,13 +10,13 @@ import { addRunOptions, executeRun } from './run-command.js';
  * two built-in senders side by side, the strict policy. Its failing cells are the point,
  * so it exits 0 whenever the demonstration ran (3 if a cell went untested).
  */
-export function registerDemoCommand(program: Command): void {
+export function registerDemoCommand(program: Command, context: CliContext): void {
   addRunOptions(
     program.command('demo').description('run the fleet against the two built-in senders (opportunistic vs strict) under the strict policy'),
-  ).action(async (flags: Parameters<typeof executeRun>[0]) => {
+  ).action(async (flags: Parameters<typeof executeRun>[1]) => {
     if (flags.config) throw new BadmxError('badmx demo runs on this machine with the built-in senders; for public mode use badmx run --config', 'EUSAGE');
-    const document = await executeRun({ ...flags, wait: flags.wait === '60s' ? '15s' : flags.wait }, ['builtin:opportunistic', 'builtin:strict']);
+    const document = await executeRun(context, { ...flags, wait: flags.wait === '60s' ? '15s' : flags.wait }, ['builtin:opportunistic', 'builtin:strict']);
     // Failing cells are the demonstration; an untested one means it did not work.
-    if (process.exitCode !== EXIT_INTERRUPTED && !outputGone()) process.exitCode = document.summary.inconclusive > 0 ? EXIT_INCONCLUSIVE : 0;
+    if (context.exitCode !== EXIT_INTERRUPTED && !outputGone()) context.exitCode = document.summary.inconclusive > 0 ? EXIT_INCONCLUSIVE : 0;
   });
 }

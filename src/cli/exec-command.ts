@@ -3,6 +3,7 @@ import { ensurePki } from '../certs/pki.js';
 import { parseIP } from '../receivers/addressing.js';
 import { DEFAULT_DNS } from '../run/run-matrix.js';
 import { checkCanExec, execInHarness, harnessDnsAnswers } from '../senders/mta/exec-in-harness.js';
+import type { CliContext } from './cli-io.js';
 import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
 
 interface ExecFlags extends FleetSelectionFlags {
@@ -13,7 +14,7 @@ interface ExecFlags extends FleetSelectionFlags {
  * `badmx exec -- <command>`: run the user's own MTA (or a `dig`) with its DNS pointed at the
  * harness DNS server only, as badmx runs its managed senders. The exit code is the command's.
  */
-export function registerExecCommand(program: Command): void {
+export function registerExecCommand(program: Command, context: CliContext): void {
   addFleetSelectionOptions(
     program
       .command('exec')
@@ -29,10 +30,10 @@ export function registerExecCommand(program: Command): void {
     const selection = normalizeFleetSelection(flags);
     const pki = await ensurePki({ dir: selection.certsDir, zone: selection.zone, profiles: selection.profiles, naming: selection.naming });
     if (!(await harnessDnsAnswers(dns, selection.zone))) {
-      process.stderr.write(
+      context.io.stderr.write(
         `badmx: note: nothing answers for ${selection.zone} on ${dns.address}:${dns.port} yet; lookups fail until "badmx serve --dns ${dns.address}" or "badmx run --dns ${dns.address}" runs\n`,
       );
     }
-    process.exitCode = await execInHarness({ command, dns, env: { BADMX_CA_FILE: pki.caFile, BADMX_DNS: dns.address } });
+    context.exitCode = await execInHarness({ command, dns, env: { BADMX_CA_FILE: pki.caFile, BADMX_DNS: dns.address } });
   });
 }

@@ -4,6 +4,7 @@ import { describeResult, renderAll, type RenderResult } from '../report/render-a
 import { FORMAT_NAMES, selectRenderers } from '../report/registry.js';
 import type { Renderer } from '../report/renderer.js';
 import type { RunDocument } from '../run/run-document.js';
+import type { CliIo } from './cli-io.js';
 
 /** --format, shared by run, demo and report. */
 export function addFormatOption(command: Command, defaults: string): Command {
@@ -26,11 +27,11 @@ export function parseFormatOption(list: string, options: { requireAvailable?: bo
 }
 
 /** Render, print each written path on stdout and each failure as one line on stderr; returns the results. */
-export async function writeReports(run: RunDocument, renderers: Renderer[], outDir: string): Promise<RenderResult[]> {
+export async function writeReports(io: CliIo, run: RunDocument, renderers: Renderer[], outDir: string): Promise<RenderResult[]> {
   const results = await renderAll(run, renderers, outDir);
   for (const result of results) {
-    if (result.ok) process.stdout.write(`${describeResult(result)}\n`);
-    else process.stderr.write(`badmx: ${describeResult(result)}\n`);
+    if (result.ok) io.stdout.write(`${describeResult(result)}\n`);
+    else io.stderr.write(`badmx: ${describeResult(result)}\n`);
   }
   return results;
 }

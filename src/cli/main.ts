@@ -1,8 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { BadmxError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
+import { EXIT_BROKEN_PIPE, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { brokenPipe } from './broken-pipe.js';
+import { processIo, type CliContext, type CliIo } from './cli-io.js';
 import { registerCaCommand } from './ca-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerExecCommand } from './exec-command.js';
@@ -17,61 +18,66 @@ import { registerZoneCommand } from './zone-command.js';
 
 export { EXIT_USAGE } from './exit-codes.js';
 
-/**
- * The exit status when whoever reads badmx's standard output or error goes away (`badmx
- * demo | head -3`): 128 + SIGPIPE (13), what a shell reports for any program a closed pipe
- * ends (`seq 1000000 | head -1` under `set -o pipefail`). Node ignores SIGPIPE and reports
- * EPIPE instead, so badmx ends itself the same way, quietly. Not 0: the output was cut
- * short, and a verdict (exit 0 is "every cell passes") would claim more than was shown.
- */
-export const EXIT_BROKEN_PIPE = 141;
+export { EXIT_BROKEN_PIPE } from './exit-codes.js';
 
-export function buildProgram(): Command {
+/**
+ * The program: every command registered against one invocation's context (its io, and the
+ * exit status its command settles on). Building it runs nothing.
+ */
+export function buildProgram(context: CliContext = { io: processIo(), exitCode: undefined }): Command {
+  const { io } = context;
   const program = new Command('badmx')
     .description('What does your sender really do when the receiving MX is misconfigured? A fleet of deliberately broken SMTP receivers.')
     .version(VERSION)
     .exitOverride()
-    // Commander's own usage errors, as one line like every other badmx error.
     .configureOutput({
-      writeErr: (text) => process.stderr.write(/^error:/.test(text) ? `${text.replace(/^error:/, 'badmx:').trimEnd()} (see --help)\n` : text),
+      writeOut: (text) => io.stdout.write(text),
+      // Commander's own usage errors, as one line like every other badmx error.
+      writeErr: (text) => io.stderr.write(/^error:/.test(text) ? `${text.replace(/^error:/, 'badmx:').trimEnd()} (see --help)\n` : text),
     });
-  registerDemoCommand(program);
-  registerRunCommand(program);
-  registerReportCommand(program);
-  registerServeCommand(program);
-  registerExecCommand(program);
-  registerStatusCommand(program);
-  registerCaCommand(program);
-  registerProfilesCommand(program);
-  registerReceivedCommand(program);
-  registerZoneCommand(program);
-  registerSchemaCommand(program);
+  registerDemoCommand(program, context);
+  registerRunCommand(program, context);
+  registerReportCommand(program, context);
+  registerServeCommand(program, context);
+  registerExecCommand(program, context);
+  registerStatusCommand(program, context);
+  registerCaCommand(program, context);
+  registerProfilesCommand(program, context);
+  registerReceivedCommand(program, context);
+  registerZoneCommand(program, context);
+  registerSchemaCommand(program, context);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Run the CLI once: `argv` as process.argv has it (node, script, arguments…), everything
+ * read and written through `io`. Returns the exit status; sets nothing on the process and
+ * never exits it, so a test or a program embedding badmx calls it in process.
+ */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const context: CliContext = { io, exitCode: undefined };
   try {
-    await buildProgram().parseAsync(argv);
-    // a command sets process.exitCode for its verdicts (run: 1 when a cell fails)
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    await buildProgram(context).parseAsync(argv);
+    // a command settles the exit status of its verdicts (run: 1 when a cell fails)
+    return context.exitCode ?? 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here too, with exit code 0
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (error instanceof BadmxError || (error instanceof Error && error.name === 'SenderError')) {
-      process.stderr.write(`badmx: ${oneLine(error.message)}\n`);
-      return error instanceof BadmxError && error.code === 'EFAILED' ? EXIT_RUNTIME : EXIT_USAGE;
+    if (error instanceof BadmxError) {
+      io.stderr.write(`badmx: ${oneLine(error.message)}\n`);
+      return exitCodeFor(error);
     }
-    process.stderr.write(unexpected(error));
+    io.stderr.write(unexpected(error, io.env));
     return EXIT_USAGE;
   }
 }
 
 /** Whether BADMX_DEBUG asks for stack traces (any value but empty, 0, false, no). */
-function debugging(): boolean {
-  const value = process.env.BADMX_DEBUG?.trim().toLowerCase();
+function debugging(env: CliIo['env']): boolean {
+  const value = env.BADMX_DEBUG?.trim().toLowerCase();
   return value !== undefined && !['', '0', 'false', 'no'].includes(value);
 }
 
@@ -80,8 +86,8 @@ function debugging(): boolean {
  * helps a developer, not a user, and would print a path into the code for any odd input)
  * only with BADMX_DEBUG=1.
  */
-function unexpected(error: unknown): string {
-  if (debugging()) return `badmx: unexpected error: ${error instanceof Error && error.stack ? error.stack : safeString(error)}\n`;
+function unexpected(error: unknown, env: CliIo['env']): string {
+  if (debugging(env)) return `badmx: unexpected error: ${error instanceof Error && error.stack ? error.stack : safeString(error)}\n`;
   const what = error instanceof Error ? `${error.name && error.name !== 'Error' ? `${error.name}: ` : ''}${error.message}` : safeString(error);
   const hint = error instanceof RangeError && /call stack/i.test(error.message) ? ' (an input nested too deeply?)' : '';
   return `badmx: unexpected error: ${oneLine(what)}${hint} (BADMX_DEBUG=1 shows where)\n`;
@@ -126,7 +132,7 @@ export function guardProcess(): void {
   }
   process.on('uncaughtException', (error) => {
     // Writing to a broken stderr fails again, into the stream's error handler above.
-    process.stderr.write(unexpected(error));
+    process.stderr.write(unexpected(error, process.env));
     process.exit(EXIT_USAGE);
   });
 }
@@ -134,5 +140,7 @@ export function guardProcess(): void {
 /** The program as the `badmx` bin runs it (bin.ts): the process guarded, argv parsed, the exit status set. Importing this module does nothing. */
 export async function runCli(argv: string[] = process.argv): Promise<void> {
   guardProcess();
-  process.exitCode = await main(argv);
+  const status = await main(argv, processIo());
+  // A closed pipe during the command (guardProcess) outranks its verdict: the output was cut short.
+  process.exitCode = process.exitCode === EXIT_BROKEN_PIPE ? EXIT_BROKEN_PIPE : status;
 }

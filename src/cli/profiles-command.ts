@@ -1,23 +1,24 @@
 import type { Command } from 'commander';
+import type { CliContext } from './cli-io.js';
 import { listenAddress, DEFAULT_ADDRESSING } from '../receivers/addressing.js';
 import { mxHostname } from '../receivers/naming.js';
 import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
 import { formatTable } from './table.js';
 
 /** `badmx profiles`: validate the catalogue and list what each profile tests. */
-export function registerProfilesCommand(program: Command): void {
+export function registerProfilesCommand(program: Command, { io }: CliContext): void {
   addFleetSelectionOptions(
     program.command('profiles').description('validate the receiver catalogue and list its profiles').option('--json', 'print JSON'),
   ).action((flags: FleetSelectionFlags & { json?: boolean }) => {
     const { profiles, zone } = normalizeFleetSelection(flags);
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(profiles, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify(profiles, null, 2)}\n`);
       return;
     }
     const rows = profiles.map((p) => {
       const { address } = listenAddress(DEFAULT_ADDRESSING, p.slot);
       return [p.name, mxHostname(p.name, zone), address, p.title];
     });
-    process.stdout.write(`${formatTable(['profile', 'MX hostname', 'address', 'misconfiguration'], rows)}\n`);
+    io.stdout.write(`${formatTable(['profile', 'MX hostname', 'address', 'misconfiguration'], rows)}\n`);
   });
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { CliContext, CliInput } from './cli-io.js';
 import { BadmxError } from '../errors.js';
 import { receivedHopsOldestFirst } from '../evidence/parse-received.js';
 import { MESSAGE_HEAD_BYTES, readMessageHead } from '../evidence/read-message-head.js';
@@ -14,19 +15,19 @@ import { formatTable } from './table.js';
  * rather than an empty table: it is almost always the wrong file (a body, a JSON
  * report), and a script piping messages in should notice.
  */
-export function registerReceivedCommand(program: Command): void {
+export function registerReceivedCommand(program: Command, { io }: CliContext): void {
   program
     .command('received')
     .description("read a message's Received fields and show each hop's TLS facts, oldest hop first")
     .argument('[file]', 'a message or a block of header fields; "-" or nothing reads standard input')
     .option('--json', 'print the hops as a JSON array (the run.json `hops` shape)')
     .action(async (file: string | undefined, flags: { json?: boolean }) => {
-      const { name, text } = file === undefined || file === '-' ? { name: 'standard input', text: await readStdin() } : { name: file, text: readFile(file) };
+      const { name, text } = file === undefined || file === '-' ? { name: 'standard input', text: await readStdin(io.stdin) } : { name: file, text: readFile(file) };
       const hops = receivedHopsOldestFirst(text);
       if (hops.length === 0) {
         throw new BadmxError(`${name}: no Received fields (give a whole message or its header block)`, 'EINPUT');
       }
-      process.stdout.write(flags.json ? `${JSON.stringify(hops, null, 2)}\n` : `${formatHops(hops)}\n`);
+      io.stdout.write(flags.json ? `${JSON.stringify(hops, null, 2)}\n` : `${formatHops(hops)}\n`);
     });
 }
 
@@ -67,14 +68,14 @@ function readFile(path: string): string {
 }
 
 /** Standard input up to the same bound as a file; a terminal is refused rather than waited on. */
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) {
+async function readStdin(stdin: CliInput): Promise<string> {
+  if (stdin.isTTY) {
     throw new BadmxError('no input: give a message file, or pipe one in (badmx received - < message.eml)', 'EUSAGE');
   }
   const chunks: Buffer[] = [];
   let length = 0;
-  for await (const chunk of process.stdin) {
-    const buffer = chunk as Buffer;
+  for await (const chunk of stdin) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     chunks.push(buffer);
     length += buffer.length;
     if (length >= MESSAGE_HEAD_BYTES) break;

@@ -2,6 +2,8 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_REPORT_FORMATS } from '../report/registry.js';
 import { loadRunDocument } from '../run/load-run-document.js';
+import type { CliContext } from './cli-io.js';
+import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { addFormatOption, parseFormatOption, writeReports } from './format-option.js';
 
 interface ReportFlags {
@@ -14,7 +16,7 @@ interface ReportFlags {
  * later, without the fleet. Exit 0 when every format was written; 2 when the run cannot
  * be read, a format is unknown, or a format could not be written (the others still are).
  */
-export function registerReportCommand(program: Command): void {
+export function registerReportCommand(program: Command, context: CliContext): void {
   addFormatOption(
     program
       .command('report')
@@ -29,12 +31,13 @@ export function registerReportCommand(program: Command): void {
       const outDir = resolve(flags.out ?? dirname(file));
       // Rendering json into run.json's own directory would rewrite the source with itself: say where it is instead.
       const inPlace = renderers.filter((r) => r.name === 'json' && join(outDir, r.fileName) === file);
-      for (const r of inPlace) process.stdout.write(`${r.name}: ${file}\n`);
+      for (const r of inPlace) context.io.stdout.write(`${r.name}: ${file}\n`);
       const results = await writeReports(
+        context.io,
         document,
         renderers.filter((r) => !inPlace.includes(r)),
         outDir,
       );
-      process.exitCode = results.every((r) => r.ok) ? 0 : 2;
+      context.exitCode = results.every((r) => r.ok) ? EXIT_OK : EXIT_USAGE;
     });
 }

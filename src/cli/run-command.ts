@@ -17,15 +17,13 @@ import { JOURNAL_FILE, readJournal } from '../run/run-journal.js';
 import type { Renderer } from '../report/renderer.js';
 import type { RunDocument } from '../run/run-document.js';
 import { parseSenderSpec } from '../senders/parse-sender-spec.js';
-import { SenderError, type Sender } from '../senders/sender.js';
+import type { Sender } from '../senders/sender.js';
 import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
 import { parseDuration } from './duration.js';
 import { addFormatOption, parseFormatOption, writeReports } from './format-option.js';
-import { EXIT_INTERRUPTED, runExitCode } from './exit-codes.js';
+import { EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, runExitCode } from './exit-codes.js';
 import { onBrokenPipe, outputGone } from './broken-pipe.js';
-
-/** 128 + SIGPIPE: the output was cut short (main.ts). */
-const EXIT_BROKEN_PIPE_STATUS = 141;
+import { onAbort, useColour, type CliContext, type CliOutput } from './cli-io.js';
 
 interface RunFlags extends FleetSelectionFlags {
   sender: string[];
@@ -65,7 +63,7 @@ export function addRunOptions(command: Command): Command {
     .option('--run-as <user>', 'when started as root: drop to this user once the receivers listen (or run unprivileged with CAP_NET_BIND_SERVICE)');
 }
 
-export function registerRunCommand(program: Command): void {
+export function registerRunCommand(program: Command, context: CliContext): void {
   addRunOptions(
     program
       .command('run')
@@ -78,9 +76,9 @@ export function registerRunCommand(program: Command): void {
     const flags = given.config && !given.resume ? withPublicConfig(given, loadPublicConfig(given.config), command) : given;
     // --dns names where the harness DNS answers: a relay the user points there must find it answering.
     if (command.getOptionValueSource('dns') === 'cli') flags.serveDns = true;
-    const document = flags.resume ? await executeResume(flags, flags.resume) : await executeRun(flags, flags.sender ?? []);
+    const document = flags.resume ? await executeResume(context, flags, flags.resume) : await executeRun(context, flags, flags.sender ?? []);
     // Cut short by a closed pipe, the exit says so (141), not a verdict nobody saw.
-    if (process.exitCode !== EXIT_INTERRUPTED && !outputGone()) process.exitCode = runExitCode(document.summary);
+    if (context.exitCode !== EXIT_INTERRUPTED && !outputGone()) context.exitCode = runExitCode(document.summary);
   });
 }
 
@@ -115,14 +113,15 @@ function withPublicConfig(flags: RunFlags, config: PublicConfig, command: Comman
 }
 
 /** `--resume <dir>`: the plan comes from the run's journal; only --format comes from the flags. */
-async function executeResume(flags: RunFlags, dir: string): Promise<RunDocument> {
+async function executeResume(context: CliContext, flags: RunFlags, dir: string): Promise<RunDocument> {
   const renderers = parseFormatOption(flags.format, { requireAvailable: true }).filter((r) => r.name !== jsonDocument.name);
   const outDir = resolve(dir);
   const { plan } = readJournal(join(outDir, JOURNAL_FILE));
   // Secrets are not in the journal: a relay's password is read from its environment variable again.
   const senders = plan.senders.map((s) => parseSenderSpec(s.spec));
-  process.stderr.write(`badmx: resuming run ${plan.runId} (started ${plan.startedAt}) in ${outDir}\n`);
+  context.io.stderr.write(`badmx: resuming run ${plan.runId} (started ${plan.startedAt}) in ${outDir}\n`);
   return await performRun(
+    context,
     {
       senders,
       policy: plan.policy,
@@ -145,11 +144,11 @@ async function executeResume(flags: RunFlags, dir: string): Promise<RunDocument>
 }
 
 /** Shared by run and demo: options normalized, progress shown, matrix printed, run.json and the --format reports written. */
-export async function executeRun(flags: RunFlags, specs: string[]): Promise<RunDocument> {
+export async function executeRun(context: CliContext, flags: RunFlags, specs: string[]): Promise<RunDocument> {
   const selected = normalizeFleetSelection(flags);
   // Every run probes a control per sender: without one, "refused" and "never got there" look alike.
   const { profiles, added } = withControl(selected.profiles, loadCatalogue(resolve(flags.receivers)));
-  if (added) process.stderr.write(`badmx: added the control profile ${added.name}: every sender must deliver to a control for its refusals to count\n`);
+  if (added) context.io.stderr.write(`badmx: added the control profile ${added.name}: every sender must deliver to a control for its refusals to count\n`);
   const selection = { ...selected, profiles };
   const submitConcurrency = parseCount(flags.submitConcurrency, '--submit-concurrency');
   const policy = loadPolicy(flags.policy);
@@ -171,6 +170,7 @@ export async function executeRun(flags: RunFlags, specs: string[]): Promise<RunD
   const outDir = resolve(flags.out ?? join('reports', `run-${new Date().toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')}`));
   const dns = { address: parseIP(flags.dns, '--dns'), port: DEFAULT_DNS.port };
   return await performRun(
+    context,
     {
       ...selection,
       senders,
@@ -194,47 +194,49 @@ function parseCount(value: string, flag: string): number {
 }
 
 /** Run (or resume) with progress on stderr, the matrix on stdout, and the reports written; Ctrl-C ends the wait. */
-async function performRun(options: Omit<RunOptions, 'onProgress' | 'signal'>, renderers: Renderer[]): Promise<RunDocument> {
+async function performRun(context: CliContext, options: Omit<RunOptions, 'onProgress' | 'signal'>, renderers: Renderer[]): Promise<RunDocument> {
+  const { io } = context;
   const outDir = options.outDir;
-  const progress = progressPrinter(process.stderr);
+  const progress = progressPrinter(io.stderr);
   // Ctrl-C ends the wait, not the run: what was recorded is classified and written, unsettled cells are marked.
   const abort = new AbortController();
   const interrupt = (): void => {
-    process.stderr.write('\nbadmx: interrupted; writing what was recorded (Ctrl-C again to quit at once)\n');
+    io.stderr.write('\nbadmx: interrupted; writing what was recorded (Ctrl-C again to quit at once)\n');
     abort.abort();
     process.once('SIGINT', () => process.exit(130));
   };
   process.once('SIGINT', interrupt);
+  // The embedder's stop (main(argv, io) with a signal) is a Ctrl-C too.
+  const unlisten = onAbort(io, () => abort.abort());
   // Nobody reads the output any more: stop waiting and write what was recorded, quietly (exit 141).
   const unregister = onBrokenPipe(() => abort.abort());
   try {
     const document = await runMatrix({ ...options, onProgress: progress, signal: abort.signal });
     progress.done();
-    process.stdout.write(`${renderTerminalMatrix(document, { colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n\njson: ${join(outDir, jsonDocument.fileName)}\n`);
+    io.stdout.write(`${renderTerminalMatrix(document, { colour: useColour(io) })}\n\njson: ${join(outDir, jsonDocument.fileName)}\n`);
     // A report that fails to render is one line on stderr; the verdicts (and so the exit code) stand, and `badmx report` can retry it.
-    await writeReports(document, renderers, outDir);
-    if (abort.signal.aborted) process.exitCode = 130;
+    await writeReports(io, document, renderers, outDir);
+    if (abort.signal.aborted) context.exitCode = EXIT_INTERRUPTED;
     return document;
   } catch (error) {
     progress.done();
     if (error instanceof RunError) {
       // What was recorded before the run stopped is still worth reading: render it, then report the error.
-      await writeReports(error.document, renderers, outDir);
-      // A setup problem found once the run began (a missing MTA, a port in use, credentials refused) is still exit 2; a relay that cannot be reached is a run that could not complete (4).
-      const cause = error.cause;
-      const code = cause instanceof BadmxError ? cause.code : cause instanceof SenderError && cause.kind === 'setup' ? 'EUSAGE' : 'EFAILED';
-      throw new BadmxError(`${error.message} (recorded so far: ${join(outDir, 'run.json')})`, code, { cause: error });
+      await writeReports(io, error.document, renderers, outDir);
+      // The error keeps its cause's code: a setup problem found once the run began (a missing MTA, a port in use, credentials refused) is still exit 2; a relay that cannot be reached is a run that could not complete (4).
+      throw new BadmxError(`${error.message} (recorded so far: ${join(outDir, 'run.json')})`, error.code, { cause: error });
     }
     throw error;
   } finally {
     process.off('SIGINT', interrupt);
+    unlisten();
     unregister();
-    if (outputGone()) process.exitCode = EXIT_BROKEN_PIPE_STATUS;
+    if (outputGone()) context.exitCode = EXIT_BROKEN_PIPE;
   }
 }
 
 /** Live progress: one updating line on a terminal, plain lines otherwise. */
-function progressPrinter(stream: NodeJS.WriteStream): ((p: RunProgress) => void) & { done(): void } {
+function progressPrinter(stream: CliOutput): ((p: RunProgress) => void) & { done(): void } {
   const tty = Boolean(stream.isTTY);
   let open = false;
   const refused = new Map<string, number>();

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
+import type { CliContext } from './cli-io.js';
 import { runJsonSchema } from '../run/run-json-schema.js';
 
 /** `badmx schema`: the JSON Schema of run.json (also shipped as docs/run.schema.json). */
-export function registerSchemaCommand(program: Command): void {
+export function registerSchemaCommand(program: Command, { io }: CliContext): void {
   program
     .command('schema')
     .description('print the JSON Schema of run.json (draft 2020-12), for tools that read runs')
     .action(() => {
-      process.stdout.write(`${JSON.stringify(runJsonSchema(), null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify(runJsonSchema(), null, 2)}\n`);
     });
 }

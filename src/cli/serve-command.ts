@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { onAbort, type CliContext, type CliIo } from './cli-io.js';
 import { startDnsServer, type DnsServer } from '../dns/dns-server.js';
 import { listenAddress, parseIP, parseIPv4, parsePort, type Addressing } from '../receivers/addressing.js';
 import { startFleet, writeManifest, type Fleet } from '../receivers/fleet.js';
@@ -24,7 +25,7 @@ interface ServeFlags extends FleetSelectionFlags {
   dns?: string;
 }
 
-export function registerServeCommand(program: Command): void {
+export function registerServeCommand(program: Command, { io }: CliContext): void {
   addFleetSelectionOptions(
     program
       .command('serve')
@@ -47,7 +48,7 @@ export function registerServeCommand(program: Command): void {
     const eventsFile = resolve(flags.events ?? join('reports', `serve-${stamp(new Date())}`, 'events.jsonl'));
 
     // Listen for signals before anything announces the fleet: a harness may stop us as soon as the manifest appears.
-    const signalled = untilSignal();
+    const signalled = untilSignal(io);
     // Port 53 is bound before the fleet, so before --run-as drops root, and answers from the
     // fleet's own names once it is up (the same names and addresses, as planned).
     const dns =
@@ -72,20 +73,20 @@ export function registerServeCommand(program: Command): void {
       throw error;
     }
     fleet.log.onWriteError = (error) =>
-      process.stderr.write(`badmx: cannot write the event log ${fleet.eventsFile} (${error.message}); receivers keep serving, events are being lost\n`);
-    for (const warning of fleet.warnings) process.stderr.write(`badmx: ${warning}\n`);
-    printFleet(fleet);
-    if (dns) process.stdout.write(`harness DNS answering on ${hostPort(dns)}\n`);
-    if (flags.runAs) process.stdout.write(`running as ${flags.runAs} (uid ${process.getuid?.() ?? '?'}, gid ${process.getgid?.() ?? '?'})\n`);
+      io.stderr.write(`badmx: cannot write the event log ${fleet.eventsFile} (${error.message}); receivers keep serving, events are being lost\n`);
+    for (const warning of fleet.warnings) io.stderr.write(`badmx: ${warning}\n`);
+    printFleet(io, fleet);
+    if (dns) io.stdout.write(`harness DNS answering on ${hostPort(dns)}\n`);
+    if (flags.runAs) io.stdout.write(`running as ${flags.runAs} (uid ${process.getuid?.() ?? '?'}, gid ${process.getgid?.() ?? '?'})\n`);
     if (!flags.quiet) {
       fleet.log.subscribe((event) => {
         const line = activityLine(event);
-        if (line) process.stdout.write(`${line}\n`);
+        if (line) io.stdout.write(`${line}\n`);
       });
     }
     await signalled;
     await Promise.all([fleet.stop(), dns?.stop()]);
-    process.stderr.write(`badmx: receivers${dns ? ' and harness DNS' : ''} stopped\n`);
+    io.stderr.write(`badmx: receivers${dns ? ' and harness DNS' : ''} stopped\n`);
   });
 }
 
@@ -116,7 +117,7 @@ function hostPort(server: DnsServer): string {
   return server.address.includes(':') ? `[${server.address}]:${server.port}` : `${server.address}:${server.port}`;
 }
 
-function printFleet(fleet: Fleet): void {
+function printFleet(io: CliIo, fleet: Fleet): void {
   const rows = fleet.members.map((m) => [m.name, m.hostname, `${m.address}:${m.port}`, m.title]);
   const out = [
     formatTable(['profile', 'MX hostname', 'listening on', 'misconfiguration'], rows),
@@ -126,19 +127,22 @@ function printFleet(fleet: Fleet): void {
     `messages: ${fleet.messagesDir}`,
     `${fleet.members.length} receivers ready; Ctrl-C stops them.`,
   ];
-  process.stdout.write(`${out.join('\n')}\n`);
+  io.stdout.write(`${out.join('\n')}\n`);
 }
 
-/** Until SIGINT or SIGTERM, or until nobody reads the output any more (then it stops the same way and exits 141: main.ts). */
-function untilSignal(): Promise<void> {
+/** Until SIGINT or SIGTERM (or the io's signal), or until nobody reads the output any more (then it stops the same way and exits 141: main.ts). */
+function untilSignal(io: CliIo): Promise<void> {
   return new Promise((resolveSignal) => {
     const done = (): void => {
       process.off('SIGINT', done);
       process.off('SIGTERM', done);
       unregister();
+      unlisten();
       resolveSignal();
     };
     const unregister = onBrokenPipe(done);
+    // An embedder's stop (main(argv, io) with a signal) is a SIGTERM too.
+    const unlisten = onAbort(io, done);
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });

@@ -10,6 +10,7 @@ import { JOURNAL_FILE, readJournal } from '../run/run-journal.js';
 import { buildDocument } from '../run/run-matrix.js';
 import type { RunDocument } from '../run/run-document.js';
 import { isAlive, runOwner } from '../run/run-owner.js';
+import { useColour, type CliContext } from './cli-io.js';
 import { planSteps, type StepWindow } from '../run/run-schedule.js';
 
 /**
@@ -17,7 +18,7 @@ import { planSteps, type StepWindow } from '../run/run-schedule.js';
  * hours), was interrupted, or is done, from its directory alone: the journal says what was
  * planned and done, the event log what the receivers saw. Reads only; safe while it runs.
  */
-export function registerStatusCommand(program: Command): void {
+export function registerStatusCommand(program: Command, { io }: CliContext): void {
   program
     .command('status')
     .description('show the matrix so far of a run (running, interrupted or done) from its directory')
@@ -25,8 +26,8 @@ export function registerStatusCommand(program: Command): void {
     .option('--json', 'print the run document so far instead of the matrix')
     .action((dir: string, flags: { json?: boolean }) => {
       const { document, line } = runStatus(resolve(dir));
-      if (flags.json) process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-      else process.stdout.write(`${line}\n\n${renderTerminalMatrix(document, { colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);
+      if (flags.json) io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+      else io.stdout.write(`${line}\n\n${renderTerminalMatrix(document, { colour: useColour(io) })}\n`);
     });
 }
 

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { CliContext } from './cli-io.js';
 import { canonicalAddress, hostNameProblem } from '../config/public-values.js';
 import { DEFAULT_DATA_DIR, DEFAULT_LIMITS, DEFAULT_PUBLIC_PORT, DEFAULT_RUN_AS, DEFAULT_STEP_LIMIT, loadPublicConfig, profileAddressing, type PublicConfig } from '../config/public-config.js';
 import { publicZone } from '../config/public-zone.js';
@@ -28,7 +29,7 @@ interface ZoneFlags {
  * ("external" DNS) or to read what badmx's own server will answer ("delegated" DNS). The
  * whole catalogue is published, so a run of a few profiles finds its names unchanged.
  */
-export function registerZoneCommand(program: Command): void {
+export function registerZoneCommand(program: Command, { io }: CliContext): void {
   addConfigOption(
     program
       .command('zone')
@@ -50,9 +51,9 @@ export function registerZoneCommand(program: Command): void {
       if (flags.out) {
         const out = resolve(flags.out);
         writeAtomic(out, text);
-        process.stdout.write(`zone: ${out}\n`);
+        io.stdout.write(`zone: ${out}\n`);
       } else {
-        process.stdout.write(text);
+        io.stdout.write(text);
       }
     });
 }

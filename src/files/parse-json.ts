@@ -5,16 +5,17 @@
  * arrays: such input is refused before it is parsed. No file badmx reads nests more than
  * a handful of levels (a run.json about 6), so the limit leaves ample room.
  */
+import { BadmxError } from '../errors.js';
 import { oneLine } from '../text/one-line.js';
 export const MAX_JSON_DEPTH = 64;
 
 /** Why a text is not usable JSON: `message` is one line, ready to follow "<file>: ". */
-export class JsonInputError extends Error {
+export class JsonInputError extends BadmxError {
   /** `syntax`: not JSON; `depth`: nested deeper than the limit. */
   readonly kind: 'syntax' | 'depth';
 
   constructor(message: string, kind: 'syntax' | 'depth', options?: ErrorOptions) {
-    super(message, options);
+    super(message, 'EINPUT', options);
     this.name = 'JsonInputError';
     this.kind = kind;
   }

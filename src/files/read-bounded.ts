@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { BadmxError } from '../errors.js';
 import { oneLine } from '../text/one-line.js';
 
 const KiB = 1024;
@@ -36,18 +37,18 @@ export const READ_LIMITS = {
 } as const;
 
 /** Why a file could not be read: `reason` is a few words for the end of a one-line message. */
-export class ReadBoundedError extends Error {
+export class ReadBoundedError extends BadmxError {
   readonly file: string;
   readonly reason: string;
   /** `ETOOBIG` when the file is over the limit, `ENOTREG` when it is not a regular file, else the system error code. */
-  readonly code: string;
+  readonly systemCode: string;
 
-  constructor(file: string, reason: string, code: string) {
-    super(`${file}: ${reason}`);
+  constructor(file: string, reason: string, systemCode: string) {
+    super(`${file}: ${reason}`, 'EINPUT');
     this.name = 'ReadBoundedError';
     this.file = file;
     this.reason = reason;
-    this.code = code;
+    this.systemCode = systemCode;
   }
 }
 

@@ -93,10 +93,11 @@ export type RunProgress =
   | { kind: 'step-start'; sender: string; profile: string; index: number; total: number };
 
 /** Thrown when a run could not be completed; `document` is what was written to run.json. */
-export class RunError extends Error {
+export class RunError extends BadmxError {
   readonly document: RunDocument;
+  /** Its code is its cause's (a missing MTA is still a setup problem), else EFAILED: the run could not complete. */
   constructor(message: string, document: RunDocument, options?: ErrorOptions) {
-    super(message, options);
+    super(message, options?.cause instanceof BadmxError ? options.cause.code : 'EFAILED', options);
     this.name = 'RunError';
     this.document = document;
   }

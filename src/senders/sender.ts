@@ -1,3 +1,4 @@
+import { BadmxError } from '../errors.js';
 import type { Probe } from '../probes/probe.js';
 
 /** Where a probe must end up: the profile's MX, for senders that deliver directly. */
@@ -82,8 +83,7 @@ export interface Sender {
 export type SenderKind = 'smtp' | 'command' | 'builtin' | 'mta';
 
 /** A sender that cannot be used: one line saying what to fix. */
-export class SenderError extends Error {
-  readonly code = 'ESENDER';
+export class SenderError extends BadmxError {
   /**
    * `setup`: the user's configuration is wrong (credentials refused, TLS to the relay, a bad
    * spec): a usage error. `unreachable`: the sender could not be reached when the run needed
@@ -91,8 +91,9 @@ export class SenderError extends Error {
    */
   readonly kind: 'setup' | 'unreachable';
   constructor(message: string, options?: ErrorOptions & { kind?: 'setup' | 'unreachable' }) {
-    super(message, options);
+    const kind = options?.kind ?? 'setup';
+    super(message, kind === 'unreachable' ? 'EFAILED' : 'ESENDER', options);
     this.name = 'SenderError';
-    this.kind = options?.kind ?? 'setup';
+    this.kind = kind;
   }
 }

@@ -8,6 +8,7 @@ import { mailboxNames } from '../../src/receivers/mailbox.js';
 import { harnessZone } from '../../src/run/harness-zone.js';
 import { BadmxError } from '../../src/errors.js';
 import { checkCanExec } from '../../src/senders/mta/exec-in-harness.js';
+import { BIN, ensureBuilt } from '../helpers/cli.js';
 
 /**
  * `badmx exec` runs a command in the mount namespace the managed senders get: its
@@ -15,7 +16,11 @@ import { checkCanExec } from '../../src/senders/mta/exec-in-harness.js';
  * port 53, glibc's resolver (getent) inside the namespace, the CLI as a process (it spawns).
  */
 
-const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
+// The built bin, a real process: what is tested here needs one (namespaces, signals, dropping root, kill -9).
+
+const MAIN = BIN;
+
+ensureBuilt();
 const certsDir = inject('certsDir');
 // A 127.0.x block no other test uses: port 53 there is this file's.
 const DNS = '127.0.47.53';
@@ -33,7 +38,7 @@ function scratchDir(): string {
 /** The CLI, with its temporary files in a directory of their own so the test can see them go. */
 function badmx(args: string[], options: { tmp?: string } = {}) {
   const env = options.tmp ? { TMPDIR: options.tmp } : {};
-  return execa('node', ['--import', 'tsx', MAIN, ...args], { reject: false, timeout: 30_000, env });
+  return execa('node', [MAIN, ...args], { reject: false, timeout: 30_000, env });
 }
 
 function exec(command: string[], options: { tmp?: string } = {}) {

@@ -4,13 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type Result } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BIN, ensureBuilt } from '../helpers/cli.js';
 
 /**
  * The CLI as a user meets it (a process, real files in a temp directory) fed input that is
  * hostile or merely odd: whatever comes in, badmx answers in one line, never with a stack
- * trace, and never reads more of a file than its limit. Loopback only.
+ * trace, and never reads more of a file than its limit. Loopback only. The built bin, as a
+ * user runs it: what is tested here is the process (its memory, its pipes, its exit).
  */
-const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
+ensureBuilt();
 const certsDir = inject('certsDir');
 const dir = mkdtempSync(join(tmpdir(), 'badmx-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,12 +22,12 @@ const STACK_LINE = /^\s+at /m;
 const SECRET = 'Zx9-hostile-input-S3cret-q4';
 
 function badmx(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return execa('node', ['--import', 'tsx', MAIN, ...args], { reject: false, timeout: 60_000, env, extendEnv: true });
+  return execa('node', [BIN, ...args], { reject: false, timeout: 60_000, env, extendEnv: true });
 }
 
 /** `badmx` through `sh -c`, for pipelines; `$BADMX` is the command, and the shell's own stderr is in the result. */
 function shell(script: string, env: NodeJS.ProcessEnv = {}) {
-  return execa('sh', ['-c', script], { reject: false, timeout: 90_000, env: { ...env, BADMX: `node --import tsx ${MAIN}` }, extendEnv: true });
+  return execa('sh', ['-c', script], { reject: false, timeout: 90_000, env: { ...env, BADMX: `node ${BIN}` }, extendEnv: true });
 }
 
 function write(name: string, content: string): string {

@@ -1,14 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { runInProcess } from '../helpers/cli.js';
 import { describe, expect, it } from 'vitest';
 import type { ReceivedHop } from '../../src/evidence/received-hop.js';
 
-const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 
 function badmx(args: string[], input?: string) {
-  return execa('node', ['--import', 'tsx', MAIN, 'received', ...args], { reject: false, timeout: 30_000, ...(input === undefined ? {} : { input }) });
+  return runInProcess(['received', ...args], input === undefined ? { stdinTTY: true } : { input });
 }
 
 // The header of a real message as it reached the archive mirror (Received fields copied

@@ -1,15 +1,14 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { runInProcess } from '../helpers/cli.js';
 import { describe, expect, it } from 'vitest';
 import { DEMO_RUN, HOSTILE_RUN } from '../helpers/report-fixtures.js';
 import { parseXml } from '../helpers/xml.js';
 
-const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 
-function badmx(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return execa('node', ['--import', 'tsx', MAIN, ...args], { reject: false, timeout: 60_000, env, extendEnv: true });
+function badmx(args: string[], env: Record<string, string> = {}) {
+  return runInProcess(args, { env });
 }
 
 /** A run directory holding a copy of a fixture as run.json. */

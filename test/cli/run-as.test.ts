@@ -6,13 +6,16 @@ import { describe, expect, inject, it } from 'vitest';
 import { readEventLog } from '../../src/recorder/event-log.js';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
 import { untilOutput } from '../helpers/child-output.js';
+import { BIN, ensureBuilt } from '../helpers/cli.js';
 
 /**
  * `badmx serve --run-as nobody`, as root, in a child process (never in the test worker,
  * which must keep its own privileges): the receivers bind first, then the process proves
  * from /proc that it no longer is root, and still records and stores mail.
  */
-const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
+// The built bin, a real process: what is tested here needs one (namespaces, signals, dropping root, kill -9).
+const MAIN = BIN;
+ensureBuilt();
 const certsDir = inject('certsDir');
 const ADDRESS_BASE = '127.0.83.0';
 const PORT = 10025;
@@ -28,7 +31,7 @@ describe('badmx serve --run-as', () => {
     const dir = mkdtempSync(join(tmpdir(), 'badmx-run-as-'));
     chmodSync(dir, 0o755);
     const eventsFile = join(dir, 'events.jsonl');
-    const child = execa('node', ['--import', 'tsx', MAIN, 'serve', '--certs', certsDir, '--address-base', ADDRESS_BASE, '--port', String(PORT),
+    const child = execa('node', [MAIN, 'serve', '--certs', certsDir, '--address-base', ADDRESS_BASE, '--port', String(PORT),
       '--profile', 'tls1.2', '--events', eventsFile, '--quiet', '--run-as', 'nobody'], { reject: false, timeout: 30_000 });
     await untilOutput(child, /running as nobody/, '"running as"');
     const pid = child.pid as number;
@@ -59,7 +62,7 @@ describe('badmx serve --run-as', () => {
 
   it('an unknown user is one line and exit 2, before anything listens', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'badmx-run-as-'));
-    const result = await execa('node', ['--import', 'tsx', MAIN, 'serve', '--certs', certsDir, '--address-base', ADDRESS_BASE, '--port', String(PORT),
+    const result = await execa('node', [MAIN, 'serve', '--certs', certsDir, '--address-base', ADDRESS_BASE, '--port', String(PORT),
       '--profile', 'tls1.2', '--events', join(dir, 'events.jsonl'), '--run-as', 'no-such-badmx-user'], { reject: false, timeout: 30_000 });
     expect(result.exitCode).toBe(2);
     expect(result.stderr.trim()).toBe('badmx: --run-as: no user "no-such-badmx-user" on this system (id -u no-such-badmx-user failed)');

@@ -1,15 +1,14 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { runInProcess } from '../helpers/cli.js';
 import { describe, expect, inject, it } from 'vitest';
 import { parseXml } from '../helpers/xml.js';
 
-const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 const certsDir = inject('certsDir');
 
-function badmx(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return execa('node', ['--import', 'tsx', MAIN, ...args, '--certs', certsDir], { reject: false, timeout: 60_000, env, extendEnv: true });
+function badmx(args: string[], env: Record<string, string> = {}) {
+  return runInProcess([...args, '--certs', certsDir], { env });
 }
 
 describe('badmx demo and run --format', () => {

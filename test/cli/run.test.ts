@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
 import type { RunDocument } from '../../src/run/run-document.js';
+import { BIN, ensureBuilt, runBin, runInProcess, type InProcessOptions } from '../helpers/cli.js';
 
-const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 const certsDir = inject('certsDir');
 
-function badmx(args: string[]) {
-  return execa('node', ['--import', 'tsx', MAIN, ...args, '--certs', certsDir], { reject: false, timeout: 60_000 });
+/** The CLI in process (main(argv, io)); the tests of the process itself (Ctrl-C, --run-as) run the built bin. */
+function badmx(args: string[], options: InProcessOptions = {}) {
+  return runInProcess([...args, '--certs', certsDir], options);
 }
 
 describe('badmx demo and badmx run', () => {
@@ -100,11 +101,9 @@ describe('senders that cannot deliver', () => {
     await new Promise<void>((resolve) => relay.listen(20381, '127.0.0.1', resolve));
     try {
       const out = mkdtempSync(join(tmpdir(), 'badmx-'));
-      const result = await execa(
-        'node',
-        ['--import', 'tsx', MAIN, 'run', '--sender', 'smtp:127.0.0.1:20381?user=probe-user&password-env=BADMX_TEST_RELAY_PASSWORD', '--certs', certsDir, '--port-range', '20391', '--out', out],
-        { reject: false, timeout: 60_000, env: { BADMX_TEST_RELAY_PASSWORD: 'not-the-password' } },
-      );
+      const result = await badmx(['run', '--sender', 'smtp:127.0.0.1:20381?user=probe-user&password-env=BADMX_TEST_RELAY_PASSWORD', '--port-range', '20391', '--out', out], {
+        env: { BADMX_TEST_RELAY_PASSWORD: 'not-the-password' },
+      });
       expect(result.exitCode).toBe(2);
       const errors = result.stderr.split('\n').filter((l) => /refused AUTH/.test(l));
       expect(errors).toEqual([expect.stringMatching(/^badmx: relay 127\.0\.0\.1:20381 refused AUTH for user "probe-user": .*535.*check the user and the password variable/)]);
@@ -130,10 +129,11 @@ describe('senders that cannot deliver', () => {
     expect(result.exitCode).toBe(3);
   });
 
-  it('Ctrl-C ends the wait: run.json is written with the cells marked unsettled, exit 130', async () => {
+  it('Ctrl-C ends the wait: run.json is written with the cells marked unsettled, exit 130 (the built bin, a real SIGINT)', async () => {
+    ensureBuilt();
     const out = mkdtempSync(join(tmpdir(), 'badmx-'));
     // `true` accepts every probe and delivers none: the run would wait the whole 10 minutes
-    const child = execa('node', ['--import', 'tsx', MAIN, 'run', '--sender', 'command:true', '--profile', 'tls1.2', '--wait', '10m', '--certs', certsDir, '--port-range', '20421', '--out', out], {
+    const child = execa('node', [BIN, 'run', '--sender', 'command:true', '--profile', 'tls1.2', '--wait', '10m', '--certs', certsDir, '--port-range', '20421', '--out', out], {
       reject: false,
       timeout: 60_000,
     });
@@ -167,7 +167,7 @@ describe('badmx run --resume and badmx status: bad input', () => {
     const none = await badmx(['run', '--resume', empty]);
     expect(none.exitCode).toBe(2);
     expect(none.stderr.trim()).toMatch(/^badmx: .*run-state\.jsonl does not exist: --resume needs the directory of a run/);
-    const status = await execa('node', ['--import', 'tsx', MAIN, 'status', join(empty, 'nope')], { reject: false });
+    const status = await runInProcess(['status', join(empty, 'nope')]);
     expect(status.exitCode).toBe(2);
     expect(status.stderr.trim()).toMatch(/^badmx: .*nope does not exist: give the directory of a badmx run$/);
     const neither = await badmx(['run']);
@@ -178,7 +178,7 @@ describe('badmx run --resume and badmx status: bad input', () => {
   it('status of a finished run shows its matrix and says it is complete', async () => {
     const out = mkdtempSync(join(tmpdir(), 'badmx-'));
     await badmx(['run', '--sender', 'builtin:strict', '--profile', 'tls1.3', 'expired', '--port-range', '20361', '--out', out]);
-    const status = await execa('node', ['--import', 'tsx', MAIN, 'status', out], { reject: false });
+    const status = await runInProcess(['status', out]);
     expect(status.exitCode).toBe(0);
     expect(status.stdout).toMatch(/1\/1 step\(s\) done, complete/);
     expect(status.stdout).toMatch(/tls1\.3\s+PASS TLS 1\.3/);
@@ -225,8 +225,10 @@ describe('badmx run --run-as on one shared address', () => {
     const out = mkdtempSync(join(tmpdir(), 'badmx-runas-'));
     chmodSync(out, 0o755);
     // (builtin:opportunistic: it reads no CA bundle, which the test PKI keeps root-only)
-    const result = await badmx(['run', '--run-as', 'nobody', '--shared-address', '127.0.63.1', '--port', '25', '--sender', 'builtin:opportunistic', '--profile', 'tls1.3', 'no-starttls', 'tls1.2', '--out', out, '--format', 'json,md', '--dns', '127.0.63.53', '--serve-dns']);
-    expect(result.exitCode, result.stderr).toBe(1);
+    // --run-as drops the process's root: the built bin, not this test's process.
+    ensureBuilt();
+    const result = await runBin(['run', '--run-as', 'nobody', '--shared-address', '127.0.63.1', '--port', '25', '--sender', 'builtin:opportunistic', '--profile', 'tls1.3', 'no-starttls', 'tls1.2', '--out', out, '--format', 'json,md', '--dns', '127.0.63.53', '--serve-dns', '--certs', certsDir]);
+    expect(result.exitCode, String(result.stderr)).toBe(1);
     // the delegated zone's DNS bound port 53 before the drop; steps 2 and 3 needed no new bind of port 25
     expect(result.stderr).toMatch(/harness DNS answering on 127\.0\.63\.53:53/);
     // The controls first (a sender that cannot reach them is diagnosed early), then the rest.

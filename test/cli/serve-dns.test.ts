@@ -4,13 +4,18 @@ import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { requireTool } from '../helpers/require-tool.js';
+import { BIN, ensureBuilt } from '../helpers/cli.js';
 
 /**
  * `badmx serve --dns <ip>` serves the harness zone on <ip>:53 beside the fleet, so a user can
  * check their MTA's resolution before a run. Asked by an independent client: BIND's dig.
  */
 
-const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
+// The built bin, a real process: what is tested here needs one (namespaces, signals, dropping root, kill -9).
+
+const MAIN = BIN;
+
+ensureBuilt();
 const certsDir = inject('certsDir');
 const DIG = '/usr/bin/dig';
 const scratch: string[] = [];
@@ -26,7 +31,7 @@ afterAll(() => {
 });
 
 function badmx(args: string[]) {
-  return execa('node', ['--import', 'tsx', MAIN, ...args], { reject: false, timeout: 30_000 });
+  return execa('node', [MAIN, ...args], { reject: false, timeout: 30_000 });
 }
 
 /** Resolves once the line appears on the child's stdout (the server announces itself once ready). */

@@ -1,16 +1,17 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
 import { readEventLog } from '../../src/recorder/event-log.js';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
+import { ensureBuilt, runBin, runInProcess } from '../helpers/cli.js';
 
-const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
 const certsDir = inject('certsDir');
 
-function badmx(args: string[], options: { cwd?: string } = {}) {
-  return execa('node', ['--import', 'tsx', MAIN, ...args], { reject: false, ...options, timeout: 30_000 });
+/** The CLI in process; serve's stop on SIGTERM is tested on the built bin, a real process. */
+function badmx(args: string[]) {
+  return runInProcess(args);
 }
 
 async function waitForFile(file: string, child: ResultPromise): Promise<void> {
@@ -33,7 +34,8 @@ describe('badmx serve', () => {
     const dir = mkdtempSync(join(tmpdir(), 'badmx-serve-'));
     const manifestFile = join(dir, 'manifest.json');
     const eventsFile = join(dir, 'run', 'events.jsonl');
-    const child = badmx(['serve', '--certs', certsDir, '--port-range', '20101', '--address', '127.0.0.1', '--events', eventsFile, '--manifest', manifestFile]);
+    ensureBuilt();
+    const child = runBin(['serve', '--certs', certsDir, '--port-range', '20101', '--address', '127.0.0.1', '--events', eventsFile, '--manifest', manifestFile]);
     await waitForFile(manifestFile, child);
     const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
     expect(manifest.zone).toBe('badmx.test');

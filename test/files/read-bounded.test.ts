@@ -40,7 +40,7 @@ describe('readBounded', () => {
     const file = join(dir, 'over.json');
     writeFileSync(file, 'x'.repeat(1025));
     const error = errorOf(file, 1024);
-    expect(error.code).toBe('ETOOBIG');
+    expect(error.systemCode).toBe('ETOOBIG');
     expect(error.reason).toBe('larger than the 1 KiB limit');
     expect(error.message).toBe(`${file}: larger than the 1 KiB limit`);
   });
@@ -56,7 +56,7 @@ describe('readBounded', () => {
 
   it('reads at most limit + 1 bytes of a file whose size says 0 (/proc)', () => {
     // /proc/self/maps is a "regular file" of size 0 that holds far more than 64 bytes.
-    expect(errorOf('/proc/self/maps', 64).code).toBe('ETOOBIG');
+    expect(errorOf('/proc/self/maps', 64).systemCode).toBe('ETOOBIG');
     expect(readBounded('/proc/self/maps', READ_LIMITS.profile)).toMatch(/\n/);
   });
 
@@ -67,7 +67,7 @@ describe('readBounded', () => {
     expect(errorOf(fifo, READ_LIMITS.config)).toMatchObject({ code: 'ENOTREG', reason: 'is a FIFO, not a regular file' });
     expect(errorOf(dir, READ_LIMITS.config)).toMatchObject({ code: 'EISDIR', reason: 'is a directory' });
     expect(errorOf(join(dir, 'missing'), READ_LIMITS.config)).toMatchObject({ code: 'ENOENT', reason: 'no such file' });
-    expect(errorOf(join(dir, 'empty', 'below'), READ_LIMITS.config).code).toBe('ENOTDIR');
+    expect(errorOf(join(dir, 'empty', 'below'), READ_LIMITS.config).systemCode).toBe('ENOTDIR');
   });
 
   it('says limits the way people read them', () => {

@@ -10,6 +10,7 @@ import { loadRunDocument } from '../../src/run/load-run-document.js';
 import { runMatrix } from '../../src/run/run-matrix.js';
 import { renderJsonDocument } from '../../src/report/json-document.js';
 import { parseSenderSpec } from '../../src/senders/parse-sender-spec.js';
+import { BIN, ensureBuilt } from '../helpers/cli.js';
 
 /**
  * Real Postfix and Exim from Debian, run by badmx from the recipes in harness/, finding
@@ -166,9 +167,11 @@ describe('verifying: postfix:verify, postfix:secure, exim:strict', () => {
 });
 
 describe('badmx run with a managed MTA: bad input', () => {
-  const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
+  // The built bin, a real process: what is tested here needs one (namespaces, signals, dropping root, kill -9).
+  const MAIN = BIN;
+  ensureBuilt();
   const badmx = (args: string[], env: Record<string, string> = {}) =>
-    execa('node', ['--import', 'tsx', MAIN, ...args, '--certs', inject('certsDir')], { reject: false, timeout: 60_000, env });
+    execa('node', [MAIN, ...args, '--certs', inject('certsDir')], { reject: false, timeout: 60_000, env });
 
   it('an unknown recipe, or a fleet not on port 25, is a one-line usage error (exit 2)', async () => {
     const unknown = await badmx(['run', '--sender', 'postfix:sometimes']);

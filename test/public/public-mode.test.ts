@@ -6,6 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import type { RunDocument } from '../../src/run/run-document.js';
 import { HARNESS_DIR, renderTemplate } from '../../src/senders/mta/render-template.js';
 import { createNamespace, netnsMissing, type TestNamespace } from '../helpers/netns.js';
+import { BIN, ensureBuilt } from '../helpers/cli.js';
 
 /**
  * Public mode, simulated whole on this machine: a network namespace plays the internet
@@ -18,7 +19,11 @@ import { createNamespace, netnsMissing, type TestNamespace } from '../helpers/ne
  * run, and the matrix equals that of an uninterrupted run.
  */
 
-const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
+// The built bin, a real process: what is tested here needs one (namespaces, signals, dropping root, kill -9).
+
+const MAIN = BIN;
+
+ensureBuilt();
 const ADDRESS = '192.0.2.25';
 const VENDOR_PORT = 10587;
 const PROFILES = ['no-starttls', 'starttls-454', 'tls1.0', 'tls1.2', 'self-signed'];
@@ -30,7 +35,7 @@ const work = mkdtempSync(join(tmpdir(), 'badmx-public-'));
 
 function badmxArgs(out: string): string[] {
   return [
-    '--import', 'tsx', MAIN, 'run',
+    MAIN, 'run',
     '--sender', `smtp:127.0.0.1:${VENDOR_PORT}?tls=none&label=vendor`,
     '--shared-address', ADDRESS, '--port', '25', '--dns', ADDRESS, '--serve-dns',
     '--profile', ...PROFILES, '--wait', '40s', '--out', out, '--certs', inject('certsDir'), '--format', 'json',
@@ -136,12 +141,12 @@ describe('public mode on one shared address, with a vendor relay and a crash', (
     expect(existsSync(join(out, 'run.json'))).toBe(false);
 
     // status reads the interrupted run from its directory alone
-    const status = await execa('node', ['--import', 'tsx', MAIN, 'status', out], { reject: false, all: true });
+    const status = await execa('node', [MAIN, 'status', out], { reject: false, all: true });
     expect(status.exitCode, status.all).toBe(0);
     expect(status.stdout).toMatch(/step\(s\) done; not running: interrupted in vendor → \S+ since .*; badmx run --resume /);
     expect(status.stdout).toMatch(/no-starttls\s+FAIL PLAINTEXT/);
 
-    const resumed = await badmxInNamespace(['--import', 'tsx', MAIN, 'run', '--resume', out, '--format', 'json']);
+    const resumed = await badmxInNamespace([MAIN, 'run', '--resume', out, '--format', 'json']);
     expect(resumed.exitCode, resumed.all).toBe(1);
     expect(resumed.all).toMatch(/resuming run \w+/);
     const run = readRun(out);
@@ -156,7 +161,7 @@ describe('public mode on one shared address, with a vendor relay and a crash', (
     for (const cell of run.cells) expect(cell.evidence.filter((e) => e.data?.accepted).length, cell.profile).toBe(1);
     expect(run.stray.connections).toBe(0);
 
-    const after = await execa('node', ['--import', 'tsx', MAIN, 'status', out], { reject: false, all: true });
+    const after = await execa('node', [MAIN, 'status', out], { reject: false, all: true });
     expect(after.stdout).toMatch(/5\/5 step\(s\) done, complete; resumed 1 time/);
   }, 180_000);
 });

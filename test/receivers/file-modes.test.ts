@@ -7,6 +7,7 @@ import { readEventLog } from '../../src/recorder/event-log.js';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
 import { startTestFleet, waitForEvent } from '../helpers/fleet.js';
 import { untilOutput } from '../helpers/child-output.js';
+import { BIN, ensureBuilt } from '../helpers/cli.js';
 
 /**
  * What the receivers write may hold what senders leak: the event log, the messages and
@@ -15,7 +16,9 @@ import { untilOutput } from '../helpers/child-output.js';
  */
 const ADDRESS_BASE = '127.0.139.0';
 const PORT = 10025;
-const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
+// The built bin, a real process: what is tested here needs one (namespaces, signals, dropping root, kill -9).
+const MAIN = BIN;
+ensureBuilt();
 
 function mode(path: string): number {
   return statSync(path).mode & 0o777;
@@ -65,7 +68,7 @@ describe('permissions of what the receivers write', () => {
     const eventsFile = join(runDir, 'events.jsonl');
     const child = execa(
       'node',
-      ['--import', 'tsx', MAIN, 'serve', '--certs', inject('certsDir'), '--address-base', ADDRESS_BASE, '--port', String(PORT), '--profile', 'tls1.2', '--events', eventsFile, '--quiet', '--run-as', 'nobody'],
+      [MAIN, 'serve', '--certs', inject('certsDir'), '--address-base', ADDRESS_BASE, '--port', String(PORT), '--profile', 'tls1.2', '--events', eventsFile, '--quiet', '--run-as', 'nobody'],
       { reject: false, timeout: 30_000 },
     );
     await untilOutput(child, /running as nobody/, '"running as"');

@@ -4,8 +4,13 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
 import type { RunDocument } from '../../src/run/run-document.js';
+import { BIN, ensureBuilt } from '../helpers/cli.js';
 
-const MAIN = join(import.meta.dirname, '../../src/cli/bin.ts');
+// The built bin, a real process: what is tested here needs one (namespaces, signals, dropping root, kill -9).
+
+const MAIN = BIN;
+
+ensureBuilt();
 const DELIVER = join(import.meta.dirname, 'fixtures/deliver-and-hang.ts');
 const FIRST_PORT = 20461; // tls1.2 (slot 6) listens on FIRST_PORT + 5
 
@@ -21,7 +26,7 @@ describe('kill -9 at the worst moment', () => {
   it('right after the receiver accepted the probe, before the journal heard back: --resume never sends it again', async () => {
     const out = mkdtempSync(join(tmpdir(), 'badmx-crash-'));
     const calls = join(out, 'calls.log');
-    const args = ['--import', 'tsx', MAIN];
+    const args = [MAIN];
     const spec = `command:node --import tsx ${DELIVER} 127.0.0.1 ${FIRST_PORT + 5} ${calls}`;
     const child = execa('node', [...args, 'run', '--sender', spec, '--profile', 'tls1.2', '--port-range', String(FIRST_PORT), '--wait', '30s', '--out', out, '--certs', inject('certsDir'), '--format', 'json'], { reject: false });
     const events = join(out, 'events.jsonl');
