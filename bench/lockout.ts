@@ -21,7 +21,7 @@
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCatalogue, selectProfiles } from '../src/receivers/catalogue.js';
+import { loadCatalogue, selectProfiles } from '../src/profiles/catalogue.js';
 import { startFleet, type Fleet } from '../src/receivers/fleet.js';
 import { readEventLog } from '../src/recorder/event-log.js';
 import { deliverProbe, hold, holdMany, loopbackAddresses, type HoldingClient } from '../test/receivers/holding-clients.js';

@@ -20,14 +20,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensurePki } from '../src/certs/pki.js';
 import { loadPolicy } from '../src/policy/load-policy.js';
-import { loadCatalogue } from '../src/receivers/catalogue.js';
-import { DEFAULT_ZONE } from '../src/receivers/naming.js';
+import { loadCatalogue } from '../src/profiles/catalogue.js';
+import { DEFAULT_ZONE } from '../src/profiles/naming.js';
 import { selectRenderers } from '../src/report/registry.js';
 import { renderAll } from '../src/report/render-all.js';
 import { runMatrix, type RunProgress } from '../src/run/run-matrix.js';
 import { eximCacheDir } from '../src/senders/mta/find-mta.js';
 import { MTA_RECIPES } from '../src/senders/mta/mta-recipes.js';
-import { parseSenderSpec } from '../src/senders/parse-sender-spec.js';
+import { parseSenderSpec } from '../src/sender-spec/parse-sender-spec.js';
 
 const POLL_INTERVAL_MS = 100;
 const missing =

@@ -14,9 +14,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePki } from '../src/certs/pki.js';
-import { loadCatalogue } from '../src/receivers/catalogue.js';
+import { loadCatalogue } from '../src/profiles/catalogue.js';
 import { startFleet } from '../src/receivers/fleet.js';
-import { DEFAULT_ZONE } from '../src/receivers/naming.js';
+import { DEFAULT_ZONE } from '../src/profiles/naming.js';
 
 const profiles = loadCatalogue();
 const work = mkdtempSync(join(tmpdir(), 'badmx-bench-'));

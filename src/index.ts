@@ -7,21 +7,21 @@
 import { BadmxError } from './errors.js';
 import { RENDERERS } from './report/registry.js';
 import type { RenderOutput } from './report/renderer.js';
-import { loadRunDocument } from './run/load-run-document.js';
-import type { RunDocument } from './run/run-document.js';
+import { loadRunDocument } from './document/load-run-document.js';
+import type { RunDocument } from './document/run-document.js';
 
 // The receiver fleet, and its profiles as data.
 export { startFleet, fleetManifest, type Fleet, type FleetMember, type FleetOptions } from './receivers/fleet.js';
-export { loadCatalogue, selectProfiles, BUILTIN_CATALOGUE } from './receivers/catalogue.js';
-export { isControlProfile, withControl } from './receivers/profile-role.js';
-export type { Profile } from './receivers/profile-schema.js';
-export type { Addressing } from './receivers/addressing.js';
+export { loadCatalogue, selectProfiles, BUILTIN_CATALOGUE } from './profiles/catalogue.js';
+export { isControlProfile, withControl } from './profiles/profile-role.js';
+export type { Profile } from './profiles/profile-schema.js';
+export type { Addressing } from './profiles/addressing.js';
 export type { ReceiverLimits } from './receivers/limits.js';
-export { DEFAULT_ZONE } from './receivers/naming.js';
+export { DEFAULT_ZONE } from './profiles/naming.js';
 export { ensurePki, type Pki } from './certs/pki.js';
 
 // Senders and the run.
-export { parseSenderSpec } from './senders/parse-sender-spec.js';
+export { parseSenderSpec } from './sender-spec/parse-sender-spec.js';
 export type { Sender, SendResult, ProbeTarget } from './senders/sender.js';
 export { runMatrix, RunError, type RunOptions, type RunProgress } from './run/run-matrix.js';
 
@@ -35,8 +35,8 @@ export { loadPolicy } from './policy/load-policy.js';
 export type { Policy, PolicyRule } from './policy/policy-schema.js';
 
 // The run document and its reports.
-export type { RunDocument, Cell, RunSender, RunProfile, RunSchedule, Inconclusive, BounceEvidence } from './run/run-document.js';
-export { SCHEMA_VERSION } from './run/run-document.js';
+export type { RunDocument, Cell, RunSender, RunProfile, RunSchedule, Inconclusive, BounceEvidence } from './document/run-document.js';
+export { SCHEMA_VERSION } from './document/run-document.js';
 export { FORMAT_NAMES } from './report/registry.js';
 export type { RenderOutput } from './report/renderer.js';
 export { BadmxError } from './errors.js';

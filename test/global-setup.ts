@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensurePki } from '../src/certs/pki.js';
-import { loadCatalogue } from '../src/receivers/catalogue.js';
-import { mailboxProfile } from '../src/receivers/mailbox.js';
-import { DEFAULT_ZONE } from '../src/receivers/naming.js';
+import { loadCatalogue } from '../src/profiles/catalogue.js';
+import { mailboxProfile } from '../src/profiles/mailbox.js';
+import { DEFAULT_ZONE } from '../src/profiles/naming.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,5 +1,5 @@
-import type { Profile } from '../receivers/profile-schema.js';
-import { DEFAULT_NAMING, ELSEWHERE_NAMES, profileNames, type Naming } from '../receivers/naming.js';
+import type { Profile } from '../profiles/profile-schema.js';
+import { DEFAULT_NAMING, ELSEWHERE_NAMES, profileNames, type Naming } from '../profiles/naming.js';
 
 /**
  * What certificates the fleet needs, as data: two CA hierarchies (the trusted one whose

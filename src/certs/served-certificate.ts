@@ -1,5 +1,5 @@
-import type { ProfileNames } from '../receivers/naming.js';
-import { TLS_VERSIONS, type Profile } from '../receivers/profile-schema.js';
+import type { ProfileNames } from '../profiles/naming.js';
+import { TLS_VERSIONS, type Profile } from '../profiles/profile-schema.js';
 import { namesCover } from './name-coverage.js';
 import type { UserCertificate } from './user-certificate.js';
 

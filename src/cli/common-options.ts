@@ -2,10 +2,10 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadUserCertificate, type UserCertificate } from '../certs/user-certificate.js';
 import { BadmxError } from '../errors.js';
-import { BUILTIN_CATALOGUE, loadCatalogue, selectProfiles } from '../receivers/catalogue.js';
+import { BUILTIN_CATALOGUE, loadCatalogue, selectProfiles } from '../profiles/catalogue.js';
 import { DEFAULT_LIMITS, type ReceiverLimits } from '../receivers/limits.js';
-import { DEFAULT_NAMING, DEFAULT_ZONE, normalizeZone, parseNaming, type Naming } from '../receivers/naming.js';
-import type { Profile } from '../receivers/profile-schema.js';
+import { DEFAULT_NAMING, DEFAULT_ZONE, normalizeZone, parseNaming, type Naming } from '../profiles/naming.js';
+import type { Profile } from '../profiles/profile-schema.js';
 
 /** Options every command that needs the fleet's profiles and PKI shares. */
 export interface FleetSelectionFlags {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ensurePki } from '../certs/pki.js';
-import { parseIP } from '../receivers/addressing.js';
+import { parseIP } from '../profiles/addressing.js';
 import { DEFAULT_DNS } from '../run/run-matrix.js';
 import { checkCanExec, execInHarness, harnessDnsAnswers } from '../senders/mta/exec-in-harness.js';
 import type { CliContext } from './cli-io.js';

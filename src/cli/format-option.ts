@@ -3,7 +3,7 @@ import { BadmxError } from '../errors.js';
 import { describeResult, renderAll, type RenderResult } from '../report/render-all.js';
 import { FORMAT_NAMES, selectRenderers } from '../report/registry.js';
 import type { Renderer } from '../report/renderer.js';
-import type { RunDocument } from '../run/run-document.js';
+import type { RunDocument } from '../document/run-document.js';
 import type { CliIo } from './cli-io.js';
 
 /** --format, shared by run, demo and report. */

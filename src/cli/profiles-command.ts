@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from './cli-io.js';
-import { listenAddress, DEFAULT_ADDRESSING } from '../receivers/addressing.js';
-import { mxHostname } from '../receivers/naming.js';
+import { listenAddress, DEFAULT_ADDRESSING } from '../profiles/addressing.js';
+import { mxHostname } from '../profiles/naming.js';
 import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
 import { formatTable } from './table.js';
 

@@ -1,7 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_REPORT_FORMATS } from '../report/registry.js';
-import { loadRunDocument } from '../run/load-run-document.js';
+import { loadRunDocument } from '../document/load-run-document.js';
 import type { CliContext } from './cli-io.js';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { addFormatOption, parseFormatOption, writeReports } from './format-option.js';

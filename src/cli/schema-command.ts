@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from './cli-io.js';
-import { runJsonSchema } from '../run/run-json-schema.js';
+import { runJsonSchema } from '../document/run-json-schema.js';
 
 /** `badmx schema`: the JSON Schema of run.json (also shipped as docs/run.schema.json). */
 export function registerSchemaCommand(program: Command, { io }: CliContext): void {

@@ -8,8 +8,8 @@ import { renderZoneFile } from '../dns/zone-file.js';
 import { inZone, type Zone } from '../dns/zone-records.js';
 import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
-import { BUILTIN_CATALOGUE, loadCatalogue } from '../receivers/catalogue.js';
-import { DEFAULT_NAMING, DEFAULT_ZONE, normalizeZone, parseNaming } from '../receivers/naming.js';
+import { BUILTIN_CATALOGUE, loadCatalogue } from '../profiles/catalogue.js';
+import { DEFAULT_NAMING, DEFAULT_ZONE, normalizeZone, parseNaming } from '../profiles/naming.js';
 import { VERSION } from '../version.js';
 import { addConfigOption, applyPublicConfig, type OptionSources } from './config-option.js';
 

@@ -1,11 +1,11 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseDuration } from '../cli/duration.js';
+import { parseDuration } from '../text/duration.js';
 import { inZone } from '../dns/zone-records.js';
 import { BadmxError } from '../errors.js';
 import { JsonInputError, parseJson } from '../files/parse-json.js';
 import { READ_LIMITS, ReadBoundedError, readBounded } from '../files/read-bounded.js';
-import { DEFAULT_NAMING, NAMINGS, normalizeZone, type Naming } from '../receivers/naming.js';
+import { DEFAULT_NAMING, NAMINGS, normalizeZone, type Naming } from '../profiles/naming.js';
 import { describeIssues, show, typeError } from './config-issues.js';
 import { canonicalAddress, hostNameProblem } from './public-values.js';
 
@@ -30,7 +30,7 @@ export interface PublicConfig {
   certificate: { cert: string; key: string } | null;
   /** Where run data lives (each run a directory below it). Default /var/lib/badmx. */
   dataDir: string;
-  /** Sequential schedule: how long one profile's step may last at most (a duration string like "30m", "2h"; see src/cli/duration.ts). Default "30m". */
+  /** Sequential schedule: how long one profile's step may last at most (a duration string like "30m", "2h"; see src/text/duration.ts). Default "30m". */
   schedule: { stepLimit: string };
   /** After binding port 25/53, drop root to this user (default "nobody"); null to stay (documented as not recommended). */
   runAs: string | null;

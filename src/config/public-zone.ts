@@ -1,13 +1,13 @@
 import { buildZone, type Zone, type ZoneHost, type ZoneRecord } from '../dns/zone-records.js';
-import { MAILBOX_DESCRIPTION, mailboxNames, mailboxPublishedAddress } from '../receivers/mailbox.js';
-import { profileNames } from '../receivers/naming.js';
-import type { Profile } from '../receivers/profile-schema.js';
+import { MAILBOX_DESCRIPTION, mailboxNames, mailboxPublishedAddress } from '../profiles/mailbox.js';
+import { profileNames } from '../profiles/naming.js';
+import type { Profile } from '../profiles/profile-schema.js';
 import { profileAddressing, type PublicConfig } from './public-config.js';
 
 /**
  * The zone public mode publishes: per profile an MX for <profile>.<zone> pointing at
  * mx.<profile>.<zone>, that name's A/AAAA, and a TXT saying what the profile tests; the
- * probes' own domain probes.<zone> (MX, address, permissive SPF: receivers/mailbox.ts); the
+ * probes' own domain probes.<zone> (MX, address, permissive SPF: profiles/mailbox.ts); the
  * name server (with its address when it is inside the zone, as glue). One function for
  * `badmx zone` and for the embedded server in delegated mode, so both publish the same.
  *

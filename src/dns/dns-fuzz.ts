@@ -1,7 +1,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, isIPv4, isIPv6 } from 'node:net';
 import * as dnsPacket from 'dns-packet';
-import { DEFAULT_ZONE } from '../receivers/naming.js';
+import { DEFAULT_ZONE } from '../profiles/naming.js';
 import { inZone } from './zone-records.js';
 
 /**

@@ -71,7 +71,7 @@ export function buildZone(options: {
   hosts: ZoneHost[];
   nameServer?: { hostname: string; address: string | null };
   /**
-   * The probes' own domain (receivers/mailbox.ts): published like a host, plus SPF that
+   * The probes' own domain (profiles/mailbox.ts): published like a host, plus SPF that
    * passes any sender (permissiveSpf), so that a relay checking the sender's domain takes the probes.
    */
   mailbox?: ZoneHost;

@@ -31,7 +31,7 @@ export interface SenderContext {
 const CERTIFICATE_ALERTS = /unknown_ca|bad_certificate|certificate_unknown|unsupported_certificate|certificate_expired|certificate_revoked|decrypt_error|access_denied/;
 
 /**
- * The controls are canaries (receivers/profile-role.ts). Null when the sender delivered to at
+ * The controls are canaries (profiles/profile-role.ts). Null when the sender delivered to at
  * least one control: its path to the receivers works, so its refusals elsewhere are its
  * policy. Otherwise one line saying what was seen instead, as specific as the evidence
  * allows, so a user knows what to fix: every refusal cell of the sender is then inconclusive.

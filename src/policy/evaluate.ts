@@ -1,7 +1,7 @@
 import type { Classification } from '../classify/outcome.js';
 import { isDelivered } from '../classify/outcome.js';
-import { hasValidCertificate } from '../receivers/profile-role.js';
-import { TLS_VERSIONS, type Profile, type ProfileTlsVersion } from '../receivers/profile-schema.js';
+import { hasValidCertificate } from '../profiles/profile-role.js';
+import { TLS_VERSIONS, type Profile, type ProfileTlsVersion } from '../profiles/profile-schema.js';
 import type { Policy, PolicyRule } from './policy-schema.js';
 
 /** `inconclusive`: the probe was not actually tested (judge-cell.ts); never decided by a policy rule. */

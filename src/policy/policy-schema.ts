@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TLS_VERSIONS } from '../receivers/profile-schema.js';
+import { TLS_VERSIONS } from '../profiles/profile-schema.js';
 
 /**
  * A verdict policy as data: rules tried in order, the first whose `when` matches the

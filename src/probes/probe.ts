@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { recipientDomain } from '../receivers/naming.js';
+import { recipientDomain } from '../profiles/naming.js';
 import { rfc5322Date } from '../receivers/received-header.js';
 
 /** One probe message: what one sender is asked to deliver to one profile. */

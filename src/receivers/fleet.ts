@@ -8,13 +8,13 @@ import { writeAtomic } from '../files/write-atomic.js';
 import { PeerEventBudget } from '../recorder/event-budget.js';
 import { EventLog } from '../recorder/event-log.js';
 import { SOFTWARE } from '../version.js';
-import { listenAddress, type Addressing } from './addressing.js';
+import { listenAddress, type Addressing } from '../profiles/addressing.js';
 import { DEFAULT_LIMITS, type ReceiverLimits } from './limits.js';
 import { MessageStore } from './message-store.js';
 import { checkCanDrop, dropPrivileges, resolveRunAs } from './drop-privileges.js';
-import { checkProfileNames, DEFAULT_NAMING, isPublicZone, profileNames, type Naming } from './naming.js';
-import { MAILBOX_NAME, mailboxDomain, mailboxListenAddress, mailboxNames, mailboxProfile, mailboxPublishedAddress } from './mailbox.js';
-import type { Profile } from './profile-schema.js';
+import { checkProfileNames, DEFAULT_NAMING, isPublicZone, profileNames, type Naming } from '../profiles/naming.js';
+import { MAILBOX_NAME, mailboxDomain, mailboxListenAddress, mailboxNames, mailboxProfile, mailboxPublishedAddress } from '../profiles/mailbox.js';
+import type { Profile } from '../profiles/profile-schema.js';
 import { createReceiver, type Receiver } from './receiver.js';
 import { ReceiverContext } from './receiver-context.js';
 

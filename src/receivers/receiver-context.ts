@@ -4,7 +4,7 @@ import type { TlsVersion } from '../recorder/events.js';
 import type { ReceiverLimits } from './limits.js';
 import type { MessageStore } from './message-store.js';
 import { isLoopback, PeerLimiter, peerKey, RecentPeers } from './peer-limits.js';
-import type { Profile } from './profile-schema.js';
+import type { Profile } from '../profiles/profile-schema.js';
 
 /** How long a peer whose session was shed may only take the place of its own sessions. */
 export const SHED_MEMORY_MS = 60_000;

@@ -1,6 +1,6 @@
 import type { SecureContextOptions, SecureVersion } from 'node:tls';
 import type { ServedCredentials } from '../certs/pki.js';
-import type { Profile, ProfileTlsVersion } from './profile-schema.js';
+import type { Profile, ProfileTlsVersion } from '../profiles/profile-schema.js';
 
 const NODE_VERSION: Record<ProfileTlsVersion, SecureVersion> = {
   'TLSv1.0': 'TLSv1',

@@ -1,4 +1,4 @@
-import type { BounceEvidence, Cell, Inconclusive } from '../run/run-document.js';
+import type { BounceEvidence, Cell, Inconclusive } from '../document/run-document.js';
 
 /** What happened in a cell, in a few words that read the same with or without colour. */
 export function outcomeLabel(cell: Pick<Cell, 'outcome' | 'tls' | 'alert'>): string {

@@ -1,4 +1,4 @@
-import type { Cell, RunDocument } from '../run/run-document.js';
+import type { Cell, RunDocument } from '../document/run-document.js';
 import { decisiveBounce } from './cell-label.js';
 import { visibleControls } from './escape.js';
 import { buildMatrix } from './matrix-model.js';

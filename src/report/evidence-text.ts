@@ -1,10 +1,10 @@
 import type { ConnectionSummary } from '../classify/outcome.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
-import type { Cell } from '../run/run-document.js';
+import type { Cell } from '../document/run-document.js';
 import { bounceText } from './cell-label.js';
 import { expectationLabel } from './matrix-model.js';
 import { duration, elapsedMs, relative, utc } from './format-time.js';
-import type { RunProfile } from '../run/run-document.js';
+import type { RunProfile } from '../document/run-document.js';
 
 /** What the receiver saw on one connection, in order, as one line. */
 export function describeConnection(c: ConnectionSummary): string {

@@ -3,7 +3,7 @@ import { senderKind } from './sender-kind.js';
 import { createHash } from 'node:crypto';
 import type { ConnectionSummary } from '../classify/outcome.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
-import type { BounceEvidence, Cell, RunDocument, RunProfile, RunSender } from '../run/run-document.js';
+import type { BounceEvidence, Cell, RunDocument, RunProfile, RunSender } from '../document/run-document.js';
 import { inconclusiveCause, outcomeDetail, outcomeHeadline, tallyText, verdictCounts, verdictLabel } from './cell-label.js';
 import { escapeMarkup } from './escape.js';
 import { describeHopTls } from './evidence-text.js';

@@ -1,14 +1,10 @@
-import type { RunDocument } from '../run/run-document.js';
+import { RUN_DOCUMENT_FILE, serializeRunDocument } from '../document/serialize-run-document.js';
 import type { Renderer } from './renderer.js';
 
-/** run.json itself: the one serialization of a run, used by the run and by `badmx report --format json`. */
-export function renderJsonDocument(run: RunDocument): string {
-  return `${JSON.stringify(run, null, 2)}\n`;
-}
-
+/** The `json` format: run.json itself, as the run wrote it (document/serialize-run-document.ts). */
 export const jsonDocument: Renderer = {
   name: 'json',
-  fileName: 'run.json',
+  fileName: RUN_DOCUMENT_FILE,
   description: 'run.json, the versioned source every other format is rendered from',
-  render: renderJsonDocument,
+  render: serializeRunDocument,
 };

@@ -1,4 +1,4 @@
-import type { Cell, RunDocument } from '../run/run-document.js';
+import type { Cell, RunDocument } from '../document/run-document.js';
 import { bounceText, decisiveBounce, inconclusiveCause, outcomeHeadline } from './cell-label.js';
 import { escapeMarkup, oneLine } from './escape.js';
 import { cellEvidenceLines } from './evidence-text.js';

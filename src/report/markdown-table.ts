@@ -1,6 +1,6 @@
 import { scheduleText } from './schedule-text.js';
 import { senderKind } from './sender-kind.js';
-import type { Cell, RunDocument } from '../run/run-document.js';
+import type { Cell, RunDocument } from '../document/run-document.js';
 import { bounceText, decisiveBounce, INCONCLUSIVE_GLYPH, inconclusiveCause, outcomeDetail, outcomeHeadline, tallyText, verdictGlyph, verdictLabel } from './cell-label.js';
 import { oneLine, visibleControls } from './escape.js';
 import { utc } from './format-time.js';

@@ -1,4 +1,4 @@
-import type { Cell, RunDocument, RunProfile, RunSender } from '../run/run-document.js';
+import type { Cell, RunDocument, RunProfile, RunSender } from '../document/run-document.js';
 
 /**
  * The matrix every report draws: receiver states grouped by what is wrong with them, one

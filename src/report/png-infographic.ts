@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
-import type { RunDocument } from '../run/run-document.js';
+import type { RunDocument } from '../document/run-document.js';
 import type { Renderer } from './renderer.js';
 import { renderSvgInfographic } from './svg-infographic.js';
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeAtomic } from '../files/write-atomic.js';
-import type { RunDocument } from '../run/run-document.js';
+import type { RunDocument } from '../document/run-document.js';
 import { oneLine } from './escape.js';
 import type { Renderer } from './renderer.js';
 

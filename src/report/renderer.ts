@@ -1,4 +1,4 @@
-import type { RunDocument } from '../run/run-document.js';
+import type { RunDocument } from '../document/run-document.js';
 
 /** What a renderer produces: text, or bytes for binary formats (PNG). */
 export type RenderOutput = string | Uint8Array;

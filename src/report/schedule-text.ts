@@ -1,4 +1,4 @@
-import type { RunDocument } from '../run/run-document.js';
+import type { RunDocument } from '../document/run-document.js';
 
 /**
  * How a run was scheduled, in one line for a report: every profile live at once, or one at

@@ -1,4 +1,4 @@
-import type { RunSender } from '../run/run-document.js';
+import type { RunSender } from '../document/run-document.js';
 
 const KIND_WORDS: Record<RunSender['kind'], string> = {
   builtin: 'built-in sender',

@@ -1,5 +1,5 @@
 import { senderKind } from './sender-kind.js';
-import type { Cell, RunDocument } from '../run/run-document.js';
+import type { Cell, RunDocument } from '../document/run-document.js';
 import { INCONCLUSIVE_GLYPH, inconclusiveCause, outcomeDetail, outcomeHeadline, tallyText, verdictCounts, verdictLabel } from './cell-label.js';
 import { escapeMarkup, oneLine } from './escape.js';
 import { utc } from './format-time.js';

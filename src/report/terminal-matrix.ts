@@ -1,4 +1,4 @@
-import type { RunDocument } from '../run/run-document.js';
+import type { RunDocument } from '../document/run-document.js';
 import { printable } from '../text/printable.js';
 import { outcomeLabel, tallyText, verdictLabel } from './cell-label.js';
 

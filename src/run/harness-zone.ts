@@ -1,6 +1,6 @@
 import { buildZone, type Zone } from '../dns/zone-records.js';
 import { profileDescription } from '../config/public-zone.js';
-import { MAILBOX_DESCRIPTION } from '../receivers/mailbox.js';
+import { MAILBOX_DESCRIPTION } from '../profiles/mailbox.js';
 
 /** What the harness zone is made from: the fleet's names and addresses, and the probes' mailbox. */
 export interface ZoneSource {
@@ -12,7 +12,7 @@ export interface ZoneSource {
 
 /**
  * The zone as the harness DNS should answer now: each profile's MX, address and TXT, and the
- * probes' own domain (MX, address, SPF that passes any host: receivers/mailbox.ts). With a shared address and a live profile,
+ * probes' own domain (MX, address, SPF that passes any host: profiles/mailbox.ts). With a shared address and a live profile,
  * every other profile's names answer SERVFAIL, so a sender retrying a probe whose step is
  * over waits instead of reaching the live profile's receiver. The probes' domain is never
  * dormant: a bounce can come at any time.

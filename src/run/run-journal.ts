@@ -3,11 +3,11 @@ import { BadmxError } from '../errors.js';
 import { READ_LIMITS, ReadBoundedError, readBounded } from '../files/read-bounded.js';
 import type { Policy } from '../policy/policy-schema.js';
 import type { Probe } from '../probes/probe.js';
-import type { Addressing } from '../receivers/addressing.js';
+import type { Addressing } from '../profiles/addressing.js';
 import type { FleetMember } from '../receivers/fleet.js';
 import type { ReceiverLimits } from '../receivers/limits.js';
-import type { Naming } from '../receivers/naming.js';
-import type { Profile } from '../receivers/profile-schema.js';
+import type { Naming } from '../profiles/naming.js';
+import type { Profile } from '../profiles/profile-schema.js';
 import type { SendResult, SenderKind } from '../senders/sender.js';
 
 /** The journal's file name in a run directory. */

@@ -1,6 +1,6 @@
-import type { Addressing } from '../receivers/addressing.js';
-import { isControlProfile } from '../receivers/profile-role.js';
-import type { Profile } from '../receivers/profile-schema.js';
+import type { Addressing } from '../profiles/addressing.js';
+import { isControlProfile } from '../profiles/profile-role.js';
+import type { Profile } from '../profiles/profile-schema.js';
 import type { Sender } from '../senders/sender.js';
 
 /**

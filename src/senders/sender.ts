@@ -52,7 +52,7 @@ export interface SenderSoftware {
 
 /**
  * A sender under test. Senders are normalized from a spec string in one place
- * (parse-sender-spec.ts) and each kind lives in its own file.
+ * (sender-spec/parse-sender-spec.ts) and each kind lives in its own file.
  */
 export interface Sender {
   /** The spec as shown in reports: secrets are never part of it. */

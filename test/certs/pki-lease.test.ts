@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensurePki } from '../../src/certs/pki.js';
-import { loadCatalogue, selectProfiles } from '../../src/receivers/catalogue.js';
+import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
 
 const profiles = selectProfiles(loadCatalogue(), ['tls1.2']);
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { inject, describe, expect, it } from 'vitest';
 import { ensurePki } from '../../src/certs/pki.js';
-import { loadCatalogue, selectProfiles } from '../../src/receivers/catalogue.js';
+import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
 
 const profiles = loadCatalogue();
 const certsDir = inject('certsDir');

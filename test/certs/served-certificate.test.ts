@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { certificateRole, chooseServedCertificate, keyIncompatibility, servedCertificateWarning } from '../../src/certs/served-certificate.js';
 import type { UserCertificate } from '../../src/certs/user-certificate.js';
-import { loadCatalogue } from '../../src/receivers/catalogue.js';
-import { profileNames, type Naming } from '../../src/receivers/naming.js';
-import type { Profile } from '../../src/receivers/profile-schema.js';
+import { loadCatalogue } from '../../src/profiles/catalogue.js';
+import { profileNames, type Naming } from '../../src/profiles/naming.js';
+import type { Profile } from '../../src/profiles/profile-schema.js';
 
 const ZONE = 'badmx.example.com';
 const catalogue = loadCatalogue();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { startDnsServer, type DnsQueryRecord, type DnsServer } from '../../src/dns/dns-server.js';
-import { mailboxNames } from '../../src/receivers/mailbox.js';
+import { mailboxNames } from '../../src/profiles/mailbox.js';
 import { harnessZone } from '../../src/run/harness-zone.js';
 import { BadmxError } from '../../src/errors.js';
 import { checkCanExec } from '../../src/senders/mta/exec-in-harness.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
-import type { RunDocument } from '../../src/run/run-document.js';
+import type { RunDocument } from '../../src/document/run-document.js';
 import { BIN, ensureBuilt, runBin, runInProcess, type InProcessOptions } from '../helpers/cli.js';
 
 const certsDir = inject('certsDir');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInProcess } from '../helpers/cli.js';
 import { describe, expect, it } from 'vitest';
-import { loadCatalogue } from '../../src/receivers/catalogue.js';
+import { loadCatalogue } from '../../src/profiles/catalogue.js';
 import { checkZone } from '../helpers/named-checkzone.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../harness/public/badmx.example.json');

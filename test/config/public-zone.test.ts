@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePublicConfig } from '../../src/config/public-config.js';
 import { profileDescription, publicZone } from '../../src/config/public-zone.js';
-import { loadCatalogue } from '../../src/receivers/catalogue.js';
+import { loadCatalogue } from '../../src/profiles/catalogue.js';
 
 const profiles = loadCatalogue();
 const base = { zone: 'badmx.example.com', dns: { mode: 'delegated', listen: '203.0.113.53' } };

@@ -7,7 +7,7 @@ import { publicZone } from '../../src/config/public-zone.js';
 import { startDnsServer, type DnsServer } from '../../src/dns/dns-server.js';
 import { renderZoneFile } from '../../src/dns/zone-file.js';
 import type { ZoneRecord } from '../../src/dns/zone-records.js';
-import { loadCatalogue } from '../../src/receivers/catalogue.js';
+import { loadCatalogue } from '../../src/profiles/catalogue.js';
 import { checkZone, type CheckedZone } from '../helpers/named-checkzone.js';
 
 /**

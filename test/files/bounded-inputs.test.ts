@@ -7,8 +7,8 @@ import { loadUserCertificate } from '../../src/certs/user-certificate.js';
 import { loadPublicConfig } from '../../src/config/public-config.js';
 import { BadmxError } from '../../src/errors.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue } from '../../src/receivers/catalogue.js';
-import { loadRunDocument } from '../../src/run/load-run-document.js';
+import { loadCatalogue } from '../../src/profiles/catalogue.js';
+import { loadRunDocument } from '../../src/document/load-run-document.js';
 import { JOURNAL_FILE, readJournal } from '../../src/run/run-journal.js';
 
 /**

@@ -4,12 +4,12 @@ import { execa } from 'execa';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue } from '../../src/receivers/catalogue.js';
-import type { Cell, RunDocument } from '../../src/run/run-document.js';
-import { loadRunDocument } from '../../src/run/load-run-document.js';
+import { loadCatalogue } from '../../src/profiles/catalogue.js';
+import type { Cell, RunDocument } from '../../src/document/run-document.js';
+import { loadRunDocument } from '../../src/document/load-run-document.js';
 import { runMatrix } from '../../src/run/run-matrix.js';
-import { renderJsonDocument } from '../../src/report/json-document.js';
-import { parseSenderSpec } from '../../src/senders/parse-sender-spec.js';
+import { serializeRunDocument } from '../../src/document/serialize-run-document.js';
+import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { BIN, ensureBuilt } from '../helpers/cli.js';
 
 /**
@@ -74,7 +74,7 @@ describe('every managed MTA', () => {
     expect(run.senders.find((s) => s.label === 'postfix:may')?.software?.name).toBe('Postfix');
     // and run.json reads back through the report schema unchanged (kind "mta", software)
     const file = join(outDir, 'run.json');
-    expect(renderJsonDocument(loadRunDocument(file).document)).toBe(readFileSync(file, 'utf8'));
+    expect(serializeRunDocument(loadRunDocument(file).document)).toBe(readFileSync(file, 'utf8'));
     expect(run.senders.find((s) => s.label === 'exim:default')?.software?.name).toBe('Exim');
   });
 

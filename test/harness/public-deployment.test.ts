@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPublicConfig } from '../../src/config/public-config.js';
-import { parseSenderSpec } from '../../src/senders/parse-sender-spec.js';
+import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 
 /**
  * The shipped deployment files (README "Evaluating a vendor") must fit together: the unit

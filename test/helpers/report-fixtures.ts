@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRunDocument } from '../../src/run/load-run-document.js';
-import type { RunDocument } from '../../src/run/run-document.js';
+import { loadRunDocument } from '../../src/document/load-run-document.js';
+import type { RunDocument } from '../../src/document/run-document.js';
 
 export const FIXTURES = join(import.meta.dirname, '../report/fixtures');
 

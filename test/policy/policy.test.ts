@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../src/classify/outcome.js';
 import { evaluate, profileFacts } from '../../src/policy/evaluate.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue } from '../../src/receivers/catalogue.js';
+import { loadCatalogue } from '../../src/profiles/catalogue.js';
 
 const profiles = new Map(loadCatalogue().map((p) => [p.name, p]));
 const profile = (name: string) => profiles.get(name)!;

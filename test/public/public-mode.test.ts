@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import type { RunDocument } from '../../src/run/run-document.js';
+import type { RunDocument } from '../../src/document/run-document.js';
 import { HARNESS_DIR, renderTemplate } from '../../src/senders/mta/render-template.js';
 import { createNamespace, netnsMissing, type TestNamespace } from '../helpers/netns.js';
 import { BIN, ensureBuilt } from '../helpers/cli.js';

@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, csvField, renderCsvTable } from '../../src/report/csv-table.js';
 import { visibleControls } from '../../src/report/escape.js';
-import type { Cell, RunDocument } from '../../src/run/run-document.js';
+import type { Cell, RunDocument } from '../../src/document/run-document.js';
 import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
 
 const demo = loadFixture(DEMO_RUN);

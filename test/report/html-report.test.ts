@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { HTML_CSP, HTML_PALETTE, renderHtmlReport } from '../../src/report/html-report.js';
-import type { RunDocument } from '../../src/run/run-document.js';
+import type { RunDocument } from '../../src/document/run-document.js';
 import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { requireTool } from '../helpers/require-tool.js';
 import { artifactDir, DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';

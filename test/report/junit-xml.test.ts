@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderJunitXml } from '../../src/report/junit-xml.js';
-import type { RunDocument } from '../../src/run/run-document.js';
+import type { RunDocument } from '../../src/document/run-document.js';
 import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
 import { descendants, parseXml, textOf, type XmlElement } from '../helpers/xml.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { markdownText, renderMarkdownTable } from '../../src/report/markdown-table.js';
-import type { RunDocument } from '../../src/run/run-document.js';
+import type { RunDocument } from '../../src/document/run-document.js';
 import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
 
 const demo = loadFixture(DEMO_RUN);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findPngConverter, PNG_CONVERTER_MISSING, renderPngInfographic, svgSize, svgToPng } from '../../src/report/png-infographic.js';
 import { renderSvgInfographic } from '../../src/report/svg-infographic.js';
-import type { RunDocument } from '../../src/run/run-document.js';
+import type { RunDocument } from '../../src/document/run-document.js';
 import { CHROMIUM } from '../helpers/chromium.js';
 import { requireTool } from '../helpers/require-tool.js';
 import { artifactDir, DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';

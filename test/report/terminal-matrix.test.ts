@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { INCONCLUSIVE_GLYPH } from '../../src/report/cell-label.js';
 import { renderTerminalMatrix } from '../../src/report/terminal-matrix.js';
-import type { Cell, RunDocument } from '../../src/run/run-document.js';
+import type { Cell, RunDocument } from '../../src/document/run-document.js';
 import { HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
 
 function cell(profile: string, overrides: Partial<Cell>): Cell {

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue } from '../../src/receivers/catalogue.js';
+import { loadCatalogue } from '../../src/profiles/catalogue.js';
 import { runMatrix } from '../../src/run/run-matrix.js';
-import type { RunDocument } from '../../src/run/run-document.js';
-import { parseSenderSpec } from '../../src/senders/parse-sender-spec.js';
+import type { RunDocument } from '../../src/document/run-document.js';
+import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { TEST_PORT } from '../helpers/fleet.js';
 
 /** The two built-in senders against all 14 profiles: the matrix each must produce. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
-import type { RunDocument } from '../../src/run/run-document.js';
+import type { RunDocument } from '../../src/document/run-document.js';
 import { BIN, ensureBuilt } from '../helpers/cli.js';
 
 // The built bin, a real process: what is tested here needs one (namespaces, signals, dropping root, kill -9).

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue, selectProfiles } from '../../src/receivers/catalogue.js';
+import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
 import { renderTerminalMatrix } from '../../src/report/terminal-matrix.js';
 import { runMatrix } from '../../src/run/run-matrix.js';
-import type { RunDocument } from '../../src/run/run-document.js';
-import { parseSenderSpec } from '../../src/senders/parse-sender-spec.js';
+import type { RunDocument } from '../../src/document/run-document.js';
+import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { TEST_PORT } from '../helpers/fleet.js';
 
 /** A real run: every delivered cell carries its parsed Received chain, cross-checked against the session. */

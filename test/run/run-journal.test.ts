@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue, selectProfiles } from '../../src/receivers/catalogue.js';
+import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
 import { readJournal, RunJournal, type RunPlan } from '../../src/run/run-journal.js';
 import { planSteps } from '../../src/run/run-schedule.js';
 

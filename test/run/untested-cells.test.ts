@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { runExitCode } from '../../src/cli/exit-codes.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue, selectProfiles } from '../../src/receivers/catalogue.js';
-import { DEFAULT_ZONE } from '../../src/receivers/naming.js';
-import type { RunDocument } from '../../src/run/run-document.js';
+import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
+import { DEFAULT_ZONE } from '../../src/profiles/naming.js';
+import type { RunDocument } from '../../src/document/run-document.js';
 import { runMatrix, type RunOptions } from '../../src/run/run-matrix.js';
-import { parseSenderSpec } from '../../src/senders/parse-sender-spec.js';
+import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { TEST_PORT } from '../helpers/fleet.js';
 import { startToyRelay, type ToyRelay, type ToyRelayOptions } from '../helpers/toy-relay.js';
 

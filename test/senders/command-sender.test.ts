@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeProbe, probeMessage } from '../../src/probes/probe.js';
-import { parseSenderSpec } from '../../src/senders/parse-sender-spec.js';
+import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 
 const probe = makeProbe('cmdtest', 1, 'command', 'tls1.2', 'badmx.test');
 const target = { profile: 'tls1.2', hostname: 'mx.tls1.2.badmx.test', domain: 'tls1.2.badmx.test', address: '127.0.2.6', port: 25, caFile: '/dev/null' };

@@ -3,12 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { listenAddress, type Addressing } from '../../src/receivers/addressing.js';
-import { loadCatalogue } from '../../src/receivers/catalogue.js';
-import { recipientDomain } from '../../src/receivers/naming.js';
+import { listenAddress, type Addressing } from '../../src/profiles/addressing.js';
+import { loadCatalogue } from '../../src/profiles/catalogue.js';
+import { recipientDomain } from '../../src/profiles/naming.js';
 import { runMatrix } from '../../src/run/run-matrix.js';
-import type { RunDocument } from '../../src/run/run-document.js';
-import { parseSenderSpec } from '../../src/senders/parse-sender-spec.js';
+import type { RunDocument } from '../../src/document/run-document.js';
+import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { TEST_PORT } from '../helpers/fleet.js';
 import { postfixMissing, startPostfixRelay, type PostfixRelay } from '../helpers/postfix.js';
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Probe } from '../../src/probes/probe.js';
-import { parseSenderSpec } from '../../src/senders/parse-sender-spec.js';
+import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 
 const PASSWORD = 'Echo-Me-N0t_7f3a9c';
 const USER = 'probe-user';

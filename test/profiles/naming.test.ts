@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadCatalogue } from '../../src/receivers/catalogue.js';
+import { loadCatalogue } from '../../src/profiles/catalogue.js';
 import {
   checkProfileNames,
   isPublicZone,
@@ -7,8 +7,8 @@ import {
   parseNaming,
   profileNames,
   recipientDomain,
-} from '../../src/receivers/naming.js';
-import type { Profile } from '../../src/receivers/profile-schema.js';
+} from '../../src/profiles/naming.js';
+import type { Profile } from '../../src/profiles/profile-schema.js';
 import { namesCover } from '../../src/certs/name-coverage.js';
 
 const catalogue = loadCatalogue();

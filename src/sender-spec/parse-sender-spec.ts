@@ -1,11 +1,11 @@
 import { BadmxError } from '../errors.js';
 import { READ_LIMITS, ReadBoundedError, readBounded } from '../files/read-bounded.js';
-import { BuiltinSender } from './builtin-sender.js';
-import { CommandSender, splitCommand } from './command-sender.js';
-import { ManagedMtaSender } from './mta/managed-mta-sender.js';
-import { findRecipe, MTA_RECIPES } from './mta/mta-recipes.js';
-import type { Sender } from './sender.js';
-import { SmtpSender, type RelayTls } from './smtp-sender.js';
+import { BuiltinSender } from '../senders/builtin-sender.js';
+import { CommandSender, splitCommand } from '../senders/command-sender.js';
+import { ManagedMtaSender } from '../senders/mta/managed-mta-sender.js';
+import { findRecipe, MTA_RECIPES } from '../senders/mta/mta-recipes.js';
+import type { Sender } from '../senders/sender.js';
+import { SmtpSender, type RelayTls } from '../senders/smtp-sender.js';
 
 export const SENDER_SPEC_HELP =
   `use builtin:opportunistic, builtin:strict, ${MTA_RECIPES.map((r) => r.spec).join(', ')}, smtp:HOST[:PORT][?tls=starttls|implicit|opportunistic|none&user=NAME&password-env=VAR&ca=FILE&label=NAME] or command:COMMAND ARGS`;

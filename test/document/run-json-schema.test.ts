@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { runJsonSchema } from '../../src/run/run-json-schema.js';
+import { runJsonSchema } from '../../src/document/run-json-schema.js';
 import { DEMO_RUN, HOSTILE_RUN } from '../helpers/report-fixtures.js';
 
 const ROOT = join(import.meta.dirname, '../..');

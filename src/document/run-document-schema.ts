@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OUTCOMES } from '../classify/outcome.js';
-import { TLS_VERSIONS } from '../receivers/profile-schema.js';
+import { TLS_VERSIONS } from '../profiles/profile-schema.js';
 import type { RunDocument } from './run-document.js';
 import { READABLE_SCHEMA_VERSIONS } from './run-document.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BadmxError } from '../../src/errors.js';
-import { loadRunDocument } from '../../src/run/load-run-document.js';
+import { loadRunDocument } from '../../src/document/load-run-document.js';
 import { DEMO_RUN, HOSTILE_RUN } from '../helpers/report-fixtures.js';
 
 const demo = JSON.parse(readFileSync(DEMO_RUN, 'utf8')) as Record<string, unknown> & { cells: Record<string, unknown>[] };

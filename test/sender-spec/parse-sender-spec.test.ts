@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSenderSpec, redactSpec } from '../../src/senders/parse-sender-spec.js';
+import { parseSenderSpec, redactSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { splitCommand } from '../../src/senders/command-sender.js';
 
 describe('sender specs', () => {

@@ -4,7 +4,7 @@ import type { Verdict } from '../policy/evaluate.js';
 import type { Policy, PolicyRule } from '../policy/policy-schema.js';
 import type { ServedCertificate } from '../certs/served-certificate.js';
 import type { FleetMember } from '../receivers/fleet.js';
-import type { Profile } from '../receivers/profile-schema.js';
+import type { Profile } from '../profiles/profile-schema.js';
 import type { TlsVersion } from '../recorder/events.js';
 import type { SenderKind, SenderSoftware } from '../senders/sender.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_CATALOGUE, loadCatalogue, selectProfiles } from '../../src/receivers/catalogue.js';
+import { BUILTIN_CATALOGUE, loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
 
 const CORE = [
   'no-starttls',
