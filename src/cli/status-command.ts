@@ -2,16 +2,16 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { BadmxError } from '../errors.js';
-import { listenAddress } from '../receivers/addressing.js';
-import type { FleetMember } from '../receivers/fleet.js';
-import { profileNames } from '../receivers/naming.js';
+import { mailboxDomain } from '../profiles/mailbox.js';
 import { renderTerminalMatrix } from '../report/terminal-matrix.js';
 import { JOURNAL_FILE, readJournal } from '../run/run-journal.js';
-import { buildDocument } from '../run/run-matrix.js';
-import type { RunDocument } from '../run/run-document.js';
+import { judgeRun } from '../run/judge-run.js';
+import { readRecordedFacts } from '../run/recorded-facts.js';
+import { journalMembers, replayJournal, windowsSoFar } from '../run/replay-journal.js';
+import type { RunDocument } from '../document/run-document.js';
 import { isAlive, runOwner } from '../run/run-owner.js';
 import { useColour, type CliContext } from './cli-io.js';
-import { planSteps, type StepWindow } from '../run/run-schedule.js';
+import { planSteps } from '../run/run-schedule.js';
 
 /**
  * `badmx status <dir>`: the matrix so far of a run that is going on (a vendor run lasts
@@ -31,59 +31,32 @@ export function registerStatusCommand(program: Command, { io }: CliContext): voi
     });
 }
 
-export function runStatus(dir: string): { document: RunDocument; line: string } {
+export function runStatus(dir: string, now: Date = new Date()): { document: RunDocument; line: string } {
   if (!existsSync(dir)) throw new BadmxError(`${dir} does not exist: give the directory of a badmx run`, 'EUSAGE');
   const state = readJournal(join(dir, JOURNAL_FILE));
   const { plan } = state;
-  // The fleet as the run started it; before that, where it would listen (nothing served yet).
-  const members: FleetMember[] =
-    state.members ??
-    plan.profiles.map((profile) => ({
-      name: profile.name,
-      title: profile.title,
-      tests: profile.tests,
-      ...profileNames(profile, plan.zone, plan.naming),
-      ...listenAddress(plan.addressing, profile.slot),
-      served: { source: 'none', coversMx: null, coversDomain: null },
-    }));
   const steps = planSteps(plan.senders, plan.profiles, plan.addressing);
-  const now = new Date().toISOString();
-  const windows: StepWindow[] = [];
-  let live: string | null = null;
-  for (const step of steps) {
-    const start = state.stepStart.get(step.key);
-    const end = state.stepEnd.get(step.key);
-    if (end) windows.push({ sender: step.sender.label, profiles: step.profiles, start: start ?? end.at, end: end.at, settled: end.settled, dnsQueries: end.dnsQueries });
-    else if (start) {
-      windows.push({ sender: step.sender.label, profiles: step.profiles, start, end: now, settled: false });
-      live = `${step.sender.label} → ${step.profiles.length === 1 ? step.profiles[0] : 'all profiles'} since ${start}`;
-    }
-  }
-  const results = new Map(state.submitted);
-  for (const [id, result] of state.final) results.set(id, result);
-  const done = steps.filter((s) => state.stepEnd.has(s.key)).length;
+  const replay = replayJournal(state, steps);
+  const at = now.toISOString();
+  const windows = windowsSoFar(replay, steps, at);
+  const liveStep = steps.find((step) => replay.begun.has(step.key));
+  const live = liveStep ? `${liveStep.sender.label} → ${liveStep.profiles.length === 1 ? liveStep.profiles[0] : 'all profiles'} since ${replay.begun.get(liveStep.key)}` : null;
+  const done = replay.ended.size;
   const complete = done === steps.length;
-  const document = buildDocument({
-    options: {
-      senders: plan.senders.map((s) => ({ ...s, software: null })),
-      policy: plan.policy,
-      profiles: plan.profiles,
-      zone: plan.zone,
-      waitMs: plan.waitMs,
-      addressing: plan.addressing,
-    },
-    members,
+  const mailbox = mailboxDomain(plan.zone);
+  const document = judgeRun({
+    plan: { ...plan, senders: plan.senders.map((s) => ({ ...s, software: null })) },
+    members: journalMembers(state),
     caFile: join(plan.certsDir, 'ca-bundle.pem'),
-    eventsFile: join(dir, 'events.jsonl'),
-    runId: plan.runId,
-    startedAt: plan.startedAt,
-    probes: plan.probes,
-    results,
-    windows,
-    resumes: state.resumes,
-    error: null,
+    mailboxDomain: mailbox,
     dns: plan.dns ? plan.dns.address : null,
+    facts: readRecordedFacts({ eventsFile: join(dir, 'events.jsonl'), startedAt: plan.startedAt, probes: plan.probes, mailboxDomain: mailbox }),
+    results: replay.results,
+    windows,
+    resumes: replay.resumes,
+    error: null,
     ...(complete ? {} : { status: 'running' as const }),
+    finishedAt: at,
   });
   const owner = runOwner(dir);
   const alive = owner !== null && isAlive(owner);

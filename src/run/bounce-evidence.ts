@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { readMessageHead } from '../evidence/read-message-head.js';
 import { parseBounce, type ParsedBounce } from '../evidence/parse-bounce.js';
 import type { Probe } from '../probes/probe.js';
-import { MAILBOX_NAME } from '../receivers/mailbox.js';
+import { MAILBOX_NAME } from '../profiles/mailbox.js';
 import type { DataEvent, ReceiverEvent } from '../recorder/events.js';
-import type { BounceEvidence } from './run-document.js';
+import type { BounceEvidence } from '../document/run-document.js';
 
 /** How much of a stored notification is read: the report part comes first, the returned message is not needed whole. */
-const BOUNCE_READ_BYTES = 256 * 1024;
+export const BOUNCE_READ_BYTES = 256 * 1024;
 
 /** A notification the mailbox received, parsed. */
 export interface ReceivedBounce {
@@ -57,8 +57,13 @@ export function readBounce(event: DataEvent, runDir: string): ReceivedBounce | n
   } catch {
     return null;
   }
-  const parsed = parseBounce(raw);
-  return parsed ? { conn: event.conn, at: event.time, file: event.file, rcptTo: event.rcptTo, parsed } : null;
+  return bounceFrom(event, raw);
+}
+
+/** A stored message's text (its first BOUNCE_READ_BYTES) as a notification; null when it is none (an auto-reply). */
+export function bounceFrom(event: DataEvent, text: string): ReceivedBounce | null {
+  const parsed = parseBounce(text);
+  return parsed ? { conn: event.conn, at: event.time, file: event.file ?? null, rcptTo: event.rcptTo, parsed } : null;
 }
 
 /**
@@ -93,17 +98,19 @@ export function bounceEvidence(bounce: ReceivedBounce, probe: Probe): BounceEvid
 export const MAX_BOUNCES_PER_PROBE = 10;
 
 /**
- * Every notification for each probe, in the order received. Only messages addressed to a
- * probe's envelope sender are read at all, so mail to other addresses at the probes' domain
- * (which any receiver accepts) costs nothing.
+ * Every notification for each probe, in the order received, from the stored messages'
+ * text (`messages`, by path relative to the run directory: recorded-facts.ts reads them).
+ * Only messages addressed to a probe's envelope sender count, so mail to other addresses at
+ * the probes' domain (which any receiver accepts) is never read at all.
  */
-export function bouncesByProbe(events: ReceiverEvent[], probes: Probe[], runDir: string, mailboxDomain: string): Map<string, BounceEvidence[]> {
+export function bouncesByProbe(events: readonly ReceiverEvent[], probes: Probe[], messages: ReadonlyMap<string, string>, mailboxDomain: string): Map<string, BounceEvidence[]> {
   const out = new Map<string, BounceEvidence[]>();
   for (const event of events) {
     if (!isMailboxDelivery(event, mailboxDomain)) continue;
     const targets = bounceProbes(event, probes).filter((p) => (out.get(p.id)?.length ?? 0) < MAX_BOUNCES_PER_PROBE);
     if (targets.length === 0) continue;
-    const bounce = readBounce(event, runDir);
+    const text = event.file ? messages.get(event.file) : undefined;
+    const bounce = text === undefined ? null : bounceFrom(event, text);
     if (!bounce) continue;
     for (const probe of targets) {
       const evidence = bounceEvidence(bounce, probe);
@@ -112,4 +119,3 @@ export function bouncesByProbe(events: ReceiverEvent[], probes: Probe[], runDir:
   }
   return out;
 }
-

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { receivedHopsOldestFirst } from '../evidence/parse-received.js';
 import { readMessageHead } from '../evidence/read-message-head.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
-import type { Cell } from './run-document.js';
+import type { Cell } from '../document/run-document.js';
 
 export interface HopEvidence {
   hops: ReceivedHop[] | null;
@@ -24,6 +24,12 @@ export function readHopEvidence(runDir: string, message: string | null, mxHostna
   } catch {
     return { hops: null, evidenceMismatch: null };
   }
+  return hopEvidence(text, mxHostname, session);
+}
+
+/** The same from the stored message's text (its header suffices); null text (not delivered, unreadable): no chain. */
+export function hopEvidence(text: string | null, mxHostname: string, session: Cell['tls']): HopEvidence {
+  if (text === null) return { hops: null, evidenceMismatch: null };
   const hops = receivedHopsOldestFirst(text);
   return { hops, evidenceMismatch: crossCheckReceiverHop(hops, mxHostname, session) };
 }

@@ -1,40 +1,35 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { attributeConnections } from '../classify/attribute.js';
-import { classifyProbe, isDeliveryOf } from '../classify/classify-probe.js';
+import { isDeliveryOf } from '../classify/classify-probe.js';
 import { startDnsServer, type DnsServer } from '../dns/dns-server.js';
 import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
-import { diagnoseSender } from '../policy/diagnose-sender.js';
-import { evaluate, ruleFor } from '../policy/evaluate.js';
-import { judgeCell } from '../policy/judge-cell.js';
 import type { Policy } from '../policy/policy-schema.js';
 import { makeProbe, newRunId, probeMessage, type Probe } from '../probes/probe.js';
-import { certificateRole } from '../certs/served-certificate.js';
 import type { UserCertificate } from '../certs/user-certificate.js';
-import { listenAddress, type Addressing } from '../receivers/addressing.js';
+import { listenAddress, type Addressing } from '../profiles/addressing.js';
 import type { ReceiverLimits } from '../receivers/limits.js';
-import { DEFAULT_NAMING, isPublicZone, profileNames, type Naming } from '../receivers/naming.js';
-import { startFleet, type Fleet, type FleetMember } from '../receivers/fleet.js';
-import { mailboxDomain, mailboxNames, mailboxPublishedAddress } from '../receivers/mailbox.js';
-import { isControlProfile } from '../receivers/profile-role.js';
-import type { Profile } from '../receivers/profile-schema.js';
+import { DEFAULT_NAMING, profileNames, type Naming } from '../profiles/naming.js';
+import { startFleet, type Fleet } from '../receivers/fleet.js';
+import { mailboxNames, mailboxPublishedAddress } from '../profiles/mailbox.js';
+import { isControlProfile } from '../profiles/profile-role.js';
+import type { Profile } from '../profiles/profile-schema.js';
 import { readEventLog } from '../recorder/event-log.js';
 import type { ReceiverEvent } from '../recorder/events.js';
-import { bounceEvidence, bounceProbes, bouncesByProbe, isMailboxDelivery, mailboxConnections, readBounce } from './bounce-evidence.js';
+import { bounceEvidence, bounceProbes, isMailboxDelivery, readBounce } from './bounce-evidence.js';
 import { harnessZone, type ZoneSource } from './harness-zone.js';
 import { DEFAULT_SUBMIT_CONCURRENCY, submitProbes } from './submit-probes.js';
-import { jsonDocument, renderJsonDocument } from '../report/json-document.js';
+import { RUN_DOCUMENT_FILE, serializeRunDocument } from '../document/serialize-run-document.js';
 import type { SendResult, Sender } from '../senders/sender.js';
-import { VERSION } from '../version.js';
-import { readHopEvidence } from './hop-evidence.js';
-import { SCHEMA_VERSION, type Cell, type RunDocument, type RunSender } from './run-document.js';
+import type { RunDocument } from '../document/run-document.js';
+import { judgeRun } from './judge-run.js';
+import { readRecordedFacts } from './recorded-facts.js';
+import { replayJournal } from './replay-journal.js';
 import { JOURNAL_FILE, readJournal, RunJournal, type JournalState, type RunPlan } from './run-journal.js';
 import { claimRunDirectory } from './run-owner.js';
 import { planSteps, type Step, type StepWindow } from './run-schedule.js';
 import { SettleTracker } from './settle-tracker.js';
-import { certificateCaveat, trustsHarnessRoot } from './certificate-caveat.js';
 
 export interface RunOptions {
   senders: Sender[];
@@ -166,10 +161,10 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   // Where each profile listens and what it serves: for `badmx status` without a fleet.
   journal.append({ type: 'fleet', at: new Date().toISOString(), members: fleet.members });
 
-  // What a crashed run had already done: submissions (never repeated) and final words.
-  const results = new Map<string, SendResult>(state?.submitted);
-  for (const [id, result] of state?.final ?? []) results.set(id, result);
-  const submitted = new Set(state?.submitted.keys());
+  // What a crashed run had already done: submissions (never repeated), final words, steps over.
+  const steps = planSteps(options.senders, options.profiles, options.addressing);
+  const replay = replayJournal(state, steps);
+  const { results, submitted } = replay;
   const past = state ? readEventLog(fleet.eventsFile).events.filter((e) => e.time >= startedAt) : [];
   // A crash between handing a probe over and journaling the answer: if the receivers saw the
   // probe, the sender took it, and it is never sent again (a second delivery would be evidence of
@@ -190,7 +185,6 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
     submitted.add(id);
     journal.append({ type: 'submitted', at: new Date().toISOString(), probe: id, result });
   }
-  const steps = planSteps(options.senders, options.profiles, options.addressing);
   const profileByName = new Map(options.profiles.map((p) => [p.name, p]));
   // Within a step, the controls are submitted first (policy/diagnose-sender.ts).
   const controlsFirst = (list: Probe[]): Probe[] => [
@@ -201,7 +195,7 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   let error: Error | null = null;
   // On a resume, senders whose steps are all over are not started again (a managed MTA would
   // overwrite its log; a relay that is down now must not block finished work).
-  const active = options.senders.filter((sender) => steps.some((step) => step.sender === sender && !state?.stepEnd.has(step.key)));
+  const active = options.senders.filter((sender) => steps.some((step) => step.sender === sender && !replay.ended.has(step.key)));
   const closed = new Set<Sender>(options.senders.filter((sender) => !active.includes(sender)));
   let interrupted = false;
   const stepContext: StepContext = { options, fleet, results, submitted, journal, past, dns: dns?.server ?? null, dnsQueries: () => dns?.queries() ?? null };
@@ -210,11 +204,11 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
     // Every sender must be usable before any probe goes out: a bad spec or relay fails in seconds, not after a run.
     for (const sender of active) await sender.check();
     for (const [index, step] of steps.entries()) {
-      const ended = state?.stepEnd.get(step.key);
-      const begun = state?.stepStart.get(step.key);
+      const ended = replay.ended.get(step.key);
+      const begun = replay.begun.get(step.key);
       const lastOfSender = !steps.slice(index + 1).some((s) => s.sender === step.sender);
       if (ended) {
-        windows.push({ sender: step.sender.label, profiles: step.profiles, start: begun ?? ended.at, end: ended.at, settled: ended.settled, dnsQueries: ended.dnsQueries });
+        windows.push(ended);
       } else {
         if (options.signal?.aborted) break;
         const start = begun ?? new Date().toISOString();
@@ -258,24 +252,22 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   }
 
   options.onProgress?.({ kind: 'senders-done' });
-  const document = buildDocument({
-    options,
+  const document = judgeRun({
+    plan: { runId, startedAt, senders: options.senders, policy: options.policy, profiles: options.profiles, zone: options.zone, waitMs: options.waitMs, addressing: options.addressing, probes },
     members: fleet.members,
+    caFile: fleet.caFile,
     mailboxDomain: fleet.mailbox.domain,
     dns: dns ? dns.server.address : null,
-    caFile: fleet.caFile,
-    eventsFile: fleet.eventsFile,
-    runId,
-    startedAt,
-    probes,
+    facts: readRecordedFacts({ eventsFile: fleet.eventsFile, startedAt, probes, mailboxDomain: fleet.mailbox.domain }),
     results,
     windows,
-    resumes: [...(state?.resumes ?? []), ...(resumedAt ? [resumedAt] : [])],
+    resumes: [...replay.resumes, ...(resumedAt ? [resumedAt] : [])],
     // A step that broke off with an error is an error, not an interruption.
     ...(interrupted && !error ? { status: 'interrupted' as const } : {}),
-    error,
+    error: error ? error.message : null,
+    finishedAt: new Date().toISOString(),
   });
-  writeAtomic(join(outDir, jsonDocument.fileName), renderJsonDocument(document));
+  writeAtomic(join(outDir, RUN_DOCUMENT_FILE), serializeRunDocument(document));
   if (error) throw new RunError(error.message, document, { cause: error });
   return document;
 }
@@ -577,215 +569,6 @@ function pollSender(
       stopped = true;
       const error = await loop;
       if (error) throw error;
-    },
-  };
-}
-
-/** What the receivers' capacity notices say, one line each (the event log's cap, the message store's). */
-function limitsHit(events: ReceiverEvent[]): string[] {
-  const lines: string[] = [];
-  for (const e of events) {
-    if (e.type === 'log-full') lines.push(`the event log reached its cap (${e.maxBytes} octets) at ${e.time}: after it only evidence was written, commands and replies were dropped`);
-    if (e.type === 'store-full') lines.push(`the message store reached its cap (${e.maxBytes} octets) at ${e.time}: later messages were recorded but not kept`);
-  }
-  return lines;
-}
-
-/** Connections open when the run died that had not delivered anything (a delivery stands, cut or not). */
-function crashCut(events: ReceiverEvent[], resumedAt: string): Set<string> {
-  const started = new Map<string, string>();
-  const closed = new Set<string>();
-  for (const e of events) {
-    if (!e.conn) continue;
-    if (!started.has(e.conn)) started.set(e.conn, e.time);
-    if (e.type === 'close' || (e.type === 'data' && e.accepted)) closed.add(e.conn);
-  }
-  return new Set([...started].filter(([conn, time]) => time < resumedAt && !closed.has(conn)).map(([conn]) => conn));
-}
-
-export function buildDocument(input: {
-  options: Pick<RunOptions, 'policy' | 'profiles' | 'zone' | 'waitMs' | 'addressing'> & {
-    senders: Pick<Sender, 'label' | 'spec' | 'kind' | 'notes' | 'software'>[];
-  };
-  members: FleetMember[];
-  caFile: string;
-  eventsFile: string;
-  runId: string;
-  startedAt: string;
-  probes: Probe[];
-  results: Map<string, SendResult>;
-  windows: StepWindow[];
-  /** When the run was resumed; connections a crash cut off before the last of them are over. */
-  resumes: string[];
-  error: Error | null;
-  /** `running` for `badmx status` of a run still going; `interrupted` when a step was cut short (Ctrl-C): --resume continues it. */
-  status?: 'running' | 'interrupted';
-  /** The probes' own domain (default probes.<zone>): mail for it is bounces, not probe traffic. */
-  mailboxDomain?: string;
-  /** Where the harness DNS answered, when the run served it. */
-  dns?: string | null;
-}): RunDocument {
-  const { options, probes, results, windows } = input;
-  const fleet = { members: input.members, caFile: input.caFile, eventsFile: input.eventsFile, publicZone: isPublicZone(options.zone) };
-  const runDir = dirname(fleet.eventsFile);
-  const mailbox = input.mailboxDomain ?? mailboxDomain(options.zone);
-  const lastResume = input.resumes.at(-1);
-  // An --out directory used before keeps its earlier runs' events: only this run's count.
-  const recorded = readEventLog(fleet.eventsFile).events.filter((e) => e.time >= input.startedAt);
-  // Connections a crash cut off (open when the run died, never closed) were ended by badmx, not
-  // by the sender: not its attempts. (A sender whose TLS session the crash cut would otherwise
-  // look like one that tried TLS and fell back.)
-  const cut = lastResume === undefined ? new Set<string>() : crashCut(recorded, lastResume);
-  const events = recorded.filter((e) => !cut.has(e.conn));
-  // Mail for the probes' domain is what senders say about probes (bounces), not an attempt at a profile.
-  const bounceConns = mailboxConnections(events, mailbox, new Set(probes.map((p) => p.recipient.toLowerCase())));
-  const attribution = attributeConnections(
-    events.filter((e) => !bounceConns.has(e.conn)),
-    probes,
-    windows,
-  );
-  const bounces = bouncesByProbe(events, probes, runDir, mailbox);
-  const profiles = new Map(options.profiles.map((p) => [p.name, p]));
-  const trusts = new Map(options.senders.map((sender) => [sender.label, trustsHarnessRoot(sender.kind, fleet.publicZone)]));
-
-  // First what each probe's receiver saw, then the sender's canary diagnosis, then the verdicts.
-  const observed = probes.map((probe) => {
-    const profile = profiles.get(probe.profile) as Profile;
-    const classification = classifyProbe(attribution.byProbe.get(probe.id) ?? [], probe);
-    const result = results.get(probe.id) ?? null;
-    const submission = result
-      ? { accepted: result.accepted, final: result.final, detail: result.detail, attempts: result.attempts ?? 1, failure: result.failure ?? null }
-      : null;
-    const own = bounces.get(probe.id) ?? [];
-    const delivered = classification.received !== null;
-    const lastClose = classification.evidence.every((c) => c.end !== null || (lastResume !== undefined && c.start < lastResume));
-    const gaveUp = submission?.final === true || own.some((b) => b.action === 'failed');
-    return { probe, profile, classification, submission, bounces: own, settled: (delivered || gaveUp) && lastClose };
-  });
-  const diagnoses = new Map(
-    options.senders.map((sender) => {
-      const own = observed.filter((o) => o.probe.sender === sender.label);
-      const queries = windows.filter((w) => w.sender === sender.label).map((w) => w.dnsQueries);
-      const dnsQueries = queries.length === 0 || queries.some((q) => q === null || q === undefined) ? null : queries.reduce<number>((sum, q) => sum + (q ?? 0), 0);
-      const diagnosis = diagnoseSender(
-        own.map((o) => ({
-          control: isControlProfile(o.profile),
-          outcome: o.classification.outcome,
-          evidence: o.classification.evidence,
-          submission: o.submission,
-          bounces: o.bounces,
-        })),
-        { caFile: fleet.caFile, dns: input.dns ?? null, dnsQueries, resolves: sender.kind !== 'builtin', trustsHarnessRoot: trusts.get(sender.label) ?? true },
-      );
-      return [sender.label, diagnosis] as const;
-    }),
-  );
-
-  const cells: Cell[] = observed.map(({ probe, profile, classification, submission, bounces: own, settled }) => {
-    const policyVerdict = evaluate(options.policy, profile, classification);
-    const judgement = judgeCell(
-      { outcome: classification.outcome, connections: classification.connections, settled, submission, bounces: own },
-      policyVerdict,
-      diagnoses.get(probe.sender) ?? null,
-      input.error ? input.error.message : null,
-    );
-    const member = fleet.members.find((m) => m.name === probe.profile);
-    // Stored messages are relative to the event log's directory, which is the run directory.
-    const hopEvidence = member
-      ? readHopEvidence(runDir, classification.message, member.hostname, classification.tls)
-      : { hops: null, evidenceMismatch: null };
-    return {
-      sender: probe.sender,
-      profile: probe.profile,
-      probe: { id: probe.id, recipient: probe.recipient, messageId: probe.messageId },
-      outcome: classification.outcome,
-      verdict: judgement.verdict,
-      reason: judgement.reason,
-      inconclusive: judgement.inconclusive,
-      tls: classification.tls,
-      alert: classification.alert,
-      connections: classification.connections,
-      firstSeen: classification.firstSeen,
-      lastSeen: classification.lastSeen,
-      settled,
-      submission: submission ? { accepted: submission.accepted, final: submission.final, detail: submission.detail, attempts: submission.attempts } : null,
-      bounces: own,
-      received: classification.received,
-      message: classification.message,
-      hops: hopEvidence.hops,
-      evidenceMismatch: hopEvidence.evidenceMismatch,
-      caveat: certificateCaveat({
-        role: certificateRole(profile),
-        source: member?.served.source ?? null,
-        trustsHarnessRoot: trusts.get(probe.sender) ?? true,
-        outcome: classification.outcome,
-        issuer: profile.certificate.issuer,
-        title: profile.title,
-      }),
-      evidence: classification.evidence,
-      misdirected: (attribution.misdirected.get(probe.id) ?? []).length,
-    };
-  });
-
-  const senders: RunSender[] = options.senders.map((sender) => {
-    const own = windows.filter((w) => w.sender === sender.label);
-    const window = own.length ? { start: own.map((w) => w.start).sort()[0]!, end: own.map((w) => w.end).sort().at(-1)! } : null;
-    return {
-      label: sender.label,
-      spec: sender.spec,
-      kind: sender.kind,
-      notes: sender.notes,
-      software: sender.software ?? null,
-      window,
-      trustsHarnessRoot: trusts.get(sender.label) ?? true,
-      diagnosis: diagnoses.get(sender.label) ?? null,
-    };
-  });
-
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'badmx', version: VERSION },
-    run: {
-      id: input.runId,
-      status: input.status ?? (input.error ? 'error' : 'complete'),
-      error: input.error ? input.error.message : null,
-      startedAt: input.startedAt,
-      finishedAt: new Date().toISOString(),
-      zone: options.zone,
-      waitMs: options.waitMs,
-      caFile: fleet.caFile,
-      events: 'events.jsonl',
-      limitsHit: limitsHit(recorded),
-    },
-    policy: options.policy,
-    profiles: options.profiles.map((profile) => {
-      const { served, ...member } = fleet.members.find((m) => m.name === profile.name) as FleetMember;
-      const rule = ruleFor(options.policy, profile);
-      return {
-        ...member,
-        slot: profile.slot,
-        starttls: profile.starttls,
-        tls: profile.tls,
-        certificate: profile.certificate,
-        expected: { expect: rule.expect, minVersion: rule.minVersion ?? null, because: rule.because },
-        served,
-      };
-    }),
-    senders,
-    cells,
-    summary: {
-      cells: cells.length,
-      pass: cells.filter((c) => c.verdict === 'pass').length,
-      fail: cells.filter((c) => c.verdict === 'fail').length,
-      inconclusive: cells.filter((c) => c.verdict === 'inconclusive').length,
-      unsettled: cells.filter((c) => !c.settled).length,
-    },
-    stray: { connections: attribution.stray.length },
-    schedule: {
-      mode: options.addressing.kind === 'shared' ? 'sequential' : 'parallel',
-      address: options.addressing.kind === 'shared' ? `${options.addressing.address}:${options.addressing.port}` : null,
-      steps: windows.map((w) => ({ sender: w.sender, profiles: w.profiles, start: w.start, end: w.end, settled: w.settled, dnsQueries: w.dnsQueries ?? null })),
-      resumes: input.resumes,
     },
   };
 }

@@ -1,0 +1,250 @@
+import { attributeConnections } from '../classify/attribute.js';
+import { classifyProbe } from '../classify/classify-probe.js';
+import { certificateRole } from '../certs/served-certificate.js';
+import { diagnoseSender } from '../policy/diagnose-sender.js';
+import { evaluate, ruleFor } from '../policy/evaluate.js';
+import { judgeCell } from '../policy/judge-cell.js';
+import type { Policy } from '../policy/policy-schema.js';
+import type { Probe } from '../probes/probe.js';
+import type { Addressing } from '../profiles/addressing.js';
+import type { FleetMember } from '../receivers/fleet.js';
+import { isPublicZone } from '../profiles/naming.js';
+import { isControlProfile } from '../profiles/profile-role.js';
+import type { Profile } from '../profiles/profile-schema.js';
+import type { ReceiverEvent } from '../recorder/events.js';
+import type { SendResult, Sender } from '../senders/sender.js';
+import { VERSION } from '../version.js';
+import { bouncesByProbe, mailboxConnections } from './bounce-evidence.js';
+import { certificateCaveat, trustsHarnessRoot } from './certificate-caveat.js';
+import { hopEvidence } from './hop-evidence.js';
+import type { RecordedFacts } from './recorded-facts.js';
+import { SCHEMA_VERSION, type Cell, type RunDocument, type RunSender } from '../document/run-document.js';
+import type { StepWindow } from './run-schedule.js';
+
+/**
+ * The judging stage: what the receivers recorded (RecordedFacts), what each sender said
+ * of each probe, and the schedule's windows, become the run document: connections
+ * attributed to probes, each probe classified into an outcome, each sender diagnosed by its
+ * controls, each cell judged against the policy. A pure function: it reads no file and no
+ * clock (`finishedAt` is given), so the same facts always make the same document, whether a
+ * run just ended, a crashed run resumed, or `badmx status` looks at one still going.
+ */
+export interface JudgeRunInput {
+  plan: {
+    runId: string;
+    startedAt: string;
+    senders: readonly Pick<Sender, 'label' | 'spec' | 'kind' | 'notes' | 'software'>[];
+    policy: Policy;
+    profiles: readonly Profile[];
+    zone: string;
+    waitMs: number;
+    addressing: Addressing;
+    probes: readonly Probe[];
+  };
+  /** The fleet as it served: each profile's names, address and certificate. */
+  members: readonly FleetMember[];
+  caFile: string;
+  /** The probes' own domain (probes.<zone>): mail for it is bounces, not probe traffic. */
+  mailboxDomain: string;
+  /** Where the harness DNS answered, when the run served it. */
+  dns: string | null;
+  facts: RecordedFacts;
+  /** Each probe's submission, or the sender's final word on it. */
+  results: ReadonlyMap<string, SendResult>;
+  windows: readonly StepWindow[];
+  /** When the run was resumed; connections a crash cut off before the last of them are over. */
+  resumes: readonly string[];
+  /** Why the run broke off, or null. */
+  error: string | null;
+  /** `running` for `badmx status` of a run still going; `interrupted` when a step was cut short (Ctrl-C): --resume continues it. */
+  status?: 'running' | 'interrupted';
+  /** The clock value the document is stamped with. */
+  finishedAt: string;
+}
+
+/** What the receivers' capacity notices say, one line each (the event log's cap, the message store's). */
+function limitsHit(events: readonly ReceiverEvent[]): string[] {
+  const lines: string[] = [];
+  for (const e of events) {
+    if (e.type === 'log-full') lines.push(`the event log reached its cap (${e.maxBytes} octets) at ${e.time}: after it only evidence was written, commands and replies were dropped`);
+    if (e.type === 'store-full') lines.push(`the message store reached its cap (${e.maxBytes} octets) at ${e.time}: later messages were recorded but not kept`);
+  }
+  return lines;
+}
+
+/** Connections open when the run died that had not delivered anything (a delivery stands, cut or not). */
+function crashCut(events: readonly ReceiverEvent[], resumedAt: string): Set<string> {
+  const started = new Map<string, string>();
+  const closed = new Set<string>();
+  for (const e of events) {
+    if (!e.conn) continue;
+    if (!started.has(e.conn)) started.set(e.conn, e.time);
+    if (e.type === 'close' || (e.type === 'data' && e.accepted)) closed.add(e.conn);
+  }
+  return new Set([...started].filter(([conn, time]) => time < resumedAt && !closed.has(conn)).map(([conn]) => conn));
+}
+
+export function judgeRun(input: JudgeRunInput): RunDocument {
+  const { plan: options, results, windows, facts } = input;
+  const probes = [...options.probes];
+  const fleet = { members: input.members, caFile: input.caFile, publicZone: isPublicZone(options.zone) };
+  const mailbox = input.mailboxDomain;
+  const lastResume = input.resumes.at(-1);
+  const recorded = facts.events;
+  // Connections a crash cut off (open when the run died, never closed) were ended by badmx, not
+  // by the sender: not its attempts. (A sender whose TLS session the crash cut would otherwise
+  // look like one that tried TLS and fell back.)
+  const cut = lastResume === undefined ? new Set<string>() : crashCut(recorded, lastResume);
+  const events = recorded.filter((e) => !cut.has(e.conn));
+  // Mail for the probes' domain is what senders say about probes (bounces), not an attempt at a profile.
+  const bounceConns = mailboxConnections(events, mailbox, new Set(probes.map((p) => p.recipient.toLowerCase())));
+  const attribution = attributeConnections(
+    events.filter((e) => !bounceConns.has(e.conn)),
+    probes,
+    [...windows],
+  );
+  const bounces = bouncesByProbe(events, probes, facts.messages, mailbox);
+  const profiles = new Map(options.profiles.map((p) => [p.name, p]));
+  const trusts = new Map(options.senders.map((sender) => [sender.label, trustsHarnessRoot(sender.kind, fleet.publicZone)]));
+
+  // First what each probe's receiver saw, then the sender's canary diagnosis, then the verdicts.
+  const observed = probes.map((probe) => {
+    const profile = profiles.get(probe.profile) as Profile;
+    const classification = classifyProbe(attribution.byProbe.get(probe.id) ?? [], probe);
+    const result = results.get(probe.id) ?? null;
+    const submission = result
+      ? { accepted: result.accepted, final: result.final, detail: result.detail, attempts: result.attempts ?? 1, failure: result.failure ?? null }
+      : null;
+    const own = bounces.get(probe.id) ?? [];
+    const delivered = classification.received !== null;
+    const lastClose = classification.evidence.every((c) => c.end !== null || (lastResume !== undefined && c.start < lastResume));
+    const gaveUp = submission?.final === true || own.some((b) => b.action === 'failed');
+    return { probe, profile, classification, submission, bounces: own, settled: (delivered || gaveUp) && lastClose };
+  });
+  const diagnoses = new Map(
+    options.senders.map((sender) => {
+      const own = observed.filter((o) => o.probe.sender === sender.label);
+      const queries = windows.filter((w) => w.sender === sender.label).map((w) => w.dnsQueries);
+      const dnsQueries = queries.length === 0 || queries.some((q) => q === null || q === undefined) ? null : queries.reduce<number>((sum, q) => sum + (q ?? 0), 0);
+      const diagnosis = diagnoseSender(
+        own.map((o) => ({
+          control: isControlProfile(o.profile),
+          outcome: o.classification.outcome,
+          evidence: o.classification.evidence,
+          submission: o.submission,
+          bounces: o.bounces,
+        })),
+        { caFile: fleet.caFile, dns: input.dns, dnsQueries, resolves: sender.kind !== 'builtin', trustsHarnessRoot: trusts.get(sender.label) ?? true },
+      );
+      return [sender.label, diagnosis] as const;
+    }),
+  );
+
+  const cells: Cell[] = observed.map(({ probe, profile, classification, submission, bounces: own, settled }) => {
+    const policyVerdict = evaluate(options.policy, profile, classification);
+    const judgement = judgeCell(
+      { outcome: classification.outcome, connections: classification.connections, settled, submission, bounces: own },
+      policyVerdict,
+      diagnoses.get(probe.sender) ?? null,
+      input.error,
+    );
+    const member = fleet.members.find((m) => m.name === probe.profile);
+    // Stored messages are named relative to the run directory, as facts.messages keys them.
+    const hops = member
+      ? hopEvidence(classification.message === null ? null : (facts.messages.get(classification.message) ?? null), member.hostname, classification.tls)
+      : { hops: null, evidenceMismatch: null };
+    return {
+      sender: probe.sender,
+      profile: probe.profile,
+      probe: { id: probe.id, recipient: probe.recipient, messageId: probe.messageId },
+      outcome: classification.outcome,
+      verdict: judgement.verdict,
+      reason: judgement.reason,
+      inconclusive: judgement.inconclusive,
+      tls: classification.tls,
+      alert: classification.alert,
+      connections: classification.connections,
+      firstSeen: classification.firstSeen,
+      lastSeen: classification.lastSeen,
+      settled,
+      submission: submission ? { accepted: submission.accepted, final: submission.final, detail: submission.detail, attempts: submission.attempts } : null,
+      bounces: own,
+      received: classification.received,
+      message: classification.message,
+      hops: hops.hops,
+      evidenceMismatch: hops.evidenceMismatch,
+      caveat: certificateCaveat({
+        role: certificateRole(profile),
+        source: member?.served.source ?? null,
+        trustsHarnessRoot: trusts.get(probe.sender) ?? true,
+        outcome: classification.outcome,
+        issuer: profile.certificate.issuer,
+        title: profile.title,
+      }),
+      evidence: classification.evidence,
+      misdirected: (attribution.misdirected.get(probe.id) ?? []).length,
+    };
+  });
+
+  const senders: RunSender[] = options.senders.map((sender) => {
+    const own = windows.filter((w) => w.sender === sender.label);
+    const window = own.length ? { start: own.map((w) => w.start).sort()[0]!, end: own.map((w) => w.end).sort().at(-1)! } : null;
+    return {
+      label: sender.label,
+      spec: sender.spec,
+      kind: sender.kind,
+      notes: sender.notes,
+      software: sender.software ?? null,
+      window,
+      trustsHarnessRoot: trusts.get(sender.label) ?? true,
+      diagnosis: diagnoses.get(sender.label) ?? null,
+    };
+  });
+
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'badmx', version: VERSION },
+    run: {
+      id: options.runId,
+      status: input.status ?? (input.error ? 'error' : 'complete'),
+      error: input.error,
+      startedAt: options.startedAt,
+      finishedAt: input.finishedAt,
+      zone: options.zone,
+      waitMs: options.waitMs,
+      caFile: fleet.caFile,
+      events: 'events.jsonl',
+      limitsHit: limitsHit(recorded),
+    },
+    policy: options.policy,
+    profiles: options.profiles.map((profile) => {
+      const { served, ...member } = fleet.members.find((m) => m.name === profile.name) as FleetMember;
+      const rule = ruleFor(options.policy, profile);
+      return {
+        ...member,
+        slot: profile.slot,
+        starttls: profile.starttls,
+        tls: profile.tls,
+        certificate: profile.certificate,
+        expected: { expect: rule.expect, minVersion: rule.minVersion ?? null, because: rule.because },
+        served,
+      };
+    }),
+    senders,
+    cells,
+    summary: {
+      cells: cells.length,
+      pass: cells.filter((c) => c.verdict === 'pass').length,
+      fail: cells.filter((c) => c.verdict === 'fail').length,
+      inconclusive: cells.filter((c) => c.verdict === 'inconclusive').length,
+      unsettled: cells.filter((c) => !c.settled).length,
+    },
+    stray: { connections: attribution.stray.length },
+    schedule: {
+      mode: options.addressing.kind === 'shared' ? 'sequential' : 'parallel',
+      address: options.addressing.kind === 'shared' ? `${options.addressing.address}:${options.addressing.port}` : null,
+      steps: windows.map((w) => ({ sender: w.sender, profiles: w.profiles, start: w.start, end: w.end, settled: w.settled, dnsQueries: w.dnsQueries ?? null })),
+      resumes: [...input.resumes],
+    },
+  };
+}
