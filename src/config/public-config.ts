@@ -1,12 +1,12 @@
+import { readJsonFile, validateJson } from '../files/load-json-file.js';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDuration } from '../text/duration.js';
 import { inZone } from '../dns/zone-records.js';
 import { BadmxError } from '../errors.js';
-import { JsonInputError, parseJson } from '../files/parse-json.js';
-import { READ_LIMITS, ReadBoundedError, readBounded } from '../files/read-bounded.js';
+import { READ_LIMITS } from '../files/read-bounded.js';
 import { DEFAULT_NAMING, NAMINGS, normalizeZone, type Naming } from '../profiles/naming.js';
-import { describeIssues, show, typeError } from './config-issues.js';
+import { show, typeError } from '../files/json-issues.js';
 import { canonicalAddress, hostNameProblem } from './public-values.js';
 
 /**
@@ -60,21 +60,8 @@ const sources = new WeakMap<PublicConfig, string>();
  * READ_LIMITS.config (1 MiB) of it is read, and only from a regular file.
  */
 export function loadPublicConfig(file: string): PublicConfig {
-  let text: string;
-  try {
-    text = readBounded(file, READ_LIMITS.config);
-  } catch (error) {
-    if (!(error instanceof ReadBoundedError)) throw error;
-    throw new BadmxError(`${file}: cannot read the configuration (${error.reason})`, 'ECONFIG');
-  }
-  let raw: unknown;
-  try {
-    // An editor's byte-order mark is not a JSON error worth stopping for (parseJson drops it).
-    raw = parseJson(text);
-  } catch (error) {
-    if (!(error instanceof JsonInputError)) throw error;
-    throw new BadmxError(`${file}: ${error.message}`, 'ECONFIG');
-  }
+  // An editor's byte-order mark is not a JSON error worth stopping for (parseJson drops it).
+  const raw = readJsonFile(file, { label: file, limit: READ_LIMITS.config, code: 'ECONFIG' });
   const config = parsePublicConfig(raw, file, dirname(resolve(file)));
   sources.set(config, file);
   return config;
@@ -82,9 +69,7 @@ export function loadPublicConfig(file: string): PublicConfig {
 
 /** Validate an already-parsed configuration; `source` names it in errors, `baseDir` anchors its relative paths. */
 export function parsePublicConfig(raw: unknown, source: string, baseDir: string): PublicConfig {
-  const parsed = configSchema(baseDir).safeParse(raw);
-  if (!parsed.success) throw new BadmxError(`${source}: ${describeIssues(parsed.error, knownKeys)}`, 'ECONFIG');
-  return parsed.data;
+  return validateJson(raw, configSchema(baseDir), { label: source, code: 'ECONFIG', knownKeys });
 }
 
 /**

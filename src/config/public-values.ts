@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { show } from './config-issues.js';
+import { show } from '../files/json-issues.js';
 
 /**
  * An address receivers (or the DNS server) listen on and DNS publishes, in canonical form

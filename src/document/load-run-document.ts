@@ -1,8 +1,8 @@
+import { displayPath, readJsonFile, validateJson } from '../files/load-json-file.js';
 import { statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BadmxError } from '../errors.js';
-import { JsonInputError, parseJson } from '../files/parse-json.js';
-import { READ_LIMITS, ReadBoundedError, readBounded } from '../files/read-bounded.js';
+import { READ_LIMITS } from '../files/read-bounded.js';
 import { VERSION } from '../version.js';
 import { READABLE_SCHEMA_VERSIONS, type RunDocument } from './run-document.js';
 import { runDocumentSchema } from './run-document-schema.js';
@@ -21,20 +21,7 @@ export interface LoadedRun {
 export function loadRunDocument(path: string): LoadedRun {
   const file = resolveRunFile(path);
   const shown = displayPath(file);
-  let text: string;
-  try {
-    text = readBounded(file, READ_LIMITS.runDocument);
-  } catch (error) {
-    if (!(error instanceof ReadBoundedError)) throw error;
-    throw new BadmxError(`cannot read ${shown}: ${error.reason}`, 'ERUN', { cause: error });
-  }
-  let raw: unknown;
-  try {
-    raw = parseJson(text);
-  } catch (error) {
-    if (!(error instanceof JsonInputError)) throw error;
-    throw new BadmxError(`${shown}: ${error.message}`, 'ERUN', { cause: error });
-  }
+  const raw = readJsonFile(file, { label: shown, limit: READ_LIMITS.runDocument, code: 'ERUN' });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new BadmxError(`${shown}: not a badmx run.json (expected a JSON object)`, 'ERUN');
   }
@@ -48,13 +35,8 @@ export function loadRunDocument(path: string): LoadedRun {
       'ERUN',
     );
   }
-  const parsed = runDocumentSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue ? formatPath(issue.path) : '';
-    throw new BadmxError(`${shown}: ${where || '(top level)'}: ${issue?.message ?? 'invalid'}`, 'ERUN');
-  }
-  return { file, document: version === 1 ? rejudgeVersion1(parsed.data) : parsed.data };
+  const document = validateJson(raw, runDocumentSchema, { label: shown, code: 'ERUN' });
+  return { file, document: version === 1 ? rejudgeVersion1(document) : document };
 }
 
 /**
@@ -93,13 +75,4 @@ function resolveRunFile(path: string): string {
   return inside;
 }
 
-/** Paths under the working directory are shown relative to it, others in full. */
-function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') ? rel : file;
-}
 
-/** ['cells', 3, 'verdict'] → cells[3].verdict */
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
-}

@@ -1,11 +1,10 @@
+import { displayPath, loadJsonFile } from '../files/load-json-file.js';
 import { readdirSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { z } from 'zod';
 import { MAILBOX_NAME, MAILBOX_SLOT } from './mailbox.js';
 import { BadmxError } from '../errors.js';
-import { JsonInputError, parseJson } from '../files/parse-json.js';
-import { READ_LIMITS, ReadBoundedError, readBounded } from '../files/read-bounded.js';
+import { READ_LIMITS } from '../files/read-bounded.js';
 import { profileSchema, type Profile } from './profile-schema.js';
 
 /** The profiles that ship with badmx: receivers/ at the package root. */
@@ -34,35 +33,18 @@ export function loadCatalogue(dir: string = BUILTIN_CATALOGUE): Profile[] {
 /** One profile file: at most READ_LIMITS.profile (256 KiB), only a regular file, and JSON nested no deeper than badmx's files ever are. */
 export function loadProfileFile(file: string): Profile {
   const shown = displayPath(file);
-  let text: string;
-  try {
-    text = readBounded(file, READ_LIMITS.profile);
-  } catch (error) {
-    if (!(error instanceof ReadBoundedError)) throw error;
-    throw new BadmxError(`${shown}: cannot read it (${error.reason})`, 'EPROFILE');
-  }
-  let raw: unknown;
-  try {
-    raw = parseJson(text);
-  } catch (error) {
-    if (!(error instanceof JsonInputError)) throw error;
-    throw new BadmxError(`${shown}: ${error.message}`, 'EPROFILE');
-  }
-  const parsed = profileSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new BadmxError(`${shown}: ${describeIssue(parsed.error)}`, 'EPROFILE');
-  }
+  const profile = loadJsonFile(file, profileSchema, { label: shown, limit: READ_LIMITS.profile, code: 'EPROFILE' });
   const expected = basename(file, '.json');
-  if (parsed.data.name === MAILBOX_NAME) {
+  if (profile.name === MAILBOX_NAME) {
     throw new BadmxError(`${shown}: the name "${MAILBOX_NAME}" is reserved for the probes' own domain (${MAILBOX_NAME}.<zone>): choose another`, 'EPROFILE');
   }
-  if (parsed.data.slot === MAILBOX_SLOT) {
+  if (profile.slot === MAILBOX_SLOT) {
     throw new BadmxError(`${shown}: slot ${MAILBOX_SLOT} is reserved for the probes' mailbox (its receiver listens on <base>.${MAILBOX_SLOT}): choose another`, 'EPROFILE');
   }
-  if (parsed.data.name !== expected) {
-    throw new BadmxError(`${shown}: name "${parsed.data.name}" must match the file name ("${expected}")`, 'EPROFILE');
+  if (profile.name !== expected) {
+    throw new BadmxError(`${shown}: name "${profile.name}" must match the file name ("${expected}")`, 'EPROFILE');
   }
-  return parsed.data;
+  return profile;
 }
 
 /** Select profiles by name, in catalogue order; unknown names are an error that lists the known ones. */
@@ -98,15 +80,4 @@ function firstFreeSlot(bySlot: Map<number, string>): number {
   return slot;
 }
 
-function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid profile';
-  const path = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
-  return `${path}: ${issue.message}${more}`;
-}
 
-function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel.startsWith('..') ? file : rel;
-}

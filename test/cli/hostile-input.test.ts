@@ -106,7 +106,7 @@ describe('files a user gives badmx are bounded', () => {
     ] as const) {
       const result = await badmx(['zone', '--config', file]);
       expect(result.exitCode).toBe(2);
-      expectOneLine(result, new RegExp(`^badmx: ${file.replaceAll('.', '\\.')}: cannot read the configuration \\(${why}\\)$`));
+      expectOneLine(result, new RegExp(`^badmx: ${file.replaceAll('.', '\\.')}: cannot read it \\(${why}\\)$`));
     }
   }, 120_000);
 
@@ -122,8 +122,8 @@ describe('files a user gives badmx are bounded', () => {
     for (const [args, message] of [
       [['run', '--policy', bigPolicy, '--sender', 'builtin:strict', '--certs', certsDir], /^badmx: policy .*big-policy\.json: cannot read it \(larger than the 1 MiB limit\)$/],
       [['run', '--receivers', join(dir, 'receivers'), '--sender', 'builtin:strict', '--certs', certsDir], /^badmx: .*receivers\/big\.json: cannot read it \(larger than the 256 KiB limit\)$/],
-      [['report', runFifo], /^badmx: cannot read .*run-fifo\/run\.json: is a FIFO, not a regular file$/],
-      [['report', '/dev/zero'], /^badmx: cannot read \/dev\/zero: is a character device, not a regular file$/],
+      [['report', runFifo], /^badmx: .*run-fifo\/run\.json: cannot read it \(is a FIFO, not a regular file\)$/],
+      [['report', '/dev/zero'], /^badmx: \/dev\/zero: cannot read it \(is a character device, not a regular file\)$/],
       [['status', statusFifo], /^badmx: .*status-fifo\/run-state\.jsonl: cannot read the run journal \(is a FIFO, not a regular file\)$/],
     ] as const) {
       const result = await badmx([...args]);

@@ -107,7 +107,7 @@ describe('badmx zone: bad input is one line and exit 2', () => {
     ['a bad address', ['--zone', 'badmx.example.com', '--address', '203.0.113.256', '--dns-listen', '203.0.113.53'], /^badmx: --address: "203\.0\.113\.256" is not an IP address$/],
     ['nobody answering for the zone', ['--zone', 'badmx.example.com', '--address', '203.0.113.25'], /^badmx: badmx zone needs to know who answers for the zone/],
     ['a provider name server inside the zone', ['--zone', 'badmx.example.com', '--address', '203.0.113.25', '--name-server', 'ns1.badmx.example.com'], /^badmx: the name server ns1\.badmx\.example\.com is inside the zone/],
-    ['a broken config file', ['--config', join(tmpdir(), 'badmx-no-such-config.json')], /^badmx: .*badmx-no-such-config\.json: cannot read the configuration \(no such file\)$/],
+    ['a broken config file', ['--config', join(tmpdir(), 'badmx-no-such-config.json')], /^badmx: .*badmx-no-such-config\.json: cannot read it \(no such file\)$/],
   ])('%s', async (_what, args, message) => {
     const result = await badmx(args);
     expect(result.exitCode).toBe(2);

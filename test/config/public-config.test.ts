@@ -144,8 +144,8 @@ describe('loadPublicConfig', () => {
   });
 
   it('a file that cannot be read says so and names it', () => {
-    expect(errorOf(() => loadPublicConfig(join(dir, 'missing.json'))).message).toBe(`${join(dir, 'missing.json')}: cannot read the configuration (no such file)`);
-    expect(errorOf(() => loadPublicConfig(dir)).message).toBe(`${dir}: cannot read the configuration (is a directory)`);
+    expect(errorOf(() => loadPublicConfig(join(dir, 'missing.json'))).message).toBe(`${join(dir, 'missing.json')}: cannot read it (no such file)`);
+    expect(errorOf(() => loadPublicConfig(dir)).message).toBe(`${dir}: cannot read it (is a directory)`);
   });
 
   it('parsePublicConfig names its source in errors', () => {

@@ -53,9 +53,9 @@ const MiB = 1024 * 1024;
 describe('user files are bounded', () => {
   it('the public configuration: 1 MiB, a regular file, not too deep', () => {
     const big = huge('big-config.json', MiB + 1);
-    expect(errorOf(() => loadPublicConfig(big)).message).toBe(`${big}: cannot read the configuration (larger than the 1 MiB limit)`);
-    expect(errorOf(() => loadPublicConfig('/dev/zero')).message).toBe('/dev/zero: cannot read the configuration (is a character device, not a regular file)');
-    expect(errorOf(() => loadPublicConfig(fifo)).message).toBe(`${fifo}: cannot read the configuration (is a FIFO, not a regular file)`);
+    expect(errorOf(() => loadPublicConfig(big)).message).toBe(`${big}: cannot read it (larger than the 1 MiB limit)`);
+    expect(errorOf(() => loadPublicConfig('/dev/zero')).message).toBe('/dev/zero: cannot read it (is a character device, not a regular file)');
+    expect(errorOf(() => loadPublicConfig(fifo)).message).toBe(`${fifo}: cannot read it (is a FIFO, not a regular file)`);
     const deep = write('deep-config.json', DEEP);
     expect(errorOf(() => loadPublicConfig(deep)).message).toBe(`${deep}: JSON nested too deeply (more than 64 levels at line 1, column 65)`);
   });
@@ -90,8 +90,8 @@ describe('user files are bounded', () => {
 
   it('a saved run.json: 64 MiB, a regular file, not too deep', () => {
     const big = huge('run-big/run.json', 64 * MiB + 1);
-    expect(errorOf(() => loadRunDocument(big)).message).toBe(`cannot read ${big}: larger than the 64 MiB limit`);
-    expect(errorOf(() => loadRunDocument(fifo)).message).toBe(`cannot read ${fifo}: is a FIFO, not a regular file`);
+    expect(errorOf(() => loadRunDocument(big)).message).toBe(`${big}: cannot read it (larger than the 64 MiB limit)`);
+    expect(errorOf(() => loadRunDocument(fifo)).message).toBe(`${fifo}: cannot read it (is a FIFO, not a regular file)`);
     const deep = write('run-deep/run.json', `{"schemaVersion":2,"x":${DEEP}}`);
     expect(errorOf(() => loadRunDocument(join(dir, 'run-deep'))).message).toBe(`${deep}: JSON nested too deeply (more than 64 levels at line 1, column 87)`);
   });

@@ -33,7 +33,7 @@ describe('readBounded', () => {
     const text = 'x'.repeat(300_000);
     writeFileSync(file, text);
     expect(readBounded(file, 300_000)).toBe(text);
-    expect(errorOf(file, 299_999)).toMatchObject({ code: 'ETOOBIG', reason: 'larger than the 299999 bytes limit' });
+    expect(errorOf(file, 299_999)).toMatchObject({ systemCode: 'ETOOBIG', reason: 'larger than the 299999 bytes limit' });
   });
 
   it('refuses one byte over the limit, naming the limit', () => {
@@ -61,12 +61,12 @@ describe('readBounded', () => {
   });
 
   it('refuses /dev/zero, a FIFO with no writer (without hanging), a directory, a missing file', () => {
-    expect(errorOf('/dev/zero', READ_LIMITS.pem)).toMatchObject({ code: 'ENOTREG', reason: 'is a character device, not a regular file' });
+    expect(errorOf('/dev/zero', READ_LIMITS.pem)).toMatchObject({ systemCode: 'ENOTREG', reason: 'is a character device, not a regular file' });
     const fifo = join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);
-    expect(errorOf(fifo, READ_LIMITS.config)).toMatchObject({ code: 'ENOTREG', reason: 'is a FIFO, not a regular file' });
-    expect(errorOf(dir, READ_LIMITS.config)).toMatchObject({ code: 'EISDIR', reason: 'is a directory' });
-    expect(errorOf(join(dir, 'missing'), READ_LIMITS.config)).toMatchObject({ code: 'ENOENT', reason: 'no such file' });
+    expect(errorOf(fifo, READ_LIMITS.config)).toMatchObject({ systemCode: 'ENOTREG', reason: 'is a FIFO, not a regular file' });
+    expect(errorOf(dir, READ_LIMITS.config)).toMatchObject({ systemCode: 'EISDIR', reason: 'is a directory' });
+    expect(errorOf(join(dir, 'missing'), READ_LIMITS.config)).toMatchObject({ systemCode: 'ENOENT', reason: 'no such file' });
     expect(errorOf(join(dir, 'empty', 'below'), READ_LIMITS.config).systemCode).toBe('ENOTDIR');
   });
 

@@ -1,12 +1,13 @@
 import type { z } from 'zod';
 
 /**
- * Zod issues as the one line badmx prints: the JSON path the way a person would write it
- * (`listen.addresses[1]`), then what to fix. Unknown keys come first and list the known
- * ones: a misspelt key ("adresses") also makes the real one look missing, and the typo is
- * what needs fixing.
+ * Zod issues as the one line badmx prints for every JSON file it reads (profiles, policies,
+ * the public configuration, run.json): the JSON path the way a person would write it
+ * (`listen.addresses[1]`), then what to fix. Unknown keys come first and, when the schema's
+ * keys are given, list the known ones: a misspelt key ("adresses") also makes the real one
+ * look missing, and the typo is what needs fixing.
  */
-export function describeIssues(error: z.ZodError, knownKeys: (path: string) => readonly string[]): string {
+export function describeIssues(error: z.ZodError, knownKeys?: (path: string) => readonly string[]): string {
   const issues = [...error.issues].sort((a, b) => rank(a) - rank(b));
   const issue = issues[0];
   if (!issue) return 'invalid';
@@ -14,8 +15,8 @@ export function describeIssues(error: z.ZodError, knownKeys: (path: string) => r
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((key) => show(key)).join(', ');
-    const known = knownKeys(path).join(', ');
-    return `${path || '(top level)'}: unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}; known: ${known}${more}`;
+    const known = knownKeys?.(path) ?? [];
+    return `${path || '(top level)'}: unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}${known.length ? `; known: ${known.join(', ')}` : ''}${more}`;
   }
   return `${path || '(top level)'}: ${issue.message}${more}`;
 }
