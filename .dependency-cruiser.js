@@ -23,7 +23,8 @@ export const LAYERS = [
   ['policy', 'senders/mta', 'config'],
   ['document', 'sender-spec'],
   ['run', 'report'],
-  ['cli', 'index.ts'],
+  ['cli'],
+  ['index.ts'],
   ['vitest'],
 ];
 

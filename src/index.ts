@@ -25,6 +25,13 @@ export { parseSenderSpec } from './sender-spec/parse-sender-spec.js';
 export type { Sender, SendResult, ProbeTarget } from './senders/sender.js';
 export { runMatrix, RunError, type RunOptions, type RunProgress } from './run/run-matrix.js';
 
+// Judging: a run's document from what its receivers recorded, its journal and a clock value (pure).
+export { judgeRun, type JudgeRunInput } from './run/judge-run.js';
+export { readRecordedFacts, type RecordedFacts } from './run/recorded-facts.js';
+export { replayJournal, windowsSoFar, journalMembers, type Replay } from './run/replay-journal.js';
+export { readJournal, JOURNAL_FILE, type JournalState, type RunPlan } from './run/run-journal.js';
+export { planSteps, type Step, type StepWindow } from './run/run-schedule.js';
+
 // Outcomes and verdicts: pure functions of what was recorded.
 export { classifyProbe } from './classify/classify-probe.js';
 export type { Outcome, Classification, ConnectionSummary } from './classify/outcome.js';
@@ -39,7 +46,13 @@ export type { RunDocument, Cell, RunSender, RunProfile, RunSchedule, Inconclusiv
 export { SCHEMA_VERSION } from './document/run-document.js';
 export { FORMAT_NAMES } from './report/registry.js';
 export type { RenderOutput } from './report/renderer.js';
-export { BadmxError } from './errors.js';
+export { BadmxError, type BadmxErrorCode } from './errors.js';
+export { SenderError } from './senders/sender.js';
+
+// The CLI itself, in process: main(argv, io) returns the exit status and touches nothing but io.
+export { main } from './cli/main.js';
+export { processIo, type CliIo, type CliOutput, type CliInput } from './cli/cli-io.js';
+export { exitCodeFor, runExitCode, EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INCONCLUSIVE, EXIT_RUNTIME, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE } from './cli/exit-codes.js';
 
 /** A saved run (a run.json, or the run directory holding it), checked against its schema: one line naming the file and field when it is wrong. */
 export function loadRun(path: string): RunDocument {
