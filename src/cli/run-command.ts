@@ -200,14 +200,19 @@ async function performRun(context: CliContext, options: Omit<RunOptions, 'onProg
   const progress = progressPrinter(io.stderr);
   // Ctrl-C ends the wait, not the run: what was recorded is classified and written, unsettled cells are marked.
   const abort = new AbortController();
+  const quit = (): never => process.exit(EXIT_INTERRUPTED);
   const interrupt = (): void => {
     io.stderr.write('\nbadmx: interrupted; writing what was recorded (Ctrl-C again to quit at once)\n');
     abort.abort();
-    process.once('SIGINT', () => process.exit(130));
+    process.once('SIGINT', quit);
   };
   process.once('SIGINT', interrupt);
-  // The embedder's stop (main(argv, io) with a signal) is a Ctrl-C too.
-  const unlisten = onAbort(io, () => abort.abort());
+  // The embedder's stop (main(argv, io) with a signal) is a Ctrl-C too, but a second one is its own business.
+  const unlisten = onAbort(io, () => {
+    if (abort.signal.aborted) return;
+    io.stderr.write('\nbadmx: stopped; writing what was recorded\n');
+    abort.abort();
+  });
   // Nobody reads the output any more: stop waiting and write what was recorded, quietly (exit 141).
   const unregister = onBrokenPipe(() => abort.abort());
   try {
@@ -228,7 +233,9 @@ async function performRun(context: CliContext, options: Omit<RunOptions, 'onProg
     }
     throw error;
   } finally {
+    // Both Ctrl-C handlers go with the command: main(argv, io) leaves no listener on the process.
     process.off('SIGINT', interrupt);
+    process.off('SIGINT', quit);
     unlisten();
     unregister();
     if (outputGone()) context.exitCode = EXIT_BROKEN_PIPE;

@@ -49,14 +49,16 @@ export function registerServeCommand(program: Command, { io }: CliContext): void
 
     // Listen for signals before anything announces the fleet: a harness may stop us as soon as the manifest appears.
     const signalled = untilSignal(io);
-    // Port 53 is bound before the fleet, so before --run-as drops root, and answers from the
-    // fleet's own names once it is up (the same names and addresses, as planned).
-    const dns =
-      dnsAddress === null
-        ? null
-        : await startDnsServer({ zone: harnessZone(plannedSource(selection, addressing), dnsAddress), address: dnsAddress, port: DEFAULT_DNS.port });
+    let dns: DnsServer | null = null;
     let fleet: Fleet;
     try {
+      // Port 53 is bound before the fleet, so before --run-as drops root, and answers from the
+      // fleet's own names once it is up (the same names and addresses, as planned).
+      dns =
+        dnsAddress === null
+          ? null
+          : await startDnsServer({ zone: harnessZone(plannedSource(selection, addressing), dnsAddress), address: dnsAddress, port: DEFAULT_DNS.port });
+      const started = dns;
       fleet = await startFleet({
         ...selection,
         addressing,
@@ -64,11 +66,13 @@ export function registerServeCommand(program: Command, { io }: CliContext): void
         runAs: flags.runAs ?? null,
         // Written before root is dropped: the manifest's directory may be writable by root only.
         onReady: (ready) => {
-          dns?.setZone(harnessZone(fleetSource(ready, addressing), dns.address));
+          started?.setZone(harnessZone(fleetSource(ready, addressing), started.address));
           if (flags.manifest) writeManifest(resolve(flags.manifest), ready);
         },
       });
     } catch (error) {
+      // Nothing to wait for: the signal handlers go with the command (main(argv, io) may run again in this process).
+      signalled.cancel();
       await dns?.stop();
       throw error;
     }
@@ -131,8 +135,9 @@ function printFleet(io: CliIo, fleet: Fleet): void {
 }
 
 /** Until SIGINT or SIGTERM (or the io's signal), or until nobody reads the output any more (then it stops the same way and exits 141: main.ts). */
-function untilSignal(io: CliIo): Promise<void> {
-  return new Promise((resolveSignal) => {
+function untilSignal(io: CliIo): Promise<void> & { cancel(): void } {
+  let cancel = (): void => {};
+  const promise = new Promise<void>((resolveSignal) => {
     const done = (): void => {
       process.off('SIGINT', done);
       process.off('SIGTERM', done);
@@ -145,7 +150,9 @@ function untilSignal(io: CliIo): Promise<void> {
     const unlisten = onAbort(io, done);
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
+    cancel = done;
   });
+  return Object.assign(promise, { cancel: () => cancel() });
 }
 
 function stamp(date: Date): string {

@@ -10,7 +10,7 @@ import type { SenderKind, SenderSoftware } from '../senders/sender.js';
 
 /**
  * run.json: the single source every report is rendered from. Bump SCHEMA_VERSION on
- * any change that is not a pure addition, and say so in the README.
+ * any change that is not a pure addition, and say so in docs/run-json.md.
  */
 export const SCHEMA_VERSION = 2;
 

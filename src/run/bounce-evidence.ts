@@ -63,7 +63,12 @@ export function readBounce(event: DataEvent, runDir: string): ReceivedBounce | n
 /** A stored message's text (its first BOUNCE_READ_BYTES) as a notification; null when it is none (an auto-reply). */
 export function bounceFrom(event: DataEvent, text: string): ReceivedBounce | null {
   const parsed = parseBounce(text);
-  return parsed ? { conn: event.conn, at: event.time, file: event.file ?? null, rcptTo: event.rcptTo, parsed } : null;
+  return parsed ? receivedBounce(event, parsed) : null;
+}
+
+/** A parsed notification with its envelope: where and when it came, to whom. */
+export function receivedBounce(event: DataEvent, parsed: ParsedBounce): ReceivedBounce {
+  return { conn: event.conn, at: event.time, file: event.file ?? null, rcptTo: event.rcptTo, parsed };
 }
 
 /**
@@ -98,20 +103,20 @@ export function bounceEvidence(bounce: ReceivedBounce, probe: Probe): BounceEvid
 export const MAX_BOUNCES_PER_PROBE = 10;
 
 /**
- * Every notification for each probe, in the order received, from the stored messages'
- * text (`messages`, by path relative to the run directory: recorded-facts.ts reads them).
+ * Every notification for each probe, in the order received, from the stored notifications as
+ * parsed (`parsed`, by path relative to the run directory: recorded-facts.ts reads them).
  * Only messages addressed to a probe's envelope sender count, so mail to other addresses at
  * the probes' domain (which any receiver accepts) is never read at all.
  */
-export function bouncesByProbe(events: readonly ReceiverEvent[], probes: Probe[], messages: ReadonlyMap<string, string>, mailboxDomain: string): Map<string, BounceEvidence[]> {
+export function bouncesByProbe(events: readonly ReceiverEvent[], probes: Probe[], parsed: ReadonlyMap<string, ParsedBounce>, mailboxDomain: string): Map<string, BounceEvidence[]> {
   const out = new Map<string, BounceEvidence[]>();
   for (const event of events) {
     if (!isMailboxDelivery(event, mailboxDomain)) continue;
     const targets = bounceProbes(event, probes).filter((p) => (out.get(p.id)?.length ?? 0) < MAX_BOUNCES_PER_PROBE);
     if (targets.length === 0) continue;
-    const text = event.file ? messages.get(event.file) : undefined;
-    const bounce = text === undefined ? null : bounceFrom(event, text);
-    if (!bounce) continue;
+    const notification = event.file ? parsed.get(event.file) : undefined;
+    if (!notification) continue;
+    const bounce = receivedBounce(event, notification);
     for (const probe of targets) {
       const evidence = bounceEvidence(bounce, probe);
       if (evidence) out.set(probe.id, [...(out.get(probe.id) ?? []), evidence]);

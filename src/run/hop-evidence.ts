@@ -24,13 +24,13 @@ export function readHopEvidence(runDir: string, message: string | null, mxHostna
   } catch {
     return { hops: null, evidenceMismatch: null };
   }
-  return hopEvidence(text, mxHostname, session);
+  return hopEvidence(receivedHopsOldestFirst(text), mxHostname, session);
 }
 
-/** The same from the stored message's text (its header suffices); null text (not delivered, unreadable): no chain. */
-export function hopEvidence(text: string | null, mxHostname: string, session: Cell['tls']): HopEvidence {
-  if (text === null) return { hops: null, evidenceMismatch: null };
-  const hops = receivedHopsOldestFirst(text);
+/** The same from the stored message's chain, already read (recorded-facts.ts); null (not delivered, unreadable): no chain. */
+export function hopEvidence(chain: readonly ReceivedHop[] | null, mxHostname: string, session: Cell['tls']): HopEvidence {
+  if (chain === null) return { hops: null, evidenceMismatch: null };
+  const hops = [...chain];
   return { hops, evidenceMismatch: crossCheckReceiverHop(hops, mxHostname, session) };
 }
 

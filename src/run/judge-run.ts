@@ -103,7 +103,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
     probes,
     [...windows],
   );
-  const bounces = bouncesByProbe(events, probes, facts.messages, mailbox);
+  const bounces = bouncesByProbe(events, probes, facts.bounces, mailbox);
   const profiles = new Map(options.profiles.map((p) => [p.name, p]));
   const trusts = new Map(options.senders.map((sender) => [sender.label, trustsHarnessRoot(sender.kind, fleet.publicZone)]));
 
@@ -151,7 +151,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
     const member = fleet.members.find((m) => m.name === probe.profile);
     // Stored messages are named relative to the run directory, as facts.messages keys them.
     const hops = member
-      ? hopEvidence(classification.message === null ? null : (facts.messages.get(classification.message) ?? null), member.hostname, classification.tls)
+      ? hopEvidence(classification.message === null ? null : (facts.receivedChains.get(classification.message) ?? null), member.hostname, classification.tls)
       : { hops: null, evidenceMismatch: null };
     return {
       sender: probe.sender,

@@ -12,6 +12,7 @@ import {
   RunError,
   runMatrix,
   selectProfiles,
+  isControlProfile,
   withControl,
   type Addressing,
   type Cell,
@@ -313,20 +314,28 @@ export type CellResult =
   | { status: 'skip'; note: string };
 
 /**
- * A cell as a test result. `pass` passes (with a note when the deadline came first, so the
- * pass is provisional); `fail` fails with the reason and the evidence; `inconclusive` fails
- * with its cause, or is skipped when the suite allows it, but never when the run itself broke
- * off: that is the harness or the relay failing, not a cell to look past.
+ * A cell as a test result. `pass` passes (with a note when the sender's wait ran out first, so
+ * the pass is provisional); `fail` fails with the reason and the evidence; `inconclusive` fails
+ * with its cause, or is skipped when the suite allows it. Never skipped, and an unsettled pass
+ * fails too, when the run did not get its whole wait (it broke off, or was stopped: `cutShort`
+ * when the suite's own timer stopped it), and never skipped at a control or when no control was
+ * delivered: a relay that delivers nothing at all is the finding, not a cell to look past.
  */
-export function cellResult(run: RunDocument, cell: Cell, options: { inconclusive: 'fail' | 'skip'; runDir: string }): CellResult {
-  if (cell.verdict === 'pass') {
-    return { status: 'pass', note: cell.settled ? null : `provisional: ${outcomeHeadline(cell)} when the deadline came (${cell.reason}); the sender might still have acted later` };
-  }
-  const evidence = cellEvidenceLines(
-    cell,
-    run.profiles.find((p) => p.name === cell.profile),
-  );
+export function cellResult(run: RunDocument, cell: Cell, options: { inconclusive: 'fail' | 'skip'; runDir: string; cutShort?: boolean }): CellResult {
+  const profile = run.profiles.find((p) => p.name === cell.profile);
   const where = `run: ${join(options.runDir, 'run.json')}`;
+  const stopped =
+    run.run.status === 'error'
+      ? `the run stopped early: ${run.run.error ?? 'unknown error'}`
+      : run.run.status === 'interrupted' || options.cutShort
+        ? 'the run was stopped before its wait was over (the suite ran out of time: raise waitMs or the hook timeout)'
+        : null;
+  if (cell.verdict === 'pass') {
+    if (cell.settled) return { status: 'pass', note: null };
+    if (!stopped) return { status: 'pass', note: `provisional: ${outcomeHeadline(cell)} when the deadline came (${cell.reason}); the sender might still have acted later` };
+    return { status: 'fail', message: [`NOT WAITED FOR: ${outcomeHeadline(cell)} so far, but ${stopped}, so the sender might still deliver`, '', ...cellEvidenceLines(cell, profile), where].join('\n') };
+  }
+  const evidence = cellEvidenceLines(cell, profile);
   if (cell.verdict === 'fail') {
     const headline = `${outcomeHeadline(cell)}: ${cell.reason}${cell.settled ? '' : ' (unsettled: the deadline came first)'}`;
     return { status: 'fail', message: [headline, '', ...evidence, where].join('\n') };
@@ -334,12 +343,14 @@ export function cellResult(run: RunDocument, cell: Cell, options: { inconclusive
   const detail = cell.inconclusive?.detail ?? cell.reason;
   const headline = `INCONCLUSIVE (${inconclusiveCause(cell)}): ${detail}`;
   const diagnosis = run.senders.find((s) => s.label === cell.sender)?.diagnosis ?? null;
-  const runError = run.run.status === 'error' ? `the run stopped early: ${run.run.error ?? 'unknown error'}` : null;
-  if (options.inconclusive === 'skip' && !runError) return { status: 'skip', note: headline };
+  const control = profile !== undefined && isControlProfile(profile);
+  const skippable = !stopped && !control && cell.inconclusive?.cause !== 'no-control';
+  if (options.inconclusive === 'skip' && skippable) return { status: 'skip', note: headline };
   const lines = [
     headline,
     'An inconclusive cell was not actually tested, so it is not a pass.',
-    ...(runError ? [runError] : []),
+    ...(stopped ? [stopped] : []),
+    ...(control ? ['This is a control: a sender must deliver here for its refusals anywhere else to count.'] : []),
     ...(diagnosis && diagnosis !== detail ? [`sender: ${diagnosis}`] : []),
     '',
     ...evidence,
@@ -367,6 +378,7 @@ export class MatrixCellError extends Error {
 export function describeMatrix(name: string, options: MatrixOptions): MatrixHandle {
   const plan = planMatrix(name, options);
   let run: RunDocument | null = null;
+  let cutShort = false;
   const handle: MatrixHandle = {
     cells: plan.cells,
     outDir: plan.runOptions.outDir,
@@ -382,7 +394,7 @@ export function describeMatrix(name: string, options: MatrixOptions): MatrixHand
   describe(name, () => {
     beforeAll(async () => {
       try {
-        run = await runPlannedMatrix(plan, options.onProgress);
+        ({ document: run, cutShort } = await runPlannedMatrix(plan, options.onProgress));
       } catch (error) {
         // Not the hook's failure (Vitest would report the cells as skipped): each cell's, as a failed test.
         setupError = error instanceof Error ? error : new Error(String(error));
@@ -395,7 +407,7 @@ export function describeMatrix(name: string, options: MatrixOptions): MatrixHand
         if (!run) throw new Error(`describeMatrix("${name}"): no run document: the matrix did not run`);
         const cell = run.cells.find((c) => c.sender === planned.sender && c.profile === planned.profile);
         if (!cell) throw new Error(`describeMatrix("${name}"): the run has no cell for ${planned.name}`);
-        const result = cellResult(run, cell, { inconclusive: plan.inconclusive, runDir: plan.runOptions.outDir });
+        const result = cellResult(run, cell, { inconclusive: plan.inconclusive, runDir: plan.runOptions.outDir, cutShort });
         if (result.status === 'fail') throw new MatrixCellError(result.message, cell);
         if (result.status === 'skip') context.skip(result.note);
         if (result.note) await context.annotate(result.note, 'notice');
@@ -412,7 +424,7 @@ function withoutFrames<E extends Error>(error: E): E {
 }
 
 /** The run itself: told to stop waiting before the hook's timeout, so run.json and the reports are always written. */
-async function runPlannedMatrix(plan: MatrixPlan, onProgress: ((progress: RunProgress) => void) | undefined): Promise<RunDocument> {
+async function runPlannedMatrix(plan: MatrixPlan, onProgress: ((progress: RunProgress) => void) | undefined): Promise<{ document: RunDocument; cutShort: boolean }> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), plan.abortAfterMs);
   let document: RunDocument;
@@ -430,5 +442,5 @@ async function runPlannedMatrix(plan: MatrixPlan, onProgress: ((progress: RunPro
     // The verdicts stand; a report that could not be written is said, not hidden.
     for (const result of failed) console.warn(`badmx: ${describeResult(result)}`);
   }
-  return document;
+  return { document, cutShort: abort.signal.aborted };
 }

@@ -171,7 +171,7 @@ export async function deliverProbe(target: Target & { from: string; to: string; 
     host: target.address,
     port: target.port,
     name: 'abuse-probe.invalid',
-    // Go on in the clear where STARTTLS fails (nodemailer tries it at no-starttls too, see the README).
+    // Go on in the clear where STARTTLS fails (nodemailer tries it at no-starttls too, see docs/observed-behaviour.md).
     opportunisticTLS: true,
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,

@@ -158,6 +158,27 @@ describe('senders that cannot deliver', () => {
   });
 });
 
+describe('main(argv, io): the CLI in process', () => {
+  it("the io's signal ends a run's wait as Ctrl-C does: exit 130, run.json written, and no listener is left on the process", async () => {
+    const before = { int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM') };
+    const out = mkdtempSync(join(tmpdir(), 'badmx-'));
+    const stop = new AbortController();
+    // `true` accepts every probe and delivers none: the run would wait the whole 10 minutes
+    const result = await badmx(['run', '--sender', 'command:true', '--profile', 'tls1.2', '--wait', '10m', '--port-range', '20481', '--out', out], {
+      signal: stop.signal,
+      onStderr: (text) => {
+        if (/sending 1 probes/.test(text)) stop.abort();
+      },
+    });
+    expect(result.exitCode).toBe(130);
+    expect(result.stderr).toMatch(/badmx: stopped; writing what was recorded/);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunDocument;
+    expect(run.run.status).toBe('interrupted');
+    expect(run.cells[0]).toMatchObject({ settled: false, verdict: 'inconclusive' });
+    expect({ int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM') }).toEqual(before);
+  });
+});
+
 describe('badmx run --resume and badmx status: bad input', () => {
   it('--resume with --sender, a directory that holds no run, and status of nothing are one-line errors (exit 2)', async () => {
     const both = await badmx(['run', '--resume', tmpdir(), '--sender', 'builtin:strict']);

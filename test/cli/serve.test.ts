@@ -64,6 +64,40 @@ describe('badmx serve', () => {
     expect(events.filter((e) => e.type === 'close')).toHaveLength(14);
   });
 
+  it("in process: the io's signal stops serve as SIGTERM does; a serve that cannot start leaves no listener on the process", async () => {
+    const before = { int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM') };
+    const stop = new AbortController();
+    const dir = mkdtempSync(join(tmpdir(), 'badmx-serve-'));
+    const result = await runInProcess(['serve', '--certs', certsDir, '--port-range', '20521', '--events', join(dir, 'events.jsonl'), '--quiet'], {
+      signal: stop.signal,
+      onStdout: (text) => {
+        if (/receivers ready/.test(text)) stop.abort();
+      },
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/receivers stopped/);
+    // Every listener closed: the same ports can be served again at once.
+    const again = new AbortController();
+    const second = await runInProcess(['serve', '--certs', certsDir, '--port-range', '20521', '--events', join(dir, 'events-2.jsonl'), '--quiet'], {
+      signal: again.signal,
+      onStdout: (text) => {
+        if (/receivers ready/.test(text)) again.abort();
+      },
+    });
+    expect(second.exitCode, second.stderr).toBe(0);
+    // A serve that fails (a taken port) after its handlers were set up removes them too.
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(20521, '127.0.0.1', resolve));
+    try {
+      const failed = await runInProcess(['serve', '--certs', certsDir, '--port-range', '20521', '--events', join(dir, 'events-3.jsonl')]);
+      expect(failed.exitCode).toBe(2);
+    } finally {
+      blocker.close();
+    }
+    expect({ int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM') }).toEqual(before);
+  });
+
   it('usage errors are one line on stderr and exit 2', async () => {
     for (const args of [['serve', '--bogus'], ['serve', '--port', '0'], ['serve', '--zone', 'nodots'], ['serve', '--profile', 'tls9'], ['frobnicate']]) {
       const result = await badmx(args);

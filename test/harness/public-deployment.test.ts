@@ -5,9 +5,9 @@ import { loadPublicConfig } from '../../src/config/public-config.js';
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 
 /**
- * The shipped deployment files (README "Evaluating a vendor") must fit together: the unit
+ * The shipped deployment files (docs/public-mode.md) must fit together: the unit
  * hands the certificate in where the example configuration looks for it, runs the command
- * the README names, keeps its hardening, and the example run arguments parse.
+ * docs/public-mode.md names, keeps its hardening, and the example run arguments parse.
  */
 
 const HARNESS = join(import.meta.dirname, '../../harness');

@@ -24,6 +24,8 @@ export interface InProcessOptions {
   signal?: AbortSignal;
   /** Called with each chunk written to stdout, as it is written (e.g. to wait for "receivers ready"). */
   onStdout?: (text: string) => void;
+  /** The same for stderr (progress). */
+  onStderr?: (text: string) => void;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function runInProcess(args: string[], options: InProcessOptions = {
       write: (text: string) => {
         stderr += text;
         all += text;
+        options.onStderr?.(text);
         return true;
       },
     },

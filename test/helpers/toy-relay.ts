@@ -116,7 +116,7 @@ async function deliver(options: ToyRelayOptions, from: string, to: string, raw: 
     port: options.deliveryPort,
     name: 'toy-relay.test',
     requireTLS: verify,
-    // Go on in the clear when STARTTLS fails, as an opportunistic MTA does (nodemailer tries it at no-starttls too: see the README).
+    // Go on in the clear when STARTTLS fails, as an opportunistic MTA does (nodemailer tries it at no-starttls too: see docs/observed-behaviour.md).
     opportunisticTLS: !verify,
     connectionTimeout: 5_000,
     greetingTimeout: 5_000,

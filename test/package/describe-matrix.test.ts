@@ -164,10 +164,15 @@ describe('cellResult: a judged cell as a test result, never judged again', () =>
     expect(message).toMatch(/^INCONCLUSIVE \([^)]+\): /);
     expect(message).toContain('An inconclusive cell was not actually tested, so it is not a pass.');
     expect(message).toContain(`inconclusive: ${cell.inconclusive?.cause ?? ''}: `);
-    expect(cellResult(hostile, cell, { inconclusive: 'skip', runDir })).toEqual({ status: 'skip', note: message.split('\n')[0] });
+    // Its sender delivered to no control, so it is never skipped; a cell untested for its own reason may be.
+    expect(cellResult(hostile, cell, { inconclusive: 'skip', runDir }).status).toBe('fail');
+    const refused = hostile.cells.find((c) => c.inconclusive?.cause === 'submission-refused');
+    if (!refused) throw new Error('the hostile fixture has no refused submission');
+    const refusedMessage = cellResult(hostile, refused, { inconclusive: 'fail', runDir });
+    expect(cellResult(hostile, refused, { inconclusive: 'skip', runDir })).toEqual({ status: 'skip', note: refusedMessage.status === 'fail' ? refusedMessage.message.split('\n')[0] : '' });
     // a run that broke off is the harness or the relay failing: its untested cells fail, skip or not
     const broken: RunDocument = { ...hostile, run: { ...hostile.run, status: 'error', error: 'the relay 127.0.0.1:587 cannot be reached' } };
-    const result = cellResult(broken, cell, { inconclusive: 'skip', runDir });
+    const result = cellResult(broken, refused, { inconclusive: 'skip', runDir });
     expect(result.status).toBe('fail');
     expect(result.status === 'fail' ? result.message : '').toContain('the run stopped early: the relay 127.0.0.1:587 cannot be reached');
   });
@@ -179,6 +184,36 @@ describe('cellResult: a judged cell as a test result, never judged again', () =>
     const result = cellResult(hostile, cell, { inconclusive: 'fail', runDir });
     expect(result.status).toBe('pass');
     expect(result.status === 'pass' ? result.note : null).toMatch(/^provisional: .* when the deadline came/);
+  });
+
+  it('a run stopped before its wait was over (the suite out of time): an unsettled pass fails, and nothing is skipped', () => {
+    const hostile = loadFixture(HOSTILE_RUN);
+    const pass = hostile.cells.find((c) => c.verdict === 'pass' && !c.settled);
+    const untested = hostile.cells.find((c) => c.sender === HOSTILE.diagnosedSender && c.verdict === 'inconclusive');
+    if (!pass || !untested) throw new Error('the hostile fixture lacks an unsettled pass or an inconclusive cell');
+    for (const [run, cutShort] of [
+      [hostile, true],
+      [{ ...hostile, run: { ...hostile.run, status: 'interrupted' as const } }, false],
+    ] as const) {
+      const result = cellResult(run, pass, { inconclusive: 'skip', runDir, cutShort });
+      expect(result.status).toBe('fail');
+      expect(result.status === 'fail' ? result.message : '').toMatch(/^NOT WAITED FOR: .*the run was stopped before its wait was over/);
+      expect(cellResult(run, untested, { inconclusive: 'skip', runDir, cutShort }).status).toBe('fail');
+    }
+  });
+
+  it('never skipped: an inconclusive control, or any cell of a sender that delivered to no control', () => {
+    const hostile = loadFixture(HOSTILE_RUN);
+    const untested = hostile.cells.find((c) => c.sender === HOSTILE.diagnosedSender && c.verdict === 'inconclusive');
+    if (!untested) throw new Error('the hostile fixture has no inconclusive cell');
+    const noControl = { ...untested, inconclusive: { cause: 'no-control' as const, detail: 'no control probe was delivered' } };
+    expect(cellResult({ ...hostile, cells: [noControl] }, noControl, { inconclusive: 'skip', runDir }).status).toBe('fail');
+    const control = hostile.profiles.find((p) => p.name === 'tls1.2');
+    if (!control) throw new Error('the hostile fixture has no tls1.2 profile');
+    const atControl = { ...untested, profile: control.name };
+    const result = cellResult(hostile, atControl, { inconclusive: 'skip', runDir });
+    expect(result.status).toBe('fail');
+    expect(result.status === 'fail' ? result.message : '').toContain('This is a control');
   });
 });
 

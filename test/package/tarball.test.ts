@@ -152,6 +152,11 @@ beforeAll(async () => {
   ns = await createNamespace(NS, '192.0.2.61', '127.0.0.1');
 }, 300_000);
 
+/** Stop a relay the recipes started (postfix stop: it is gone when this returns). */
+async function stopRelay(dir: string): Promise<void> {
+  if (existsSync(join(dir, 'etc', 'main.cf'))) await execa('ip', ['netns', 'exec', NS, 'postfix', '-c', join(dir, 'etc'), 'stop'], { reject: false });
+}
+
 afterAll(async () => {
   for (const dir of relays) {
     if (ns && existsSync(join(dir, 'etc', 'main.cf'))) await execa('ip', ['netns', 'exec', NS, 'postfix', '-c', join(dir, 'etc'), 'abort'], { reject: false });
@@ -197,102 +202,118 @@ describe('badmx from its packed tarball, in a scratch project', () => {
 
   it('GitHub Actions: the recipe starts the relay, its command runs the example green, one JUnit testcase per cell', async () => {
     const relay = relayDir('github-relay');
-    const started = await inNamespace(githubStep(START_RELAY_STEP).run, { RELAY_DIR: relay });
-    expect(started.exitCode, started.all).toBe(0);
-    expect(githubJob().env?.RELAY_DIR).toBeTruthy();
+    try {
+      const started = await inNamespace(githubStep(START_RELAY_STEP).run, { RELAY_DIR: relay });
+      expect(started.exitCode, started.all).toBe(0);
+      expect(githubJob().env?.RELAY_DIR).toBeTruthy();
 
-    const matrix = await inNamespace(githubStep(RUN_MATRIX_STEP).run, {}, 240_000);
-    expect(matrix.exitCode, matrix.all).toBe(0);
-    expect(matrix.all).toMatch(/Tests\s+4 passed \(4\)/);
-    const cases = junitCases(JUNIT_FILE);
-    // in the catalogue's order, which is the order the tests were registered in at collection
-    expect(cases.map((c) => c.name)).toEqual(EXAMPLE_PROFILES.map((p) => `${SUITE} > ${SENDER} × ${p}`));
-    expect(cases.filter((c) => c.failure !== null || c.skipped)).toEqual([]);
+      const matrix = await inNamespace(githubStep(RUN_MATRIX_STEP).run, {}, 240_000);
+      expect(matrix.exitCode, matrix.all).toBe(0);
+      expect(matrix.all).toMatch(/Tests\s+4 passed \(4\)/);
+      const cases = junitCases(JUNIT_FILE);
+      // in the catalogue's order, which is the order the tests were registered in at collection
+      expect(cases.map((c) => c.name)).toEqual(EXAMPLE_PROFILES.map((p) => `${SUITE} > ${SENDER} × ${p}`));
+      expect(cases.filter((c) => c.failure !== null || c.skipped)).toEqual([]);
 
-    // Each pass is badmx's verdict on evidence: every cell settled, refusals by the relay's own bounce.
-    const run = readRun();
-    expect(run.cells.map((c) => [c.profile, c.verdict, c.outcome, c.settled])).toEqual([
-      ['no-starttls', 'pass', 'refused-before-tls', true],
-      ['starttls-454', 'pass', 'refused-before-tls', true],
-      ['tls1.2', 'pass', 'delivered-tls', true],
-      ['expired', 'pass', expect.stringMatching(/^refused-/), true],
-    ]);
-    expect(run.cells.find((c) => c.profile === 'expired')?.bounces[0]?.diagnostic).toMatch(/certificate not verified/i);
-    // It found the receivers by MX, through the harness DNS, as in production.
-    const log = readFileSync(join(relay, 'maillog'), 'utf8');
-    expect(log).toContain('relay=mx.tls1.2.badmx.test[127.0.2.6]:25');
-    expect(log).toMatch(/Verified TLS connection established to mx\.tls1\.2\.badmx\.test/);
-    // The reports the recipe uploads and summarizes.
-    for (const file of ['report.html', 'report.md', 'junit.xml']) expect(existsSync(join(project, 'reports/badmx/our-relay', file)), file).toBe(true);
-    await inNamespace(`postfix -c "${relay}/etc" stop`);
+      // Each pass is badmx's verdict on evidence: every cell settled, refusals by the relay's own bounce.
+      const run = readRun();
+      expect(run.cells.map((c) => [c.profile, c.verdict, c.outcome, c.settled])).toEqual([
+        ['no-starttls', 'pass', 'refused-before-tls', true],
+        ['starttls-454', 'pass', 'refused-before-tls', true],
+        ['tls1.2', 'pass', 'delivered-tls', true],
+        ['expired', 'pass', expect.stringMatching(/^refused-/), true],
+      ]);
+      expect(run.cells.find((c) => c.profile === 'expired')?.bounces[0]?.diagnostic).toMatch(/certificate not verified/i);
+      // It found the receivers by MX, through the harness DNS, as in production.
+      const log = readFileSync(join(relay, 'maillog'), 'utf8');
+      expect(log).toContain('relay=mx.tls1.2.badmx.test[127.0.2.6]:25');
+      expect(log).toMatch(/Verified TLS connection established to mx\.tls1\.2\.badmx\.test/);
+      // The reports the recipe uploads and summarizes.
+      for (const file of ['report.html', 'report.md', 'junit.xml']) expect(existsSync(join(project, 'reports/badmx/our-relay', file)), file).toBe(true);
+    } finally {
+      // Stopped whatever happened: the next test's relay needs port 587.
+      await stopRelay(relay);
+    }
   }, 300_000);
 
   it('GitLab CI: the recipe starts the relay, its command runs the example green', async () => {
     rmSync(join(project, 'reports'), { recursive: true, force: true });
     const relay = relayDir('gitlab-relay');
-    // Its resolver line writes the namespace's own resolv.conf (ip netns exec mounts /etc/netns/<ns>/resolv.conf there).
-    const started = await inNamespace(gitlabScript().startRelay, { RELAY_DIR: relay });
-    expect(started.exitCode, started.all).toBe(0);
-    expect(readFileSync(`/etc/netns/${NS}/resolv.conf`, 'utf8')).toBe('nameserver 127.0.2.253\n');
-    expect(readFileSync('/etc/resolv.conf', 'utf8')).toBe(hostResolvConf);
-    expect(gitlabJob().variables?.RELAY_DIR).toBeTruthy();
+    try {
+      // Its resolver line writes the namespace's own resolv.conf (ip netns exec mounts /etc/netns/<ns>/resolv.conf there).
+      const started = await inNamespace(gitlabScript().startRelay, { RELAY_DIR: relay });
+      expect(started.exitCode, started.all).toBe(0);
+      expect(readFileSync(`/etc/netns/${NS}/resolv.conf`, 'utf8')).toBe('nameserver 127.0.2.253\n');
+      expect(readFileSync('/etc/resolv.conf', 'utf8')).toBe(hostResolvConf);
+      expect(gitlabJob().variables?.RELAY_DIR).toBeTruthy();
 
-    const matrix = await inNamespace(gitlabScript().runMatrix, {}, 240_000);
-    expect(matrix.exitCode, matrix.all).toBe(0);
-    expect(gitlabScript().runMatrix).toBe(VITEST_COMMAND);
-    expect(junitCases(JUNIT_FILE).map((c) => [c.name, c.failure])).toEqual(EXAMPLE_PROFILES.map((p) => [`${SUITE} > ${SENDER} × ${p}`, null]));
-    expect(readRun().summary).toMatchObject({ cells: 4, pass: 4, fail: 0, inconclusive: 0, unsettled: 0 });
-    expect(readFileSync(join(relay, 'maillog'), 'utf8')).toContain('relay=mx.tls1.2.badmx.test[127.0.2.6]:25');
+      const matrix = await inNamespace(gitlabScript().runMatrix, {}, 240_000);
+      expect(matrix.exitCode, matrix.all).toBe(0);
+      expect(gitlabScript().runMatrix).toBe(VITEST_COMMAND);
+      expect(junitCases(JUNIT_FILE).map((c) => [c.name, c.failure])).toEqual(EXAMPLE_PROFILES.map((p) => [`${SUITE} > ${SENDER} × ${p}`, null]));
+      expect(readRun().summary).toMatchObject({ cells: 4, pass: 4, fail: 0, inconclusive: 0, unsettled: 0 });
+      expect(readFileSync(join(relay, 'maillog'), 'utf8')).toContain('relay=mx.tls1.2.badmx.test[127.0.2.6]:25');
+    } finally {
+      await stopRelay(relay);
+    }
   }, 300_000);
 
   it('what is not a pass fails: a wrong expectation, cells never tested (even with inconclusive: skip), a matrix that cannot run', async () => {
-    mkdirSync(join(project, 'wrong'));
-    writeFileSync(
-      join(project, 'wrong', 'wrong.test.ts'),
-      [
-        "import { describeMatrix } from 'badmx/vitest';",
-        '',
-        // The relay delivers to the control over TLS 1.2; this suite says it must not.
-        "describeMatrix('wrong expectations', {",
-        "  senders: [process.env.BADMX_RELAY ?? 'smtp:localhost:587'],",
-        "  expect: { 'tls1.2': 'not-delivered', 'no-starttls': 'not-delivered' },",
-        '});',
-        '',
-        // Nothing listens there: the run stops early, and its untested cells are not skipped.
-        "describeMatrix('unreachable relay', {",
-        "  senders: ['smtp:127.0.0.1:2?tls=none&label=nowhere'],",
-        "  profiles: ['expired'],",
-        "  inconclusive: 'skip',",
-        '});',
-        '',
-        // The relay's own port, 587, is where the tls1.2 receiver (slot 6) would listen: the fleet cannot start.
-        "describeMatrix('busy port', {",
-        "  senders: ['builtin:strict'],",
-        "  profiles: ['tls1.2'],",
-        "  addressing: { kind: 'port-range', address: '127.0.0.1', firstPort: 582 },",
-        '});',
-        '',
-      ].join('\n'),
-    );
-    const result = await inNamespace('npx vitest run wrong/ --reporter=default --reporter=junit --outputFile.junit=reports/wrong.xml', {}, 240_000);
-    expect(result.exitCode, result.all).toBe(1);
-    expect(result.all).toMatch(/Tests\s+4 failed \| 1 passed \(5\)/);
-    expect(result.all).toContain(`FAIL  wrong/wrong.test.ts > wrong expectations > ${SENDER} × tls1.2`);
-    expect(result.all).toContain('MatrixCellError: TLS 1.2: delivered over TLSv1.2, but must not deliver: "wrong expectations" expects no delivery to tls1.2');
-    // what the receiver recorded, under the reason
-    expect(result.all).toMatch(/connection 1 from 127\.0\.0\.1:\d+, \+0 ms to \+\d+ ms: HELO relay\.ci\.test; STARTTLS → 220; TLS TLSv1\.2 /);
-    const cases = junitCases('reports/wrong.xml').map((c) => [c.name, c.failure === null ? null : c.failure.split('\n')[0], c.skipped]);
-    expect(cases.slice(0, 2)).toEqual([
-      [`wrong expectations > ${SENDER} × no-starttls`, null, false],
-      [`wrong expectations > ${SENDER} × tls1.2`, 'TLS 1.2: delivered over TLSv1.2, but must not deliver: "wrong expectations" expects no delivery to tls1.2', false],
-    ]);
-    expect(cases.slice(2).map(([name, failure, skipped]) => [name, skipped, typeof failure === 'string'])).toEqual([
-      ['unreachable relay > nowhere × tls1.2', false, true],
-      ['unreachable relay > nowhere × expired', false, true],
-      ['busy port > builtin:strict × tls1.2', false, true],
-    ]);
-    expect(cases[3]?.[1]).toMatch(/^INCONCLUSIVE \(/);
-    expect(result.all).toContain('the run stopped early: ');
-    expect(cases[4]?.[1]).toMatch(/^the matrix could not run, so builtin:strict × tls1\.2 was not tested: .*127\.0\.0\.1:587/);
+    // A relay of its own (the recipe's), so this test stands alone: it delivers to the control, and holds port 587.
+    const relay = relayDir('wrong-relay');
+    try {
+      const started = await inNamespace(githubStep(START_RELAY_STEP).run, { RELAY_DIR: relay });
+      expect(started.exitCode, started.all).toBe(0);
+      mkdirSync(join(project, 'wrong'), { recursive: true });
+      writeFileSync(
+        join(project, 'wrong', 'wrong.test.ts'),
+        [
+          "import { describeMatrix } from 'badmx/vitest';",
+          '',
+          // The relay delivers to the control over TLS 1.2; this suite says it must not.
+          "describeMatrix('wrong expectations', {",
+          "  senders: [process.env.BADMX_RELAY ?? 'smtp:localhost:587'],",
+          "  expect: { 'tls1.2': 'not-delivered', 'no-starttls': 'not-delivered' },",
+          '});',
+          '',
+          // Nothing listens there: the run stops early, and its untested cells are not skipped.
+          "describeMatrix('unreachable relay', {",
+          "  senders: ['smtp:127.0.0.1:2?tls=none&label=nowhere'],",
+          "  profiles: ['expired'],",
+          "  inconclusive: 'skip',",
+          '});',
+          '',
+          // The relay's own port, 587, is where the tls1.2 receiver (slot 6) would listen: the fleet cannot start.
+          "describeMatrix('busy port', {",
+          "  senders: ['builtin:strict'],",
+          "  profiles: ['tls1.2'],",
+          "  addressing: { kind: 'port-range', address: '127.0.0.1', firstPort: 582 },",
+          '});',
+          '',
+        ].join('\n'),
+      );
+      const result = await inNamespace('npx vitest run wrong/ --reporter=default --reporter=junit --outputFile.junit=reports/wrong.xml', {}, 240_000);
+      expect(result.exitCode, result.all).toBe(1);
+      expect(result.all).toMatch(/Tests\s+4 failed \| 1 passed \(5\)/);
+      expect(result.all).toContain(`FAIL  wrong/wrong.test.ts > wrong expectations > ${SENDER} × tls1.2`);
+      expect(result.all).toContain('MatrixCellError: TLS 1.2: delivered over TLSv1.2, but must not deliver: "wrong expectations" expects no delivery to tls1.2');
+      // what the receiver recorded, under the reason
+      expect(result.all).toMatch(/connection 1 from 127\.0\.0\.1:\d+, \+0 ms to \+\d+ ms: HELO relay\.ci\.test; STARTTLS → 220; TLS TLSv1\.2 /);
+      const cases = junitCases('reports/wrong.xml').map((c) => [c.name, c.failure === null ? null : c.failure.split('\n')[0], c.skipped]);
+      expect(cases.slice(0, 2)).toEqual([
+        [`wrong expectations > ${SENDER} × no-starttls`, null, false],
+        [`wrong expectations > ${SENDER} × tls1.2`, 'TLS 1.2: delivered over TLSv1.2, but must not deliver: "wrong expectations" expects no delivery to tls1.2', false],
+      ]);
+      expect(cases.slice(2).map(([name, failure, skipped]) => [name, skipped, typeof failure === 'string'])).toEqual([
+        ['unreachable relay > nowhere × tls1.2', false, true],
+        ['unreachable relay > nowhere × expired', false, true],
+        ['busy port > builtin:strict × tls1.2', false, true],
+      ]);
+      expect(cases[3]?.[1]).toMatch(/^INCONCLUSIVE \(/);
+      expect(result.all).toContain('the run stopped early: ');
+      expect(cases[4]?.[1]).toMatch(/^the matrix could not run, so builtin:strict × tls1\.2 was not tested: .*127\.0\.0\.1:587/);
+    } finally {
+      await stopRelay(relay);
+    }
   }, 300_000);
 });
