@@ -6,6 +6,7 @@ import { READ_LIMITS } from '../files/read-bounded.js';
 import { VERSION } from '../version.js';
 import { READABLE_SCHEMA_VERSIONS, type RunDocument } from './run-document.js';
 import { runDocumentSchema } from './run-document-schema.js';
+import { summarizeCells } from './summarize-cells.js';
 
 export interface LoadedRun {
   /** The run.json that was read (absolute). */
@@ -53,8 +54,7 @@ function rejudgeVersion1(document: RunDocument): RunDocument {
         : 'no connection for this probe reached the receiver (recorded by a badmx that still judged such cells)';
     return { ...cell, verdict: 'inconclusive' as const, reason: `not tested: ${detail}`, inconclusive: { cause: 'no-attempt' as const, detail } };
   });
-  const count = (verdict: string): number => cells.filter((c) => c.verdict === verdict).length;
-  return { ...document, cells, summary: { ...document.summary, pass: count('pass'), fail: count('fail'), inconclusive: count('inconclusive') } };
+  return { ...document, cells, summary: summarizeCells(cells) };
 }
 
 function resolveRunFile(path: string): string {

@@ -18,6 +18,7 @@ import { bouncesByProbe, mailboxConnections } from './bounce-evidence.js';
 import { certificateCaveat, trustsHarnessRoot } from './certificate-caveat.js';
 import { hopEvidence } from './hop-evidence.js';
 import type { RecordedFacts } from './recorded-facts.js';
+import { summarizeCells } from '../document/summarize-cells.js';
 import { SCHEMA_VERSION, type Cell, type RunDocument, type RunSender } from '../document/run-document.js';
 import type { StepWindow } from './run-schedule.js';
 
@@ -232,13 +233,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
     }),
     senders,
     cells,
-    summary: {
-      cells: cells.length,
-      pass: cells.filter((c) => c.verdict === 'pass').length,
-      fail: cells.filter((c) => c.verdict === 'fail').length,
-      inconclusive: cells.filter((c) => c.verdict === 'inconclusive').length,
-      unsettled: cells.filter((c) => !c.settled).length,
-    },
+    summary: summarizeCells(cells),
     stray: { connections: attribution.stray.length },
     schedule: {
       mode: options.addressing.kind === 'shared' ? 'sequential' : 'parallel',

@@ -3,6 +3,7 @@ import { INCONCLUSIVE_GLYPH } from '../../src/report/cell-label.js';
 import { renderTerminalMatrix } from '../../src/report/terminal-matrix.js';
 import type { Cell, RunDocument } from '../../src/document/run-document.js';
 import { HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
+import { summarizeCells } from '../../src/document/summarize-cells.js';
 
 function cell(profile: string, overrides: Partial<Cell>): Cell {
   return {
@@ -41,13 +42,7 @@ function run(cells: Cell[], diagnosis: string | null = null): RunDocument {
     profiles: cells.map((c) => ({ name: c.profile }) as RunDocument['profiles'][number]),
     senders: [{ label: 'builtin:opportunistic', spec: 'builtin:opportunistic', kind: 'builtin', notes: [], software: null, window: null, trustsHarnessRoot: true, diagnosis }],
     cells,
-    summary: {
-      cells: cells.length,
-      pass: cells.filter((c) => c.verdict === 'pass').length,
-      fail: cells.filter((c) => c.verdict === 'fail').length,
-      inconclusive: cells.filter((c) => c.verdict === 'inconclusive').length,
-      unsettled: cells.filter((c) => !c.settled).length,
-    },
+    summary: summarizeCells(cells),
     stray: { connections: 0 },
     schedule: { mode: 'parallel', address: null, steps: [], resumes: [] },
   };
