@@ -1,7 +1,7 @@
 import type { Probe } from '../probes/probe.js';
 import type { ReceiverEvent } from '../recorder/events.js';
 
-/** The time a sender's probes were being sent and awaited. Senders run one after another. */
+/** The time a sender's probes were being sent and awaited. Several senders' windows may overlap (they run side by side). */
 export interface SenderWindow {
   sender: string;
   start: string;
@@ -27,13 +27,21 @@ export interface Attribution {
  *
  * 1. By content: a connection that names a probe (its recipient or envelope sender in
  *    MAIL/RCPT, or its Message-ID) belongs to that probe.
- * 2. By time: otherwise, to the probe for that profile of the sender whose window the
- *    connection started in, unless its EHLO name was seen only from another sender's
- *    identified connections (a late retry of an earlier sender). Once a sender has shown
- *    itself by content (its control delivery names its probe), a connection is its own only
- *    if it comes from an address or an EHLO name (or the same parent domain: a provider's
- *    pool of outbound hosts) that its identified connections used: a scanner or another
- *    party that happened to connect in its window is stray, never its refusal.
+ * 2. By time and by who made it: otherwise, to the probe for that profile of the sender
+ *    whose window the connection started in, unless its EHLO name was seen only from another
+ *    sender's identified connections (a late retry of an earlier sender). Once a sender has
+ *    shown itself by content (its control delivery names its probe), a connection is its own
+ *    only if it comes from an address or an EHLO name (or the same parent domain: a
+ *    provider's pool of outbound hosts) that its identified connections used: a scanner or
+ *    another party that happened to connect in its window is stray, never its refusal.
+ *    When several senders' windows hold the connection (senders side by side): senders whose
+ *    EHLO name is known in advance (badmx's built-in ones) and is not the one it greeted with
+ *    are ruled out; one whose known name it is, is the one; if one sender remains, it is
+ *    judged as a lone sender is. Otherwise it is the one sender's whose identified connections
+ *    match it most closely (the same EHLO name, else address, else parent domain), and only
+ *    when every remaining sender has shown itself on some connection: two senders that look
+ *    alike, or one that never named a probe, leave such a connection stray. Their cells then
+ *    say what was not seen, never what another sender did.
  *
  * Never by time: a connection that named recipients, none of them a probe's (a scanner
  * or a spammer trying addresses during a sender's window: whatever it did says nothing
@@ -41,7 +49,13 @@ export interface Attribution {
  * turned away at a per-peer limit before any session (the harness's doing, not the
  * sender's). Both are stray.
  */
-export function attributeConnections(events: ReceiverEvent[], probes: Probe[], windows: SenderWindow[]): Attribution {
+export function attributeConnections(
+  events: ReceiverEvent[],
+  probes: Probe[],
+  windows: SenderWindow[],
+  /** The EHLO name each sender always uses, where it is known in advance (badmx's built-in senders). */
+  declaredHelo: ReadonlyMap<string, string> = new Map(),
+): Attribution {
   const byConn = new Map<string, ReceiverEvent[]>();
   for (const event of events) {
     if (!event.conn) continue;
@@ -85,12 +99,25 @@ export function attributeConnections(events: ReceiverEvent[], probes: Probe[], w
     if (!probe) {
       const start = list[0]?.time ?? '';
       const profile = list[0]?.profile;
-      let sender = windows.find((w) => start >= w.start && start <= w.end && (!w.profiles || (profile !== undefined && w.profiles.includes(profile))))?.sender;
+      const live = [
+        ...new Set(windows.filter((w) => start >= w.start && start <= w.end && (!w.profiles || (profile !== undefined && w.profiles.includes(profile)))).map((w) => w.sender)),
+      ];
       const helo = heloOf(list);
-      const known = helo ? heloSenders.get(helo) : undefined;
-      if (sender && known && !known.has(sender) && known.size === 1) sender = [...known][0];
-      const seen = sender === undefined ? undefined : seenFrom.get(sender);
-      if (seen && !identityKeys(list).some((key) => seen.has(key))) sender = undefined;
+      // A sender whose EHLO name is known in advance did not make a connection that greeted with another.
+      const candidates = live.length < 2 ? live : live.filter((s) => !(helo !== null && declaredHelo.has(s) && declaredHelo.get(s) !== helo));
+      let sender: string | undefined;
+      if (candidates.length > 1) {
+        const declared = candidates.filter((s) => declaredHelo.get(s) === helo);
+        // By what the others showed of themselves, only when each of them did show itself: one
+        // that never named a probe could look like any of them.
+        sender = declared.length === 1 ? declared[0] : candidates.every((s) => seenFrom.has(s)) ? closestSender(candidates, identityKeys(list), seenFrom) : undefined;
+      } else {
+        sender = candidates[0];
+        const known = helo ? heloSenders.get(helo) : undefined;
+        if (sender && known && !known.has(sender) && known.size === 1) sender = [...known][0];
+        const seen = sender === undefined ? undefined : seenFrom.get(sender);
+        if (seen && !identityKeys(list).some((key) => seen.has(key))) sender = undefined;
+      }
       probe = probes.find((p) => p.sender === sender && p.profile === profile);
     }
     if (probe) byProbe.get(probe.id)?.push(...list);
@@ -144,6 +171,21 @@ function identityKeys(list: ReceiverEvent[]): string[] {
     if (labels.length >= 3) keys.push(`parent:${labels.slice(1).join('.')}`);
   }
   return keys;
+}
+
+/**
+ * Of several senders live at once, the one whose identified connections match this
+ * connection's client most closely: by EHLO name, else address, else parent domain; a kind of
+ * key several senders share tells nothing, so the next is tried. Undefined when no single one.
+ */
+function closestSender(live: readonly string[], keys: readonly string[], seenFrom: ReadonlyMap<string, ReadonlySet<string>>): string | undefined {
+  for (const kind of ['helo:', 'ip:', 'parent:']) {
+    const key = keys.find((k) => k.startsWith(kind));
+    if (key === undefined) continue;
+    const matching = live.filter((sender) => seenFrom.get(sender)?.has(key) === true);
+    if (matching.length === 1) return matching[0];
+  }
+  return undefined;
 }
 
 function heloOf(list: ReceiverEvent[]): string | null {

@@ -35,12 +35,12 @@ export function runStatus(dir: string, now: Date = new Date()): { document: RunD
   if (!existsSync(dir)) throw new BadmxError(`${dir} does not exist: give the directory of a badmx run`, 'EUSAGE');
   const state = readJournal(join(dir, JOURNAL_FILE));
   const { plan } = state;
-  const steps = planSteps(plan.senders, plan.profiles, plan.addressing);
+  const steps = planSteps(plan.senders, plan.profiles, plan.addressing, plan.schedule ?? 'one-at-a-time');
   const replay = replayJournal(state, steps);
   const at = now.toISOString();
   const windows = windowsSoFar(replay, steps, at);
   const liveStep = steps.find((step) => replay.begun.has(step.key));
-  const live = liveStep ? `${liveStep.sender.label} → ${liveStep.profiles.length === 1 ? liveStep.profiles[0] : 'all profiles'} since ${replay.begun.get(liveStep.key)}` : null;
+  const live = liveStep ? `${liveStep.senders.map((sender) => sender.label).join(', ')} → ${liveStep.profiles.length === 1 ? liveStep.profiles[0] : 'all profiles'} since ${replay.begun.get(liveStep.key)}` : null;
   const done = replay.ended.size;
   const complete = done === steps.length;
   const mailbox = mailboxDomain(plan.zone);

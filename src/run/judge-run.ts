@@ -12,6 +12,7 @@ import { isPublicZone } from '../profiles/naming.js';
 import { isControlProfile } from '../profiles/profile-role.js';
 import type { Profile } from '../profiles/profile-schema.js';
 import type { ReceiverEvent } from '../recorder/events.js';
+import { builtinHeloName } from '../senders/builtin-sender.js';
 import type { SendResult, Sender } from '../senders/sender.js';
 import { VERSION } from '../version.js';
 import { bouncesByProbe, mailboxConnections } from './bounce-evidence.js';
@@ -103,6 +104,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
     events.filter((e) => !bounceConns.has(e.conn)),
     probes,
     [...windows],
+    new Map(options.senders.flatMap((sender) => (sender.kind === 'builtin' ? [[sender.label, builtinHeloName(sender.label)] as const] : []))),
   );
   const bounces = bouncesByProbe(events, probes, facts.bounces, mailbox);
   const profiles = new Map(options.profiles.map((p) => [p.name, p]));

@@ -16,8 +16,8 @@ export interface Replay {
   results: Map<string, SendResult>;
   /** Probes the sender took or refused: never submitted again. */
   submitted: Set<string>;
-  /** Steps that ended, as they ran. */
-  ended: Map<string, StepWindow>;
+  /** Steps that ended, as they ran: one window per sender of the step. */
+  ended: Map<string, StepWindow[]>;
   /** Steps that began and did not end (the crash, Ctrl-C, or the step running now): when. */
   begun: Map<string, string>;
   resumes: string[];
@@ -26,12 +26,12 @@ export interface Replay {
 export function replayJournal(state: JournalState | null, steps: readonly Step<{ label: string }>[]): Replay {
   const results = new Map<string, SendResult>(state?.submitted);
   for (const [id, result] of state?.final ?? []) results.set(id, result);
-  const ended = new Map<string, StepWindow>();
+  const ended = new Map<string, StepWindow[]>();
   const begun = new Map<string, string>();
   for (const step of steps) {
     const start = state?.stepStart.get(step.key);
     const end = state?.stepEnd.get(step.key);
-    if (end) ended.set(step.key, { sender: step.sender.label, profiles: step.profiles, start: start ?? end.at, end: end.at, settled: end.settled, dnsQueries: end.dnsQueries });
+    if (end) ended.set(step.key, step.senders.map((sender) => ({ sender: sender.label, profiles: step.profiles, start: start ?? end.at, end: end.at, settled: end.settled, dnsQueries: end.dnsQueries })));
     else if (start) begun.set(step.key, start);
   }
   return { results, submitted: new Set(state?.submitted.keys()), ended, begun, resumes: [...(state?.resumes ?? [])] };
@@ -46,8 +46,8 @@ export function windowsSoFar(replay: Replay, steps: readonly Step<{ label: strin
   for (const step of steps) {
     const ended = replay.ended.get(step.key);
     const start = replay.begun.get(step.key);
-    if (ended) windows.push(ended);
-    else if (start) windows.push({ sender: step.sender.label, profiles: step.profiles, start, end: now, settled: false });
+    if (ended) windows.push(...ended);
+    else if (start) windows.push(...step.senders.map((sender) => ({ sender: sender.label, profiles: step.profiles, start, end: now, settled: false })));
   }
   return windows;
 }

@@ -9,6 +9,7 @@ import type { ReceiverLimits } from '../receivers/limits.js';
 import type { Naming } from '../profiles/naming.js';
 import type { Profile } from '../profiles/profile-schema.js';
 import type { SendResult, SenderKind } from '../senders/sender.js';
+import type { SenderSchedule } from './run-schedule.js';
 
 /** The journal's file name in a run directory. */
 export const JOURNAL_FILE = 'run-state.jsonl';
@@ -33,6 +34,8 @@ export interface RunPlan {
   runAs?: string | null;
   waitMs: number;
   probes: Probe[];
+  /** How its senders share the receivers (run-schedule.ts); absent in a run planned by a badmx that ran them one at a time. */
+  schedule?: SenderSchedule;
 }
 
 /** One record of the journal. Steps are keyed by sender and the profiles they cover. */

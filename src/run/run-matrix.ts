@@ -162,7 +162,8 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   journal.append({ type: 'fleet', at: new Date().toISOString(), members: fleet.members });
 
   // What a crashed run had already done: submissions (never repeated), final words, steps over.
-  const steps = planSteps(options.senders, options.profiles, options.addressing);
+  // A run planned by an earlier badmx is resumed as it was planned: one sender at a time.
+  const steps = planSteps(options.senders, options.profiles, options.addressing, state ? (state.plan.schedule ?? 'one-at-a-time') : 'concurrent');
   const replay = replayJournal(state, steps);
   const { results, submitted } = replay;
   const past = state ? readEventLog(fleet.eventsFile).events.filter((e) => e.time >= startedAt) : [];
@@ -195,7 +196,7 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   let error: Error | null = null;
   // On a resume, senders whose steps are all over are not started again (a managed MTA would
   // overwrite its log; a relay that is down now must not block finished work).
-  const active = options.senders.filter((sender) => steps.some((step) => step.sender === sender && !replay.ended.has(step.key)));
+  const active = options.senders.filter((sender) => steps.some((step) => step.senders.includes(sender) && !replay.ended.has(step.key)));
   const closed = new Set<Sender>(options.senders.filter((sender) => !active.includes(sender)));
   let interrupted = false;
   const stepContext: StepContext = { options, fleet, results, submitted, journal, past, dns: dns?.server ?? null, dnsQueries: () => dns?.queries() ?? null };
@@ -206,41 +207,41 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
     for (const [index, step] of steps.entries()) {
       const ended = replay.ended.get(step.key);
       const begun = replay.begun.get(step.key);
-      const lastOfSender = !steps.slice(index + 1).some((s) => s.sender === step.sender);
+      // Senders with no step after this one: stopped when it ends.
+      const last = step.senders.filter((sender) => !steps.slice(index + 1).some((s) => s.senders.includes(sender)));
+      const close = async (list: readonly Sender[]): Promise<void> => {
+        const open = list.filter((sender) => !closed.has(sender));
+        for (const sender of open) closed.add(sender);
+        await Promise.all(open.map((sender) => sender.close().catch(() => undefined)));
+      };
       if (ended) {
-        windows.push(ended);
+        windows.push(...ended);
       } else {
         if (options.signal?.aborted) break;
         const start = begun ?? new Date().toISOString();
         if (!begun) journal.append({ type: 'step-start', at: start, step: step.key });
         interrupted = true;
-        const own = probes.filter((p) => p.sender === step.sender.label && step.profiles.includes(p.profile));
+        const own = probes.filter((p) => step.senders.some((sender) => sender.label === p.sender) && step.profiles.includes(p.profile));
         const queriesBefore = stepContext.dnsQueries();
         const settled = await runStep(stepContext, step, controlsFirst(own), Date.parse(start) + options.waitMs, { index, total: steps.length });
         const queriesAfter = stepContext.dnsQueries();
         const dnsQueries = queriesBefore === null || queriesAfter === null ? null : queriesAfter - queriesBefore;
         // A step cut short by Ctrl-C is not over: --resume continues it.
         const aborted = options.signal?.aborted === true;
-        if (lastOfSender || aborted) {
-          // Stop the sender before the next one starts: a managed MTA still retrying would
-          // otherwise reach the receivers during the next sender's window.
-          closed.add(step.sender);
-          await step.sender.close().catch(() => undefined);
-        }
+        // Stop each sender after its last step: a managed MTA still retrying would otherwise
+        // reach the receivers after its window, where its attempts are nobody's.
+        await close(aborted ? step.senders : last);
         // The window lasts until the sender is stopped, so a retry that raced the stop is still its own.
         const end = new Date().toISOString();
         if (!aborted) {
           journal.append({ type: 'step-end', at: end, step: step.key, settled, dnsQueries });
           interrupted = false;
         }
-        windows.push({ sender: step.sender.label, profiles: step.profiles, start, end, settled, dnsQueries });
+        windows.push(...step.senders.map((sender) => ({ sender: sender.label, profiles: step.profiles, start, end, settled, dnsQueries })));
         if (aborted) break;
         continue;
       }
-      if (lastOfSender && !closed.has(step.sender)) {
-        closed.add(step.sender);
-        await step.sender.close().catch(() => undefined);
-      }
+      await close(last);
     }
   } catch (caught) {
     error = caught as Error;
@@ -298,6 +299,7 @@ function runPlan(runId: string, startedAt: string, probes: Probe[], options: Run
     runAs: options.runAs ?? null,
     waitMs: options.waitMs,
     probes,
+    schedule: 'concurrent',
   };
 }
 
@@ -385,20 +387,26 @@ interface StepContext {
   dnsQueries: () => number | null;
 }
 
-/** One step of the schedule: make its profile live (shared address), submit, wait until settled or the deadline. */
+/**
+ * One step of the schedule: make its profile live (shared address), then every sender of the
+ * step submits its probes at once, and the step waits until every probe is settled or the
+ * deadline. A sender whose controls all settled undelivered stops there (its other cells are
+ * inconclusive anyway: nothing shows its refusals were refusals); the others go on.
+ */
 async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: number, position: { index: number; total: number }): Promise<boolean> {
   const { options, fleet, results, journal } = ctx;
-  const sender = step.sender;
+  const senders = step.senders;
   if (options.addressing.kind === 'shared') {
     const live = step.profiles[0] ?? null;
     await fleet.activate(live);
     ctx.dns?.setZone(harnessZone({ zone: fleet.zone, members: fleet.members, mailbox: fleet.mailbox }, ctx.dns.address, live));
-    options.onProgress?.({ kind: 'step-start', sender: sender.label, profile: live ?? '', index: position.index + 1, total: position.total });
+    options.onProgress?.({ kind: 'step-start', sender: senders.map((s) => s.label).join(', '), profile: live ?? '', index: position.index + 1, total: position.total });
     // Ctrl-C while the last profile was being stopped: submit nothing that would be abandoned.
     if (options.signal?.aborted) return false;
   }
   const tracker = new SettleTracker(probes);
   const runDir = dirname(fleet.eventsFile);
+  const probesOf = new Map(senders.map((sender) => [sender.label, probes.filter((p) => p.sender === sender.label)]));
   // A bounce settles its probe at once (a sender that gave up says so; there is nothing more to wait for).
   const observeBounce = (event: ReceiverEvent): void => {
     if (!isMailboxDelivery(event, fleet.mailbox.domain) || bounceProbes(event, probes).length === 0) return;
@@ -415,12 +423,13 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
   }
   tracker.forgetOpenConnections();
   for (const probe of probes) if (results.get(probe.id)?.final) tracker.markFinal(probe.id);
-  const reported = new Set<string>();
+  const reported = new Map(senders.map((sender) => [sender.label, new Set<string>()]));
   const report = (): void => {
     for (const probe of probes) {
-      if (reported.has(probe.id) || !tracker.isSettled(probe.id)) continue;
-      reported.add(probe.id);
-      options.onProgress?.({ kind: 'probe-settled', sender: sender.label, profile: probe.profile, settled: reported.size, total: probes.length });
+      const seen = reported.get(probe.sender);
+      if (!seen || seen.has(probe.id) || !tracker.isSettled(probe.id)) continue;
+      seen.add(probe.id);
+      options.onProgress?.({ kind: 'probe-settled', sender: probe.sender, profile: probe.profile, settled: seen.size, total: probesOf.get(probe.sender)?.length ?? 0 });
     }
   };
   const unsubscribe = fleet.log.subscribe((event) => {
@@ -428,88 +437,114 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
     observeBounce(event);
     report();
   });
-  // Ends the step early: Ctrl-C, or a sender whose controls all settled undelivered (its other cells are inconclusive anyway).
+  // Ends the step early: Ctrl-C. Ends one sender's part early: its controls all settled undelivered.
   const stepAbort = new AbortController();
   const onAbort = (): void => stepAbort.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) stepAbort.abort();
-  const controls = probes.filter((p) => isControl(options.profiles.find((x) => x.name === p.profile)));
-  const canaryDead = (): boolean =>
-    controls.length > 0 &&
-    options.addressing.kind !== 'shared' &&
-    controls.every((p) => tracker.isSettled(p.id) && !tracker.isDelivered(p.id)) &&
-    controls.every((p) => ctx.submitted.has(p.id));
-  const checkCanary = (): void => {
-    if (stepAbort.signal.aborted || !canaryDead()) return;
-    options.onProgress?.({ kind: 'no-control', sender: sender.label });
-    stepAbort.abort();
+  const senderAbort = new Map(senders.map((sender) => [sender.label, new AbortController()]));
+  const isControlProbe = (p: Probe): boolean => isControl(options.profiles.find((x) => x.name === p.profile));
+  const canaryDead = (label: string): boolean => {
+    const controls = (probesOf.get(label) ?? []).filter(isControlProbe);
+    return (
+      controls.length > 0 &&
+      options.addressing.kind !== 'shared' &&
+      controls.every((p) => tracker.isSettled(p.id) && !tracker.isDelivered(p.id)) &&
+      controls.every((p) => ctx.submitted.has(p.id))
+    );
   };
-  options.onProgress?.({ kind: 'sender-start', sender: sender.label, probes: probes.length });
+  const checkCanary = (): void => {
+    for (const sender of senders) {
+      const abort = senderAbort.get(sender.label);
+      if (!abort || abort.signal.aborted || stepAbort.signal.aborted || !canaryDead(sender.label)) continue;
+      options.onProgress?.({ kind: 'no-control', sender: sender.label });
+      abort.abort();
+      // Its probes are no longer waited for; the step goes on for the other senders.
+      tracker.stopAwaiting((probesOf.get(sender.label) ?? []).map((p) => p.id));
+    }
+  };
+  for (const sender of senders) options.onProgress?.({ kind: 'sender-start', sender: sender.label, probes: probesOf.get(sender.label)?.length ?? 0 });
+  const pollers: { stop(): Promise<void> }[] = [];
   try {
     report();
-    const pending = probes.filter((probe) => !ctx.submitted.has(probe.id));
-    const submitting = submitProbes(
-      pending,
-      (probe) => {
-        const member = fleet.members.find((m) => m.name === probe.profile);
-        if (!member) return Promise.resolve({ accepted: false, final: true, detail: `no receiver for ${probe.profile}`, failure: { kind: 'permanent' as const, code: null } });
-        // On record before it happens: a crash from here on cannot make a resume send it twice unseen.
-        journal.append({ type: 'submitting', at: new Date().toISOString(), probe: probe.id });
-        return sender.send(probe, probeMessage(probe), { ...member, profile: member.name, caFile: fleet.caFile });
-      },
-      {
-        concurrency: options.submitConcurrency ?? DEFAULT_SUBMIT_CONCURRENCY,
-        deadline,
-        signal: stepAbort.signal,
-        ...(options.submitBackoffMs ? { backoffMs: options.submitBackoffMs } : {}),
-      },
-      ({ probe, attempt, result, retrying }) => {
-        const at = new Date().toISOString();
-        if (retrying) {
-          // Every attempt is on record; the last one is the probe's submission.
-          journal.append({ type: 'attempt', at, probe: probe.id, attempt, result });
-          options.onProgress?.({ kind: 'submission-retry', sender: sender.label, profile: probe.profile, attempt, detail: result.detail });
-          return;
-        }
-        results.set(probe.id, result);
-        ctx.submitted.add(probe.id);
-        journal.append({ type: 'submitted', at, probe: probe.id, result });
-        if (!result.accepted) options.onProgress?.({ kind: 'submission-refused', sender: sender.label, profile: probe.profile, detail: result.detail });
-        if (result.final) tracker.markFinal(probe.id);
-        report();
-        checkCanary();
-      },
-    ).then(
-      () => null,
-      // Held until the wait is over (a journal that cannot be written, say): never an unhandled rejection.
-      (error: unknown) => {
-        stepAbort.abort();
-        return error instanceof Error ? error : new Error(String(error));
-      },
-    );
+    const submitting = senders.map((sender) => {
+      const pending = (probesOf.get(sender.label) ?? []).filter((probe) => !ctx.submitted.has(probe.id));
+      const signal = AbortSignal.any([stepAbort.signal, senderAbort.get(sender.label)?.signal ?? stepAbort.signal]);
+      return submitProbes(
+        pending,
+        (probe) => {
+          const member = fleet.members.find((m) => m.name === probe.profile);
+          if (!member) return Promise.resolve({ accepted: false, final: true, detail: `no receiver for ${probe.profile}`, failure: { kind: 'permanent' as const, code: null } });
+          // On record before it happens: a crash from here on cannot make a resume send it twice unseen.
+          journal.append({ type: 'submitting', at: new Date().toISOString(), probe: probe.id });
+          return sender.send(probe, probeMessage(probe), { ...member, profile: member.name, caFile: fleet.caFile });
+        },
+        {
+          concurrency: options.submitConcurrency ?? DEFAULT_SUBMIT_CONCURRENCY,
+          deadline,
+          signal,
+          ...(options.submitBackoffMs ? { backoffMs: options.submitBackoffMs } : {}),
+        },
+        ({ probe, attempt, result, retrying }) => {
+          const at = new Date().toISOString();
+          if (retrying) {
+            // Every attempt is on record; the last one is the probe's submission.
+            journal.append({ type: 'attempt', at, probe: probe.id, attempt, result });
+            options.onProgress?.({ kind: 'submission-retry', sender: sender.label, profile: probe.profile, attempt, detail: result.detail });
+            return;
+          }
+          results.set(probe.id, result);
+          ctx.submitted.add(probe.id);
+          journal.append({ type: 'submitted', at, probe: probe.id, result });
+          if (!result.accepted) options.onProgress?.({ kind: 'submission-refused', sender: sender.label, profile: probe.profile, detail: result.detail });
+          if (result.final) tracker.markFinal(probe.id);
+          report();
+          checkCanary();
+        },
+      ).then(
+        () => null,
+        // Held until the wait is over (a journal that cannot be written, say): never an unhandled rejection.
+        (error: unknown) => {
+          stepAbort.abort();
+          return error instanceof Error ? error : new Error(String(error));
+        },
+      );
+    });
     // A sender that sees its own queue says when it is done with a probe (delivered or given up).
     // Only probes the sender has taken: a final word from its log never precedes (nor is overwritten by) its submission.
-    const poller = sender.poll
-      ? pollSender(sender, probes, tracker, report, (id) => ctx.submitted.has(id), (id, result) => {
+    for (const sender of senders) {
+      if (!sender.poll) continue;
+      pollers.push(
+        pollSender(sender, probesOf.get(sender.label) ?? [], tracker, report, (id) => ctx.submitted.has(id), (id, result) => {
           const final = { ...result, attempts: results.get(id)?.attempts ?? 1 };
           results.set(id, final);
           journal.append({ type: 'final', at: new Date().toISOString(), probe: id, result: final });
           checkCanary();
-        })
-      : null;
+        }),
+      );
+    }
     const unsubscribeCanary = fleet.log.subscribe(() => checkCanary());
     let all: boolean;
     let failed: Error | null;
     try {
       all = await tracker.untilSettled(deadline, stepAbort.signal);
-      failed = await submitting;
+      failed = (await Promise.all(submitting)).find((e) => e !== null) ?? null;
     } finally {
       unsubscribeCanary();
-      await poller?.stop();
+      // Every poller is told to stop at once; the first that failed says why.
+      await Promise.all(pollers.map((poller) => poller.stop()));
     }
     if (failed) throw failed;
-    options.onProgress?.({ kind: 'sender-done', sender: sender.label, settled: tracker.settledCount, total: probes.length, timedOut: !all && !stepAbort.signal.aborted });
-    return all;
+    let gaveUp = false;
+    for (const sender of senders) {
+      const own = probesOf.get(sender.label) ?? [];
+      const settled = own.filter((p) => tracker.isSettled(p.id)).length;
+      const abandoned = senderAbort.get(sender.label)?.signal.aborted === true;
+      gaveUp ||= abandoned && settled < own.length;
+      options.onProgress?.({ kind: 'sender-done', sender: sender.label, settled, total: own.length, timedOut: settled < own.length && !abandoned && !stepAbort.signal.aborted });
+    }
+    // Settled means every probe of the step: a sender that stopped at its dead controls left some unsettled.
+    return all && !gaveUp;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     unsubscribe();

@@ -4,46 +4,59 @@ import type { Profile } from '../profiles/profile-schema.js';
 import type { Sender } from '../senders/sender.js';
 
 /**
- * One step of a run's schedule: a sender's probes for some profiles, sent and awaited
+ * One step of a run's schedule: some senders' probes for some profiles, sent and awaited
  * together. `key` names the step in the run journal.
  */
 export interface Step<S extends Pick<Sender, 'label'> = Sender> {
   key: string;
-  sender: S;
+  senders: S[];
   profiles: string[];
 }
 
-/** A step as it ran: the window that connections with nothing to name their probe are attributed by. */
+/** A step as it ran, for one of its senders: the window that connections with nothing to name their probe are attributed by. */
 export interface StepWindow {
   sender: string;
   profiles: string[];
   start: string;
   end: string;
   settled: boolean;
-  /** In-zone questions the harness DNS answered during the step; null when the run served no DNS. */
+  /** In-zone questions the harness DNS answered during the step (all its senders'); null when the run served no DNS. */
   dnsQueries?: number | null;
 }
 
 /**
- * The schedule. Senders always run one after another, so that a connection that never
- * names its probe (refused before MAIL FROM) belongs to the sender whose window it fell in.
+ * How a run's senders share the receivers. `concurrent` (every run planned by this badmx):
+ * all senders at once, each step awaited by all of them. `one-at-a-time`: a run planned by an
+ * earlier badmx, resumed as it was planned (its journal names the steps it finished).
+ */
+export type SenderSchedule = 'concurrent' | 'one-at-a-time';
+
+/**
+ * The schedule. Every sender's probes are in flight together: a probe names its sender in
+ * its recipient, envelope sender and Message-ID, and a connection that names no probe (one a
+ * sender gave up before MAIL FROM) is told apart by who made it: its address and EHLO name,
+ * which the sender showed on its connections that did name a probe (classify/attribute.ts).
  *
- * - Every profile on its own address (or port): one step per sender, all profiles live.
- * - One shared address: one step per (sender, profile), only that profile live. A vendor
- *   reaching the shared address can then only be talking to the live profile; the harness
- *   DNS answers SERVFAIL for the others, so a late retry waits rather than arriving at the
- *   wrong receiver, and one that arrives anyway (a cached answer) names its own probe in
- *   RCPT and is kept out of the live profile's cell.
+ * - Every profile on its own address (or port): one step, every sender, every profile live.
+ * - One shared address: one step per profile, every sender's probe for it, only that profile
+ *   live. A vendor reaching the shared address can then only be talking to the live profile;
+ *   the harness DNS answers SERVFAIL for the others, so a late retry waits rather than arriving
+ *   at the wrong receiver, and one that arrives anyway (a cached answer) names its own probe in
+ *   RCPT and is kept out of the live profile's cell (misdirected).
  */
 export function planSteps<S extends Pick<Sender, 'label'>>(
   senders: S[],
   profiles: Pick<Profile, 'name' | 'starttls' | 'tls' | 'certificate'>[],
   addressing: Addressing,
+  schedule: SenderSchedule = 'concurrent',
 ): Step<S>[] {
-  if (addressing.kind !== 'shared') {
-    return senders.map((sender) => ({ key: `${sender.label} *`, sender, profiles: profiles.map((p) => p.name) }));
-  }
   // The controls first: a sender that cannot deliver to them shows it in the first steps (policy/diagnose-sender.ts).
   const ordered = [...profiles.filter(isControlProfile), ...profiles.filter((p) => !isControlProfile(p))];
-  return senders.flatMap((sender) => ordered.map((profile) => ({ key: `${sender.label} ${profile.name}`, sender, profiles: [profile.name] })));
+  if (schedule === 'one-at-a-time') {
+    if (addressing.kind !== 'shared') return senders.map((sender) => ({ key: `${sender.label} *`, senders: [sender], profiles: profiles.map((p) => p.name) }));
+    return senders.flatMap((sender) => ordered.map((profile) => ({ key: `${sender.label} ${profile.name}`, senders: [sender], profiles: [profile.name] })));
+  }
+  if (senders.length === 0) return [];
+  if (addressing.kind !== 'shared') return [{ key: '* *', senders: [...senders], profiles: profiles.map((p) => p.name) }];
+  return ordered.map((profile) => ({ key: `* ${profile.name}`, senders: [...senders], profiles: [profile.name] }));
 }

@@ -12,6 +12,7 @@ export class SettleTracker {
   readonly #delivered = new Set<string>();
   readonly #final = new Set<string>();
   readonly #open = new Map<string, string>(); // conn -> profile
+  readonly #notAwaited = new Set<string>();
   #wake: (() => void) | null = null;
 
   constructor(probes: Probe[]) {
@@ -38,6 +39,12 @@ export class SettleTracker {
     this.#notify();
   }
 
+  /** Stop waiting for these probes (their sender stopped: its controls were never delivered); they stay unsettled. */
+  stopAwaiting(probeIds: readonly string[]): void {
+    for (const id of probeIds) this.#notAwaited.add(id);
+    this.#notify();
+  }
+
   /** Whether the probe's message was accepted by a receiver. */
   isDelivered(probeId: string): boolean {
     return this.#delivered.has(probeId);
@@ -58,7 +65,7 @@ export class SettleTracker {
     return this.settledCount === this.#probes.size;
   }
 
-  /** Resolves when every probe is settled, at the deadline, or when aborted, whichever comes first; true if all settled. */
+  /** Resolves when every probe waited for is settled, at the deadline, or when aborted, whichever comes first; true if they all settled. */
   async untilSettled(deadline: number, signal?: AbortSignal): Promise<boolean> {
     const onAbort = (): void => this.#notify();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -69,8 +76,13 @@ export class SettleTracker {
     }
   }
 
+  /** Every probe still waited for is settled. */
+  get #awaitedSettled(): boolean {
+    return [...this.#probes.keys()].every((id) => this.#notAwaited.has(id) || this.isSettled(id));
+  }
+
   async #wait(deadline: number, signal?: AbortSignal): Promise<boolean> {
-    while (!this.allSettled) {
+    while (!this.#awaitedSettled) {
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) return false;
       await new Promise<void>((resolve) => {

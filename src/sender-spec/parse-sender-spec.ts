@@ -24,9 +24,18 @@ export function parseSenderSpec(spec: string): Sender {
   const rest = colon > 0 ? spec.slice(colon + 1) : '';
   const shown = redactSpec(spec);
   switch (scheme) {
-    case 'builtin':
-      if (rest === 'opportunistic' || rest === 'strict') return new BuiltinSender(rest);
-      throw new BadmxError(`unknown built-in sender "${shown}": use builtin:opportunistic or builtin:strict`, 'EUSAGE');
+    case 'builtin': {
+      // builtin:MODE[?label=NAME]: a label lets one mode run as several senders side by side.
+      const [mode = '', query] = rest.split('?', 2);
+      if (mode !== 'opportunistic' && mode !== 'strict') throw new BadmxError(`unknown built-in sender "${shown}": use builtin:opportunistic or builtin:strict`, 'EUSAGE');
+      if (query === undefined) return new BuiltinSender(mode);
+      const params = new URLSearchParams(query);
+      const unknown = [...params.keys()].filter((key) => key !== 'label');
+      if (unknown.length > 0) throw new BadmxError(`${shown}: unknown option ${unknown.map((k) => `"${k}"`).join(', ')}: a built-in sender takes only label=NAME`, 'EUSAGE');
+      const label = params.get('label') ?? '';
+      if (!/^[\x21-\x7e][\x20-\x7e]{0,99}$/.test(label)) throw new BadmxError(`${shown}: label= must be 1 to 100 printable characters`, 'EUSAGE');
+      return new BuiltinSender(mode, { label });
+    }
     case 'command':
       return new CommandSender(spec, splitCommand(rest));
     case 'smtp':

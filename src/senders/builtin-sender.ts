@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { Probe } from '../probes/probe.js';
@@ -6,8 +7,22 @@ import { SmtpClientError, SmtpClientSession } from './smtp-client.js';
 
 export type BuiltinMode = 'opportunistic' | 'strict';
 
-/** The EHLO name the built-in senders use: a name of their own, never the machine's. */
-const HELO_NAME = 'builtin.badmx.invalid';
+/**
+ * The EHLO names the built-in senders use: names of their own, never the machine's, and one
+ * per sender (its label), so that senders running side by side are told apart even on a
+ * connection that named no probe (classify/attribute.ts): `strict-1a2b3c.builtin.badmx.invalid`.
+ */
+export function builtinHeloName(label: string): string {
+  const slug = label
+    .toLowerCase()
+    .replace(/^builtin:/, '')
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  // A label that slugs to nothing, or to another label's slug, still gets a name of its own.
+  const hash = createHash('sha256').update(label).digest('hex').slice(0, 6);
+  return `${slug || 'sender'}-${hash}.builtin.badmx.invalid`;
+}
 
 /**
  * Built-in senders that deliver straight to the profile's MX, so a fresh machine can run
@@ -28,11 +43,14 @@ export class BuiltinSender implements Sender {
   readonly notes: string[];
   readonly #timeoutMs: number;
 
-  constructor(mode: BuiltinMode, timeoutMs = 10_000) {
+  readonly #helo: string;
+
+  constructor(mode: BuiltinMode, options: { label?: string; timeoutMs?: number } = {}) {
     this.mode = mode;
-    this.spec = `builtin:${mode}`;
-    this.label = this.spec;
-    this.#timeoutMs = timeoutMs;
+    this.spec = options.label === undefined ? `builtin:${mode}` : `builtin:${mode}?label=${encodeURIComponent(options.label)}`;
+    this.label = options.label ?? `builtin:${mode}`;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#helo = builtinHeloName(this.label);
     this.notes =
       mode === 'opportunistic'
         ? ['STARTTLS when offered, TLS 1.0 and up (OpenSSL security level 0), no certificate checks; falls back to plaintext']
@@ -69,7 +87,7 @@ export class BuiltinSender implements Sender {
     try {
       const banner = await session.reply('banner');
       if (banner.code !== 220) throw new SmtpClientError(`banner ${banner.lines.join(' / ')}`, 'EREPLY', 'banner', banner.code);
-      await session.greet(HELO_NAME);
+      await session.greet(this.#helo);
       let how = 'plaintext';
       if (tryTls && session.extensions.has('STARTTLS')) {
         const reply = await session.command('STARTTLS').catch((error: unknown) => {
@@ -79,7 +97,7 @@ export class BuiltinSender implements Sender {
         if (reply) {
           const tls = await session.startTls(this.#tlsOptions(target));
           how = `over ${tls.getProtocol() ?? 'TLS'}`;
-          await session.greet(HELO_NAME); // RFC 3207 §4.2: forget everything, greet again
+          await session.greet(this.#helo); // RFC 3207 §4.2: forget everything, greet again
         } else {
           how = 'plaintext after STARTTLS was refused';
         }

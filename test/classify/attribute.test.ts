@@ -111,3 +111,52 @@ describe('attributeConnections on a shared address', () => {
     expect(result.stray).toEqual([]);
   });
 });
+
+describe('attributeConnections with senders side by side (overlapping windows)', () => {
+  const together = [
+    { sender: 'sender-a', start: '2026-11-23T03:00:00.000Z', end: '2026-11-23T03:02:00.000Z' },
+    { sender: 'sender-b', start: '2026-11-23T03:00:00.000Z', end: '2026-11-23T03:02:00.000Z' },
+  ];
+  const named = (p: typeof a) => [{ type: 'rcpt-to', address: p.recipient, accepted: true, reply: 250 }];
+  const conns = (result: ReturnType<typeof attributeConnections>, id: string) => [...new Set(result.byProbe.get(id)?.map((e) => e.conn))];
+
+  it('a nameless connection is the one sender\'s whose identified connections it matches: EHLO name first, then address', () => {
+    const events = [
+      ...conn('a-control', '2026-11-23T03:00:01.000Z', 'relay-a.example', named(a), '127.0.0.1'),
+      ...conn('b-control', '2026-11-23T03:00:02.000Z', 'relay-b.example', named(b), '127.0.0.1'),
+      // both from 127.0.0.1: the EHLO name tells them apart
+      ...conn('a-refusal', '2026-11-23T03:00:10.000Z', 'relay-a.example', [], '127.0.0.1'),
+      ...conn('b-refusal', '2026-11-23T03:00:11.000Z', 'relay-b.example', [], '127.0.0.1'),
+    ];
+    const result = attributeConnections(events, [a, b], together);
+    expect(conns(result, a.id)).toEqual(['a-control', 'a-refusal']);
+    expect(conns(result, b.id)).toEqual(['b-control', 'b-refusal']);
+  });
+
+  it('two senders that look alike, or one that never showed itself, leave a nameless connection stray: never the other sender\'s', () => {
+    const alike = [
+      ...conn('a-control', '2026-11-23T03:00:01.000Z', 'relay.example', named(a)),
+      ...conn('b-control', '2026-11-23T03:00:02.000Z', 'relay.example', named(b)),
+      ...conn('whose', '2026-11-23T03:00:10.000Z', 'relay.example'),
+    ];
+    expect(attributeConnections(alike, [a, b], together).stray).toEqual(['whose']);
+    // b never named a probe: a connection greeting as a does could still be b's
+    const unknown = [...conn('a-control', '2026-11-23T03:00:01.000Z', 'relay-a.example', named(a)), ...conn('maybe-b', '2026-11-23T03:00:10.000Z', 'relay-a.example')];
+    expect(attributeConnections(unknown, [a, b], together).stray).toEqual(['maybe-b']);
+  });
+
+  it('a sender whose EHLO name is known in advance is ruled in by it, and ruled out when the connection greets otherwise', () => {
+    const declared = new Map([['sender-a', 'strict-abc123.builtin.badmx.invalid']]);
+    const events = [
+      // a's refusal: its own name, though it never named a probe
+      ...conn('a-refusal', '2026-11-23T03:00:10.000Z', 'strict-abc123.builtin.badmx.invalid'),
+      // not a's name: b is the only sender left, though it never showed itself either
+      ...conn('b-refusal', '2026-11-23T03:00:11.000Z', 'vendor.example'),
+    ];
+    const result = attributeConnections(events, [a, b], together, declared);
+    expect(conns(result, a.id)).toEqual(['a-refusal']);
+    expect(conns(result, b.id)).toEqual(['b-refusal']);
+    // Without the declared name nothing tells them apart: both stray.
+    expect(attributeConnections(events, [a, b], together).stray).toEqual(['a-refusal', 'b-refusal']);
+  });
+});

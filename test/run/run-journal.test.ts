@@ -62,20 +62,23 @@ describe('run journal', () => {
 
 describe('schedule', () => {
   const senders = [{ label: 'a' }, { label: 'b' }];
-  it('one step per sender when every profile has its own address', () => {
-    expect(planSteps(senders, profiles, { kind: 'per-profile', base: '127.0.2.0', port: 25 }).map((s) => [s.key, s.profiles.length])).toEqual([
-      ['a *', 3],
-      ['b *', 3],
+  it('one step, every sender at once, when every profile has its own address', () => {
+    expect(planSteps(senders, profiles, { kind: 'per-profile', base: '127.0.2.0', port: 25 }).map((s) => [s.key, s.senders.map((x) => x.label), s.profiles.length])).toEqual([
+      ['* *', ['a', 'b'], 3],
     ]);
   });
-  it('one step per (sender, profile) on a shared address, sender by sender', () => {
-    expect(planSteps(senders, profiles, plan.addressing).map((s) => s.key)).toEqual(
-      ['a', 'b'].flatMap((s) => profiles.map((p) => `${s} ${p.name}`)),
-    );
+  it('one step per profile on a shared address, every sender in each', () => {
+    const steps = planSteps(senders, profiles, plan.addressing);
+    expect(steps.map((s) => s.key)).toEqual(profiles.map((p) => `* ${p.name}`));
+    expect(steps.every((s) => s.senders.length === 2 && s.profiles.length === 1)).toBe(true);
   });
-  it('on a shared address, the controls come first for each sender (a sender that cannot reach them is diagnosed early)', () => {
+  it('on a shared address, the controls come first (a sender that cannot reach them is diagnosed early)', () => {
     const withControls = selectProfiles(loadCatalogue(), ['no-starttls', 'tls1.2', 'expired', 'tls1.3']);
-    expect(planSteps([{ label: 'a' }], withControls, plan.addressing).map((s) => s.key)).toEqual(['a tls1.2', 'a tls1.3', 'a no-starttls', 'a expired']);
+    expect(planSteps([{ label: 'a' }], withControls, plan.addressing).map((s) => s.key)).toEqual(['* tls1.2', '* tls1.3', '* no-starttls', '* expired']);
+  });
+  it('a run planned by an earlier badmx resumes as it was planned: one sender at a time', () => {
+    expect(planSteps(senders, profiles, { kind: 'per-profile', base: '127.0.2.0', port: 25 }, 'one-at-a-time').map((s) => s.key)).toEqual(['a *', 'b *']);
+    expect(planSteps(senders, profiles, plan.addressing, 'one-at-a-time').map((s) => s.key)).toEqual(['a', 'b'].flatMap((s) => profiles.map((p) => `${s} ${p.name}`)));
   });
 });
 
