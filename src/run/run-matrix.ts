@@ -202,8 +202,12 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   const stepContext: StepContext = { options, fleet, results, submitted, journal, past, dns: dns?.server ?? null, dnsQueries: () => dns?.queries() ?? null };
   try {
     await prepareSenders(active, fleet, outDir, dns?.server ?? null, state ? state.resumes.length + 1 : 0);
-    // Every sender must be usable before any probe goes out: a bad spec or relay fails in seconds, not after a run.
-    for (const sender of active) await sender.check();
+    // Every sender must be usable before any probe goes out: a bad spec or relay fails in seconds,
+    // not after a run. Checked side by side (a managed MTA starts in its check), the first failure reported.
+    // Every check ends before any failure is reported: an MTA still starting could not be stopped.
+    const checked = await Promise.allSettled(active.map((sender) => sender.check()));
+    const failed = checked.find((result) => result.status === 'rejected');
+    if (failed) throw (failed).reason as Error;
     for (const [index, step] of steps.entries()) {
       const ended = replay.ended.get(step.key);
       const begun = replay.begun.get(step.key);
@@ -356,8 +360,10 @@ async function startHarnessDns(options: RunOptions, source: ZoneSource): Promise
 
 /** A private work directory and the harness DNS for each sender badmx runs itself. */
 async function prepareSenders(senders: Sender[], fleet: Fleet, outDir: string, dns: DnsServer | null, resume: number): Promise<void> {
-  for (const sender of senders.filter((s) => s.needsDns)) {
-    if (!dns) throw new BadmxError(`${sender.spec} needs the harness DNS server`, 'EUSAGE');
+  const needing = senders.filter((s) => s.needsDns);
+  if (needing.length > 0 && !dns) throw new BadmxError(`${needing.map((s) => s.spec).join(', ')} need the harness DNS server`, 'EUSAGE');
+  await Promise.all(needing.map(async (sender) => {
+    if (!dns) return;
     const workDir = mkdtempSync(join(tmpdir(), 'badmx-sender-'));
     await sender.prepare?.({
       zone: fleet.zone,
@@ -367,7 +373,7 @@ async function prepareSenders(senders: Sender[], fleet: Fleet, outDir: string, d
       // A resumed run's MTA is a new instance: its log goes beside the first one's, not over it.
       logFile: join(outDir, 'senders', `${safeName(sender.label)}${resume ? `.resume-${resume}` : ''}.log`),
     });
-  }
+  }));
 }
 
 function safeName(label: string): string {

@@ -75,9 +75,13 @@ export class BuiltinSender implements Sender {
           await this.#attempt(probe, message, target, false);
           return { accepted: true, final: true, detail: 'TLS handshake failed; delivered in a new plaintext session' };
         } catch (retryError) {
+          if (busy(retryError)) return { accepted: false, final: false, detail: `plaintext retry: ${retryError.message}`, failure: { kind: 'temporary', code: retryError.responseCode } };
           return { accepted: false, final: true, detail: `plaintext retry failed: ${(retryError as Error).message}` };
         }
       }
+      // A receiver that is busy (421 in its greeting, RFC 5321 §3.1) said nothing of its TLS: try
+      // again later, as an MTA does (RFC 5321 §4.5.4.1); submit-probes.ts retries until the deadline.
+      if (busy(error)) return { accepted: false, final: false, detail: error.message, failure: { kind: 'temporary', code: error.responseCode } };
       return { accepted: false, final: true, detail: (error as Error).message };
     }
   }
@@ -127,4 +131,9 @@ export class BuiltinSender implements Sender {
       ciphers: 'DEFAULT:@SECLEVEL=0',
     };
   }
+}
+
+/** A receiver too busy to talk: a 4xx greeting. */
+function busy(error: unknown): error is SmtpClientError & { responseCode: number } {
+  return error instanceof SmtpClientError && error.stage === 'banner' && error.responseCode !== null && error.responseCode >= 400 && error.responseCode < 500;
 }

@@ -24,15 +24,24 @@ export interface MtaStartOptions {
 
 /** A free port on 127.0.0.1 for the instance's submission listener. */
 export async function freePort(): Promise<number> {
-  return await new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+  // MTAs start side by side: a port handed to one is never handed to another in this process,
+  // though it is free again until that MTA binds it.
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
+const handedOut = new Set<number>();
 
 /** Wait until something listens on 127.0.0.1:port, or fail with what the caller knows of why. */
 export async function waitForListener(port: number, timeoutMs: number, why: () => string): Promise<void> {
