@@ -44,7 +44,7 @@ export interface RunSender {
   notes: string[];
   /** The software under test and its version, when badmx ran it (postfix:..., exim:...). */
   software: SenderSoftware | null;
-  /** When this sender's probes were sent and awaited (senders run one after another). */
+  /** When this sender's probes were sent and awaited (senders side by side share their windows). */
   window: { start: string; end: string } | null;
   /** Whether it can be expected to trust the badmx test root (certificate-caveat.ts): false for a vendor in public mode. */
   trustsHarnessRoot: boolean;
