@@ -69,6 +69,7 @@ try {
     dns: null,
     facts: readRecordedFacts({ eventsFile: join(outDir, 'events.jsonl'), startedAt: state.plan.startedAt, probes: state.plan.probes, mailboxDomain: mailbox }),
     results: replay.results,
+    submittedAt: replay.submittedAt,
     windows: windowsSoFar(replay, steps, run.run.finishedAt),
     resumes: replay.resumes,
     error: null,

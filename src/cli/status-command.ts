@@ -52,6 +52,7 @@ export function runStatus(dir: string, now: Date = new Date()): { document: RunD
     dns: plan.dns ? plan.dns.address : null,
     facts: readRecordedFacts({ eventsFile: join(dir, 'events.jsonl'), startedAt: plan.startedAt, probes: plan.probes, mailboxDomain: mailbox }),
     results: replay.results,
+    submittedAt: replay.submittedAt,
     windows,
     resumes: replay.resumes,
     error: null,

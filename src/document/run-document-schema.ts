@@ -68,6 +68,14 @@ const cell = z.looseObject({
   firstSeen: isoTime.nullable(),
   lastSeen: isoTime.nullable(),
   settled: z.boolean(),
+  // Added after schemaVersion 2 was first written: older runs read back with what they can say.
+  settle: z
+    .looseObject({
+      by: z.enum(['delivery', 'bounce', 'delay-notice', 'final-word', 'retry-model']).nullable(),
+      waitedMs: z.number().int().min(0).nullable(),
+      note: z.string(),
+    })
+    .default({ by: null, waitedMs: null, note: 'recorded by a badmx that did not say what settled a cell' }),
   submission: z
     .looseObject({ accepted: z.boolean(), final: z.boolean(), detail: z.string(), attempts: z.number().int().min(0).default(1) })
     .nullable(),
@@ -176,6 +184,10 @@ export const runDocumentSchema = z
         // Added after schemaVersion 1 was first written: every earlier run was local mode, where every sender does.
         trustsHarnessRoot: z.boolean().default(true),
         diagnosis: z.string().nullable().default(null),
+        retries: z
+          .looseObject({ delaysMs: z.array(z.number().int().min(0)), attemptMs: z.number().int().min(0) })
+          .nullable()
+          .default(null),
       }),
     ),
     cells: z.array(cell),

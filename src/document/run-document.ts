@@ -6,7 +6,9 @@ import type { ServedCertificate } from '../certs/served-certificate.js';
 import type { FleetMember } from '../receivers/fleet.js';
 import type { Profile } from '../profiles/profile-schema.js';
 import type { TlsVersion } from '../recorder/events.js';
-import type { SenderKind, SenderSoftware } from '../senders/sender.js';
+import type { RetryModel, SenderKind, SenderSoftware } from '../senders/sender.js';
+
+export type { RetryModel } from '../senders/sender.js';
 
 /**
  * run.json: the single source every report is rendered from. Bump SCHEMA_VERSION on
@@ -48,12 +50,29 @@ export interface RunSender {
   window: { start: string; end: string } | null;
   /** Whether it can be expected to trust the badmx test root (certificate-caveat.ts): false for a vendor in public mode. */
   trustsHarnessRoot: boolean;
+  /** How the sender retries, as the user stated it (`smtp:…?retries=`): what lets its cells settle before --wait. Null: not stated. */
+  retries: RetryModel | null;
   /**
    * The controls are canaries: null when the sender delivered to at least one control
    * profile; otherwise one line saying why its refusals prove nothing (never connected, no
    * DNS query seen, refused the test root, ...), and every refusal cell of it is inconclusive.
    */
   diagnosis: string | null;
+}
+
+/** What ended a cell's wait, and how long it was: what a reader needs to trust an unsettled cell, or not. */
+export interface CellSettle {
+  /**
+   * What settled it: the probe's delivery; a notification that the sender gave up (bounce) or
+   * deferred (delay notice: its retries meet the same receiver); the sender's own final word
+   * (a managed MTA's log, a sender that returned its verdict); the stated retry model running
+   * out. Null: nothing did, before the wait ended.
+   */
+  by: 'delivery' | 'bounce' | 'delay-notice' | 'final-word' | 'retry-model' | null;
+  /** From the probe's submission to when it settled, or to the end of its wait; null when it was never submitted. */
+  waitedMs: number | null;
+  /** One line: why the wait was enough, or why it was not. */
+  note: string;
 }
 
 export interface Cell {
@@ -76,6 +95,8 @@ export interface Cell {
   lastSeen: string | null;
   /** False when the deadline came first: the sender might still have acted later. */
   settled: boolean;
+  /** What settled it, or why it stayed unsettled, and how long was waited. */
+  settle: CellSettle;
   /** What the sender said when the probe was handed to it (the last attempt), and how many attempts it took. */
   submission: { accepted: boolean; final: boolean; detail: string; attempts: number } | null;
   /**

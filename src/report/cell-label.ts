@@ -1,4 +1,5 @@
 import type { BounceEvidence, Cell, Inconclusive } from '../document/run-document.js';
+import { duration } from './format-time.js';
 
 /** What happened in a cell, in a few words that read the same with or without colour. */
 export function outcomeLabel(cell: Pick<Cell, 'outcome' | 'tls' | 'alert'>): string {
@@ -48,6 +49,67 @@ const CAUSE_WORDS: Record<Inconclusive['cause'], string> = {
 /** Why an inconclusive cell was not tested, in a few words that read after "not tested: " ("no control delivered"). */
 export function inconclusiveCause(cell: Pick<Cell, 'inconclusive'>): string {
   return cell.inconclusive ? (CAUSE_WORDS[cell.inconclusive.cause] ?? cell.inconclusive.cause) : 'not tested';
+}
+
+const SETTLED_BY: Record<NonNullable<Cell['settle']['by']>, string> = {
+  delivery: 'delivery',
+  bounce: 'a bounce',
+  'delay-notice': 'a delay notice',
+  'final-word': "the sender's final word",
+  'retry-model': 'the stated retries running out',
+};
+
+/**
+ * How a cell's wait ended, in a few words that read after "settled: " or "unsettled: " (raw
+ * text): "by delivery after 1.2 s", "waited 1 min", "never submitted". A run that did not
+ * record it (an older badmx) gives "yes" for a settled cell, "the deadline came first" for
+ * an unsettled one.
+ */
+export function settleWords(cell: Pick<Cell, 'settled' | 'settle' | 'submission'>): string {
+  const waited = cell.settle?.waitedMs ?? null;
+  if (cell.settled) {
+    const by = cell.settle?.by ?? null;
+    const words = [by !== null ? `by ${SETTLED_BY[by] ?? by}` : null, waited !== null ? `after ${duration(waited)}` : null].filter((w) => w !== null);
+    return words.length ? words.join(' ') : 'yes';
+  }
+  if (waited !== null) return `waited ${duration(waited)}`;
+  return cell.submission === null ? 'never submitted' : 'the deadline came first';
+}
+
+/**
+ * A cell's wait as one line of raw text (escape it for the format), with the run's own
+ * sentence on why it was enough or not: "settled: by delivery after 1.2 s: <note>",
+ * "unsettled: waited 1 min: <note>".
+ */
+export function settleLine(cell: Pick<Cell, 'settled' | 'settle' | 'submission'>): string {
+  const note = cell.settle?.note ?? '';
+  return `${cell.settled ? 'settled' : 'unsettled'}: ${settleWords(cell)}${note ? `: ${note}` : ''}`;
+}
+
+/** Unsettled cells of one sender that say the same about their wait, for the lists under a matrix. */
+export interface UnsettledGroup {
+  sender: string;
+  profiles: string[];
+  /** `settleWords` of each: "waited 1 min". */
+  words: string;
+  note: string;
+}
+
+/**
+ * The unsettled cells, grouped by sender, wait (as printed) and note, in the order given: a
+ * relay's refusals all left waiting for the same reason read as one line, not twelve.
+ */
+export function unsettledGroups(cells: readonly Cell[]): UnsettledGroup[] {
+  const groups = new Map<string, UnsettledGroup>();
+  for (const cell of cells.filter((c) => !c.settled)) {
+    const words = settleWords(cell);
+    const note = cell.settle?.note ?? '';
+    const key = JSON.stringify([cell.sender, words, note]);
+    const group = groups.get(key);
+    if (group) group.profiles.push(cell.profile);
+    else groups.set(key, { sender: cell.sender, profiles: [cell.profile], words, note });
+  }
+  return [...groups.values()];
 }
 
 /** Pass, fail and inconclusive counts of some cells. */

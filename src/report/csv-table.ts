@@ -9,7 +9,11 @@ import type { Renderer } from './renderer.js';
  * inconclusive; `inconclusive_cause` says why an inconclusive cell was not tested; the
  * bounce columns are the sender's decisive delivery status notification (its last
  * `failed` one, else its last), empty without one; `submission_attempts` is empty when the
- * probe was never handed to the sender.
+ * probe was never handed to the sender. `settled_by` is what settled the cell (delivery,
+ * bounce, delay-notice, final-word, retry-model), empty when nothing did before its wait
+ * ended; `waited_ms` how long it was waited for from the probe's submission, empty when it
+ * was never submitted (or the run did not record it); `settle_note` the run's one line on why
+ * that wait was enough, or not.
  */
 export const CSV_COLUMNS = [
   'sender',
@@ -29,6 +33,10 @@ export const CSV_COLUMNS = [
   'bounce_status',
   'bounce_diagnostic',
   'submission_attempts',
+  // Added with what settled a cell (cells[].settle), at the end for the same reason.
+  'settled_by',
+  'waited_ms',
+  'settle_note',
 ] as const;
 
 function row(cell: Cell): string[] {
@@ -50,6 +58,9 @@ function row(cell: Cell): string[] {
     bounce?.status ?? '',
     bounce?.diagnostic ?? '',
     cell.submission ? String(cell.submission.attempts ?? 1) : '',
+    cell.settle?.by ?? '',
+    String(cell.settle?.waitedMs ?? ''),
+    cell.settle?.note ?? '',
   ];
 }
 
@@ -72,6 +83,6 @@ export function renderCsvTable(run: RunDocument): string {
 export const csvTable: Renderer = {
   name: 'csv',
   fileName: 'cells.csv',
-  description: 'one row per cell (RFC 4180): sender, profile, outcome, verdict (pass, fail, inconclusive), reason, TLS, alert, timing, settled, why inconclusive, bounce, submission attempts',
+  description: 'one row per cell (RFC 4180): sender, profile, outcome, verdict (pass, fail, inconclusive), reason, TLS, alert, timing, settled, why inconclusive, bounce, submission attempts, what settled it and how long was waited',
   render: renderCsvTable,
 };

@@ -1,7 +1,7 @@
 import type { ConnectionSummary } from '../classify/outcome.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { Cell } from '../document/run-document.js';
-import { bounceText } from './cell-label.js';
+import { bounceText, settleLine } from './cell-label.js';
 import { expectationLabel } from './matrix-model.js';
 import { duration, elapsedMs, relative, utc } from './format-time.js';
 import type { RunProfile } from '../document/run-document.js';
@@ -44,7 +44,8 @@ export function cellEvidenceLines(cell: Cell, profile: RunProfile | undefined): 
       (cell.firstSeen ? `, first seen ${utc(cell.firstSeen, { ms: true })}` : '') +
       (span !== null ? `, over ${duration(span)}` : ''),
   );
-  lines.push(`settled: ${cell.settled ? 'yes' : 'no, the deadline came first: the sender might still have acted later'}`);
+  // What ended the wait (or that the deadline did), how long from the submission, and the run's word on why that was enough.
+  lines.push(settleLine(cell));
   if (cell.submission) {
     lines.push(`submission: ${cell.submission.accepted ? 'accepted' : 'not accepted'}${cell.submission.final ? ', final' : ''}: ${cell.submission.detail.trimEnd()}`);
     lines.push(`submission attempts: ${cell.submission.attempts ?? 1}`);

@@ -1,3 +1,5 @@
+import { formatDuration } from '../text/duration.js';
+
 /** Times as reports print them: fixed UTC, no locale, so output is the same on every machine. */
 
 /** 2026-11-24T16:54:34.278Z → 2026-11-24 16:54:34 UTC */
@@ -15,13 +17,8 @@ export function elapsedMs(a: string | null, b: string | null): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** 160 → "160 ms", 2650 → "2.65 s", 125000 → "2 min 5 s" */
-export function duration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${Number((ms / 1000).toFixed(2))} s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes} min ${Math.round((ms - minutes * 60_000) / 1000)} s`;
-}
+/** 160 → "160 ms", 2650 → "2.65 s", 125000 → "2 min 5 s" (text/duration.ts: the run's own notes say durations the same way). */
+export const duration = formatDuration;
 
 /** A time relative to a base, as "+160 ms". */
 export function relative(base: string, iso: string | null): string {

@@ -1,10 +1,10 @@
 import { scheduleText } from './schedule-text.js';
-import { senderKind } from './sender-kind.js';
+import { retriesText, senderKind } from './sender-kind.js';
 import { createHash } from 'node:crypto';
 import type { ConnectionSummary } from '../classify/outcome.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { BounceEvidence, Cell, RunDocument, RunProfile, RunSender } from '../document/run-document.js';
-import { inconclusiveCause, outcomeDetail, outcomeHeadline, tallyText, verdictCounts, verdictLabel } from './cell-label.js';
+import { inconclusiveCause, outcomeDetail, outcomeHeadline, settleWords, tallyText, verdictCounts, verdictLabel } from './cell-label.js';
 import { escapeMarkup } from './escape.js';
 import { describeHopTls } from './evidence-text.js';
 import { duration, elapsedMs, relative, utc } from './format-time.js';
@@ -56,6 +56,7 @@ dl.meta dt{font-weight:600}dl.meta dd{margin:0;overflow-wrap:anywhere}
 .icon{width:16px;height:16px;flex:none;vertical-align:-3px}
 .alert-box{border:2px solid ${P.fail[0]};background:${P.fail[1]};color:${P.fail[0]};padding:8px 12px;border-radius:4px}
 .mismatch,.caveat{border:2px solid ${P.mismatch[0]};background:${P.mismatch[1]};color:${P.mismatch[0]};padding:6px 10px;border-radius:4px}
+.wait{border:2px dashed ${P.unsettled[0]};background:${P.unsettled[1]};color:${P.unsettled[0]};padding:6px 10px;border-radius:4px;overflow-wrap:anywhere}
 .untested,.diagnosis{border:2px solid ${P.inconclusive[0]};background:${P.inconclusive[1]};color:${P.inconclusive[0]};padding:6px 10px;border-radius:4px;overflow-wrap:anywhere}
 .diagnosis{display:block;margin:6px 0 0;padding:4px 8px;font-size:13px;font-weight:400}
 table{border-collapse:collapse;width:100%}
@@ -158,8 +159,8 @@ function sendersSection(run: RunDocument): string {
       const window = s.window
         ? `${h(utc(s.window.start, { ms: true }))} → ${h(relative(s.window.start, s.window.end))}`
         : '<span class="muted">did not run</span>';
-      const notes =
-        (s.notes.length ? `<ul>${s.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : '<span class="muted">none</span>') + diagnosisNote(s);
+      const items = [...s.notes.map((n) => `<li>${h(n)}</li>`), ...(s.retries ? [`<li class="retries"><strong>retries as stated:</strong> ${h(retriesText(s.retries))}</li>`] : [])];
+      const notes = (items.length ? `<ul>${items.join('')}</ul>` : '<span class="muted">none</span>') + diagnosisNote(s);
       return `<tr><th scope="row">${h(s.label)}</th><td>${h(senderKind(s))}</td><td><code>${h(s.spec)}</code></td><td>${window}</td><td>${notes}</td></tr>`;
     })
     .join('\n');
@@ -176,7 +177,7 @@ function sendersSection(run: RunDocument): string {
   return `<section aria-labelledby="senders-heading">
 <h2 id="senders-heading">Senders under test</h2>
 <table class="senders">
-<caption>Each sender as specified, when its probes were sent and awaited, and what it does differently (notes).</caption>
+<caption>Each sender as specified, when its probes were sent and awaited, and what it does differently (notes, and its retries when they were stated).</caption>
 <thead><tr><th scope="col">Sender</th><th scope="col">Kind</th><th scope="col">Spec</th><th scope="col">Window</th><th scope="col">Notes</th></tr></thead>
 <tbody>
 ${rows}
@@ -207,7 +208,7 @@ function matrixSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>)
               `<td class="cell${cell.settled ? '' : ' unsettled'}" data-cell="" data-sender="${h(sender)}" data-profile="${h(row.profile.name)}" data-verdict="${cell.verdict}" data-settled="${String(cell.settled)}">` +
               `<a class="v-${cell.verdict}" href="#${ids.get(cell) ?? ''}"><span class="verdict">${verdictBadge(cell)}</span>` +
               `<span class="what">${h(outcomeHeadline(cell))}</span><span class="detail">${h(cell.verdict === 'inconclusive' ? `not tested: ${inconclusiveCause(cell)}` : outcomeDetail(cell))}</span>` +
-              `${cell.settled ? '' : `<span class="detail">${icon('unsettled')} unsettled</span>`}` +
+              `${cell.settled ? '' : `<span class="detail">${icon('unsettled')} unsettled${waitedText(cell)}</span>`}` +
               `${cell.caveat ? `<span class="detail">${icon('warning')} caveat</span>` : ''}</a></td>`
             );
           })
@@ -223,7 +224,7 @@ function matrixSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>)
 <li><span class="badge v-pass">${icon('pass')}PASS</span> did what policy ${h(run.policy.name)} expects at that receiver</li>
 <li><span class="badge v-fail">${icon('fail')}FAIL</span> did not</li>
 ${run.cells.some((c) => c.verdict === 'inconclusive') ? `<li><span class="badge v-inconclusive">${icon('inconclusive')}INCONCLUSIVE</span> not actually tested (never submitted, the sender or its relay unreachable, a bounce for a reason that is not TLS, or a sender that delivered to no control profile): neither a pass nor a fail (double border)</li>` : ''}
-${run.summary.unsettled ? `<li><span class="badge v-unsettled">${icon('unsettled')}unsettled</span> the deadline came before the sender finished (dashed border)</li>` : ''}
+${run.summary.unsettled ? `<li><span class="badge v-unsettled">${icon('unsettled')}unsettled</span> the deadline came before the sender finished (dashed border); its evidence says how long was waited and why that was not enough</li>` : ''}
 ${run.cells.some((c) => c.caveat) ? `<li><span class="badge v-unsettled">${icon('warning')}caveat</span> the verdict depends on a certificate the sender could not be expected to trust (the badmx test root)</li>` : ''}
 </ul>
 <table class="matrix">
@@ -325,6 +326,20 @@ function diagnosisNote(sender: RunSender): string {
   return sender.diagnosis ? `<span class="diagnosis" role="note">${icon('inconclusive')} <strong>INCONCLUSIVE:</strong> ${h(sender.diagnosis)}</span>` : '';
 }
 
+/** ", waited 1 min" for an unsettled cell whose wait was recorded; empty otherwise. */
+function waitedText(cell: Cell): string {
+  const waited = cell.settle?.waitedMs ?? null;
+  return waited !== null ? `, waited ${h(duration(waited))}` : '';
+}
+
+/** The Settled fact: what settled the cell and when, with the run's word on why that was enough; for an unsettled one, that the deadline came first (the note above says why). */
+function settledFact(cell: Cell): string {
+  if (!cell.settled) return `no${waitedText(cell)}: the deadline came first, the sender might still have acted later`;
+  const note = cell.settle?.note ?? '';
+  const words = settleWords(cell);
+  return `${words === 'yes' ? 'yes' : `yes, ${h(words)}`}${note ? ` <span class="muted">(${h(note)})</span>` : ''}`;
+}
+
 function cellDetails(cell: Cell, id: string, sender: RunSender | undefined): string {
   const base = cell.evidence[0]?.start ?? null;
   const submission = cell.submission
@@ -342,12 +357,13 @@ ${cell.verdict === 'inconclusive' ? `<p class="untested" role="note">${icon('inc
 ${cell.verdict === 'inconclusive' && sender?.diagnosis && sender.diagnosis !== cell.inconclusive?.detail ? `<p class="untested" role="note">${icon('inconclusive')} <strong>Sender ${h(sender.label)}:</strong> ${h(sender.diagnosis)}</p>` : ''}
 ${cell.evidenceMismatch ? `<p class="mismatch" role="note">${icon('warning')} <strong>Evidence mismatch:</strong> ${h(cell.evidenceMismatch)}</p>` : ''}
 ${cell.caveat ? `<p class="caveat" role="note">${icon('warning')} <strong>Certificate caveat:</strong> ${h(cell.caveat)}</p>` : ''}
+${cell.settled ? '' : `<p class="wait" role="note">${icon('unsettled')} <strong>Unsettled, ${h(settleWords(cell))}:</strong> ${h(cell.settle?.note || 'the deadline came first: the sender might still have acted later')}</p>`}
 <dl class="facts">
 ${fact('Outcome', `<code>${h(cell.outcome)}</code>`)}
 ${fact('TLS', cell.tls ? `<strong>${h(cell.tls.version)}</strong> <code>${h(cell.tls.cipher)}</code>` : 'none')}
 ${fact('Alert', cell.alert !== null ? `<strong>${h(cell.alert)}</strong>` : null)}
 ${fact('Connections', `${cell.connections}${cell.firstSeen ? `, first ${h(utc(cell.firstSeen, { ms: true }))}` : ''}${span !== null ? `, over ${h(duration(span))}` : ''}`)}
-${fact('Settled', cell.settled ? 'yes' : 'no: the deadline came first, the sender might still have acted later')}
+${fact('Settled', settledFact(cell))}
 ${fact('Misdirected', cell.misdirected ? `${cell.misdirected} connection(s) named this probe but reached another profile's receiver (a late retry on a shared address): recorded, not classified` : null)}
 ${fact('Submission', submission)}
 ${fact('Submission attempts', attempts !== null ? h(String(attempts)) : null)}

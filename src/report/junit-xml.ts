@@ -1,5 +1,6 @@
 import type { Cell, RunDocument } from '../document/run-document.js';
-import { bounceText, decisiveBounce, inconclusiveCause, outcomeHeadline } from './cell-label.js';
+import { bounceText, decisiveBounce, inconclusiveCause, outcomeHeadline, settleWords } from './cell-label.js';
+import { retriesText } from './sender-kind.js';
 import { escapeMarkup, oneLine } from './escape.js';
 import { cellEvidenceLines } from './evidence-text.js';
 import { elapsedMs } from './format-time.js';
@@ -17,6 +18,12 @@ function seconds(ms: number | null): string {
 /** JUnit's timestamp: ISO 8601 without zone or fraction (the common schema's pattern); badmx times are UTC. */
 function timestamp(iso: string): string {
   return new Date(iso).toISOString().slice(0, 19);
+}
+
+/** Why a cell is unsettled, in a few words: "the deadline came first", and how long was waited when the run recorded it. */
+function unsettledWords(cell: Cell): string {
+  const waited = cell.settle?.waitedMs ?? null;
+  return waited !== null ? `the deadline came first, ${settleWords(cell)}` : 'the deadline came first';
 }
 
 /**
@@ -51,11 +58,12 @@ function testcase(cell: Cell, run: RunDocument): string {
     return `${open}\n      <error message="${attr(message)}" type="inconclusive">${text(lines.join('\n'))}</error>\n    </testcase>`;
   }
   if (cell.verdict === 'fail') {
-    const message = `${outcomeHeadline(cell)}: ${cell.reason}${cell.settled ? '' : ' (unsettled: the deadline came first)'}`;
+    const message = `${outcomeHeadline(cell)}: ${cell.reason}${cell.settled ? '' : ` (unsettled: ${unsettledWords(cell)})`}`;
     return `${open}\n      <failure message="${attr(message)}" type="${attr(cell.outcome)}">${text(body)}</failure>\n    </testcase>`;
   }
   if (!cell.settled) {
-    const message = `unsettled: ${outcomeHeadline(cell)} when the deadline came, so the pass is provisional: ${cell.reason}`;
+    const waited = cell.settle?.waitedMs ?? null;
+    const message = `unsettled: ${outcomeHeadline(cell)} when the deadline came${waited !== null ? ` (${settleWords(cell)})` : ''}, so the pass is provisional: ${cell.reason}`;
     return `${open}\n      <skipped message="${attr(message)}"/>\n      <system-out>${text(body)}</system-out>\n    </testcase>`;
   }
   return `${open}\n      <system-out>${text(body)}</system-out>\n    </testcase>`;
@@ -84,6 +92,7 @@ export function renderJunitXml(run: RunDocument): string {
       ['badmx.sender.kind', sender.kind],
       ...(sender.software ? [['badmx.sender.software', `${sender.software.name} ${sender.software.version}`] as [string, string]] : []),
       ...sender.notes.map((note) => ['badmx.sender.note', note]),
+      ...(sender.retries ? [['badmx.sender.retries', retriesText(sender.retries)] as [string, string]] : []),
       ...(sender.diagnosis ? [['badmx.sender.diagnosis', sender.diagnosis] as [string, string]] : []),
     ]
       .map(([name, value]) => `      <property name="${attr(name ?? '')}" value="${attr(value ?? '')}"/>`)

@@ -1,7 +1,18 @@
 import { scheduleText } from './schedule-text.js';
-import { senderKind } from './sender-kind.js';
+import { retriesText, senderKind } from './sender-kind.js';
 import type { Cell, RunDocument } from '../document/run-document.js';
-import { bounceText, decisiveBounce, INCONCLUSIVE_GLYPH, inconclusiveCause, outcomeDetail, outcomeHeadline, tallyText, verdictGlyph, verdictLabel } from './cell-label.js';
+import {
+  bounceText,
+  decisiveBounce,
+  INCONCLUSIVE_GLYPH,
+  inconclusiveCause,
+  outcomeDetail,
+  outcomeHeadline,
+  tallyText,
+  unsettledGroups,
+  verdictGlyph,
+  verdictLabel,
+} from './cell-label.js';
 import { oneLine, visibleControls } from './escape.js';
 import { utc } from './format-time.js';
 import { buildMatrix, expectationLabel } from './matrix-model.js';
@@ -75,7 +86,8 @@ export function renderMarkdownTable(run: RunDocument): string {
   lines.push('');
   lines.push('Senders:', '');
   for (const sender of matrix.senders) {
-    const notes = sender.notes.length ? `: ${sender.notes.map(markdownText).join('; ')}` : '';
+    const said = [...sender.notes, ...(sender.retries ? [`retries as stated: ${retriesText(sender.retries)}`] : [])];
+    const notes = said.length ? `: ${said.map(markdownText).join('; ')}` : '';
     lines.push(`- ${markdownText(sender.label)} (${markdownText(senderKind(sender))}, \`${sender.spec.replace(/`/g, "'")}\`)${notes}`);
     // Why this sender's refusals prove nothing: on its own indented line, under the sender.
     if (sender.diagnosis) lines.push(`  - ${INCONCLUSIVE_GLYPH} **INCONCLUSIVE:** ${markdownText(sender.diagnosis)}`);
@@ -84,6 +96,16 @@ export function renderMarkdownTable(run: RunDocument): string {
   if (caveats.length > 0) {
     lines.push('', `⚠ Certificate caveats: the verdict depends on a certificate the sender could not be expected to trust:`, '');
     for (const cell of caveats) lines.push(`- ${markdownText(cell.sender)} × ${markdownText(cell.profile)}: ${markdownText(cell.caveat ?? '')}`);
+  }
+  // \*: how long each unsettled cell was waited for and why that was not enough; cells of a sender that say the same, on one bullet.
+  const unsettled = unsettledGroups(matrix.rows.flatMap((row) => row.cells.filter((c): c is Cell => c !== null)));
+  if (unsettled.length > 0) {
+    const n = unsettled.reduce((sum, g) => sum + g.profiles.length, 0);
+    lines.push('', `<details><summary>How long the ${n} unsettled cell${n === 1 ? ' was' : 's were'} waited for, and why that was not enough</summary>`, '');
+    for (const g of unsettled) {
+      lines.push(`- ${markdownText(g.sender)} × ${g.profiles.map(markdownText).join(', ')}: ${markdownText(g.words)}${g.note ? `: ${markdownText(g.note)}` : ''}`);
+    }
+    lines.push('', '</details>');
   }
   const failing = matrix.rows.flatMap((row) => row.cells.filter((c): c is Cell => c !== null && c.verdict === 'fail'));
   if (failing.length > 0) {
@@ -117,6 +139,6 @@ export function renderMarkdownTable(run: RunDocument): string {
 export const markdownTable: Renderer = {
   name: 'md',
   fileName: 'report.md',
-  description: 'a Markdown table for pull requests and issues, with legend, summary, the reasons for failures and for inconclusive cells',
+  description: 'a Markdown table for pull requests and issues, with legend, summary, the reasons for failures and for inconclusive cells, and how long unsettled cells were waited for',
   render: renderMarkdownTable,
 };

@@ -1,4 +1,5 @@
 import type { RunSender } from '../document/run-document.js';
+import { duration } from './format-time.js';
 
 const KIND_WORDS: Record<RunSender['kind'], string> = {
   builtin: 'built-in sender',
@@ -11,4 +12,16 @@ const KIND_WORDS: Record<RunSender['kind'], string> = {
 export function senderKind(sender: Pick<RunSender, 'kind' | 'software'>): string {
   if (sender.software) return `${sender.software.name} ${sender.software.version}`;
   return KIND_WORDS[sender.kind] ?? `${sender.kind} sender`;
+}
+
+/**
+ * A sender's retries as the user stated them (`smtp:…?retries=`), in words that read after
+ * "retries as stated: ": "after 5 min, 10 min, then gives up (each attempt within 1 min)";
+ * a sender that tries once: "none, one attempt (within 1 min), then gives up".
+ */
+export function retriesText(retries: NonNullable<RunSender['retries']>): string {
+  const within = `within ${duration(retries.attemptMs)}`;
+  return retries.delaysMs.length === 0
+    ? `none, one attempt (${within}), then gives up`
+    : `after ${retries.delaysMs.map(duration).join(', ')}, then gives up (each attempt ${within})`;
 }

@@ -1,8 +1,8 @@
-import { senderKind } from './sender-kind.js';
+import { retriesText, senderKind } from './sender-kind.js';
 import type { Cell, RunDocument } from '../document/run-document.js';
-import { INCONCLUSIVE_GLYPH, inconclusiveCause, outcomeDetail, outcomeHeadline, tallyText, verdictCounts, verdictLabel } from './cell-label.js';
+import { INCONCLUSIVE_GLYPH, inconclusiveCause, outcomeDetail, outcomeHeadline, settleLine, tallyText, verdictCounts, verdictLabel } from './cell-label.js';
 import { escapeMarkup, oneLine } from './escape.js';
-import { utc } from './format-time.js';
+import { duration, utc } from './format-time.js';
 import { buildMatrix, expectationLabel } from './matrix-model.js';
 import type { Renderer } from './renderer.js';
 
@@ -115,9 +115,11 @@ function cellBox(cell: Cell | null, left: number, top: number, sender: string, p
   const verdict = cell.verdict;
   // An inconclusive cell leads with why it was not tested; its outcome follows the word.
   const headline = verdict === 'inconclusive' ? capitalized(inconclusiveCause(cell)) : outcomeHeadline(cell);
-  // The verdict word and the unsettled marker go before the detail, so truncation never cuts them.
-  const detail = `${verdictLabel(cell)}${cell.settled ? '' : ' · unsettled'} · ${outcomeDetail(cell)}`;
-  const why = verdict === 'inconclusive' ? (cell.inconclusive?.detail ?? cell.reason) : cell.reason;
+  // The verdict word and the unsettled marker (with how long was waited) go before the detail, so truncation never cuts them.
+  const waited = cell.settle?.waitedMs ?? null;
+  const detail = `${verdictLabel(cell)}${cell.settled ? '' : ` · unsettled${waited !== null ? `, waited ${duration(waited)}` : ''}`} · ${outcomeDetail(cell)}`;
+  // The tooltip carries the rest: for an unsettled cell, how long was waited and why that was not enough.
+  const why = `${verdict === 'inconclusive' ? (cell.inconclusive?.detail ?? cell.reason) : cell.reason}${cell.settled ? '' : `; ${settleLine(cell)}`}`;
   const textLeft = bx + 38;
   const textW = w - 46;
   return (
@@ -155,7 +157,7 @@ export function renderSvgInfographic(run: RunDocument): string {
     const cells = matrix.rows.map((row) => row.cells[i]).filter((c): c is Cell => c !== null && c !== undefined);
     const tally = tallyText(verdictCounts(cells), ' · ');
     body.push(
-      `<g class="sender"><title>${x(`${sender.label}: ${sender.spec}${sender.diagnosis ? `; INCONCLUSIVE: ${sender.diagnosis}` : ''}`)}</title>` +
+      `<g class="sender"><title>${x(`${sender.label}: ${sender.spec}${sender.retries ? `; retries as stated: ${retriesText(sender.retries)}` : ''}${sender.diagnosis ? `; INCONCLUSIVE: ${sender.diagnosis}` : ''}`)}</title>` +
         `<text x="${r(left + 8)}" y="${r(y + 20)}" class="colhead">${x(fit(sender.label, COL_W - 16, 15, true))}</text>` +
         `<text x="${r(left + 8)}" y="${r(y + 38)}" class="small">${x(fit(senderKind(sender), COL_W - 16, 11.5))}</text>` +
         `<text x="${r(left + 8)}" y="${r(y + 54)}" class="small">${x(fit(tally, COL_W - 16, 11.5))}</text>` +

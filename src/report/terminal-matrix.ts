@@ -1,6 +1,6 @@
 import type { RunDocument } from '../document/run-document.js';
 import { printable } from '../text/printable.js';
-import { outcomeLabel, tallyText, verdictLabel } from './cell-label.js';
+import { outcomeLabel, tallyText, unsettledGroups, verdictLabel } from './cell-label.js';
 
 const GREEN = '\u001b[32m';
 const RED = '\u001b[31m';
@@ -14,7 +14,8 @@ const RESET = '\u001b[0m';
  * outcome. INCONCLUSIVE: the probe was not actually tested (never submitted, the relay was
  * unreachable, a bounce for a non-TLS reason, or the sender delivered to no control profile),
  * so it is neither a pass nor a fail; why is said below the matrix.
- * Marks: `*` the deadline came first; `!` the receiver's Received stamp disagrees with
+ * Marks: `*` the deadline came first (how long was waited, and why that was not enough, is
+ * said below the matrix); `!` the receiver's Received stamp disagrees with
  * its session record; `?` the verdict depends on a certificate the sender could not be
  * expected to trust (public mode; all explained below the matrix).
  */
@@ -63,6 +64,12 @@ export function renderTerminalMatrix(run: RunDocument, options: { colour?: boole
     out.push(paintNote(`INCONCLUSIVE: not tested in ${untested.length} cell(s):`));
     // The detail may quote the sender's own words (a relay reply, a bounce): escape it.
     for (const c of untested) out.push(`  ${c.sender} / ${c.profile}: ${printable(c.inconclusive?.detail ?? c.reason, 300)}`);
+  }
+  // "*": the deadline came first; how long each cell was waited for and the run's word on why that was not enough, cells that say the same on one line.
+  const unsettled = unsettledGroups(run.cells);
+  if (unsettled.length > 0) {
+    out.push(`* unsettled in ${run.cells.filter((c) => !c.settled).length} cell(s):`);
+    for (const g of unsettled) out.push(`  ${g.sender} / ${g.profiles.join(', ')}: ${g.words}${g.note ? `: ${printable(g.note, 300)}` : ''}`);
   }
   // "!": the receiver's own Received stamp disagrees with its session record; say how, one line per cell.
   const mismatches = run.cells.filter((c) => c.evidenceMismatch);

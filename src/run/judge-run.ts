@@ -13,14 +13,15 @@ import { isControlProfile } from '../profiles/profile-role.js';
 import type { Profile } from '../profiles/profile-schema.js';
 import type { ReceiverEvent } from '../recorder/events.js';
 import { builtinHeloName } from '../senders/builtin-sender.js';
-import type { SendResult, Sender } from '../senders/sender.js';
+import type { RetryModel, SendResult, Sender } from '../senders/sender.js';
+import { formatDuration } from '../text/duration.js';
 import { VERSION } from '../version.js';
 import { bouncesByProbe, mailboxConnections } from './bounce-evidence.js';
 import { certificateCaveat, trustsHarnessRoot } from './certificate-caveat.js';
 import { hopEvidence } from './hop-evidence.js';
 import type { RecordedFacts } from './recorded-facts.js';
 import { summarizeCells } from '../document/summarize-cells.js';
-import { SCHEMA_VERSION, type Cell, type RunDocument, type RunSender } from '../document/run-document.js';
+import { SCHEMA_VERSION, type Cell, type CellSettle, type RunDocument, type RunSender } from '../document/run-document.js';
 import type { StepWindow } from './run-schedule.js';
 
 /**
@@ -35,7 +36,7 @@ export interface JudgeRunInput {
   plan: {
     runId: string;
     startedAt: string;
-    senders: readonly Pick<Sender, 'label' | 'spec' | 'kind' | 'notes' | 'software'>[];
+    senders: readonly (Pick<Sender, 'label' | 'spec' | 'kind' | 'notes' | 'software'> & { retries?: RetryModel | null | undefined })[];
     policy: Policy;
     profiles: readonly Profile[];
     zone: string;
@@ -53,6 +54,8 @@ export interface JudgeRunInput {
   facts: RecordedFacts;
   /** Each probe's submission, or the sender's final word on it. */
   results: ReadonlyMap<string, SendResult>;
+  /** When each probe's submission ended: where its wait starts. */
+  submittedAt: ReadonlyMap<string, string>;
   windows: readonly StepWindow[];
   /** When the run was resumed; connections a crash cut off before the last of them are over. */
   resumes: readonly string[];
@@ -121,8 +124,17 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
     const own = bounces.get(probe.id) ?? [];
     const delivered = classification.received !== null;
     const lastClose = classification.evidence.every((c) => c.end !== null || (lastResume !== undefined && c.start < lastResume));
-    const gaveUp = submission?.final === true || own.some((b) => b.action === 'failed');
-    return { probe, profile, classification, submission, bounces: own, settled: (delivered || gaveUp) && lastClose };
+    const settle = settleOf({
+      delivered: delivered ? classification.lastSeen : null,
+      bounces: own,
+      submission,
+      submittedAt: input.submittedAt.get(probe.id) ?? null,
+      waitEnd: windows.filter((w) => w.sender === probe.sender && w.profiles.includes(probe.profile)).at(-1)?.end ?? null,
+      retries: options.senders.find((s) => s.label === probe.sender)?.retries ?? null,
+      waitMs: options.waitMs,
+      open: !lastClose,
+    });
+    return { probe, profile, classification, submission, bounces: own, settled: settle.by !== null && lastClose, settle };
   });
   const diagnoses = new Map(
     options.senders.map((sender) => {
@@ -143,7 +155,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
     }),
   );
 
-  const cells: Cell[] = observed.map(({ probe, profile, classification, submission, bounces: own, settled }) => {
+  const cells: Cell[] = observed.map(({ probe, profile, classification, submission, bounces: own, settled, settle }) => {
     const policyVerdict = evaluate(options.policy, profile, classification);
     const judgement = judgeCell(
       { outcome: classification.outcome, connections: classification.connections, settled, submission, bounces: own },
@@ -170,6 +182,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
       firstSeen: classification.firstSeen,
       lastSeen: classification.lastSeen,
       settled,
+      settle,
       submission: submission ? { accepted: submission.accepted, final: submission.final, detail: submission.detail, attempts: submission.attempts } : null,
       bounces: own,
       received: classification.received,
@@ -201,6 +214,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
       window,
       trustsHarnessRoot: trusts.get(sender.label) ?? true,
       diagnosis: diagnoses.get(sender.label) ?? null,
+      retries: sender.retries ?? null,
     };
   });
 
@@ -243,5 +257,77 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
       steps: windows.map((w) => ({ sender: w.sender, profiles: w.profiles, start: w.start, end: w.end, settled: w.settled, dnsQueries: w.dnsQueries ?? null })),
       resumes: [...input.resumes],
     },
+  };
+}
+
+/** How long a stated retry model lasts from the submission: every delay, and the last attempt's time to show up. */
+export function retryModelSpan(model: RetryModel): number {
+  return model.delaysMs.reduce((sum, delay) => sum + delay, 0) + model.attemptMs;
+}
+
+/** "none" or "after 5 min, 10 min" (each attempt within 1 min). */
+function describeRetries(model: RetryModel): string {
+  const retries = model.delaysMs.length === 0 ? 'no retry' : `retries after ${model.delaysMs.map(formatDuration).join(', ')}`;
+  return `${retries}, each attempt within ${formatDuration(model.attemptMs)}`;
+}
+
+/**
+ * What settled a cell, or why nothing did, and how long was waited: from what was recorded
+ * alone. The outcome can no longer change once the probe was delivered; once the sender said
+ * it gave up (a failure notification, its own final word); once it said it deferred (a delay
+ * notice: its retries go to the same receiver, which answers the same); or once the retries
+ * the user stated for it are due and over. A connection still open when the wait ended leaves
+ * the record incomplete, whatever settled it.
+ */
+export function settleOf(input: {
+  /** When the delivery was last seen, or null when it was not delivered. */
+  delivered: string | null;
+  bounces: readonly { at: string; action: string }[];
+  submission: { accepted: boolean; final: boolean; detail: string } | null;
+  submittedAt: string | null;
+  waitEnd: string | null;
+  retries: RetryModel | null;
+  waitMs: number;
+  open: boolean;
+}): CellSettle {
+  const from = input.submittedAt === null ? null : Date.parse(input.submittedAt);
+  const since = (at: string | null): number | null => (from === null || at === null ? null : Math.max(0, Date.parse(at) - from));
+  const after = (ms: number | null): string => (ms === null ? '' : ` after ${formatDuration(ms)}`);
+  const still = input.open ? '; but a connection was still open when the wait ended, so the record may be incomplete' : '';
+  const failed = input.bounces.find((b) => b.action === 'failed');
+  const delayed = input.bounces.find((b) => b.action === 'delayed');
+  if (input.delivered !== null) {
+    const waited = since(input.delivered);
+    return { by: 'delivery', waitedMs: waited, note: `delivered${after(waited)}: nothing the sender does later changes what it did${still}` };
+  }
+  if (failed) {
+    const waited = since(failed.at);
+    return { by: 'bounce', waitedMs: waited, note: `the sender gave up and said so (its failure notice${after(waited)})${still}` };
+  }
+  if (input.submission?.final) {
+    const waited = since(input.waitEnd);
+    return { by: 'final-word', waitedMs: waited, note: `the sender's own word: no further attempt (${input.submission.detail})${still}` };
+  }
+  if (delayed) {
+    const waited = since(delayed.at);
+    return { by: 'delay-notice', waitedMs: waited, note: `the sender deferred and said so (its delay notice${after(waited)}): its retries meet the same receiver, which answers the same${still}` };
+  }
+  if (from === null) return { by: null, waitedMs: null, note: 'never submitted: nothing was waited for' };
+  const waited = since(input.waitEnd);
+  if (input.retries && input.submission?.accepted) {
+    const span = retryModelSpan(input.retries);
+    if (waited !== null && waited >= span) {
+      return { by: 'retry-model', waitedMs: span, note: `its retries as stated (${describeRetries(input.retries)}) were over${after(span)}: no attempt was left${still}` };
+    }
+    return {
+      by: null,
+      waitedMs: waited,
+      note: `waited${after(waited)} (--wait ${formatDuration(input.waitMs)}), but its retries as stated (${describeRetries(input.retries)}) last ${formatDuration(span)}: a later attempt could still deliver`,
+    };
+  }
+  return {
+    by: null,
+    waitedMs: waited,
+    note: `waited${after(waited)} (--wait ${formatDuration(input.waitMs)}): no delivery, no notice from the sender, no final word${input.retries === null ? ' and no retries= stated' : ''}, so a later attempt could still deliver`,
   };
 }

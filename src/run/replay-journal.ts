@@ -16,6 +16,8 @@ export interface Replay {
   results: Map<string, SendResult>;
   /** Probes the sender took or refused: never submitted again. */
   submitted: Set<string>;
+  /** When each probe's submission ended: where its wait starts. */
+  submittedAt: Map<string, string>;
   /** Steps that ended, as they ran: one window per sender of the step. */
   ended: Map<string, StepWindow[]>;
   /** Steps that began and did not end (the crash, Ctrl-C, or the step running now): when. */
@@ -34,7 +36,7 @@ export function replayJournal(state: JournalState | null, steps: readonly Step<{
     if (end) ended.set(step.key, step.senders.map((sender) => ({ sender: sender.label, profiles: step.profiles, start: start ?? end.at, end: end.at, settled: end.settled, dnsQueries: end.dnsQueries })));
     else if (start) begun.set(step.key, start);
   }
-  return { results, submitted: new Set(state?.submitted.keys()), ended, begun, resumes: [...(state?.resumes ?? [])] };
+  return { results, submitted: new Set(state?.submitted.keys()), submittedAt: new Map(state?.submittedAt), ended, begun, resumes: [...(state?.resumes ?? [])] };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { FleetMember } from '../receivers/fleet.js';
 import type { ReceiverLimits } from '../receivers/limits.js';
 import type { Naming } from '../profiles/naming.js';
 import type { Profile } from '../profiles/profile-schema.js';
-import type { SendResult, SenderKind } from '../senders/sender.js';
+import type { RetryModel, SendResult, SenderKind } from '../senders/sender.js';
 import type { SenderSchedule } from './run-schedule.js';
 
 /** The journal's file name in a run directory. */
@@ -18,7 +18,7 @@ export const JOURNAL_FILE = 'run-state.jsonl';
 export interface RunPlan {
   runId: string;
   startedAt: string;
-  senders: { spec: string; label: string; kind: SenderKind; notes: string[] }[];
+  senders: { spec: string; label: string; kind: SenderKind; notes: string[]; retries?: RetryModel | null }[];
   policy: Policy;
   /** The profiles in full, so a run with a custom catalogue resumes without it. */
   profiles: Profile[];
@@ -59,6 +59,8 @@ export type JournalRecord =
 export interface JournalState {
   plan: RunPlan;
   submitted: Map<string, SendResult>;
+  /** When each probe's submission ended (its `submitted` record). */
+  submittedAt: Map<string, string>;
   /** Probes handed to the sender whose answer the journal never got (a crash in between). */
   submitting: Set<string>;
   final: Map<string, SendResult>;
@@ -115,6 +117,7 @@ export function readJournal(file: string): JournalState {
   const lines = text.split('\n');
   const state: Partial<JournalState> & Omit<JournalState, 'plan'> = {
     submitted: new Map(),
+    submittedAt: new Map(),
     submitting: new Set(),
     final: new Map(),
     stepStart: new Map(),
@@ -143,6 +146,7 @@ export function readJournal(file: string): JournalState {
       case 'submitted':
         state.submitting.delete(record.probe);
         state.submitted.set(record.probe, record.result);
+        state.submittedAt.set(record.probe, record.at);
         break;
       case 'final':
         state.final.set(record.probe, record.result);

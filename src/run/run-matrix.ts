@@ -23,7 +23,7 @@ import { DEFAULT_SUBMIT_CONCURRENCY, submitProbes } from './submit-probes.js';
 import { RUN_DOCUMENT_FILE, serializeRunDocument } from '../document/serialize-run-document.js';
 import type { SendResult, Sender } from '../senders/sender.js';
 import type { RunDocument } from '../document/run-document.js';
-import { judgeRun } from './judge-run.js';
+import { judgeRun, retryModelSpan } from './judge-run.js';
 import { readRecordedFacts } from './recorded-facts.js';
 import { replayJournal } from './replay-journal.js';
 import { JOURNAL_FILE, readJournal, RunJournal, type JournalState, type RunPlan } from './run-journal.js';
@@ -184,7 +184,9 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
     };
     results.set(id, result);
     submitted.add(id);
-    journal.append({ type: 'submitted', at: new Date().toISOString(), probe: id, result });
+    const at = new Date().toISOString();
+    replay.submittedAt.set(id, at);
+    journal.append({ type: 'submitted', at, probe: id, result });
   }
   const profileByName = new Map(options.profiles.map((p) => [p.name, p]));
   // Within a step, the controls are submitted first (policy/diagnose-sender.ts).
@@ -199,7 +201,7 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   const active = options.senders.filter((sender) => steps.some((step) => step.senders.includes(sender) && !replay.ended.has(step.key)));
   const closed = new Set<Sender>(options.senders.filter((sender) => !active.includes(sender)));
   let interrupted = false;
-  const stepContext: StepContext = { options, fleet, results, submitted, journal, past, dns: dns?.server ?? null, dnsQueries: () => dns?.queries() ?? null };
+  const stepContext: StepContext = { options, fleet, results, submitted, submittedAt: replay.submittedAt, journal, past, dns: dns?.server ?? null, dnsQueries: () => dns?.queries() ?? null };
   try {
     await prepareSenders(active, fleet, outDir, dns?.server ?? null, state ? state.resumes.length + 1 : 0);
     // Every sender must be usable before any probe goes out: a bad spec or relay fails in seconds,
@@ -265,6 +267,7 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
     dns: dns ? dns.server.address : null,
     facts: readRecordedFacts({ eventsFile: fleet.eventsFile, startedAt, probes, mailboxDomain: fleet.mailbox.domain }),
     results,
+    submittedAt: replay.submittedAt,
     windows,
     resumes: [...replay.resumes, ...(resumedAt ? [resumedAt] : [])],
     // A step that broke off with an error is an error, not an interruption.
@@ -290,7 +293,7 @@ function runPlan(runId: string, startedAt: string, probes: Probe[], options: Run
   return {
     runId,
     startedAt,
-    senders: options.senders.map((s) => ({ spec: s.spec, label: s.label, kind: s.kind, notes: s.notes })),
+    senders: options.senders.map((s) => ({ spec: s.spec, label: s.label, kind: s.kind, notes: s.notes, retries: s.retries ?? null })),
     policy: options.policy,
     profiles: options.profiles,
     zone: options.zone,
@@ -385,6 +388,7 @@ interface StepContext {
   fleet: Fleet;
   results: Map<string, SendResult>;
   submitted: Set<string>;
+  submittedAt: Map<string, string>;
   journal: RunJournal;
   /** This run's events from before a resume. */
   past: ReceiverEvent[];
@@ -419,7 +423,9 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
     const bounce = readBounce(event, runDir);
     if (!bounce) return;
     for (const probe of bounceProbes(bounce, probes)) {
-      if (bounceEvidence(bounce, probe)?.action === 'failed') tracker.markFinal(probe.id);
+      // A delay notice too: the sender deferred, and its retries meet the same receiver (judge-run.ts).
+      const action = bounceEvidence(bounce, probe)?.action;
+      if (action === 'failed' || action === 'delayed') tracker.markFinal(probe.id);
     }
   };
   // A resumed step starts from what was already seen; connections the crash cut off are over.
@@ -428,7 +434,13 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
     observeBounce(event);
   }
   tracker.forgetOpenConnections();
-  for (const probe of probes) if (results.get(probe.id)?.final) tracker.markFinal(probe.id);
+  for (const probe of probes) {
+    if (results.get(probe.id)?.final) tracker.markFinal(probe.id);
+    // A resumed step: a stated retry model's clock runs from the submission, not from the resume.
+    const retries = senders.find((s) => s.label === probe.sender)?.retries;
+    const at = ctx.submittedAt.get(probe.id);
+    if (retries && at && results.get(probe.id)?.accepted) tracker.settleAt(probe.id, Date.parse(at) + retryModelSpan(retries));
+  }
   const reported = new Map(senders.map((sender) => [sender.label, new Set<string>()]));
   const report = (): void => {
     for (const probe of probes) {
@@ -501,7 +513,10 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
           }
           results.set(probe.id, result);
           ctx.submitted.add(probe.id);
+          ctx.submittedAt.set(probe.id, at);
           journal.append({ type: 'submitted', at, probe: probe.id, result });
+          // A relay whose retries the user stated is done with the probe once its last attempt is due and over.
+          if (result.accepted && !result.final && sender.retries) tracker.settleAt(probe.id, Date.parse(at) + retryModelSpan(sender.retries));
           if (!result.accepted) options.onProgress?.({ kind: 'submission-refused', sender: sender.label, profile: probe.profile, detail: result.detail });
           if (result.final) tracker.markFinal(probe.id);
           report();

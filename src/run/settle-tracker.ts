@@ -13,6 +13,8 @@ export class SettleTracker {
   readonly #final = new Set<string>();
   readonly #open = new Map<string, string>(); // conn -> profile
   readonly #notAwaited = new Set<string>();
+  /** When a probe is done by its sender's stated retry model (epoch ms). */
+  readonly #due = new Map<string, number>();
   #wake: (() => void) | null = null;
 
   constructor(probes: Probe[]) {
@@ -31,6 +33,12 @@ export class SettleTracker {
   /** After a resume: connections recorded as open were cut off by the crash; none is open now. */
   forgetOpenConnections(): void {
     this.#open.clear();
+    this.#notify();
+  }
+
+  /** The sender will have nothing more to say about the probe at `time` (its stated retries over). */
+  settleAt(probeId: string, time: number): void {
+    this.#due.set(probeId, time);
     this.#notify();
   }
 
@@ -53,7 +61,8 @@ export class SettleTracker {
   isSettled(probeId: string): boolean {
     const probe = this.#probes.get(probeId);
     if (!probe) return true;
-    if (!this.#delivered.has(probeId) && !this.#final.has(probeId)) return false;
+    const due = this.#due.get(probeId);
+    if (!this.#delivered.has(probeId) && !this.#final.has(probeId) && !(due !== undefined && Date.now() >= due)) return false;
     return ![...this.#open.values()].includes(probe.profile);
   }
 
@@ -85,8 +94,11 @@ export class SettleTracker {
     while (!this.#awaitedSettled) {
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) return false;
+      // Wake at the deadline, or when a stated retry model next runs out, whichever is first.
+      const dues = [...this.#due.values()].filter((due) => due > Date.now());
+      const wait = Math.min(left, ...dues.map((due) => due - Date.now() + 1));
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
+        const timer = setTimeout(resolve, wait);
         this.#wake = () => {
           clearTimeout(timer);
           resolve();

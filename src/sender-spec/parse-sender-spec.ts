@@ -6,11 +6,13 @@ import { ManagedMtaSender } from '../senders/mta/managed-mta-sender.js';
 import { findRecipe, MTA_RECIPES } from '../senders/mta/mta-recipes.js';
 import type { Sender } from '../senders/sender.js';
 import { SmtpSender, type RelayTls } from '../senders/smtp-sender.js';
+import type { RetryModel } from '../senders/sender.js';
+import { parseDuration } from '../text/duration.js';
 
 export const SENDER_SPEC_HELP =
-  `use builtin:opportunistic, builtin:strict, ${MTA_RECIPES.map((r) => r.spec).join(', ')}, smtp:HOST[:PORT][?tls=starttls|implicit|opportunistic|none&user=NAME&password-env=VAR&ca=FILE&label=NAME] or command:COMMAND ARGS`;
+  `use builtin:opportunistic, builtin:strict, ${MTA_RECIPES.map((r) => r.spec).join(', ')}, smtp:HOST[:PORT][?tls=starttls|implicit|opportunistic|none&user=NAME&password-env=VAR&ca=FILE&label=NAME&retries=none|5m,10m&attempt=1m] or command:COMMAND ARGS`;
 
-const SMTP_OPTIONS = new Set(['tls', 'user', 'password-env', 'ca', 'label']);
+const SMTP_OPTIONS = new Set(['tls', 'user', 'password-env', 'ca', 'label', 'retries', 'attempt']);
 const TLS_MODES: RelayTls[] = ['opportunistic', 'starttls', 'implicit', 'none'];
 
 /**
@@ -63,6 +65,8 @@ const SHOWN_OPTIONS: ReadonlyMap<string, (value: string) => boolean> = new Map([
   ['password-env', (value: string) => ENV_NAME.test(value)],
   ['ca', () => true],
   ['label', () => true],
+  ['retries', () => true],
+  ['attempt', () => true],
 ]);
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MASK = '***';
@@ -150,6 +154,7 @@ function parseSmtp(spec: string, rest: string): Sender {
   }
   const caFile = params.get('ca') ?? undefined;
   const label = params.get('label') ?? undefined;
+  const retries = parseRetries(shown, params.get('retries'), params.get('attempt'));
   if (caFile !== undefined) {
     // The relay's CA bundle is a user's file like any other: bounded, and only a regular file.
     try {
@@ -167,5 +172,22 @@ function parseSmtp(spec: string, rest: string): Sender {
     ...(passwordEnv !== undefined ? { passwordEnv } : {}),
     ...(caFile !== undefined ? { caFile } : {}),
     ...(label !== undefined ? { label } : {}),
+    ...(retries ? { retries } : {}),
   });
+}
+
+/**
+ * `retries=` states how a relay retries a delivery the receiver refused or deferred, so its cells
+ * settle once no attempt is left instead of at --wait: `none` (it tries once), or the delays
+ * between attempts, `5m,10m,20m` (then it gives up). `attempt=` is how long an attempt may take
+ * to show up at the receiver once due (default 1m: the relay's queue run, its DNS lookup).
+ */
+function parseRetries(shown: string, retries: string | null, attempt: string | null): RetryModel | undefined {
+  if (retries === null) {
+    if (attempt !== null) throw new BadmxError(`sender "${shown}": attempt= goes with retries= (how the relay retries)`, 'EUSAGE');
+    return undefined;
+  }
+  const delays = retries.trim() === 'none' ? [] : retries.split(',').map((part) => parseDuration(part, `sender "${shown}": each of retries=`));
+  if (delays.length > 100) throw new BadmxError(`sender "${shown}": retries= lists at most 100 delays`, 'EUSAGE');
+  return { delaysMs: delays.map(Math.round), attemptMs: Math.round(attempt === null ? 60_000 : parseDuration(attempt, `sender "${shown}": attempt=`)) };
 }

@@ -44,6 +44,18 @@ export interface SenderEnvironment {
   logFile: string;
 }
 
+/**
+ * A sender's retries as the user states them (`smtp:…?retries=5m,10m&attempt=1m`): after its
+ * first attempt at a receiver it tries again after each of `delaysMs` in turn, then gives up;
+ * each attempt shows up at the receiver within `attemptMs` of when it is due. `delaysMs: []`
+ * is a sender that tries once. What lets a cell settle before --wait: once the last attempt
+ * is due and over, nothing more will come (RFC 5321 §4.5.4.1 leaves the schedule to the sender).
+ */
+export interface RetryModel {
+  delaysMs: number[];
+  attemptMs: number;
+}
+
 /** Name and version of the software under test, for the report. */
 export interface SenderSoftware {
   name: string;
@@ -78,6 +90,8 @@ export interface Sender {
   close(): Promise<void>;
   /** Deviations from a stock configuration and other facts a report should state. */
   readonly notes: string[];
+  /** How it retries, when the user stated it: its cells settle when the model says no attempt is left. */
+  readonly retries?: RetryModel | null;
 }
 
 export type SenderKind = 'smtp' | 'command' | 'builtin' | 'mta';

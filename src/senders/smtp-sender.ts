@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Probe } from '../probes/probe.js';
-import { SenderError, type ProbeTarget, type SendResult, type Sender } from './sender.js';
+import { SenderError, type ProbeTarget, type SendResult, type Sender, type RetryModel } from './sender.js';
 
 export type RelayTls = 'opportunistic' | 'starttls' | 'implicit' | 'none';
 
@@ -17,6 +17,8 @@ export interface SmtpSenderOptions {
   /** CA file to trust for the relay's own certificate (e.g. a relay with a private CA). */
   caFile?: string;
   label?: string;
+  /** How the relay retries, as the user stated it (retries=, attempt=). */
+  retries?: RetryModel;
 }
 
 /**
@@ -30,6 +32,7 @@ export class SmtpSender implements Sender {
   readonly spec: string;
   readonly label: string;
   readonly notes: string[] = [];
+  readonly retries: RetryModel | null;
   readonly #options: SmtpSenderOptions;
   /** The password as a relay could echo it back in a reply (see secretForms): masked in every text this sender reports. */
   readonly #secrets: string[] = [];
@@ -38,6 +41,7 @@ export class SmtpSender implements Sender {
   constructor(spec: string, options: SmtpSenderOptions) {
     this.spec = spec;
     this.label = options.label ?? `${options.host}:${options.port}`;
+    this.retries = options.retries ?? null;
     this.#options = options;
     let auth: { user: string; pass: string } | undefined;
     if (options.user !== undefined) {

@@ -10,3 +10,20 @@ export function parseDuration(value: string, flag: string): number {
   if (ms <= 0 || ms > 7 * 86_400_000) throw new BadmxError(`${flag} must be more than 0 and at most 7 days`, 'EUSAGE');
   return ms;
 }
+
+/** 160 → "160 ms", 2650 → "2.65 s", 125000 → "2 min 5 s", 300000 → "5 min", 5400000 → "1 h 30 min" (zero parts left out). */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(2))} s`;
+  // Whole seconds first, so 119.7 s is "2 min", never "1 min 60 s".
+  const total = Math.round(ms / 1000);
+  const parts = [
+    [Math.floor(total / 3600), 'h'],
+    [Math.floor((total % 3600) / 60), 'min'],
+    [total % 60, 's'],
+  ] as const;
+  return parts
+    .filter(([n]) => n > 0)
+    .map(([n, unit]) => `${n} ${unit}`)
+    .join(' ');
+}

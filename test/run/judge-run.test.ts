@@ -48,6 +48,7 @@ beforeAll(async () => {
     dns: null,
     facts: readRecordedFacts({ eventsFile: join(out, 'events.jsonl'), startedAt: state.plan.startedAt, probes: state.plan.probes, mailboxDomain: mailbox }),
     results: replay.results,
+    submittedAt: replay.submittedAt,
     windows: windowsSoFar(replay, steps, written.run.finishedAt),
     resumes: replay.resumes,
     error: null,
