@@ -441,19 +441,33 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
     const at = ctx.submittedAt.get(probe.id);
     if (retries && at && results.get(probe.id)?.accepted) tracker.settleAt(probe.id, Date.parse(at) + retryModelSpan(retries));
   }
-  const reported = new Map(senders.map((sender) => [sender.label, new Set<string>()]));
+  const reported = new Map(senders.map((sender) => [sender.label, 0]));
+  // Asked on every event: only the probes not yet reported settled are looked at.
+  const unreported = new Set(probes);
   const report = (): void => {
-    for (const probe of probes) {
-      const seen = reported.get(probe.sender);
-      if (!seen || seen.has(probe.id) || !tracker.isSettled(probe.id)) continue;
-      seen.add(probe.id);
-      options.onProgress?.({ kind: 'probe-settled', sender: probe.sender, profile: probe.profile, settled: seen.size, total: probesOf.get(probe.sender)?.length ?? 0 });
+    for (const probe of unreported) {
+      if (!tracker.isSettled(probe.id)) continue;
+      unreported.delete(probe);
+      const settled = (reported.get(probe.sender) ?? 0) + 1;
+      reported.set(probe.sender, settled);
+      options.onProgress?.({ kind: 'probe-settled', sender: probe.sender, profile: probe.profile, settled, total: probesOf.get(probe.sender)?.length ?? 0 });
     }
+  };
+  // Progress and the canaries are looked at once per turn of the event loop, not on every event.
+  let lookScheduled = false;
+  const lookSoon = (): void => {
+    if (lookScheduled) return;
+    lookScheduled = true;
+    setImmediate(() => {
+      lookScheduled = false;
+      report();
+      checkCanary();
+    });
   };
   const unsubscribe = fleet.log.subscribe((event) => {
     tracker.observe(event);
     observeBounce(event);
-    report();
+    lookSoon();
   });
   // Ends the step early: Ctrl-C. Ends one sender's part early: its controls all settled undelivered.
   const stepAbort = new AbortController();
@@ -462,8 +476,9 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
   if (options.signal?.aborted) stepAbort.abort();
   const senderAbort = new Map(senders.map((sender) => [sender.label, new AbortController()]));
   const isControlProbe = (p: Probe): boolean => isControl(options.profiles.find((x) => x.name === p.profile));
+  const controlsOf = new Map(senders.map((sender) => [sender.label, (probesOf.get(sender.label) ?? []).filter(isControlProbe)]));
   const canaryDead = (label: string): boolean => {
-    const controls = (probesOf.get(label) ?? []).filter(isControlProbe);
+    const controls = controlsOf.get(label) ?? [];
     return (
       controls.length > 0 &&
       options.addressing.kind !== 'shared' &&
@@ -544,14 +559,12 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
         }),
       );
     }
-    const unsubscribeCanary = fleet.log.subscribe(() => checkCanary());
     let all: boolean;
     let failed: Error | null;
     try {
       all = await tracker.untilSettled(deadline, stepAbort.signal);
       failed = (await Promise.all(submitting)).find((e) => e !== null) ?? null;
     } finally {
-      unsubscribeCanary();
       // Every poller is told to stop at once; the first that failed says why.
       await Promise.all(pollers.map((poller) => poller.stop()));
     }

@@ -12,18 +12,32 @@ export class SettleTracker {
   readonly #delivered = new Set<string>();
   readonly #final = new Set<string>();
   readonly #open = new Map<string, string>(); // conn -> profile
+  /** Open connections per profile: isSettled is asked for every probe on every event, so it must not walk them. */
+  readonly #openPerProfile = new Map<string, number>();
   readonly #notAwaited = new Set<string>();
   /** When a probe is done by its sender's stated retry model (epoch ms). */
   readonly #due = new Map<string, number>();
   #wake: (() => void) | null = null;
+  #wakeScheduled = false;
 
   constructor(probes: Probe[]) {
     this.#probes = new Map(probes.map((p) => [p.id, p]));
   }
 
   observe(event: ReceiverEvent): void {
-    if (event.type === 'connect') this.#open.set(event.conn, event.profile);
-    if (event.type === 'close') this.#open.delete(event.conn);
+    if (event.type === 'connect' && !this.#open.has(event.conn)) {
+      this.#open.set(event.conn, event.profile);
+      this.#openPerProfile.set(event.profile, (this.#openPerProfile.get(event.profile) ?? 0) + 1);
+    }
+    if (event.type === 'close') {
+      const profile = this.#open.get(event.conn);
+      if (profile !== undefined) {
+        this.#open.delete(event.conn);
+        const left = (this.#openPerProfile.get(profile) ?? 1) - 1;
+        if (left > 0) this.#openPerProfile.set(profile, left);
+        else this.#openPerProfile.delete(profile);
+      }
+    }
     if (event.type === 'data' && event.accepted) {
       for (const probe of this.#probes.values()) if (isDeliveryOf(event, probe)) this.#delivered.add(probe.id);
     }
@@ -33,6 +47,7 @@ export class SettleTracker {
   /** After a resume: connections recorded as open were cut off by the crash; none is open now. */
   forgetOpenConnections(): void {
     this.#open.clear();
+    this.#openPerProfile.clear();
     this.#notify();
   }
 
@@ -63,7 +78,7 @@ export class SettleTracker {
     if (!probe) return true;
     const due = this.#due.get(probeId);
     if (!this.#delivered.has(probeId) && !this.#final.has(probeId) && !(due !== undefined && Date.now() >= due)) return false;
-    return ![...this.#open.values()].includes(probe.profile);
+    return !this.#openPerProfile.has(probe.profile);
   }
 
   get settledCount(): number {
@@ -108,9 +123,18 @@ export class SettleTracker {
     return true;
   }
 
+  /**
+   * Wake the waiting loop once for everything that happened in this turn of the event loop: a
+   * busy fleet records thousands of events a second, and each look at every probe is not free.
+   */
   #notify(): void {
-    const wake = this.#wake;
-    this.#wake = null;
-    wake?.();
+    if (this.#wakeScheduled || !this.#wake) return;
+    this.#wakeScheduled = true;
+    setImmediate(() => {
+      this.#wakeScheduled = false;
+      const wake = this.#wake;
+      this.#wake = null;
+      wake?.();
+    });
   }
 }
