@@ -61,19 +61,31 @@ const SETTLED_BY: Record<NonNullable<Cell['settle']['by']>, string> = {
 
 /**
  * How a cell's wait ended, in a few words that read after "settled: " or "unsettled: " (raw
- * text): "by delivery after 1.2 s", "waited 1 min", "never submitted". A run that did not
- * record it (an older badmx) gives "yes" for a settled cell, "the deadline came first" for
- * an unsettled one.
+ * text): "by delivery after 1.2 s", "waited 1 min", "never submitted". A cell something
+ * settled but that stays unsettled (a connection still open when the wait ended: its note
+ * says so) reads like a settled one. A run that did not record it (an older badmx) gives
+ * "yes" for a settled cell, "the deadline came first" for an unsettled one.
  */
 export function settleWords(cell: Pick<Cell, 'settled' | 'settle' | 'submission'>): string {
   const waited = cell.settle?.waitedMs ?? null;
-  if (cell.settled) {
-    const by = cell.settle?.by ?? null;
+  const by = cell.settle?.by ?? null;
+  if (cell.settled || by !== null) {
     const words = [by !== null ? `by ${SETTLED_BY[by] ?? by}` : null, waited !== null ? `after ${duration(waited)}` : null].filter((w) => w !== null);
     return words.length ? words.join(' ') : 'yes';
   }
   if (waited !== null) return `waited ${duration(waited)}`;
   return cell.submission === null ? 'never submitted' : 'the deadline came first';
+}
+
+/**
+ * How long an unsettled cell was waited for, for the short marks ("unsettled, waited 1 min");
+ * null when it settled, when the run did not record it, or when something settled it but the
+ * cell stayed unsettled (its note says why: a connection still open, say).
+ */
+export function unsettledWait(cell: Pick<Cell, 'settled' | 'settle'>): string | null {
+  const waited = cell.settle?.waitedMs ?? null;
+  if (cell.settled || (cell.settle?.by ?? null) !== null || waited === null) return null;
+  return `waited ${duration(waited)}`;
 }
 
 /**

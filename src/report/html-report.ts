@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { ConnectionSummary } from '../classify/outcome.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { BounceEvidence, Cell, RunDocument, RunProfile, RunSender } from '../document/run-document.js';
-import { inconclusiveCause, outcomeDetail, outcomeHeadline, settleWords, tallyText, verdictCounts, verdictLabel } from './cell-label.js';
+import { inconclusiveCause, outcomeDetail, outcomeHeadline, settleWords, tallyText, unsettledWait, verdictCounts, verdictLabel } from './cell-label.js';
 import { escapeMarkup } from './escape.js';
 import { describeHopTls } from './evidence-text.js';
 import { duration, elapsedMs, relative, utc } from './format-time.js';
@@ -328,13 +328,17 @@ function diagnosisNote(sender: RunSender): string {
 
 /** ", waited 1 min" for an unsettled cell whose wait was recorded; empty otherwise. */
 function waitedText(cell: Cell): string {
-  const waited = cell.settle?.waitedMs ?? null;
-  return waited !== null ? `, waited ${h(duration(waited))}` : '';
+  const wait = unsettledWait(cell);
+  return wait !== null ? `, ${h(wait)}` : '';
 }
 
 /** The Settled fact: what settled the cell and when, with the run's word on why that was enough; for an unsettled one, that the deadline came first (the note above says why). */
 function settledFact(cell: Cell): string {
-  if (!cell.settled) return `no${waitedText(cell)}: the deadline came first, the sender might still have acted later`;
+  if (!cell.settled) {
+    // Something settled it, yet the record stayed incomplete (a connection still open): the note above says so.
+    if ((cell.settle?.by ?? null) !== null) return `no, though ${h(settleWords(cell))}: the note above says why`;
+    return `no${waitedText(cell)}: the deadline came first, the sender might still have acted later`;
+  }
   const note = cell.settle?.note ?? '';
   const words = settleWords(cell);
   return `${words === 'yes' ? 'yes' : `yes, ${h(words)}`}${note ? ` <span class="muted">(${h(note)})</span>` : ''}`;

@@ -1,5 +1,5 @@
 import type { Cell, RunDocument } from '../document/run-document.js';
-import { bounceText, decisiveBounce, inconclusiveCause, outcomeHeadline, settleWords } from './cell-label.js';
+import { bounceText, decisiveBounce, inconclusiveCause, outcomeHeadline, unsettledWait } from './cell-label.js';
 import { retriesText } from './sender-kind.js';
 import { escapeMarkup, oneLine } from './escape.js';
 import { cellEvidenceLines } from './evidence-text.js';
@@ -22,8 +22,8 @@ function timestamp(iso: string): string {
 
 /** Why a cell is unsettled, in a few words: "the deadline came first", and how long was waited when the run recorded it. */
 function unsettledWords(cell: Cell): string {
-  const waited = cell.settle?.waitedMs ?? null;
-  return waited !== null ? `the deadline came first, ${settleWords(cell)}` : 'the deadline came first';
+  const wait = unsettledWait(cell);
+  return wait !== null ? `the deadline came first, ${wait}` : 'the deadline came first';
 }
 
 /**
@@ -62,8 +62,8 @@ function testcase(cell: Cell, run: RunDocument): string {
     return `${open}\n      <failure message="${attr(message)}" type="${attr(cell.outcome)}">${text(body)}</failure>\n    </testcase>`;
   }
   if (!cell.settled) {
-    const waited = cell.settle?.waitedMs ?? null;
-    const message = `unsettled: ${outcomeHeadline(cell)} when the deadline came${waited !== null ? ` (${settleWords(cell)})` : ''}, so the pass is provisional: ${cell.reason}`;
+    const wait = unsettledWait(cell);
+    const message = `unsettled: ${outcomeHeadline(cell)} when the deadline came${wait !== null ? ` (${wait})` : ''}, so the pass is provisional: ${cell.reason}`;
     return `${open}\n      <skipped message="${attr(message)}"/>\n      <system-out>${text(body)}</system-out>\n    </testcase>`;
   }
   return `${open}\n      <system-out>${text(body)}</system-out>\n    </testcase>`;

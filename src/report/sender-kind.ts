@@ -19,7 +19,7 @@ export function senderKind(sender: Pick<RunSender, 'kind' | 'software'>): string
  * "retries as stated: ": "after 5 min, 10 min, then gives up (each attempt within 1 min)";
  * a sender that tries once: "none, one attempt (within 1 min), then gives up".
  */
-export function retriesText(retries: NonNullable<RunSender['retries']>): string {
+export function retriesText(retries: { readonly delaysMs: readonly number[]; readonly attemptMs: number }): string {
   const within = `within ${duration(retries.attemptMs)}`;
   return retries.delaysMs.length === 0
     ? `none, one attempt (${within}), then gives up`

@@ -1,8 +1,8 @@
 import { retriesText, senderKind } from './sender-kind.js';
 import type { Cell, RunDocument } from '../document/run-document.js';
-import { INCONCLUSIVE_GLYPH, inconclusiveCause, outcomeDetail, outcomeHeadline, settleLine, tallyText, verdictCounts, verdictLabel } from './cell-label.js';
+import { INCONCLUSIVE_GLYPH, inconclusiveCause, outcomeDetail, outcomeHeadline, settleLine, tallyText, unsettledWait, verdictCounts, verdictLabel } from './cell-label.js';
 import { escapeMarkup, oneLine } from './escape.js';
-import { duration, utc } from './format-time.js';
+import { utc } from './format-time.js';
 import { buildMatrix, expectationLabel } from './matrix-model.js';
 import type { Renderer } from './renderer.js';
 
@@ -116,8 +116,8 @@ function cellBox(cell: Cell | null, left: number, top: number, sender: string, p
   // An inconclusive cell leads with why it was not tested; its outcome follows the word.
   const headline = verdict === 'inconclusive' ? capitalized(inconclusiveCause(cell)) : outcomeHeadline(cell);
   // The verdict word and the unsettled marker (with how long was waited) go before the detail, so truncation never cuts them.
-  const waited = cell.settle?.waitedMs ?? null;
-  const detail = `${verdictLabel(cell)}${cell.settled ? '' : ` · unsettled${waited !== null ? `, waited ${duration(waited)}` : ''}`} · ${outcomeDetail(cell)}`;
+  const wait = unsettledWait(cell);
+  const detail = `${verdictLabel(cell)}${cell.settled ? '' : ` · unsettled${wait !== null ? `, ${wait}` : ''}`} · ${outcomeDetail(cell)}`;
   // The tooltip carries the rest: for an unsettled cell, how long was waited and why that was not enough.
   const why = `${verdict === 'inconclusive' ? (cell.inconclusive?.detail ?? cell.reason) : cell.reason}${cell.settled ? '' : `; ${settleLine(cell)}`}`;
   const textLeft = bx + 38;

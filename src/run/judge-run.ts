@@ -292,17 +292,16 @@ export function settleOf(input: {
 }): CellSettle {
   const from = input.submittedAt === null ? null : Date.parse(input.submittedAt);
   const since = (at: string | null): number | null => (from === null || at === null ? null : Math.max(0, Date.parse(at) - from));
-  const after = (ms: number | null): string => (ms === null ? '' : ` after ${formatDuration(ms)}`);
   const still = input.open ? '; but a connection was still open when the wait ended, so the record may be incomplete' : '';
   const failed = input.bounces.find((b) => b.action === 'failed');
   const delayed = input.bounces.find((b) => b.action === 'delayed');
   if (input.delivered !== null) {
     const waited = since(input.delivered);
-    return { by: 'delivery', waitedMs: waited, note: `delivered${after(waited)}: nothing the sender does later changes what it did${still}` };
+    return { by: 'delivery', waitedMs: waited, note: `delivered: nothing the sender does later changes what it did${still}` };
   }
   if (failed) {
     const waited = since(failed.at);
-    return { by: 'bounce', waitedMs: waited, note: `the sender gave up and said so (its failure notice${after(waited)})${still}` };
+    return { by: 'bounce', waitedMs: waited, note: `the sender gave up and said so (its failure notice)${still}` };
   }
   if (input.submission?.final) {
     const waited = since(input.waitEnd);
@@ -310,24 +309,24 @@ export function settleOf(input: {
   }
   if (delayed) {
     const waited = since(delayed.at);
-    return { by: 'delay-notice', waitedMs: waited, note: `the sender deferred and said so (its delay notice${after(waited)}): its retries meet the same receiver, which answers the same${still}` };
+    return { by: 'delay-notice', waitedMs: waited, note: `the sender deferred and said so (its delay notice): its retries meet the same receiver, which answers the same${still}` };
   }
   if (from === null) return { by: null, waitedMs: null, note: 'never submitted: nothing was waited for' };
   const waited = since(input.waitEnd);
   if (input.retries && input.submission?.accepted) {
     const span = retryModelSpan(input.retries);
     if (waited !== null && waited >= span) {
-      return { by: 'retry-model', waitedMs: span, note: `its retries as stated (${describeRetries(input.retries)}) were over${after(span)}: no attempt was left${still}` };
+      return { by: 'retry-model', waitedMs: span, note: `its retries as stated (${describeRetries(input.retries)}) were over: no attempt was left${still}` };
     }
     return {
       by: null,
       waitedMs: waited,
-      note: `waited${after(waited)} (--wait ${formatDuration(input.waitMs)}), but its retries as stated (${describeRetries(input.retries)}) last ${formatDuration(span)}: a later attempt could still deliver`,
+      note: `the wait (--wait ${formatDuration(input.waitMs)}) ended before its retries as stated (${describeRetries(input.retries)}), which last ${formatDuration(span)}: a later attempt could still deliver`,
     };
   }
   return {
     by: null,
     waitedMs: waited,
-    note: `waited${after(waited)} (--wait ${formatDuration(input.waitMs)}): no delivery, no notice from the sender, no final word${input.retries === null ? ' and no retries= stated' : ''}, so a later attempt could still deliver`,
+    note: `no delivery, no notice from the sender, no final word${input.retries === null ? ' and no retries= stated' : ''} by the end of the wait (--wait ${formatDuration(input.waitMs)}): a later attempt could still deliver`,
   };
 }

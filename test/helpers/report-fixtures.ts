@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRunDocument } from '../../src/document/load-run-document.js';
 import type { RunDocument } from '../../src/document/run-document.js';
+import { summarizeCells } from '../../src/document/summarize-cells.js';
 
 export const FIXTURES = join(import.meta.dirname, '../report/fixtures');
 
@@ -40,3 +41,41 @@ export const HOSTILE = {
   /** The sender that delivered to no control profile (its `diagnosis` is set, its cells inconclusive). */
   diagnosedSender: 'builtin:strict',
 } as const;
+
+/** What `withWaits` says of the waits: the strict sender's stated retries and its one unsettled cell. */
+export const WAITS = {
+  sender: 'builtin:strict',
+  retries: { delaysMs: [300_000, 600_000], attemptMs: 60_000 },
+  /** How the reports put the retries in words. */
+  retriesText: 'after 5 min, 10 min, then gives up (each attempt within 1 min)',
+  unsettledProfile: 'expired',
+  /** Its note: markup, a pipe and a control byte, as a note quoting a sender might carry. */
+  unsettledNote: 'the stated retries run to 16 min, longer than the 1 min --wait: a retry after it could still deliver <b>late</b> | \u0007',
+  deliveredNote: 'delivered: nothing left to wait for',
+  refusedNote: 'the built-in sender returned its final word',
+} as const;
+
+/**
+ * The demo run as a badmx that records what settled each cell writes it: delivered cells
+ * settled by delivery after 1.2 s, refusals by the sender's final word after 180 ms, and
+ * builtin:strict with stated retries (5 min, 10 min, each within 1 min) and its `expired` cell
+ * unsettled after the whole 1 min wait (`WAITS.unsettledNote`); the summary recounted.
+ */
+export function withWaits(run: RunDocument): RunDocument {
+  const cells = run.cells.map((cell) => {
+    if (cell.sender === WAITS.sender && cell.profile === WAITS.unsettledProfile) {
+      return { ...cell, settled: false, settle: { by: null, waitedMs: 60_000, note: WAITS.unsettledNote } };
+    }
+    const delivered = cell.outcome.startsWith('delivered') || cell.outcome === 'plaintext-after-tls-failure';
+    return {
+      ...cell,
+      settle: delivered ? { by: 'delivery' as const, waitedMs: 1200, note: WAITS.deliveredNote } : { by: 'final-word' as const, waitedMs: 180, note: WAITS.refusedNote },
+    };
+  });
+  return {
+    ...run,
+    senders: run.senders.map((s) => (s.label === WAITS.sender ? { ...s, retries: { delaysMs: [...WAITS.retries.delaysMs], attemptMs: WAITS.retries.attemptMs } } : s)),
+    cells,
+    summary: summarizeCells(cells),
+  };
+}

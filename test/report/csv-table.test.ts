@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, csvField, renderCsvTable } from '../../src/report/csv-table.js';
 import { visibleControls } from '../../src/report/escape.js';
 import type { Cell, RunDocument } from '../../src/document/run-document.js';
-import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
+import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture, WAITS, withWaits } from '../helpers/report-fixtures.js';
 
 const demo = loadFixture(DEMO_RUN);
 const hostile = loadFixture(HOSTILE_RUN);
+const waits = withWaits(demo);
 
 /**
  * A parsed row, read by its header names (so a header that names the wrong column fails),
@@ -31,6 +32,9 @@ function expectRowDescribes(record: Record<string, string>, cell: Cell): void {
   expect(record.bounce_status).toBe(bounce?.status ?? '');
   expect(record.bounce_diagnostic).toBe(visibleControls(bounce?.diagnostic ?? ''));
   expect(record.submission_attempts).toBe(cell.submission ? String(cell.submission.attempts) : '');
+  expect(record.settled_by).toBe(cell.settle.by ?? '');
+  expect(record.waited_ms).toBe(cell.settle.waitedMs === null ? '' : String(cell.settle.waitedMs));
+  expect(record.settle_note).toBe(visibleControls(cell.settle.note));
 }
 
 /** Parsed by csv-parse in strict RFC 4180 mode: any quoting mistake throws. */
@@ -43,6 +47,7 @@ describe('the CSV table', () => {
   it.each([
     ['demo', demo],
     ['hostile', hostile],
+    ['demo with waits', waits],
   ])('%s: a header row and one row per cell, every value round-trips through an RFC 4180 parser', (_name, run: RunDocument) => {
     const csv = renderCsvTable(run);
     const [header, ...rows] = parseCsv(csv);
@@ -63,6 +68,9 @@ describe('the CSV table', () => {
       'bounce_status',
       'bounce_diagnostic',
       'submission_attempts',
+      'settled_by',
+      'waited_ms',
+      'settle_note',
     ]);
     expect(rows).toHaveLength(run.cells.length);
     const records = rows.map((r) => Object.fromEntries((header ?? []).map((name, i) => [name, r[i] ?? ''])));
@@ -111,6 +119,27 @@ describe('the CSV table', () => {
     expect(records.find((r) => r.inconclusive_cause === 'submission-failed')).toMatchObject({ profile: 'untrusted-root', submission_attempts: '3', bounce_status: '' });
     // the original columns keep their positions
     expect(header?.slice(0, 12)).toEqual(CSV_COLUMNS.slice(0, 12));
+  });
+
+  it('what settled each cell, how long was waited and why, parsed back; empty for a run that did not record it', () => {
+    const [header, ...rows] = parseCsv(renderCsvTable(waits));
+    const records = rows.map((r) => Object.fromEntries((header ?? []).map((name, i) => [name, r[i] ?? ''])));
+    expect(records.find((r) => r.sender === WAITS.sender && r.profile === WAITS.unsettledProfile)).toMatchObject({
+      settled: 'false',
+      settled_by: '',
+      waited_ms: '60000',
+      settle_note: visibleControls(WAITS.unsettledNote),
+    });
+    expect(records.find((r) => r.sender === 'builtin:strict' && r.profile === 'tls1.3')).toMatchObject({ settled: 'true', settled_by: 'delivery', waited_ms: '1200', settle_note: WAITS.deliveredNote });
+    expect(records.find((r) => r.sender === 'builtin:strict' && r.profile === 'tls1.0')).toMatchObject({ settled_by: 'final-word', waited_ms: '180' });
+    // the note's control byte is made visible, its markup and pipe are just text
+    expect(records.find((r) => r.profile === WAITS.unsettledProfile && r.sender === WAITS.sender)?.settle_note).toContain('<b>late</b> | \\x07');
+    // an old run: by and wait unknown, the default note
+    const [, ...old] = parseCsv(renderCsvTable(hostile));
+    for (const row of old) expect(row.slice(-3)).toEqual(['', '', 'recorded by a badmx that did not say what settled a cell']);
+    // the earlier columns keep their positions
+    expect(header?.slice(0, 16)).toEqual(CSV_COLUMNS.slice(0, 16));
+    expect(header?.slice(16)).toEqual(['settled_by', 'waited_ms', 'settle_note']);
   });
 
   it('lists cells in matrix order: profile groups, then senders', () => {

@@ -9,10 +9,11 @@ import { HTML_CSP, HTML_PALETTE, renderHtmlReport } from '../../src/report/html-
 import type { RunDocument } from '../../src/document/run-document.js';
 import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { requireTool } from '../helpers/require-tool.js';
-import { artifactDir, DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
+import { artifactDir, DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture, WAITS, withWaits } from '../helpers/report-fixtures.js';
 
 const demo = loadFixture(DEMO_RUN);
 const hostile = loadFixture(HOSTILE_RUN);
+const waits = withWaits(demo);
 
 const count = (text: string, pattern: RegExp): number => [...text.matchAll(pattern)].length;
 
@@ -209,6 +210,29 @@ describe('the HTML report in headless Chromium', () => {
     await page.close();
   });
 
+  it('an unsettled cell: following it opens evidence that says, in words, how long was waited and why that was not enough', async () => {
+    const { page } = await open(waits, 'waits-unsettled');
+    const link = page.locator(`[data-cell][data-sender="${WAITS.sender}"][data-profile="${WAITS.unsettledProfile}"] a`);
+    expect(await link.innerText()).toMatch(/^PASS\s+Refused\s+.*\s+unsettled, waited 1 min$/);
+    // dashed, not colour alone
+    expect(await page.evaluate(`getComputedStyle(document.querySelector('[data-cell][data-settled="false"] a')).borderTopStyle`)).toBe('dashed');
+    const target = (await link.getAttribute('href'))?.slice(1) ?? '';
+    await link.click();
+    const details = page.locator(`[id="${target}"]`).locator('xpath=ancestor::details');
+    await expect.poll(() => details.getAttribute('open')).toBe('');
+    const note = page.locator(`[id="${target}"] p.wait`);
+    expect((await note.innerText()).trim()).toBe(`Unsettled, waited 1 min: ${WAITS.unsettledNote.replace('\u0007', '\\x07')}`);
+    // the note reads without colour: a dashed border, an icon and the word
+    expect(await page.evaluate(`getComputedStyle(document.querySelector('[id="${target}"] p.wait')).borderTopStyle`)).toBe('dashed');
+    expect(await note.locator('svg.icon').count()).toBe(1);
+    expect(await page.locator(`[id="${target}"]`).innerText()).toMatch(/Settled\s+no, waited 1 min: the deadline came first/);
+    // and the sender's stated retries, in the senders table
+    expect(await page.locator('table.senders tr', { hasText: WAITS.sender }).innerText()).toContain(`retries as stated: ${WAITS.retriesText}`);
+    expect(await page.locator('script, img, iframe, object, embed, b').count()).toBe(0);
+    await page.screenshot({ path: join(artifactDir(), 'report-waits-unsettled.png') });
+    await page.close();
+  });
+
   it('following a matrix cell opens its evidence, without JavaScript', async () => {
     const { page } = await open(demo, 'demo-click');
     const link = page.locator('[data-cell][data-profile="handshake-failure"] a').first();
@@ -288,5 +312,49 @@ describe('HTML report: certificate caveats', () => {
     expect(html).not.toContain('<b>untrusted</b>');
     expect(html).toMatch(/data-sender="builtin:strict" data-profile="tls1\.2"[^>]*>.*? caveat<\/span><\/a><\/td>/);
     expect(html).toMatch(/<li><span class="badge v-unsettled">.*caveat<\/span> the verdict depends on a certificate/);
+  });
+});
+
+describe('HTML report: what settled each cell, and how long was waited', () => {
+  const html = renderHtmlReport(waits);
+
+  it('an unsettled cell says in its evidence how long was waited and why that was not enough, in words and escaped', () => {
+    expect(count(html, /<p class="wait" role="note">/g)).toBe(1);
+    expect(html).toContain(
+      '<strong>Unsettled, waited 1 min:</strong> the stated retries run to 16 min, longer than the 1 min --wait: a retry after it could still deliver &lt;b&gt;late&lt;/b&gt; | \\x07</p>',
+    );
+    expect(html).not.toContain('<b>late</b>');
+    expect(html).toContain('<dt>Settled</dt><dd>no, waited 1 min: the deadline came first, the sender might still have acted later</dd>');
+    // the matrix cell says it too, with the icon and the word
+    expect(html).toMatch(/data-sender="builtin:strict" data-profile="expired"[^>]*>.*?<span class="detail"><svg class="icon"[^>]*>.*?<\/svg> unsettled, waited 1 min<\/span><\/a><\/td>/);
+    expect(html).toMatch(/the deadline came before the sender finished \(dashed border\); its evidence says how long was waited and why that was not enough<\/li>/);
+  });
+
+  it('a cell delivered but left unsettled (a connection still open) says what settled it, not a wait', () => {
+    const note = 'delivered after 1.2 s: nothing the sender does later changes what it did; but a connection was still open when the wait ended, so the record may be incomplete';
+    const run = { ...waits, cells: waits.cells.map((c) => (c.sender === 'builtin:strict' && c.profile === 'tls1.3' ? { ...c, settled: false, settle: { by: 'delivery' as const, waitedMs: 1200, note } } : c)) };
+    const out = renderHtmlReport(run);
+    expect(out).toContain(`<strong>Unsettled, by delivery after 1.2 s:</strong> ${note}</p>`);
+    expect(out).toContain('<dt>Settled</dt><dd>no, though by delivery after 1.2 s: the note above says why</dd>');
+    expect(out).toMatch(/data-sender="builtin:strict" data-profile="tls1\.3"[^>]*>.*?<\/svg> unsettled<\/span><\/a><\/td>/);
+  });
+
+  it('a settled cell says what settled it, after how long, and why that was enough', () => {
+    expect(html).toContain(`<dt>Settled</dt><dd>yes, by delivery after 1.2 s <span class="muted">(${WAITS.deliveredNote})</span></dd>`);
+    expect(html).toContain(`<dt>Settled</dt><dd>yes, by the sender&#39;s final word after 180 ms <span class="muted">(${WAITS.refusedNote})</span></dd>`);
+  });
+
+  it('the sender\'s stated retries are in its notes; nothing of them for a sender that stated none', () => {
+    const row = /<tr><th scope="row">builtin:strict<\/th>.*<\/tr>/.exec(html)?.[0] ?? '';
+    expect(row).toContain(`<li class="retries"><strong>retries as stated:</strong> ${WAITS.retriesText}</li>`);
+    expect(count(html, /retries as stated/g)).toBe(1);
+    expect(renderHtmlReport(demo)).not.toMatch(/retries as stated|class="wait"/);
+  });
+
+  it('a run from before waits were recorded: its unsettled cells say the deadline came first, and that it said no more', () => {
+    const old = renderHtmlReport(hostile);
+    expect(count(old, /<p class="wait" role="note">/g)).toBe(hostile.summary.unsettled);
+    expect(old).toContain('<strong>Unsettled, the deadline came first:</strong> recorded by a badmx that did not say what settled a cell</p>');
+    expect(old).toContain('<dt>Settled</dt><dd>no: the deadline came first, the sender might still have acted later</dd>');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderJunitXml } from '../../src/report/junit-xml.js';
 import type { RunDocument } from '../../src/document/run-document.js';
-import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
+import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture, WAITS, withWaits } from '../helpers/report-fixtures.js';
 import { descendants, parseXml, textOf, type XmlElement } from '../helpers/xml.js';
 
 const demo = loadFixture(DEMO_RUN);
@@ -153,6 +153,25 @@ describe('the JUnit XML', () => {
       type: 'not-attempted',
       message: expect.stringMatching(/^No attempt: never connected, .*\(unsettled: the deadline came first\)$/) as unknown,
     });
+  });
+
+  it('says what settled each cell and how long was waited, in its evidence; the sender\'s stated retries as a property', () => {
+    const waits = withWaits(demo);
+    const root = parseXml(renderJunitXml(waits));
+    conforms(root);
+    const strict = root.children.find((s) => s.attributes.name === WAITS.sender) as XmlElement;
+    expect(descendants(strict).find((e) => e.name === 'property' && e.attributes.name === 'badmx.sender.retries')?.attributes.value).toBe(WAITS.retriesText);
+    expect(descendants(root.children[0] as XmlElement).some((e) => e.attributes.name === 'badmx.sender.retries')).toBe(false);
+    // the unsettled pass: skipped, saying how long was waited; its evidence says why that was not enough
+    const expired = strict.children.find((c) => c.attributes.name === WAITS.unsettledProfile) as XmlElement;
+    expect(expired.children.find((c) => c.name === 'skipped')?.attributes.message).toMatch(/^unsettled: Refused when the deadline came \(waited 1 min\), so the pass is provisional: /);
+    expect(textOf(expired)).toContain(`unsettled: waited 1 min: ${WAITS.unsettledNote.replace('\u0007', '\\x07')}`);
+    const tls13 = strict.children.find((c) => c.attributes.name === 'tls1.3') as XmlElement;
+    expect(textOf(tls13)).toContain(`settled: by delivery after 1.2 s: ${WAITS.deliveredNote}`);
+    // an unsettled failure says how long was waited in its message
+    const failed = { ...waits, cells: waits.cells.map((c) => (c.sender === 'builtin:opportunistic' && c.profile === 'tls1.0' ? { ...c, settled: false, settle: { by: null, waitedMs: 90_000, note: 'n' } } : c)) };
+    const failure = descendants(parseXml(renderJunitXml(failed))).find((e) => e.name === 'failure' && e.parent?.attributes.name === 'tls1.0');
+    expect(failure?.attributes.message).toMatch(/\(unsettled: the deadline came first, waited 1 min 30 s\)$/);
   });
 
   it('hostile strings survive as text: attributes and bodies parse back to what run.json says', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { markdownText, renderMarkdownTable } from '../../src/report/markdown-table.js';
 import type { RunDocument } from '../../src/document/run-document.js';
-import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
+import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture, WAITS, withWaits } from '../helpers/report-fixtures.js';
 
 const demo = loadFixture(DEMO_RUN);
 const hostile = loadFixture(HOSTILE_RUN);
@@ -121,5 +121,26 @@ describe('markdown table: certificate caveats', () => {
     expect(cells(row)[2]).toMatch(/ ⚠$/);
     expect(cells(row)[1]).not.toContain('⚠');
     expect(markdown).toContain('- builtin:strict × tls1.2: chains to the badmx test root \\| not \\*trusted\\*');
+  });
+});
+
+describe('markdown table: how long unsettled cells were waited for', () => {
+  it('marks the cell with \\*, lists how long it was waited for and why that was not enough, and the sender\'s stated retries, escaped', () => {
+    const md = renderMarkdownTable(withWaits(demo));
+    const row = tableRows(md).find((line) => line.includes(` · ${WAITS.unsettledProfile} · `)) ?? '';
+    expect(cells(row)[2]).toMatch(/ \\\*$/);
+    expect(md).toContain('<details><summary>How long the 1 unsettled cell was waited for, and why that was not enough</summary>');
+    expect(md).toContain(`- builtin:strict × expired: waited 1 min: the stated retries run to 16 min, longer than the 1 min --wait: a retry after it could still deliver \\<b\\>late\\</b\\> \\| \\\\x07`);
+    expect(md).toMatch(new RegExp(`^- builtin:strict \\(built-in sender, \`builtin:strict\`\\): .*; retries as stated: ${WAITS.retriesText.replace(/[()]/g, '\\$&')}$`, 'm'));
+    expect(md).not.toMatch(/(?<!\\)<(?!\/?details>|\/?summary>)/);
+    // settled cells are not listed, and a run without unsettled cells says nothing of waits
+    expect(md).not.toContain('× tls1.3: ');
+    expect(renderMarkdownTable(demo)).not.toMatch(/unsettled|waited|retries as stated/);
+  });
+
+  it('a run from before waits were recorded: its unsettled cells, grouped, with what it can say', () => {
+    const md = renderMarkdownTable(hostile);
+    expect(md).toContain('<details><summary>How long the 5 unsettled cells were waited for, and why that was not enough</summary>');
+    expect(md).toMatch(/^- vendor .* × tls1\.3, self-signed, expired, wrong-host, incomplete-chain: the deadline came first: recorded by a badmx that did not say what settled a cell$/m);
   });
 });

@@ -7,7 +7,7 @@ import { renderSvgInfographic } from '../../src/report/svg-infographic.js';
 import type { RunDocument } from '../../src/document/run-document.js';
 import { CHROMIUM } from '../helpers/chromium.js';
 import { requireTool } from '../helpers/require-tool.js';
-import { artifactDir, DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
+import { artifactDir, DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture, WAITS, withWaits } from '../helpers/report-fixtures.js';
 import { descendants, parseXml, textOf } from '../helpers/xml.js';
 
 const demo = loadFixture(DEMO_RUN);
@@ -150,6 +150,21 @@ describe('the SVG infographic', () => {
     const dashed = cells.filter((c) => c.children.find((r) => r.name === 'rect')?.attributes['stroke-dasharray'] !== undefined);
     expect(dashed).toHaveLength(hostile.summary.unsettled);
     for (const cell of dashed) expect(textOf(cell)).toContain('unsettled');
+  });
+
+  it('an unsettled cell says how long was waited, its tooltip why that was not enough; the sender\'s tooltip its stated retries', () => {
+    const root = parseXml(renderSvgInfographic(withWaits(demo)));
+    const cell = descendants(root).find((e) => e.name === 'g' && e.attributes['data-sender'] === WAITS.sender && e.attributes['data-profile'] === WAITS.unsettledProfile);
+    const texts = (cell?.children ?? []).filter((e) => e.name === 'text').map((e) => e.text);
+    // before the outcome's detail, so truncation cuts that first
+    expect(texts[1]).toMatch(/^PASS · unsettled, waited 1 min\b/);
+    const title = cell?.children.find((e) => e.name === 'title')?.text ?? '';
+    expect(title).toContain('; unsettled: waited 1 min: the stated retries run to 16 min, longer than the 1 min --wait: a retry after it could still deliver <b>late</b> | ');
+    const sender = descendants(root).find((e) => e.name === 'title' && e.text.startsWith(`${WAITS.sender}:`));
+    expect(sender?.text).toBe(`${WAITS.sender}: ${WAITS.sender}; retries as stated: ${WAITS.retriesText}`);
+    // settled cells say nothing of their wait
+    const settled = descendants(root).find((e) => e.name === 'g' && e.attributes['data-sender'] === WAITS.sender && e.attributes['data-profile'] === 'tls1.3');
+    expect(textOf(settled as NonNullable<typeof settled>)).not.toMatch(/waited|settled/);
   });
 
   it('is deterministic: the same run gives the same bytes', () => {

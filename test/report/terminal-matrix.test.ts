@@ -20,6 +20,7 @@ function cell(profile: string, overrides: Partial<Cell>): Cell {
     firstSeen: null,
     lastSeen: null,
     settled: true,
+    settle: { by: 'delivery', waitedMs: 1200, note: 'delivered: nothing left to wait for' },
     submission: null,
     bounces: [],
     received: null,
@@ -40,7 +41,7 @@ function run(cells: Cell[], diagnosis: string | null = null): RunDocument {
     run: { id: 'r1', status: 'complete', error: null, startedAt: '', finishedAt: '', zone: 'badmx.test', waitMs: 1000, caFile: '', events: 'events.jsonl', limitsHit: [] },
     policy: { name: 'strict', title: 'Strict', rules: [] },
     profiles: cells.map((c) => ({ name: c.profile }) as RunDocument['profiles'][number]),
-    senders: [{ label: 'builtin:opportunistic', spec: 'builtin:opportunistic', kind: 'builtin', notes: [], software: null, window: null, trustsHarnessRoot: true, diagnosis }],
+    senders: [{ label: 'builtin:opportunistic', spec: 'builtin:opportunistic', kind: 'builtin', notes: [], software: null, window: null, trustsHarnessRoot: true, retries: null, diagnosis }],
     cells,
     summary: summarizeCells(cells),
     stray: { connections: 0 },
@@ -163,5 +164,43 @@ describe('terminal matrix: capacity limits', () => {
     const text = renderTerminalMatrix(doc);
     expect(text).toMatch(/^LIMIT: the event log reached its cap \(1024 octets\)/m);
     expect(text).not.toContain('\u001b[2J');
+  });
+});
+
+describe('terminal matrix: unsettled cells', () => {
+  const note = 'no retry seen within the 1 min --wait; a relay that queues may still deliver later (state its retries with ?retries=)';
+  const unsettled = (profile: string, overrides: Partial<Cell> = {}): Cell =>
+    cell(profile, {
+      outcome: 'refused-at-handshake',
+      tls: null,
+      alert: 'handshake_failure',
+      settled: false,
+      settle: { by: null, waitedMs: 60_000, note },
+      ...overrides,
+    });
+
+  it('marks each with "*" and says below how long was waited and why, cells that say the same on one line', () => {
+    const other = 'the run was interrupted\u001b[2J';
+    const text = renderTerminalMatrix(
+      run([unsettled('handshake-failure'), unsettled('expired'), unsettled('self-signed', { settle: { by: null, waitedMs: 12_500, note: other } }), cell('tls1.3', {})]),
+    );
+    expect(text).toMatch(/^handshake-failure\s+PASS refused \(handshake_failure\)\*$/m);
+    expect(text).toContain('3 unsettled (*: the deadline came first)');
+    expect(text.split('\n').slice(-3)).toEqual([
+      '* unsettled in 3 cell(s):',
+      `  builtin:opportunistic / handshake-failure, expired: waited 1 min: ${note}`,
+      '  builtin:opportunistic / self-signed: waited 12.5 s: the run was interrupted\\x1b[2J',
+    ]);
+    expect(text).not.toContain('\u001b');
+  });
+
+  it('says nothing of waits when every cell settled', () => {
+    expect(renderTerminalMatrix(run([cell('tls1.3', {})]))).not.toMatch(/unsettled|waited/);
+  });
+
+  it('a run from before the wait was recorded: the deadline came first, and that the run did not say more', () => {
+    const text = renderTerminalMatrix(loadFixture(HOSTILE_RUN));
+    expect(text).toMatch(/^\* unsettled in 5 cell\(s\):$/m);
+    expect(text).toMatch(/^ {2}vendor .*: the deadline came first: recorded by a badmx that did not say what settled a cell$/m);
   });
 });

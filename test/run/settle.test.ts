@@ -36,13 +36,13 @@ describe('what settles a cell (settleOf)', () => {
     const long: RetryModel = { delaysMs: [300_000, 600_000], attemptMs: 60_000 };
     const open = settleOf({ ...base, retries: long });
     expect(open).toMatchObject({ by: null, waitedMs: 60_000 });
-    expect(open.note).toMatch(/retries as stated \(retries after 5 min, 10 min, each attempt within 1 min\) last 16 min: a later attempt could still deliver/);
+    expect(open.note).toMatch(/ended before its retries as stated \(retries after 5 min, 10 min, each attempt within 1 min\), which last 16 min: a later attempt could still deliver/);
   });
 
   it('nothing said: unsettled, with how long was waited and why that is not enough; never submitted: nothing waited', () => {
     const open = settleOf(base);
     expect(open).toMatchObject({ by: null, waitedMs: 60_000 });
-    expect(open.note).toMatch(/^waited after 1 min \(--wait 1 min\): no delivery, no notice from the sender, no final word and no retries= stated/);
+    expect(open.note).toMatch(/^no delivery, no notice from the sender, no final word and no retries= stated by the end of the wait \(--wait 1 min\)/);
     expect(settleOf({ ...base, submission: null, submittedAt: null })).toEqual({ by: null, waitedMs: null, note: 'never submitted: nothing was waited for' });
     // What settled it stands, but an open connection leaves the record incomplete, and it says so.
     expect(settleOf({ ...base, delivered: at(1_000), open: true }).note).toMatch(/still open/);
@@ -87,7 +87,7 @@ describe('a stated retry model ends the wait', () => {
     const document = await run(silentRelay(null), '127.0.180.0', 2_000);
     expect(document.cells[0]).toMatchObject({ settled: false, settle: { by: null } });
     expect(document.cells[0]?.settle.waitedMs).toBeGreaterThanOrEqual(1_500);
-    expect(document.cells[0]?.settle.note).toMatch(/no retries= stated, so a later attempt could still deliver/);
+    expect(document.cells[0]?.settle.note).toMatch(/no retries= stated by the end of the wait .*: a later attempt could still deliver/);
   });
 
   it('smtp: specs state it: retries=none|DELAYS, attempt=DURATION', () => {
