@@ -8,6 +8,7 @@ import type { Sender } from '../senders/sender.js';
 import { SmtpSender, type RelayTls } from '../senders/smtp-sender.js';
 import type { RetryModel } from '../senders/sender.js';
 import { parseDuration } from '../text/duration.js';
+import { MTA_SOFTWARE_NAMES } from '../senders/mta/mta-software.js';
 
 export const SENDER_SPEC_HELP =
   `use builtin:opportunistic, builtin:strict, ${MTA_RECIPES.map((r) => r.spec).join(', ')}, smtp:HOST[:PORT][?tls=starttls|implicit|opportunistic|none&user=NAME&password-env=VAR&ca=FILE&label=NAME&retries=none|5m,10m&attempt=1m] or command:COMMAND ARGS`;
@@ -42,15 +43,16 @@ export function parseSenderSpec(spec: string): Sender {
       return new CommandSender(spec, splitCommand(rest));
     case 'smtp':
       return parseSmtp(spec, rest);
-    case 'postfix':
-    case 'exim': {
-      const recipe = findRecipe(`${scheme}:${rest}`);
-      if (recipe) return new ManagedMtaSender(recipe);
-      const known = MTA_RECIPES.filter((r) => r.software === scheme).map((r) => r.spec);
-      throw new BadmxError(`unknown ${scheme} recipe "${shown}": use ${known.join(', ')}`, 'EUSAGE');
-    }
-    default:
+    default: {
+      // postfix:, exim: and every other MTA badmx runs itself (senders/mta/mta-software.ts).
+      if ((MTA_SOFTWARE_NAMES as string[]).includes(scheme)) {
+        const recipe = findRecipe(`${scheme}:${rest}`);
+        if (recipe) return new ManagedMtaSender(recipe);
+        const known = MTA_RECIPES.filter((r) => r.software === scheme).map((r) => r.spec);
+        throw new BadmxError(`unknown ${scheme} recipe "${shown}": use ${known.join(', ')}`, 'EUSAGE');
+      }
       throw new BadmxError(`unknown sender "${shown}": ${SENDER_SPEC_HELP}`, 'EUSAGE');
+    }
   }
 }
 

@@ -3,11 +3,10 @@ import { dirname } from 'node:path';
 import type { Probe } from '../../probes/probe.js';
 import { SenderError, type ProbeTarget, type SendResult, type Sender, type SenderEnvironment, type SenderSoftware } from '../sender.js';
 import { SmtpSender } from '../smtp-sender.js';
-import { startExim } from './exim-instance.js';
 import { requireRoot } from './find-mta.js';
 import type { MtaInstance } from './mta-instance.js';
 import { LOCAL_TIMERS, type MtaRecipe, type MtaTimers } from './mta-recipes.js';
-import { startPostfix } from './postfix-instance.js';
+import { MTA_SOFTWARE } from './mta-software.js';
 
 /**
  * A deferred probe is settled after this many attempts: the first and two retries at the
@@ -52,10 +51,7 @@ export class ManagedMtaSender implements Sender {
       `retry timers shortened: deferred mail retried every ${retrySeconds}s and bounced after ${lifetimeSeconds}s (stock: hours to days)`,
       'bounces to the probes\' sender domain are discarded',
     ];
-    this.notes =
-      recipe.software === 'postfix'
-        ? [...shared, 'no chroot (Debian ships smtp with chroot = y) so the smtp client reads the harness resolver; inet_protocols = ipv4']
-        : [...shared, "dnslookup router's ignore_target_hosts no longer lists 127.0.0.0/8 and the private ranges (the harness MX hosts are on 127.0.2.N)"];
+    this.notes = [...shared, ...MTA_SOFTWARE[recipe.software].deviations];
   }
 
   prepare(env: SenderEnvironment): Promise<void> {
@@ -67,14 +63,14 @@ export class ManagedMtaSender implements Sender {
     const env = this.#env;
     if (!env) throw new SenderError(`${this.spec}: the harness did not prepare this sender (no DNS server, no work directory)`);
     requireRoot(this.spec);
-    const start = this.#recipe.software === 'postfix' ? startPostfix : startExim;
-    this.#instance = await start({
+    const software = MTA_SOFTWARE[this.#recipe.software];
+    this.#instance = await software.start({
       recipe: this.#recipe,
       env,
       timers: this.#timers,
       hostname: `${this.#recipe.software}-${this.#recipe.variant}.senders.${env.zone}`,
     });
-    this.software = { name: this.#recipe.software === 'postfix' ? 'Postfix' : 'Exim', version: this.#instance.version };
+    this.software = { name: software.name, version: this.#instance.version };
     this.#submit = new SmtpSender(`${this.spec} submission`, { host: '127.0.0.1', port: this.#instance.port, tls: 'none', label: this.label });
     await this.#submit.check();
   }

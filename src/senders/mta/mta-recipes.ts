@@ -2,9 +2,12 @@
  * The managed senders badmx can run itself: real MTAs from Debian at the TLS settings
  * their documentation describes. The recipe files live in harness/<software>/.
  */
+/** The MTAs badmx can run itself, by the scheme of their specs (postfix:may, exim:strict, …); each is started as mta-software.ts says. */
+export type MtaSoftwareName = 'postfix' | 'exim';
+
 export interface MtaRecipe {
   spec: string;
-  software: 'postfix' | 'exim';
+  software: MtaSoftwareName;
   variant: string;
   /** What this setting means, in the MTA's own terms. */
   summary: string;
