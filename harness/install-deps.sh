@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything the test suite uses for real, from Debian: OpenSSL (s_client proves each
-# receiver misconfiguration), Postfix and Exim (managed senders and the smtp: relay test;
-# see install-mtas.sh), Chromium (the HTML report is opened in a real headless browser,
+# receiver misconfiguration), Postfix, Exim, OpenSMTPD and Sendmail (managed senders and
+# the smtp: relay test; see install-mtas.sh), Chromium (the HTML report is opened in a real headless browser,
 # driven by playwright-core; nothing is downloaded), librsvg2-bin (rsvg-convert, for PNG
 # infographics), fonts, bind9-utils (named-checkzone reads the zone files `badmx zone`
 # writes, as a DNS provider or a BIND secondary would) and bind9-dnsutils (dig queries the
@@ -24,6 +24,8 @@ for tool in "${tools[@]}"; do command -v "$tool" >/dev/null || missing+=("$tool"
 exim="${BADMX_EXIM:-}"
 [[ -n "$exim" ]] || for c in /usr/sbin/exim4 "${BADMX_CACHE:-/var/cache/badmx}/exim4/usr/sbin/exim4"; do [[ -x "$c" ]] && exim="$c" && break; done
 [[ -n "$exim" ]] || missing+=(exim4)
+[[ -x "${BADMX_CACHE:-/var/cache/badmx}/opensmtpd/usr/sbin/smtpd" ]] || missing+=(opensmtpd)
+[[ -x "${BADMX_CACHE:-/var/cache/badmx}/sendmail/usr/libexec/sendmail/sendmail" ]] || missing+=(sendmail)
 if (( ${#missing[@]} )); then
   echo "install-deps.sh: missing ${missing[*]}: run it as root on Debian or Ubuntu (it installs them with apt)" >&2
   exit 1

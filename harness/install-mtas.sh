@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the MTAs that badmx runs as senders under test (postfix:..., exim:...).
+# Install the MTAs that badmx runs as senders under test (postfix:..., exim:...,
+# opensmtpd:..., sendmail:...).
 #
 # Debian's postfix and exim4-daemon-* packages conflict (both provide
 # mail-transport-agent), so Postfix is installed with apt and Exim is unpacked from its
@@ -43,3 +44,8 @@ fi
 
 echo "postfix: $(/usr/sbin/postconf -d -h mail_version)"
 echo "exim:    $("$cache/usr/sbin/exim4" -bV 2>/dev/null | sed -n 's/^Exim version \([^ ]*\).*/\1/p') ($cache/usr/sbin/exim4)"
+
+# OpenSMTPD and Sendmail conflict with Postfix (and with each other) too: each is unpacked
+# into the cache the same way, by a script of its own.
+bash "$(dirname "$0")/install-opensmtpd.sh"
+bash "$(dirname "$0")/install-sendmail.sh"

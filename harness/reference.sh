@@ -11,6 +11,8 @@ rm -rf "$out.new"
 node dist/cli/bin.js run \
   --sender postfix:may --sender postfix:encrypt --sender postfix:verify --sender postfix:secure \
   --sender exim:default --sender exim:strict \
+  --sender opensmtpd:default --sender opensmtpd:tls --sender opensmtpd:verify \
+  --sender sendmail:default --sender sendmail:starttls \
   --policy strict --wait 120s --out "$out.new" ${formats:+--format "$formats"} | sed "s#$out.new#$out#g"
 status=${PIPESTATUS[0]}
 if [[ $status -ne 0 && $status -ne 1 ]]; then

@@ -11,7 +11,7 @@ describe('sender specs', () => {
   });
 
   it.each([
-    ['ftp:example.com', /unknown sender "ftp:example.com": use builtin:opportunistic, builtin:strict, postfix:may, postfix:encrypt, postfix:verify, postfix:secure, exim:default, exim:strict, smtp:HOST/],
+    ['ftp:example.com', /unknown sender "ftp:example.com": use builtin:opportunistic, builtin:strict, postfix:may, postfix:encrypt, postfix:verify, postfix:secure, exim:default, exim:strict, opensmtpd:default, opensmtpd:tls, opensmtpd:verify, sendmail:default, sendmail:starttls, smtp:HOST/],
     ['builtin:lenient', /use builtin:opportunistic or builtin:strict/],
     ['smtp:', /expected smtp:HOST\[:PORT\]/],
     ['smtp:host:99999', /port must be 1-65535/],

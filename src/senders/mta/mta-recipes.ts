@@ -3,7 +3,7 @@
  * their documentation describes. The recipe files live in harness/<software>/.
  */
 /** The MTAs badmx can run itself, by the scheme of their specs (postfix:may, exim:strict, …); each is started as mta-software.ts says. */
-export type MtaSoftwareName = 'postfix' | 'exim';
+export type MtaSoftwareName = 'postfix' | 'exim' | 'opensmtpd' | 'sendmail';
 
 export interface MtaRecipe {
   spec: string;
@@ -57,6 +57,41 @@ export const MTA_RECIPES: readonly MtaRecipe[] = [
     variant: 'strict',
     summary: 'hosts_require_tls = * and tls_verify_hosts = *: TLS required, certificate chain and host name verified (tls_verify_cert_hostnames = *)',
     documentation: 'Exim specification ch. 30 (smtp transport: hosts_require_tls, tls_verify_hosts, tls_verify_cert_hostnames)',
+  },
+  {
+    spec: 'opensmtpd:default',
+    software: 'opensmtpd',
+    variant: 'default',
+    summary: 'Debian\'s smtpd.conf action "relay" relay: opportunistic STARTTLS (the default "smtp" protocol), no certificate required',
+    documentation: 'smtpd.conf(5) of 6.8, "relay" and "host relay-url" ("smtp: Normal SMTP session with opportunistic STARTTLS (the default)")',
+  },
+  {
+    spec: 'opensmtpd:tls',
+    software: 'opensmtpd',
+    variant: 'tls',
+    summary: 'relay tls no-verify: "Require TLS to be used when relaying" (mandatory STARTTLS), "do not require a valid certificate"',
+    documentation: 'smtpd.conf(5) of 6.8, "relay" options: "tls [no-verify]"',
+  },
+  {
+    spec: 'opensmtpd:verify',
+    software: 'opensmtpd',
+    variant: 'verify',
+    summary: 'relay tls: mandatory STARTTLS and a valid certificate required (observed: chain verified, name checked against the MX host)',
+    documentation: 'smtpd.conf(5) of 6.8, "relay" options: "tls [no-verify]"',
+  },
+  {
+    spec: 'sendmail:default',
+    software: 'sendmail',
+    variant: 'default',
+    summary: "Debian's sendmail.mc as shipped: STARTTLS used when offered, no CA configured (every certificate verify=FAIL, delivered anyway)",
+    documentation: 'Sendmail Installation and Operation Guide (STARTTLS); cf/README "STARTTLS" (${verify}, tls_server)',
+  },
+  {
+    spec: 'sendmail:starttls',
+    software: 'sendmail',
+    variant: 'starttls',
+    summary: "Debian's sendmail.mc with its starttls.m4 and the certificates its update_tls makes (confCACERT_PATH /etc/ssl/certs plus the harness root): chain verified into ${verify}, delivered whatever it says",
+    documentation: 'Sendmail Installation and Operation Guide (STARTTLS); cf/README "STARTTLS" (confCACERT, confCACERT_PATH, TLS_Srv access entries)',
   },
 ];
 
