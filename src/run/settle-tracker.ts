@@ -5,15 +5,22 @@ import type { ReceiverEvent } from '../recorder/events.js';
 /**
  * Knows, from the live event stream, when a sender's probes are settled: a probe is
  * settled once it was delivered or its sender said no more attempts will come, and no
- * connection to its profile is still open (so the receiver's record of it is complete).
+ * connection that could be its own is still open at its profile (so the receiver's record of
+ * it is complete). With senders side by side a profile is rarely without a connection: one
+ * that has named another probe (in MAIL FROM or RCPT TO) is that probe's, not a reason to
+ * keep waiting for this one.
  */
 export class SettleTracker {
   readonly #probes: Map<string, Probe>;
   readonly #delivered = new Set<string>();
   readonly #final = new Set<string>();
   readonly #open = new Map<string, string>(); // conn -> profile
-  /** Open connections per profile: isSettled is asked for every probe on every event, so it must not walk them. */
-  readonly #openPerProfile = new Map<string, number>();
+  /** Open connections per profile: isSettled is asked for every probe on every event, so it must not walk them all. */
+  readonly #openPerProfile = new Map<string, Set<string>>();
+  /** The probe an open connection named, once it named one. */
+  readonly #owner = new Map<string, string>();
+  /** Probes by the addresses that name them (envelope sender, recipient), lower case. */
+  readonly #byAddress: Map<string, string>;
   readonly #notAwaited = new Set<string>();
   /** When a probe is done by its sender's stated retry model (epoch ms). */
   readonly #due = new Map<string, number>();
@@ -22,20 +29,27 @@ export class SettleTracker {
 
   constructor(probes: Probe[]) {
     this.#probes = new Map(probes.map((p) => [p.id, p]));
+    this.#byAddress = new Map(probes.flatMap((p) => [[p.from.toLowerCase(), p.id] as const, [p.recipient.toLowerCase(), p.id] as const]));
   }
 
   observe(event: ReceiverEvent): void {
     if (event.type === 'connect' && !this.#open.has(event.conn)) {
       this.#open.set(event.conn, event.profile);
-      this.#openPerProfile.set(event.profile, (this.#openPerProfile.get(event.profile) ?? 0) + 1);
+      const open = this.#openPerProfile.get(event.profile) ?? new Set<string>();
+      this.#openPerProfile.set(event.profile, open.add(event.conn));
+    }
+    if ((event.type === 'mail-from' || event.type === 'rcpt-to') && this.#open.has(event.conn) && !this.#owner.has(event.conn)) {
+      const owner = this.#byAddress.get(event.address.toLowerCase());
+      if (owner !== undefined) this.#owner.set(event.conn, owner);
     }
     if (event.type === 'close') {
       const profile = this.#open.get(event.conn);
       if (profile !== undefined) {
         this.#open.delete(event.conn);
-        const left = (this.#openPerProfile.get(profile) ?? 1) - 1;
-        if (left > 0) this.#openPerProfile.set(profile, left);
-        else this.#openPerProfile.delete(profile);
+        this.#owner.delete(event.conn);
+        const open = this.#openPerProfile.get(profile);
+        open?.delete(event.conn);
+        if (open?.size === 0) this.#openPerProfile.delete(profile);
       }
     }
     if (event.type === 'data' && event.accepted) {
@@ -48,6 +62,7 @@ export class SettleTracker {
   forgetOpenConnections(): void {
     this.#open.clear();
     this.#openPerProfile.clear();
+    this.#owner.clear();
     this.#notify();
   }
 
@@ -78,7 +93,11 @@ export class SettleTracker {
     if (!probe) return true;
     const due = this.#due.get(probeId);
     if (!this.#delivered.has(probeId) && !this.#final.has(probeId) && !(due !== undefined && Date.now() >= due)) return false;
-    return !this.#openPerProfile.has(probe.profile);
+    for (const conn of this.#openPerProfile.get(probe.profile) ?? []) {
+      const owner = this.#owner.get(conn);
+      if (owner === undefined || owner === probeId) return false;
+    }
+    return true;
   }
 
   get settledCount(): number {
