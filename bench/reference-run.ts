@@ -79,12 +79,23 @@ if (missing) {
     alone.push({ spec, ms: performance.now() - t, unsettled: single.summary.unsettled });
   }
   const slowest = alone.reduce((a, b) => (b.ms > a.ms ? b : a));
-  // The six Postfix and Exim recipes the target was set for, side by side, against the slowest of them alone.
+  // The six Postfix and Exim recipes the target was set for, side by side, against the slowest
+  // of them alone: medians of 3, since the MTAs' own retry timing varies by seconds run to run.
   const six = all.filter((spec) => spec.startsWith('postfix:') || spec.startsWith('exim:'));
-  const tSix = performance.now();
-  await matrix(six, 'six');
-  const sixMs = performance.now() - tSix;
-  const slowestSix = alone.filter((one) => six.includes(one.spec)).reduce((a, b) => (b.ms > a.ms ? b : a));
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+  const timed = async (specs: string[], out: string): Promise<number> => {
+    const t = performance.now();
+    await matrix(specs, out);
+    return performance.now() - t;
+  };
+  const sixRuns: number[] = [];
+  const sixAlone = new Map<string, number[]>(six.map((spec) => [spec, [alone.find((one) => one.spec === spec)?.ms ?? NaN]]));
+  for (let i = 0; i < 3; i++) {
+    sixRuns.push(await timed(six, `six-${i}`));
+    if (i > 0) for (const spec of six) sixAlone.get(spec)?.push(await timed([spec], `six-alone-${i}-${spec.replace(':', '-')}`));
+  }
+  const sixMs = median(sixRuns);
+  const slowestSix = [...sixAlone].map(([spec, runs]) => ({ spec, ms: median(runs) })).reduce((a, b) => (b.ms > a.ms ? b : a));
 
   const at = (kind: RunProgress['kind']): number => marks.find((m) => m.progress.kind === kind)?.at ?? NaN;
   const startup = at('fleet-ready') - t0;
@@ -103,7 +114,7 @@ if (missing) {
   const ratio = (tRun - t0) / slowest.ms;
   row(`all ${all.length} side by side vs the slowest alone (${slowest.spec})`, tRun - t0, `info (${ratio.toFixed(2)}x on ${availableParallelism()} cores)`);
   const sixRatio = sixMs / slowestSix.ms;
-  row(`the ${six.length} Postfix and Exim recipes side by side vs the slowest alone (${slowestSix.spec})`, sixMs, `${sixRatio <= 1.5 ? 'ok' : 'OVER TARGET'} (${sixRatio.toFixed(2)}x; target <= 1.5x)`);
+  row(`the ${six.length} Postfix and Exim recipes side by side vs the slowest alone (${slowestSix.spec}; medians of 3)`, sixMs, `${sixRatio <= 1.5 ? 'ok' : 'OVER TARGET'} (${sixRatio.toFixed(2)}x; target <= 1.5x; runs ${sixRuns.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s)`);
   row('wall time (run + reports)', wall, 'info');
   row("senders' own time (MTA start, attempts, retries, stop)", senders, 'info');
   row('  harness: fleet start-up (PKI cached)', startup, 'info');
