@@ -572,8 +572,9 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
     let gaveUp = false;
     for (const sender of senders) {
       const own = probesOf.get(sender.label) ?? [];
-      const settled = own.filter((p) => tracker.isSettled(p.id)).length;
+      // As the wait ended: a retry that opened a connection since does not unsettle what was counted settled.
       const abandoned = senderAbort.get(sender.label)?.signal.aborted === true;
+      const settled = all && !abandoned ? own.length : own.filter((p) => tracker.isSettled(p.id)).length;
       gaveUp ||= abandoned && settled < own.length;
       options.onProgress?.({ kind: 'sender-done', sender: sender.label, settled, total: own.length, timedOut: settled < own.length && !abandoned && !stepAbort.signal.aborted });
     }

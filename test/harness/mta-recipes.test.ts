@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { describe, expect, inject, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue } from '../../src/profiles/catalogue.js';
-import type { Cell, RunDocument } from '../../src/document/run-document.js';
 import { loadRunDocument } from '../../src/document/load-run-document.js';
-import { runMatrix } from '../../src/run/run-matrix.js';
 import { serializeRunDocument } from '../../src/document/serialize-run-document.js';
-import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { BIN, ensureBuilt } from '../helpers/cli.js';
+import { BAD_CERTIFICATE, runRecipesOnce } from '../helpers/mta-run.js';
 
 /**
  * Real Postfix and Exim from Debian, run by badmx from the recipes in harness/, finding
@@ -24,73 +20,47 @@ import { BIN, ensureBuilt } from '../helpers/cli.js';
 
 const RECIPES = ['postfix:may', 'postfix:encrypt', 'postfix:verify', 'postfix:secure', 'exim:default', 'exim:strict'] as const;
 const ADDRESS_BASE = '127.0.9.0';
-const DNS = { address: '127.0.9.253', port: 53 };
 const NO_TLS = ['no-starttls', 'starttls-454', 'handshake-failure'];
-const BAD_CERTIFICATE = ['self-signed', 'expired', 'not-yet-valid', 'wrong-host', 'untrusted-root', 'incomplete-chain', 'sha1-signature'];
 
-let run: RunDocument;
-let outDir: string;
-
-beforeAll(async () => {
-  outDir = mkdtempSync(join(tmpdir(), 'badmx-mta-run-'));
-  run = await runMatrix({
-    senders: RECIPES.map((spec) => parseSenderSpec(spec)),
-    policy: loadPolicy('strict'),
-    profiles: loadCatalogue(),
-    zone: 'badmx.test',
-    certsDir: inject('certsDir'),
-    addressing: { kind: 'per-profile', base: ADDRESS_BASE, port: 25 },
-    dns: DNS,
-    outDir,
-    waitMs: 60_000,
-  });
-}, 240_000);
-
-afterAll(() => {
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
+const recipes = runRecipesOnce({
+  recipes: RECIPES,
+  addressBase: ADDRESS_BASE,
+  check: () => {
+    if (process.getuid?.() !== 0) throw new Error('the Postfix and Exim recipes need root: run the tests as root after "sudo bash harness/install-mtas.sh"');
+  },
 });
-
-function cell(sender: string, profile: string): Cell {
-  const found = run.cells.find((c) => c.sender === sender && c.profile === profile);
-  if (!found) throw new Error(`no cell ${sender} x ${profile}`);
-  return found;
-}
-
-function senderLog(label: string): string {
-  return readFileSync(join(outDir, 'senders', `${label.replace(/[^a-zA-Z0-9.-]+/g, '_')}.log`), 'utf8');
-}
 
 describe('every managed MTA', () => {
   it('ran for real, settled every probe by its own log, and left nothing unattributed', () => {
-    expect(run.run.status).toBe('complete');
-    expect(run.summary.unsettled).toBe(0);
-    expect(run.stray.connections).toBe(0);
-    for (const sender of run.senders) {
+    expect(recipes.run.run.status).toBe('complete');
+    expect(recipes.run.summary.unsettled).toBe(0);
+    expect(recipes.run.stray.connections).toBe(0);
+    for (const sender of recipes.run.senders) {
       expect(sender.kind).toBe('mta');
       expect(sender.software?.version).toMatch(/^\d+\.\d+/);
       // deviations from stock are listed in the report
       expect(sender.notes.some((n) => /retry timers shortened/.test(n))).toBe(true);
     }
-    expect(run.senders.find((s) => s.label === 'postfix:may')?.software?.name).toBe('Postfix');
+    expect(recipes.run.senders.find((s) => s.label === 'postfix:may')?.software?.name).toBe('Postfix');
     // and run.json reads back through the report schema unchanged (kind "mta", software)
-    const file = join(outDir, 'run.json');
+    const file = join(recipes.outDir, 'run.json');
     expect(serializeRunDocument(loadRunDocument(file).document)).toBe(readFileSync(file, 'utf8'));
-    expect(run.senders.find((s) => s.label === 'exim:default')?.software?.name).toBe('Exim');
+    expect(recipes.run.senders.find((s) => s.label === 'exim:default')?.software?.name).toBe('Exim');
   });
 
   it('found the receivers by MX lookup through the harness DNS, not by address', () => {
     // Postfix logs relay=<MX hostname>[<address>]:25, Exim H=<MX hostname> [<address>]:25
-    expect(senderLog('postfix:may')).toContain('relay=mx.tls1.2.badmx.test[127.0.9.6]:25');
-    expect(senderLog('exim:default')).toMatch(/H=mx\.tls1\.2\.badmx\.test \[127\.0\.9\.6\]/);
+    expect(recipes.senderLog('postfix:may')).toContain('relay=mx.tls1.2.badmx.test[127.0.9.6]:25');
+    expect(recipes.senderLog('exim:default')).toMatch(/H=mx\.tls1\.2\.badmx\.test \[127\.0\.9\.6\]/);
     // and introduced themselves with their own names, never the machine's
-    expect(cell('postfix:may', 'tls1.2').evidence[0]?.helo).toBe('postfix-may.senders.badmx.test');
-    expect(cell('exim:strict', 'tls1.2').evidence[0]?.helo).toBe('exim-strict.senders.badmx.test');
+    expect(recipes.cell('postfix:may', 'tls1.2').evidence[0]?.helo).toBe('postfix-may.senders.badmx.test');
+    expect(recipes.cell('exim:strict', 'tls1.2').evidence[0]?.helo).toBe('exim-strict.senders.badmx.test');
   });
 
   it('delivers to the controls over the TLS version each one offers', () => {
     for (const sender of RECIPES) {
-      expect(cell(sender, 'tls1.2'), sender).toMatchObject({ outcome: 'delivered-tls', tls: { version: 'TLSv1.2' } });
-      expect(cell(sender, 'tls1.3'), sender).toMatchObject({ outcome: 'delivered-tls', tls: { version: 'TLSv1.3' } });
+      expect(recipes.cell(sender, 'tls1.2'), sender).toMatchObject({ outcome: 'delivered-tls', tls: { version: 'TLSv1.2' } });
+      expect(recipes.cell(sender, 'tls1.3'), sender).toMatchObject({ outcome: 'delivered-tls', tls: { version: 'TLSv1.3' } });
     }
   });
 
@@ -100,8 +70,8 @@ describe('every managed MTA', () => {
     // Debian 12 still enables TLS 1.0 and 1.1. So even the verifying levels deliver over
     // retired protocols: the Amazon SES "Require TLS" finding, reproduced with stock MTAs.
     for (const sender of RECIPES) {
-      expect(cell(sender, 'tls1.0'), sender).toMatchObject({ outcome: 'delivered-tls', tls: { version: 'TLSv1.0' }, verdict: 'fail' });
-      expect(cell(sender, 'tls1.1'), sender).toMatchObject({ outcome: 'delivered-tls', tls: { version: 'TLSv1.1' }, verdict: 'fail' });
+      expect(recipes.cell(sender, 'tls1.0'), sender).toMatchObject({ outcome: 'delivered-tls', tls: { version: 'TLSv1.0' }, verdict: 'fail' });
+      expect(recipes.cell(sender, 'tls1.1'), sender).toMatchObject({ outcome: 'delivered-tls', tls: { version: 'TLSv1.1' }, verdict: 'fail' });
     }
   });
 });
@@ -109,18 +79,18 @@ describe('every managed MTA', () => {
 describe('opportunistic: postfix:may (Debian default) and exim:default (Debian remote_smtp)', () => {
   for (const sender of ['postfix:may', 'exim:default']) {
     it(`${sender} sends plaintext when STARTTLS is not offered (TLS_README: "may"; Exim hosts_try_tls)`, () => {
-      expect(cell(sender, 'no-starttls').outcome).toBe('delivered-plaintext');
+      expect(recipes.cell(sender, 'no-starttls').outcome).toBe('delivered-plaintext');
     });
 
     it(`${sender} falls back to plaintext when STARTTLS is refused or the handshake fails`, () => {
       // Postfix: "may" retries the delivery without TLS; Exim: tls_tempfail_tryclear = true.
-      expect(cell(sender, 'starttls-454').outcome).toBe('plaintext-after-tls-failure');
-      expect(cell(sender, 'handshake-failure').outcome).toBe('plaintext-after-tls-failure');
+      expect(recipes.cell(sender, 'starttls-454').outcome).toBe('plaintext-after-tls-failure');
+      expect(recipes.cell(sender, 'handshake-failure').outcome).toBe('plaintext-after-tls-failure');
     });
 
     it(`${sender} delivers to every bad certificate: encrypted, not authenticated`, () => {
       for (const profile of BAD_CERTIFICATE) {
-        expect(cell(sender, profile), profile).toMatchObject({ outcome: 'delivered-tls', verdict: 'fail' });
+        expect(recipes.cell(sender, profile), profile).toMatchObject({ outcome: 'delivered-tls', verdict: 'fail' });
       }
     });
   }
@@ -128,15 +98,15 @@ describe('opportunistic: postfix:may (Debian default) and exim:default (Debian r
 
 describe('postfix:encrypt (mandatory TLS, no certificate checks)', () => {
   it('refuses every receiver without usable TLS', () => {
-    expect(cell('postfix:encrypt', 'no-starttls').outcome).toBe('refused-before-tls');
-    expect(cell('postfix:encrypt', 'starttls-454').outcome).toBe('refused-before-tls');
-    expect(cell('postfix:encrypt', 'handshake-failure').outcome).toBe('refused-at-handshake');
-    expect(cell('postfix:encrypt', 'handshake-failure').submission?.detail).toMatch(/deferred/);
+    expect(recipes.cell('postfix:encrypt', 'no-starttls').outcome).toBe('refused-before-tls');
+    expect(recipes.cell('postfix:encrypt', 'starttls-454').outcome).toBe('refused-before-tls');
+    expect(recipes.cell('postfix:encrypt', 'handshake-failure').outcome).toBe('refused-at-handshake');
+    expect(recipes.cell('postfix:encrypt', 'handshake-failure').submission?.detail).toMatch(/deferred/);
   });
 
   it('still delivers to every bad certificate (TLS_README: "encrypt" does not verify)', () => {
     for (const profile of BAD_CERTIFICATE) {
-      expect(cell('postfix:encrypt', profile), profile).toMatchObject({ outcome: 'delivered-tls' });
+      expect(recipes.cell('postfix:encrypt', profile), profile).toMatchObject({ outcome: 'delivered-tls' });
     }
   });
 });
@@ -145,14 +115,14 @@ describe('verifying: postfix:verify, postfix:secure, exim:strict', () => {
   for (const sender of ['postfix:verify', 'postfix:secure', 'exim:strict']) {
     it(`${sender} refuses every receiver without usable TLS and never sends plaintext`, () => {
       for (const profile of NO_TLS) {
-        const c = cell(sender, profile);
+        const c = recipes.cell(sender, profile);
         expect(['refused-before-tls', 'refused-at-handshake'], `${profile}: ${c.outcome}`).toContain(c.outcome);
       }
     });
 
     it(`${sender} refuses every bad certificate, including wrong-host (names neither the MX nor the domain)`, () => {
       for (const profile of BAD_CERTIFICATE) {
-        const c = cell(sender, profile);
+        const c = recipes.cell(sender, profile);
         expect(['refused-at-handshake', 'refused-after-handshake'], `${profile}: ${c.outcome}`).toContain(c.outcome);
         expect(c.verdict).toBe('pass');
       }
@@ -160,9 +130,9 @@ describe('verifying: postfix:verify, postfix:secure, exim:strict', () => {
   }
 
   it('says why in the MTA\'s own words', () => {
-    expect(cell('postfix:secure', 'self-signed').submission?.detail).toMatch(/certificate not verified|untrusted/i);
-    expect(cell('exim:strict', 'expired').submission?.detail).toMatch(/certificate verification failed/);
-    expect(cell('exim:strict', 'no-starttls').submission?.detail).toMatch(/TLS session is required/);
+    expect(recipes.cell('postfix:secure', 'self-signed').submission?.detail).toMatch(/certificate not verified|untrusted/i);
+    expect(recipes.cell('exim:strict', 'expired').submission?.detail).toMatch(/certificate verification failed/);
+    expect(recipes.cell('exim:strict', 'no-starttls').submission?.detail).toMatch(/TLS session is required/);
   });
 });
 
