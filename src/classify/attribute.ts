@@ -104,7 +104,7 @@ export function attributeConnections(
       ];
       const helo = heloOf(list);
       // A sender whose EHLO name is known in advance did not make a connection that greeted with another.
-      const candidates = live.length < 2 ? live : live.filter((s) => !(helo !== null && declaredHelo.has(s) && declaredHelo.get(s) !== helo));
+      const candidates = live.filter((s) => !(helo !== null && declaredHelo.has(s) && declaredHelo.get(s) !== helo));
       let sender: string | undefined;
       if (candidates.length > 1) {
         const declared = candidates.filter((s) => declaredHelo.get(s) === helo);
@@ -175,8 +175,9 @@ function identityKeys(list: ReceiverEvent[]): string[] {
 
 /**
  * Of several senders live at once, the one whose identified connections match this
- * connection's client most closely: by EHLO name, else address, else parent domain; a kind of
- * key several senders share tells nothing, so the next is tried. Undefined when no single one.
+ * connection's client most closely: by EHLO name, else address, else parent domain (a weaker
+ * kind only when no sender showed the stronger one). Undefined when no single one: two senders
+ * that showed the same key look alike.
  */
 function closestSender(live: readonly string[], keys: readonly string[], seenFrom: ReadonlyMap<string, ReadonlySet<string>>): string | undefined {
   for (const kind of ['helo:', 'ip:', 'parent:']) {
@@ -184,6 +185,8 @@ function closestSender(live: readonly string[], keys: readonly string[], seenFro
     if (key === undefined) continue;
     const matching = live.filter((sender) => seenFrom.get(sender)?.has(key) === true);
     if (matching.length === 1) return matching[0];
+    // Several senders showed this very key: they look alike, and a weaker key cannot tell them apart honestly.
+    if (matching.length > 1) return undefined;
   }
   return undefined;
 }

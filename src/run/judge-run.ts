@@ -22,7 +22,7 @@ import { hopEvidence } from './hop-evidence.js';
 import type { RecordedFacts } from './recorded-facts.js';
 import { summarizeCells } from '../document/summarize-cells.js';
 import { SCHEMA_VERSION, type Cell, type CellSettle, type RunDocument, type RunSender } from '../document/run-document.js';
-import type { StepWindow } from './run-schedule.js';
+import type { SenderSchedule, StepWindow } from './run-schedule.js';
 
 /**
  * The judging stage: what the receivers recorded (RecordedFacts), what each sender said
@@ -43,6 +43,8 @@ export interface JudgeRunInput {
     waitMs: number;
     addressing: Addressing;
     probes: readonly Probe[];
+    /** How its senders shared the receivers: the built-in senders' EHLO names are their own only in a run that ran them side by side. */
+    schedule?: SenderSchedule | undefined;
   };
   /** The fleet as it served: each profile's names, address and certificate. */
   members: readonly FleetMember[];
@@ -107,7 +109,8 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
     events.filter((e) => !bounceConns.has(e.conn)),
     probes,
     [...windows],
-    new Map(options.senders.flatMap((sender) => (sender.kind === 'builtin' ? [[sender.label, builtinHeloName(sender.label)] as const] : []))),
+    // A run planned by an earlier badmx had one EHLO name for every built-in sender.
+    options.schedule === 'concurrent' ? new Map(options.senders.flatMap((sender) => (sender.kind === 'builtin' ? [[sender.label, builtinHeloName(sender.label)] as const] : []))) : new Map(),
   );
   const bounces = bouncesByProbe(events, probes, facts.bounces, mailbox);
   const profiles = new Map(options.profiles.map((p) => [p.name, p]));

@@ -260,7 +260,18 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
 
   options.onProgress?.({ kind: 'senders-done' });
   const document = judgeRun({
-    plan: { runId, startedAt, senders: options.senders, policy: options.policy, profiles: options.profiles, zone: options.zone, waitMs: options.waitMs, addressing: options.addressing, probes },
+    plan: {
+      runId,
+      startedAt,
+      senders: options.senders,
+      policy: options.policy,
+      profiles: options.profiles,
+      zone: options.zone,
+      waitMs: options.waitMs,
+      addressing: options.addressing,
+      probes,
+      schedule: state ? (state.plan.schedule ?? 'one-at-a-time') : 'concurrent',
+    },
     members: fleet.members,
     caFile: fleet.caFile,
     mailboxDomain: fleet.mailbox.domain,

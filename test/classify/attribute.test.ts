@@ -140,6 +140,13 @@ describe('attributeConnections with senders side by side (overlapping windows)',
       ...conn('whose', '2026-11-23T03:00:10.000Z', 'relay.example'),
     ];
     expect(attributeConnections(alike, [a, b], together).stray).toEqual(['whose']);
+    // The same EHLO name from two addresses (one provider's pool): the address is no tiebreak.
+    const pool = [
+      ...conn('a-control', '2026-11-23T03:00:01.000Z', 'mx.provider.example', named(a), '198.51.100.1'),
+      ...conn('b-control', '2026-11-23T03:00:02.000Z', 'mx.provider.example', named(b), '198.51.100.2'),
+      ...conn('pool-refusal', '2026-11-23T03:00:10.000Z', 'mx.provider.example', [], '198.51.100.1'),
+    ];
+    expect(attributeConnections(pool, [a, b], together).stray).toEqual(['pool-refusal']);
     // b never named a probe: a connection greeting as a does could still be b's
     const unknown = [...conn('a-control', '2026-11-23T03:00:01.000Z', 'relay-a.example', named(a)), ...conn('maybe-b', '2026-11-23T03:00:10.000Z', 'relay-a.example')];
     expect(attributeConnections(unknown, [a, b], together).stray).toEqual(['maybe-b']);

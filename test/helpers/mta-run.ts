@@ -5,6 +5,11 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import type { Cell, RunDocument } from '../../src/document/run-document.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
 import { loadCatalogue } from '../../src/profiles/catalogue.js';
+import { attributeConnections } from '../../src/classify/attribute.js';
+import { mailboxDomain } from '../../src/profiles/mailbox.js';
+import { readEventLog } from '../../src/recorder/event-log.js';
+import { mailboxConnections } from '../../src/run/bounce-evidence.js';
+import { JOURNAL_FILE, readJournal } from '../../src/run/run-journal.js';
 import { runMatrix } from '../../src/run/run-matrix.js';
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 
@@ -20,6 +25,12 @@ export interface RecipeRun {
   cell(sender: string, profile: string): Cell;
   /** The MTA's own log, as the run kept it in its directory. */
   senderLog(label: string): string;
+  /**
+   * The connections that belonged to no probe, as the receivers recorded them. With MTAs side by
+   * side, one that never greeted (connect, then close) cannot be told apart by who made it, and
+   * honestly belongs to none; one that greeted and is still unattributed would be a mistake.
+   */
+  strayThatGreeted(): string[];
 }
 
 /**
@@ -72,6 +83,18 @@ export function runRecipesOnce(options: { recipes: readonly string[]; addressBas
     },
     senderLog(label) {
       return readFileSync(join(outDir, 'senders', `${label.replace(/[^a-zA-Z0-9.-]+/g, '_')}.log`), 'utf8');
+    },
+    strayThatGreeted() {
+      const doc = document();
+      const events = readEventLog(join(outDir, 'events.jsonl')).events.filter((e) => e.time >= doc.run.startedAt);
+      const probes = readJournal(join(outDir, JOURNAL_FILE)).plan.probes;
+      const bounces = mailboxConnections(events, mailboxDomain(doc.run.zone), new Set(probes.map((p) => p.recipient.toLowerCase())));
+      const { stray } = attributeConnections(
+        events.filter((e) => !bounces.has(e.conn)),
+        probes,
+        doc.schedule.steps,
+      );
+      return stray.filter((conn) => events.some((e) => e.conn === conn && e.type === 'helo'));
     },
   };
 }

@@ -52,7 +52,8 @@ const NAMESPACE_SCRIPT = [
   'resolved=$(readlink -f /etc/resolv.conf)',
   'mount --bind "$run" /var/run',
   'mount --bind "$spool" /var/spool',
-  'case "$resolved" in /run/*|/var/run/*) mkdir -p "${resolved%/*}"; : > "$resolved";; esac',
+  // Only where the private /var/run hid it (it is /run on this system): never a host file.
+  'case "$resolved" in /run/*|/var/run/*) [ -e "$resolved" ] || { mkdir -p "${resolved%/*}"; : > "$resolved"; };; esac',
   'mount --bind "$resolv" "$resolved"',
   'mount --bind "$bundle" ' + SYSTEM_BUNDLE,
   'hostname "$host"',

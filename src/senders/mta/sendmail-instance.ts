@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -115,7 +116,12 @@ export async function startSendmail(options: MtaStartOptions): Promise<MtaInstan
   const version = /^Version (\S+)/m.exec(checked.all ?? '')?.[1];
   if (checked.exitCode !== 0 || !version) throw new BadmxError(`${options.recipe.spec}: sendmail rejects its configuration (exit ${checked.exitCode}): ${oneLine((checked.all ?? '').replace(/^[\s\S]*?XDEBUG/, ''))}`, 'EMTA');
 
-  const log = await listenForSyslog(join(dir, 'log.sock'));
+  // The socket sits in a directory only its owner can list, under a name nobody can guess: any
+  // local user who could write to it could forge the log lines that settle a probe.
+  const syslogDir = join(dir, `syslog-${randomBytes(12).toString('hex')}`);
+  mkdirSync(syslogDir, { mode: 0o711 });
+  chmodSync(syslogDir, 0o711);
+  const log = await listenForSyslog(join(syslogDir, 'log.sock'));
   const readLog = (): string => log.lines.join('');
 
   // Inside the namespace: a private /dev whose log is the socket above, then the daemon.
@@ -123,12 +129,12 @@ export async function startSendmail(options: MtaStartOptions): Promise<MtaInstan
     PRIVATE_FILES,
     'mkdir -p "$d/hostdev" && mount --rbind /dev "$d/hostdev" && mount -t tmpfs -o mode=755 badmx-dev /dev || exit 1',
     'for e in "$d"/hostdev/*; do ln -s "$e" /dev/; done',
-    'ln -s "$d/log.sock" /dev/log',
+    'ln -s "$SYSLOG_SOCKET" /dev/log',
     'exec "$@"',
   ].join('\n');
   // -bD: the daemon in the foreground (its children stay in the namespace); -q: a queue runner at the retry interval.
   const start = inResolverNamespace(resolvConf, '/bin/sh', ['-c', script, dir, program, '-C', config, '-bD', `-q${retrySeconds}s`]);
-  const child = spawn(start.file, start.args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(start.file, start.args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SYSLOG_SOCKET: join(syslogDir, 'log.sock') } });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -139,21 +145,39 @@ export async function startSendmail(options: MtaStartOptions): Promise<MtaInstan
   const daemonPid = child.pid ?? NaN;
   // Every process of the instance lives in its mount namespace, whatever session its queue
   // runners and deliveries start: that namespace names them all.
+  // Never the harness's own namespace: stop() signals every process in the instance's.
+  const ownNamespace = readlinkSync('/proc/self/ns/mnt');
   let namespace = '';
+  const learnNamespace = (): void => {
+    try {
+      const seen = readlinkSync(`/proc/${daemonPid}/ns/mnt`);
+      if (seen !== ownNamespace) namespace = seen;
+    } catch {
+      // not started yet, or gone
+    }
+  };
   const stop = async (): Promise<void> => {
-    const pids = namespace ? processesIn(namespace) : Number.isInteger(daemonPid) ? [daemonPid] : [];
+    learnNamespace();
+    const inInstance = (): number[] => (namespace && namespace !== ownNamespace ? processesIn(namespace) : Number.isInteger(daemonPid) ? [daemonPid] : []);
+    const pids = inInstance();
     for (const pid of pids) signal(pid, 'SIGTERM');
     for (const pid of pids) await waitForExit(pid, 3_000);
     // A delivery still in progress must not reach a receiver during the next sender's window.
-    for (const pid of namespace ? processesIn(namespace) : pids) signal(pid, 'SIGKILL');
+    for (let round = 0; round < 5; round++) {
+      const left = inInstance().filter((pid) => pid !== process.pid);
+      if (left.length === 0) break;
+      for (const pid of left) signal(pid, 'SIGKILL');
+      for (const pid of left) await waitForExit(pid, 1_000);
+    }
+    // A process killed with its connection open would keep the server from closing.
+    for (const socket of log.sockets) socket.destroy();
     await new Promise<void>((resolve) => log.server.close(() => resolve()));
-    rmSync(join(dir, 'log.sock'), { force: true });
+    rmSync(syslogDir, { recursive: true, force: true });
   };
   try {
     await waitForListener(port, 15_000, () => oneLine(`${stderr} ${readLog().split('\n').slice(-3).join(' | ')}`));
-    namespace = readlinkSync(`/proc/${daemonPid}/ns/mnt`);
-    // Never the harness's own namespace: stop() signals every process in it.
-    if (namespace === readlinkSync('/proc/self/ns/mnt')) throw new Error('sendmail did not get its own mount namespace');
+    learnNamespace();
+    if (!namespace) throw new Error('sendmail did not get its own mount namespace');
   } catch (error) {
     await stop();
     throw new BadmxError(`${options.recipe.spec}: ${(error as Error).message}`, 'EMTA');
@@ -237,10 +261,13 @@ authorityKeyIdentifier=keyid,issuer:always
 `;
 
 /** A unix stream socket that collects syslog(3) messages, one line each, without their <priority>. */
-async function listenForSyslog(path: string): Promise<{ server: Server; lines: string[] }> {
+async function listenForSyslog(path: string): Promise<{ server: Server; lines: string[]; sockets: Set<Socket> }> {
   rmSync(path, { force: true });
   const lines: string[] = [];
+  const sockets = new Set<Socket>();
   const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     let pending = '';
     socket.on('data', (chunk: Buffer) => {
       pending += chunk.toString('utf8');
@@ -256,7 +283,7 @@ async function listenForSyslog(path: string): Promise<{ server: Server; lines: s
   });
   // sendmail's deliveries run as other users: they too must be able to log.
   chmodSync(path, 0o666);
-  return { server, lines };
+  return { server, lines, sockets };
 }
 
 function processesIn(namespace: string): number[] {
