@@ -89,6 +89,10 @@ export function judgeCell(facts: CellFacts, policy: VerdictResult, diagnosis: st
     // Its own final word about the delivery (a managed MTA's log), about TLS.
     if (submission.accepted && submission.final && facts.settled && isTlsRefusal({ text: submission.detail })) return judged();
     if (facts.settled) {
+      // Settled by a delay notice or a stated retry model: nothing the sender did reached the receiver either way.
+      if (facts.bounces.some((b) => b.action === 'delayed')) {
+        return inconclusive('no-attempt', 'the sender deferred without contacting the receiver (its delay notice), so nothing it would do there is on record');
+      }
       return inconclusive('no-attempt', `the sender gave up without contacting the receiver: ${submission.detail}`);
     }
     return inconclusive('no-attempt', 'the sender accepted the probe but never contacted the receiver before the deadline, and sent no bounce');

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTransport } from 'nodemailer';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunDocument } from '../../src/document/run-document.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
@@ -11,6 +10,7 @@ import { runMatrix, type RunOptions, type RunProgress } from '../../src/run/run-
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import type { Sender } from '../../src/senders/sender.js';
 import { TEST_PORT } from '../helpers/fleet.js';
+import { nodemailerSender } from '../helpers/nodemailer-sender.js';
 
 /**
  * Senders side by side are judged exactly as each alone: every sender's probes in flight at
@@ -24,32 +24,12 @@ const PROFILES = ['tls1.2', 'no-starttls', 'starttls-454', 'expired', 'wrong-hos
 
 function vendor(label: string, strict: boolean): Sender {
   const ca = [readFileSync(join(inject('certsDir'), 'ca-bundle.pem'), 'utf8')];
-  return {
-    spec: `command:${label}`,
+  return nodemailerSender({
     label,
-    kind: 'command',
-    notes: [],
-    async check() {},
-    async close() {},
-    async send(probe, message, target) {
-      const transport = createTransport({
-        host: target.address,
-        port: target.port,
-        name: `${label}.vendor.example`,
-        connectionTimeout: 5_000,
-        ...(strict ? { requireTLS: true, tls: { servername: target.hostname, rejectUnauthorized: true, minVersion: 'TLSv1.2' as const, ca } } : { opportunisticTLS: true, tls: { rejectUnauthorized: false, minVersion: 'TLSv1' as const } }),
-      });
-      try {
-        await transport.sendMail({ envelope: { from: probe.from, to: [probe.recipient] }, raw: message });
-        return { accepted: true, final: true, detail: 'delivered' };
-      } catch (error) {
-        // A vendor that refused has given up: it says so, as a relay's bounce would.
-        return { accepted: true, final: true, detail: `gave up: ${(error as Error).message}` };
-      } finally {
-        transport.close();
-      }
-    },
-  };
+    tls: strict ? { requireTLS: true, tls: { rejectUnauthorized: true, minVersion: 'TLSv1.2', ca } } : { opportunisticTLS: true, tls: { rejectUnauthorized: false, minVersion: 'TLSv1' } },
+    // A vendor that refused has given up: it says so, as a relay's bounce would.
+    refused: (error) => ({ accepted: true, final: true, detail: `gave up: ${error.message}` }),
+  });
 }
 
 const senders = (): Sender[] => [parseSenderSpec('builtin:strict'), parseSenderSpec('builtin:opportunistic'), vendor('careful', true), vendor('careless', false)];

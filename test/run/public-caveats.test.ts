@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTransport } from 'nodemailer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadUserCertificate } from '../../src/certs/user-certificate.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
@@ -12,6 +11,7 @@ import type { RunDocument } from '../../src/document/run-document.js';
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import type { Sender } from '../../src/senders/sender.js';
 import { TEST_PORT } from '../helpers/fleet.js';
+import { nodemailerSender } from '../helpers/nodemailer-sender.js';
 import { UserPki } from '../helpers/user-pki.js';
 
 /**
@@ -23,32 +23,7 @@ const ZONE = 'badmx.example.com';
 const PROFILES = ['no-starttls', 'tls1.2', 'self-signed', 'expired'];
 
 function vendor(ca?: string[]): Sender {
-  return {
-    spec: 'command:vendor',
-    label: 'vendor',
-    kind: 'command',
-    notes: [],
-    async check() {},
-    async close() {},
-    async send(probe, message, target) {
-      const transport = createTransport({
-        host: target.address,
-        port: target.port,
-        requireTLS: true,
-        name: 'vendor.example',
-        connectionTimeout: 5_000,
-        tls: { servername: target.hostname, rejectUnauthorized: true, minVersion: 'TLSv1.2', ...(ca ? { ca } : {}) },
-      });
-      try {
-        await transport.sendMail({ envelope: { from: probe.from, to: [probe.recipient] }, raw: message });
-        return { accepted: true, final: true, detail: 'delivered' };
-      } catch (error) {
-        return { accepted: false, final: true, detail: (error as Error).message };
-      } finally {
-        transport.close();
-      }
-    },
-  };
+  return nodemailerSender({ label: 'vendor', tls: { requireTLS: true, tls: { rejectUnauthorized: true, minVersion: 'TLSv1.2', ...(ca ? { ca } : {}) } } });
 }
 
 function options(addressBase: string, senders: Sender[], extra: Partial<RunOptions> = {}): RunOptions {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { BadmxError } from '../../errors.js';
 import { findExim } from './find-mta.js';
-import { freePort, waitForExit, waitForListener, type MtaInstance, type MtaStartOptions } from './mta-instance.js';
+import { freePort, waitForExit, waitForListener, type MtaInstance, type MtaStartOptions, signalGroup, mtaOneLine as oneLine } from './mta-instance.js';
 import { readEximLog } from './mta-log.js';
 import { HARNESS_DIR, renderTemplate } from './render-template.js';
 import { inResolverNamespace, writeResolvConf } from './resolver-namespace.js';
@@ -95,18 +95,4 @@ export async function startExim(options: MtaStartOptions): Promise<MtaInstance> 
   return { port, version, readLog, logReader: readEximLog, stop };
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().slice(0, 400);
-}

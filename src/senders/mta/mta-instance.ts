@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import type { SenderEnvironment } from '../sender.js';
 import type { MtaLogReader } from './mta-log.js';
 import type { MtaRecipe, MtaTimers } from './mta-recipes.js';
+import { oneLine } from '../../text/one-line.js';
 
 /** A running private MTA instance: where to submit, what it is, what its log says. */
 export interface MtaInstance {
@@ -74,4 +75,22 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return false;
+}
+
+/** Signal a process's group (an MTA daemon started detached leads its own), or the process alone when it leads none. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** What an MTA said (its output, the end of its log), as one line of an error message: at most 400 characters. */
+export function mtaOneLine(text: string): string {
+  return oneLine(text, 400);
 }

@@ -3,7 +3,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, wr
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { BadmxError } from '../../errors.js';
-import { freePort, waitForListener, type MtaInstance, type MtaStartOptions } from './mta-instance.js';
+import { freePort, waitForListener, type MtaInstance, type MtaStartOptions, signalGroup, mtaOneLine as oneLine } from './mta-instance.js';
 import { readOpensmtpdLog } from './opensmtpd-log.js';
 import { HARNESS_DIR, renderTemplate } from './render-template.js';
 import { writeResolvConf } from './resolver-namespace.js';
@@ -160,14 +160,4 @@ export async function startOpensmtpd(options: MtaStartOptions): Promise<MtaInsta
   return { port, version, readLog, logReader: readOpensmtpdLog, stop };
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-}
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().slice(0, 400);
-}

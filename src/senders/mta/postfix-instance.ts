@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { BadmxError } from '../../errors.js';
 import { findPostfix } from './find-mta.js';
-import { freePort, waitForExit, waitForListener, type MtaInstance, type MtaStartOptions } from './mta-instance.js';
+import { freePort, waitForExit, waitForListener, type MtaInstance, type MtaStartOptions, mtaOneLine as oneLine } from './mta-instance.js';
 import { readPostfixLog } from './mta-log.js';
 import { HARNESS_DIR, renderTemplate } from './render-template.js';
 import { inResolverNamespace, writeResolvConf } from './resolver-namespace.js';
@@ -69,6 +69,3 @@ export async function startPostfix(options: MtaStartOptions): Promise<MtaInstanc
   return { port, version, readLog, logReader: readPostfixLog, stop };
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().slice(0, 400);
-}

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { BadmxError } from '../../errors.js';
-import { freePort, waitForExit, waitForListener, type MtaInstance, type MtaStartOptions } from './mta-instance.js';
+import { freePort, waitForExit, waitForListener, type MtaInstance, type MtaStartOptions, mtaOneLine as oneLine } from './mta-instance.js';
 import { HARNESS_DIR, renderTemplate } from './render-template.js';
 import { inResolverNamespace, writeResolvConf } from './resolver-namespace.js';
 import { readSendmailLog } from './sendmail-log.js';
@@ -307,6 +307,3 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().slice(0, 400);
-}
