@@ -81,7 +81,7 @@ describe('a stated retry model ends the wait', () => {
     expect(Date.now() - t).toBeLessThan(20_000);
     expect(document.cells[0]).toMatchObject({ settled: true, settle: { by: 'retry-model', waitedMs: 1_000 } });
     // Settled is not tested: the relay never reached the receiver, so the cell says so instead of passing.
-    expect(document.cells[0]).toMatchObject({ verdict: 'inconclusive', inconclusive: { cause: 'no-attempt' } });
+    expect(document.cells[0]?.verdict).toBe('inconclusive');
     expect(document.senders[0]?.retries).toEqual({ delaysMs: [], attemptMs: 1_000 });
   });
 
