@@ -16,7 +16,7 @@ export const LAYERS = [
   ['text'],
   ['files'],
   ['profiles'],
-  ['certs', 'recorder', 'evidence'],
+  ['certs', 'recorder', 'evidence', 'tlsrpt'],
   ['receivers'],
   ['probes', 'dns'],
   ['classify', 'senders'],

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything the test suite uses for real, from Debian: OpenSSL (s_client proves each
 # receiver misconfiguration), Postfix, Exim, OpenSMTPD and Sendmail (managed senders and
-# the smtp: relay test; see install-mtas.sh), Chromium (the HTML report is opened in a real headless browser,
+# the smtp: relay test; see install-mtas.sh), postfix-mta-sts-resolver (the MTA-STS daemon
+# of postfix:mta-sts), Chromium (the HTML report is opened in a real headless browser,
 # driven by playwright-core; nothing is downloaded), librsvg2-bin (rsvg-convert, for PNG
 # infographics), fonts, bind9-utils (named-checkzone reads the zone files `badmx zone`
 # writes, as a DNS provider or a BIND secondary would) and bind9-dnsutils (dig queries the
@@ -9,14 +10,14 @@
 # root it only checks that all of it is already there, and says what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools=(openssl unshare /usr/bin/chromium rsvg-convert /usr/sbin/postfix /usr/bin/named-checkzone /usr/bin/dig)
+tools=(openssl python3 unshare setpriv /usr/bin/chromium rsvg-convert /usr/sbin/postfix /usr/bin/mta-sts-daemon /usr/bin/named-checkzone /usr/bin/dig)
 if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   # "No configuration" keeps Debian from starting a system Postfix on port 25; badmx and the
   # tests run their own instances.
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends openssl ca-certificates util-linux iproute2 chromium librsvg2-bin fonts-dejavu-core bind9-utils bind9-dnsutils >/dev/null
+  apt-get install -y -qq --no-install-recommends openssl python3 ca-certificates util-linux iproute2 chromium librsvg2-bin fonts-dejavu-core bind9-utils bind9-dnsutils >/dev/null
   bash harness/install-mtas.sh
 fi
 missing=()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the MTAs that badmx runs as senders under test (postfix:..., exim:...,
-# opensmtpd:..., sendmail:...).
+# opensmtpd:..., sendmail:...), and the MTA-STS policy daemon of postfix:mta-sts.
 #
 # Debian's postfix and exim4-daemon-* packages conflict (both provide
 # mail-transport-agent), so Postfix is installed with apt and Exim is unpacked from its
@@ -49,3 +49,6 @@ echo "exim:    $("$cache/usr/sbin/exim4" -bV 2>/dev/null | sed -n 's/^Exim versi
 # into the cache the same way, by a script of its own.
 bash "$(dirname "$0")/install-opensmtpd.sh"
 bash "$(dirname "$0")/install-sendmail.sh"
+
+# postfix-mta-sts-resolver does not conflict with Postfix: apt, with no system daemon started.
+bash "$(dirname "$0")/install-mta-sts-resolver.sh"

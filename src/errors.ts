@@ -16,6 +16,7 @@ export type BadmxErrorCode =
   | 'ECONFIG' // a configuration value is wrong
   | 'EINPUT' // an input file cannot be read or holds nothing usable
   | 'ERUN' // a saved run.json cannot be read back
+  | 'ETLSRPT' // a TLS report (RFC 8460) cannot be read, is not valid, or cannot be built
   | 'EFAILED'; // a run could not complete (a sender unreachable or unusable): exit 4, what was recorded is kept
 
 export class BadmxError extends Error {

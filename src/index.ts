@@ -41,6 +41,13 @@ export { diagnoseSender } from './policy/diagnose-sender.js';
 export { loadPolicy } from './policy/load-policy.js';
 export type { Policy, PolicyRule } from './policy/policy-schema.js';
 
+// TLS reports (RFC 8460): read as they arrive (JSON, gzip, a mail), validated, summarized, and written.
+export { readTlsReports, TLSRPT_LIMITS, TLSRPT_MEDIA_TYPES, type ReadTlsReportsOptions, type TlsReportsRead } from './tlsrpt/read-tlsrpt.js';
+export { readTlsReportFile } from './tlsrpt/read-tlsrpt-file.js';
+export { validateTlsReport, RESULT_TYPES, POLICY_TYPES, type TlsReport, type TlsPolicyReport, type TlsPolicy, type TlsFailureDetail, type PolicyType, type ResultType, type KnownResultType } from './tlsrpt/tlsrpt-schema.js';
+export { buildTlsReport, tlsReportMessage, tlsReportFilename, type TlsReportInput, type TlsPolicyInput, type TlsFailureInput, type TlsReportMessageOptions } from './tlsrpt/build-tlsrpt.js';
+export { summarizeTlsReports, type TlsReportRow, type TlsFailureRow } from './tlsrpt/summarize-tlsrpt.js';
+
 // The run document and its reports.
 export type { RunDocument, Cell, RunSender, RunProfile, RunSchedule, Inconclusive, BounceEvidence } from './document/run-document.js';
 export { SCHEMA_VERSION } from './document/run-document.js';

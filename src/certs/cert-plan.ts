@@ -1,5 +1,5 @@
 import type { Profile } from '../profiles/profile-schema.js';
-import { DEFAULT_NAMING, ELSEWHERE_NAMES, profileNames, type Naming } from '../profiles/naming.js';
+import { DEFAULT_NAMING, ELSEWHERE_NAMES, policyHostname, profileNames, type Naming } from '../profiles/naming.js';
 
 /**
  * What certificates the fleet needs, as data: two CA hierarchies (the trusted one whose
@@ -93,5 +93,20 @@ export function planCertificates(profiles: Profile[], zone: string, naming: Nami
       chain: issuer === 'self' || spec.chain === 'leaf-only' ? [] : [issuer],
     });
   }
+  // MTA-STS policy hosts (RFC 8461 §3.3): a certificate for mta-sts.<domain>, from the trusted
+  // intermediate (a valid policy) or self-signed (`policy: bad-certificate`: a fetch that a
+  // sender must not accept). An unreachable policy host serves nothing, so needs none.
+  for (const profile of profiles.filter((p) => p.mtaSts && p.mtaSts.policy !== 'unreachable')) {
+    const host = policyHostname(profileNames(profile, zone, naming).domain);
+    const selfSigned = profile.mtaSts?.policy === 'bad-certificate';
+    const id: CertId = `leaf-policy-${profile.name}`;
+    certs.push({ id, ca: false, commonName: host, dnsNames: [host], issuer: selfSigned ? 'self' : 'intermediate', signature: 'sha256', validity: LEAF_VALIDITY, expect: 'valid' });
+    leaves.push({ profile: policyCredentialsKey(profile.name), leaf: id, chain: selfSigned ? [] : ['intermediate'] });
+  }
   return { zone, certs, leaves };
+}
+
+/** Where a profile's MTA-STS policy host certificate sits in Pki.credentials. */
+export function policyCredentialsKey(profile: string): string {
+  return `mta-sts@${profile}`;
 }

@@ -5,7 +5,7 @@ import { BadmxError } from '../errors.js';
 import { BUILTIN_CATALOGUE, loadCatalogue, selectProfiles } from '../profiles/catalogue.js';
 import { DEFAULT_LIMITS, type ReceiverLimits } from '../receivers/limits.js';
 import { DEFAULT_NAMING, DEFAULT_ZONE, normalizeZone, parseNaming, type Naming } from '../profiles/naming.js';
-import type { Profile } from '../profiles/profile-schema.js';
+import { DEFAULT_SUITES, SUITES, type Profile } from '../profiles/profile-schema.js';
 
 /** Options every command that needs the fleet's profiles and PKI shares. */
 export interface FleetSelectionFlags {
@@ -13,6 +13,7 @@ export interface FleetSelectionFlags {
   certs: string;
   receivers: string;
   profile?: string[];
+  suite?: string[];
   naming?: string;
   cert?: string;
   key?: string;
@@ -25,7 +26,8 @@ export function addFleetSelectionOptions(command: Command): Command {
     .option('--zone <zone>', 'DNS zone the profiles live under', DEFAULT_ZONE)
     .option('--certs <dir>', 'where the generated test PKI is cached', 'certs')
     .option('--receivers <dir>', 'profile catalogue directory (one JSON file per profile)', BUILTIN_CATALOGUE)
-    .option('--profile <name...>', 'only these profiles (default: all)')
+    .option('--profile <name...>', 'only these profiles (default: every profile of --suite)')
+    .option('--suite <name...>', `profile suites without --profile: ${[...SUITES, 'all'].join(', ')}`, [...DEFAULT_SUITES])
     .option('--naming <scheme>', 'profile names: nested (<profile>.<zone>) or flat (<profile with - for .>.<zone>, for one *.<zone> certificate)', DEFAULT_NAMING)
     .option('--cert <pem>', 'publicly trusted certificate chain (leaf first) served where a valid certificate is needed; with --key')
     .option('--key <pem>', 'the private key of --cert (unencrypted PEM)')
@@ -45,7 +47,7 @@ export interface FleetSelection {
 /** Validate and normalize the shared flags, in one place. */
 export function normalizeFleetSelection(flags: FleetSelectionFlags): FleetSelection {
   const zone = normalizeZone(flags.zone);
-  const profiles = selectProfiles(loadCatalogue(resolve(flags.receivers)), flags.profile);
+  const profiles = selectProfiles(loadCatalogue(resolve(flags.receivers)), flags.profile, flags.suite);
   return {
     zone,
     certsDir: resolve(flags.certs),

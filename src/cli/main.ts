@@ -14,6 +14,7 @@ import { registerRunCommand } from './run-command.js';
 import { registerSchemaCommand } from './schema-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerStatusCommand } from './status-command.js';
+import { registerTlsrptCommand } from './tlsrpt-command.js';
 import { registerZoneCommand } from './zone-command.js';
 
 export { EXIT_USAGE } from './exit-codes.js';
@@ -44,6 +45,7 @@ export function buildProgram(context: CliContext = { io: processIo(), exitCode: 
   registerCaCommand(program, context);
   registerProfilesCommand(program, context);
   registerReceivedCommand(program, context);
+  registerTlsrptCommand(program, context);
   registerZoneCommand(program, context);
   registerSchemaCommand(program, context);
   for (const command of program.commands) command.exitOverride();

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadPublicConfig, profileAddressing, type PublicConfig } from '../config/public-config.js';
 import { loadUserCertificate } from '../certs/user-certificate.js';
 import { BadmxError } from '../errors.js';
-import { loadCatalogue } from '../profiles/catalogue.js';
+import { loadCatalogue, selectProfiles, slotSpan } from '../profiles/catalogue.js';
 import { withControl } from '../profiles/profile-role.js';
 import { DEFAULT_SUBMIT_CONCURRENCY } from '../run/submit-probes.js';
 import { applyPublicConfig } from './config-option.js';
@@ -92,7 +92,7 @@ function withPublicConfig(flags: RunFlags, config: PublicConfig, command: Comman
   const out: RunFlags = applyPublicConfig(flags, config, command);
   if (!given('sharedAddress') && !given('addressBase') && !given('portRange')) {
     // The file's addresses, on the port the flags and file settled on (a --port given here wins).
-    out.configAddressing = { ...profileAddressing(config, loadCatalogue(resolve(flags.receivers)).length), port: parsePort(out.port, '--port') };
+    out.configAddressing = { ...profileAddressing(config, slotSpan(selectProfiles(loadCatalogue(resolve(flags.receivers)), undefined, flags.suite))), port: parsePort(out.port, '--port') };
   }
   if (config.dns.mode === 'delegated' && config.dns.listen && !given('dns')) {
     out.dns = config.dns.listen;

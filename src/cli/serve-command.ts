@@ -7,6 +7,7 @@ import { startFleet, writeManifest, type Fleet } from '../receivers/fleet.js';
 import { mailboxNames, mailboxPublishedAddress } from '../profiles/mailbox.js';
 import { profileNames } from '../profiles/naming.js';
 import { harnessZone, type ZoneSource } from '../run/harness-zone.js';
+import { stsPublication } from '../profiles/mta-sts-policy.js';
 import { DEFAULT_DNS } from '../run/run-matrix.js';
 import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelection, type FleetSelectionFlags } from './common-options.js';
 import { activityLine } from './activity.js';
@@ -108,12 +109,11 @@ function fleetSource(fleet: Pick<Fleet, 'zone' | 'naming'> & { members: ZoneSour
 
 /** The same before the fleet exists: its profiles named and placed as startFleet will. */
 function plannedSource(selection: FleetSelection, addressing: Addressing): ZoneSource {
-  const members = selection.profiles.map((profile) => ({
-    name: profile.name,
-    title: profile.title,
-    ...profileNames(profile, selection.zone, selection.naming),
-    address: listenAddress(addressing, profile.slot).address,
-  }));
+  const members = selection.profiles.map((profile) => {
+    const names = profileNames(profile, selection.zone, selection.naming);
+    const { address } = listenAddress(addressing, profile.slot);
+    return { name: profile.name, title: profile.title, ...names, address, sts: stsPublication(profile.mtaSts, names, address) };
+  });
   return fleetSource({ zone: selection.zone, naming: selection.naming, members }, addressing);
 }
 

@@ -8,7 +8,8 @@ import { renderZoneFile } from '../dns/zone-file.js';
 import { inZone, type Zone } from '../dns/zone-records.js';
 import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
-import { BUILTIN_CATALOGUE, loadCatalogue } from '../profiles/catalogue.js';
+import { BUILTIN_CATALOGUE, loadCatalogue, selectProfiles, slotSpan } from '../profiles/catalogue.js';
+import { DEFAULT_SUITES, SUITES } from '../profiles/profile-schema.js';
 import { DEFAULT_NAMING, DEFAULT_ZONE, normalizeZone, parseNaming } from '../profiles/naming.js';
 import { VERSION } from '../version.js';
 import { addConfigOption, applyPublicConfig, type OptionSources } from './config-option.js';
@@ -21,6 +22,7 @@ interface ZoneFlags {
   nameServer?: string;
   receivers: string;
   naming?: string;
+  suite?: string[];
   out?: string;
 }
 
@@ -41,11 +43,12 @@ export function registerZoneCommand(program: Command, { io }: CliContext): void 
     .option('--name-server <host>', "the zone's primary name server (default ns.<zone>; with a DNS provider, the provider's)")
     .option('--receivers <dir>', 'profile catalogue directory (one JSON file per profile)', BUILTIN_CATALOGUE)
     .option('--naming <scheme>', 'profile names: nested (mx.tls1.2.<zone>) or flat (mx-tls1-2.<zone>, covered by one *.<zone> certificate); as given to badmx run')
+    .option('--suite <name...>', `the profile suites to publish, as given to badmx run: ${[...SUITES, 'all'].join(', ')}`, [...DEFAULT_SUITES])
     .option('--out <file>', 'write the zone file here instead of to standard output')
     .action((flags: ZoneFlags, command: Command) => {
       const base = flags.config ? loadPublicConfig(flags.config) : null;
-      const profiles = loadCatalogue(resolve(flags.receivers));
-      const config = effectiveConfig(flags, base, command, profiles.length);
+      const profiles = selectProfiles(loadCatalogue(resolve(flags.receivers)), undefined, flags.suite);
+      const config = effectiveConfig(flags, base, command, slotSpan(profiles));
       const zone = publicZone(config, profiles);
       const text = renderZoneFile(zone, { comments: headerComments(config, zone, profiles.length, flags.config) });
       if (flags.out) {

@@ -1,6 +1,8 @@
 import { buildZone, type Zone, type ZoneHost, type ZoneRecord } from '../dns/zone-records.js';
 import { MAILBOX_DESCRIPTION, mailboxNames, mailboxPublishedAddress } from '../profiles/mailbox.js';
 import { profileNames } from '../profiles/naming.js';
+import { slotSpan } from '../profiles/catalogue.js';
+import { stsPublication } from '../profiles/mta-sts-policy.js';
 import type { Profile } from '../profiles/profile-schema.js';
 import { profileAddressing, type PublicConfig } from './public-config.js';
 
@@ -11,17 +13,18 @@ import { profileAddressing, type PublicConfig } from './public-config.js';
  * name server (with its address when it is inside the zone, as glue). One function for
  * `badmx zone` and for the embedded server in delegated mode, so both publish the same.
  *
- * `profiles` must be the whole catalogue, in slot order: per-profile addresses are handed
- * out in that order, so running a subset must not move a profile to another address.
+ * `profiles`: the suites the runs probe. Per-profile addresses are handed out by slot (the
+ * address of slot N is the Nth), as the fleet listens, so a subset moves no profile.
  */
 export function publicZone(config: PublicConfig, profiles: readonly Profile[], extra: ZoneRecord[] = []): Zone {
-  const addressing = profileAddressing(config, profiles.length);
-  const hosts: ZoneHost[] = profiles.map((profile, i) => ({
-    ...profileNames(profile, config.zone, config.naming),
+  const addressing = profileAddressing(config, slotSpan(profiles));
+  const hosts: ZoneHost[] = profiles.map((profile) => {
+    const names = profileNames(profile, config.zone, config.naming);
     // In the shared (sequential) schedule every MX name points at the one address; only the profile whose turn it is answers.
-    address: addressing.kind === 'shared' ? addressing.address : (addressing.addresses[i] as string),
-    description: profileDescription(profile),
-  }));
+    const address = addressing.kind === 'shared' ? addressing.address : (addressing.addresses[profile.slot - 1] as string);
+    // The policy host (mta-sts.<domain>, RFC 8461 §3.3) resolves to the profile's own address, where badmx serves it on 443.
+    return { ...names, address, description: profileDescription(profile), mtaSts: stsPublication(profile.mtaSts, names, address) };
+  });
   return buildZone({
     origin: config.zone,
     hosts,

@@ -1,4 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { stsRecord, tlsRptRecord } from '../profiles/mta-sts-policy.js';
+import { stsRecordName, tlsRptName } from '../profiles/naming.js';
 
 /**
  * The records of the harness's zone, as data: what the embedded DNS server answers and
@@ -28,6 +30,12 @@ export interface ZoneHost {
   address: string;
   /** A one-line description, published as TXT on the recipient domain. */
   description?: string;
+  /**
+   * What the domain declares by MTA-STS (RFC 8461 §3.1) and TLS-RPT (RFC 8460 §3): its
+   * policy id, the policy host and the address it resolves to (where badmx serves the policy,
+   * or where nothing listens for an unreachable one), and whether that host takes reports.
+   */
+  mtaSts?: { id: string; policyHost: string; policyAddress: string; reportsByHttps: boolean } | null;
 }
 
 export interface Zone {
@@ -87,10 +95,24 @@ export function buildZone(options: {
     records.push({ name: domain, type: 'MX', ttl: ZONE_TTL, data: { preference: 10, exchange: hostname } });
     records.push(addressRecord(hostname, host.address));
     if (host.description) records.push({ name: domain, type: 'TXT', ttl: ZONE_TTL, data: host.description });
+    if (host.mtaSts) records.push(...mtaStsRecords(domain, host.mtaSts, options.mailbox?.domain ?? null));
   }
   if (options.mailbox) records.push(permissiveSpf(options.mailbox.domain));
   records.push(...(options.extra ?? []));
   return { origin, nameServer, serial: Math.floor(Date.now() / 1000), records };
+}
+
+function mtaStsRecords(domain: string, sts: NonNullable<ZoneHost['mtaSts']>, mailboxDomain: string | null): ZoneRecord[] {
+  const records: ZoneRecord[] = [
+    { name: stsRecordName(domain), type: 'TXT', ttl: ZONE_TTL, data: stsRecord(sts.id) },
+    addressRecord(sts.policyHost.toLowerCase(), sts.policyAddress),
+  ];
+  // Reports need somewhere to go: the probes' mailbox, and the policy host where it serves.
+  if (mailboxDomain || sts.reportsByHttps) {
+    const data = tlsRptRecord({ mailboxDomain, httpsHost: sts.reportsByHttps ? sts.policyHost : null });
+    records.push({ name: tlsRptName(domain), type: 'TXT', ttl: ZONE_TTL, data });
+  }
+  return records;
 }
 
 function addressRecord(name: string, address: string): ZoneRecord {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OUTCOMES } from '../classify/outcome.js';
-import { TLS_VERSIONS } from '../profiles/profile-schema.js';
+import { SUITES, TLS_VERSIONS } from '../profiles/profile-schema.js';
 import type { RunDocument } from './run-document.js';
 import { READABLE_SCHEMA_VERSIONS } from './run-document.js';
 
@@ -101,6 +101,22 @@ const cell = z.looseObject({
   caveat: z.string().nullable().default(null),
   evidence: z.array(connectionSummary),
   misdirected: z.number().int().min(0).default(0),
+  // Added with the MTA-STS suite: absent for profiles that declare no policy, and in older runs.
+  policyFetches: z
+    .array(
+      z.looseObject({
+        time: z.string(),
+        kind: z.enum(['fetch', 'tls-failed', 'report']),
+        peer: z.string(),
+        sni: z.string().nullable(),
+        status: z.number().int().nullable(),
+        tlsVersion: z.string().nullable(),
+        alert: z.string().nullable(),
+        userAgent: z.string().nullable(),
+        by: z.enum(['sender', 'unattributed']),
+      }),
+    )
+    .optional(),
 });
 
 const expectation = z.enum(['delivered-tls', 'delivered', 'not-delivered']);
@@ -129,6 +145,33 @@ const profile = z.looseObject({
     chain: z.enum(['with-intermediate', 'leaf-only']),
   }),
   expected: z.looseObject({ expect: expectation, minVersion: z.string().nullable(), because: z.string() }),
+  // Added with the MTA-STS suite: absent in older runs (the study's suite, declaring nothing), and read back as absent.
+  suite: z.enum(SUITES).optional(),
+  mtaSts: z
+    .looseObject({
+      mode: z.enum(['enforce', 'testing', 'none']),
+      mx: z.enum(['covered', 'not-covered']),
+      policy: z.enum(['served', 'unreachable', 'bad-certificate']),
+      maxAge: z.number().int(),
+    })
+    .nullable()
+    .optional(),
+  sts: z
+    .looseObject({
+      id: z.string(),
+      policyHost: z.string(),
+      policyAddress: z.string(),
+      reportsByHttps: z.boolean(),
+      text: z.string(),
+      spec: z.looseObject({
+        mode: z.enum(['enforce', 'testing', 'none']),
+        mx: z.enum(['covered', 'not-covered']),
+        policy: z.enum(['served', 'unreachable', 'bad-certificate']),
+        maxAge: z.number().int(),
+      }),
+    })
+    .nullable()
+    .optional(),
   // Added after schemaVersion 1 was first written: older runs read back with null.
   served: z
     .looseObject({ source: z.enum(['user', 'generated', 'none']), coversMx: z.boolean().nullable(), coversDomain: z.boolean().nullable() })

@@ -1,10 +1,12 @@
 import type { ConnectionSummary, Outcome } from '../classify/outcome.js';
+import type { PolicyFetch } from '../classify/policy-fetches.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { Verdict } from '../policy/evaluate.js';
 import type { Policy, PolicyRule } from '../policy/policy-schema.js';
 import type { ServedCertificate } from '../certs/served-certificate.js';
 import type { FleetMember } from '../receivers/fleet.js';
-import type { Profile } from '../profiles/profile-schema.js';
+import type { MtaStsSpec, Profile, Suite } from '../profiles/profile-schema.js';
+import type { StsPublication } from '../profiles/mta-sts-policy.js';
 import type { TlsVersion } from '../recorder/events.js';
 import type { RetryModel, SenderKind, SenderSoftware } from '../senders/sender.js';
 
@@ -23,11 +25,17 @@ export const SCHEMA_VERSION = 2;
 export const READABLE_SCHEMA_VERSIONS = [1, 2] as const;
 
 /** A profile as it ran: where it listened (the fleet member), what it was, and what the policy expected of it. */
-export interface RunProfile extends Omit<FleetMember, 'served'> {
+export interface RunProfile extends Omit<FleetMember, 'served' | 'sts'> {
   slot: number;
   starttls: Profile['starttls'];
   tls: Profile['tls'];
   certificate: Profile['certificate'];
+  /** The suite it belongs to (absent in runs from before suites: the study's). */
+  suite?: Suite;
+  /** What it declares by MTA-STS (RFC 8461), or null (absent in runs from before suites). */
+  mtaSts?: MtaStsSpec | null;
+  /** What it published and served: the TXT records' policy id, the policy host and the policy text. */
+  sts?: StsPublication | null;
   /** What the policy expected here, and why. */
   expected: { expect: PolicyRule['expect']; minVersion: string | null; because: string };
   /**
@@ -133,6 +141,11 @@ export interface Cell {
    * on a shared address after the probe's step): counted here, not classified.
    */
   misdirected: number;
+  /**
+   * What the profile's MTA-STS policy host saw of this sender (RFC 8461 §3.3): fetches, broken-off
+   * handshakes, TLS-RPT reports. Present only for profiles that declare a policy.
+   */
+  policyFetches?: PolicyFetch[];
 }
 
 /** Why a cell says nothing about the sender's TLS behaviour. */

@@ -1,6 +1,6 @@
 import type { Classification } from '../classify/outcome.js';
 import { isDelivered } from '../classify/outcome.js';
-import { hasValidCertificate } from '../profiles/profile-role.js';
+import { declaredStsMode, hasValidCertificate, stsPolicyMet } from '../profiles/profile-role.js';
 import { TLS_VERSIONS, type Profile, type ProfileTlsVersion } from '../profiles/profile-schema.js';
 import type { Policy, PolicyRule } from './policy-schema.js';
 
@@ -20,6 +20,8 @@ export function profileFacts(profile: Profile) {
     tlsOffered: profile.starttls === 'offer',
     maxVersion: profile.tls.maxVersion,
     certificateValid: hasValidCertificate(profile),
+    stsMode: declaredStsMode(profile),
+    stsPolicyMet: stsPolicyMet(profile),
   };
 }
 
@@ -30,6 +32,8 @@ export function ruleFor(policy: Policy, profile: Profile): PolicyRule {
     if (when.tlsOffered !== undefined && when.tlsOffered !== facts.tlsOffered) return false;
     if (when.certificateValid !== undefined && when.certificateValid !== facts.certificateValid) return false;
     if (when.maxVersionAtLeast && versionRank(facts.maxVersion) < versionRank(when.maxVersionAtLeast)) return false;
+    if (when.stsMode !== undefined && when.stsMode !== facts.stsMode) return false;
+    if (when.stsPolicyMet !== undefined && when.stsPolicyMet !== facts.stsPolicyMet) return false;
     if (when.profiles && !when.profiles.includes(profile.name)) return false;
     return true;
   });

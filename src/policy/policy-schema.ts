@@ -13,6 +13,14 @@ const conditionSchema = z.strictObject({
   maxVersionAtLeast: z.enum(TLS_VERSIONS).optional(),
   /** Trusted issuer, matching names, within validity, SHA-256 signature, complete chain. */
   certificateValid: z.boolean().optional(),
+  /**
+   * The MTA-STS mode a sender learns from the domain (RFC 8461): `enforce` or `testing` when
+   * the policy can be fetched, `none` when the domain publishes none or it cannot be fetched
+   * (§3.3, §5: then it is as if the domain had not implemented MTA-STS).
+   */
+  stsMode: z.enum(['enforce', 'testing', 'none']).optional(),
+  /** The MX meets the domain's policy (§5): a matching `mx` pattern, STARTTLS, a valid certificate. True where no policy applies. */
+  stsPolicyMet: z.boolean().optional(),
   /** Match these profiles by name. */
   profiles: z.array(z.string()).optional(),
 });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { MAILBOX_NAME, MAILBOX_SLOT } from './mailbox.js';
 import { BadmxError } from '../errors.js';
 import { READ_LIMITS } from '../files/read-bounded.js';
-import { profileSchema, type Profile } from './profile-schema.js';
+import { DEFAULT_SUITES, profileSchema, SUITES, type Profile, type Suite } from './profile-schema.js';
 
 /** The profiles that ship with badmx: receivers/ at the package root. */
 export const BUILTIN_CATALOGUE = fileURLToPath(new URL('../../receivers/', import.meta.url));
@@ -47,9 +47,16 @@ export function loadProfileFile(file: string): Profile {
   return profile;
 }
 
-/** Select profiles by name, in catalogue order; unknown names are an error that lists the known ones. */
-export function selectProfiles(profiles: Profile[], names: string[] | undefined): Profile[] {
-  if (!names || names.length === 0) return profiles;
+/**
+ * Select profiles by name, in catalogue order; unknown names are an error that lists the known
+ * ones. Without names, the profiles of the given suites (default: the study's fourteen, so
+ * that a plain run is the study's matrix); `all` takes every suite.
+ */
+export function selectProfiles(profiles: Profile[], names: string[] | undefined, suites: readonly string[] = DEFAULT_SUITES): Profile[] {
+  if (!names || names.length === 0) {
+    const wanted = parseSuites(suites);
+    return profiles.filter((p) => wanted.has(p.suite));
+  }
   const known = new Set(profiles.map((p) => p.name));
   const unknown = names.filter((name) => !known.has(name));
   if (unknown.length > 0) {
@@ -81,3 +88,23 @@ function firstFreeSlot(bySlot: Map<number, string>): number {
 }
 
 
+
+/**
+ * How many addresses one per profile takes: the highest slot, since a profile listens on the
+ * address of its slot (addressing.ts), so that running a subset moves no profile.
+ */
+export function slotSpan(profiles: readonly Profile[]): number {
+  return profiles.reduce((max, p) => Math.max(max, p.slot), 0);
+}
+
+/** Suite names from flags or options: each one of SUITES, or `all`. */
+export function parseSuites(names: readonly string[], flag = '--suite'): Set<Suite> {
+  const wanted = new Set<Suite>();
+  for (const raw of names.flatMap((n) => n.split(','))) {
+    const name = raw.trim().toLowerCase();
+    if (name === 'all') SUITES.forEach((suite) => wanted.add(suite));
+    else if ((SUITES as readonly string[]).includes(name)) wanted.add(name as Suite);
+    else throw new BadmxError(`${flag} "${raw}" is not a suite: use ${[...SUITES, 'all'].join(', ')}`, 'EUSAGE');
+  }
+  return wanted;
+}

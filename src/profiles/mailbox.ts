@@ -40,6 +40,7 @@ export function mailboxProfile(): Profile {
     starttls: 'offer',
     tls: { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' },
     certificate: { issuer: 'intermediate', names: 'profile', validity: 'current', signature: 'sha256', chain: 'with-intermediate' },
+    suite: 'study',
     references: ['RFC 3464', 'RFC 7208'],
   };
 }

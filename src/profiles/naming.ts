@@ -50,6 +50,21 @@ export function mxHostname(profile: string, zone: string, naming: Naming = DEFAU
   return naming === 'flat' ? `mx-${flatLabel(profile)}.${zone}` : `mx.${recipientDomain(profile, zone)}`;
 }
 
+/** The MTA-STS policy host of a domain: fixed by RFC 8461 §3.3 (`https://mta-sts.<domain>/.well-known/mta-sts.txt`). */
+export function policyHostname(domain: string): string {
+  return `mta-sts.${domain}`;
+}
+
+/** The TLS-RPT record's name (RFC 8460 §3): `_smtp._tls.<domain>`. */
+export function tlsRptName(domain: string): string {
+  return `_smtp._tls.${domain}`;
+}
+
+/** The MTA-STS TXT record's name (RFC 8461 §3.1): `_mta-sts.<domain>`. */
+export function stsRecordName(domain: string): string {
+  return `_mta-sts.${domain}`;
+}
+
 export interface ProfileNames {
   /** The MX hostname: banner, EHLO reply, what the certificate must name. */
   hostname: string;

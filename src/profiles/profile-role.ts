@@ -1,4 +1,4 @@
-import { TLS_VERSIONS, type Profile } from './profile-schema.js';
+import { TLS_VERSIONS, type MtaStsSpec, type Profile } from './profile-schema.js';
 
 /** Trusted issuer, names that match, within validity, a SHA-256 signature and the whole chain: nothing wrong with it. */
 export function hasValidCertificate(profile: Pick<Profile, 'certificate'>): boolean {
@@ -14,8 +14,10 @@ export function hasValidCertificate(profile: Pick<Profile, 'certificate'>): bool
  * policy (policy/diagnose-sender.ts). Derived from the profile's data, so a profile added to
  * the catalogue is a control exactly when it is configured like one.
  */
-export function isControlProfile(profile: Pick<Profile, 'starttls' | 'tls' | 'certificate'>): boolean {
+export function isControlProfile(profile: Pick<Profile, 'starttls' | 'tls' | 'certificate'> & { mtaSts?: MtaStsSpec | null }): boolean {
   return (
+    // A receiver whose declared policy its MX cannot meet is a test, not a canary (sts-enforce-mx-mismatch).
+    (declaredStsMode(profile) !== 'enforce' || stsPolicyMet({ starttls: profile.starttls, certificate: profile.certificate, mtaSts: profile.mtaSts })) &&
     profile.starttls === 'offer' &&
     TLS_VERSIONS.indexOf(profile.tls.maxVersion) >= TLS_VERSIONS.indexOf('TLSv1.2') &&
     TLS_VERSIONS.indexOf(profile.tls.minVersion) >= TLS_VERSIONS.indexOf('TLSv1.2') &&
@@ -33,4 +35,27 @@ export function withControl(selected: Profile[], catalogue: Profile[]): { profil
   const control = catalogue.find(isControlProfile);
   if (!control) return { profiles: selected, added: null };
   return { profiles: [...selected, control].sort((a, b) => a.slot - b.slot), added: control };
+}
+
+/**
+ * The MTA-STS mode a sender learns from the profile (RFC 8461 §3): its `mode` when the policy
+ * can be fetched, `none` when there is no policy or it cannot be fetched. §3.3: a policy host
+ * that refuses the connection or presents an invalid certificate yields no policy, and with
+ * no policy cached the sender "MUST continue with delivery as though the domain has not
+ * implemented MTA-STS" (§5).
+ */
+export function declaredStsMode(profile: { mtaSts?: MtaStsSpec | null }): 'enforce' | 'testing' | 'none' {
+  const sts = profile.mtaSts;
+  if (!sts || sts.policy !== 'served') return 'none';
+  return sts.mode;
+}
+
+/**
+ * Whether the MX meets the profile's MTA-STS policy (RFC 8461 §5, "Policy Application"): a
+ * policy `mx` pattern matches the MX host (§4.1), it offers STARTTLS, and its certificate is
+ * valid for that host under PKIX (§4.2). True where no policy applies.
+ */
+export function stsPolicyMet(profile: Pick<Profile, 'starttls' | 'certificate'> & { mtaSts?: MtaStsSpec | null }): boolean {
+  if (declaredStsMode(profile) === 'none') return true;
+  return profile.mtaSts?.mx === 'covered' && profile.starttls === 'offer' && hasValidCertificate(profile);
 }

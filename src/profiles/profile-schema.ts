@@ -35,6 +35,38 @@ const certificateSchema = z.strictObject({
   chain: z.enum(['with-intermediate', 'leaf-only']).default('with-intermediate'),
 });
 
+/**
+ * Suites group profiles by the question they ask. `study`: the fourteen receivers of the
+ * Paubox study (does the sender verify at all?), the default. `mta-sts`: receivers that
+ * declare their policy by MTA-STS (RFC 8461): does the sender honour it?
+ */
+export const SUITES = ['study', 'mta-sts'] as const;
+export type Suite = (typeof SUITES)[number];
+export const DEFAULT_SUITES: readonly Suite[] = ['study'];
+
+/**
+ * What a profile publishes by MTA-STS (RFC 8461) and TLS-RPT (RFC 8460). The harness DNS
+ * publishes `_mta-sts.<domain>` (§3.1), `mta-sts.<domain>` and `_smtp._tls.<domain>`
+ * (RFC 8460 §3), and badmx serves the policy over HTTPS itself (receivers/policy-server.ts).
+ */
+const mtaStsSchema = z.strictObject({
+  /** RFC 8461 §5: `enforce` (no delivery where the policy cannot be met), `testing` (deliver, report), `none`. */
+  mode: z.enum(['enforce', 'testing', 'none']),
+  /**
+   * Whether the policy's `mx:` patterns (§3.2, §4.1) cover the profile's MX host:
+   * `covered` lists it; `not-covered` lists only a name elsewhere.
+   */
+  mx: z.enum(['covered', 'not-covered']).default('covered'),
+  /**
+   * How the policy host answers (§3.3): `served` over HTTPS with a valid certificate;
+   * `unreachable`: nothing listens (connection refused); `bad-certificate`: a self-signed
+   * certificate, which §3.3 says a sender must not accept ("MUST present a valid certificate").
+   */
+  policy: z.enum(['served', 'unreachable', 'bad-certificate']).default('served'),
+  /** `max_age` in seconds (§3.2; at most 31557600). */
+  maxAge: z.number().int().min(0).max(31_557_600).default(86_400),
+});
+
 export const profileSchema = z
   .strictObject({
     name: z.string().regex(PROFILE_NAME, 'must be lower-case DNS labels (a-z, 0-9, "-", "."), at most 63 characters'),
@@ -58,10 +90,17 @@ export const profileSchema = z
       signature: 'sha256',
       chain: 'with-intermediate',
     }),
+    /** The suite the profile belongs to; runs probe the `study` suite unless asked for others. */
+    suite: z.enum(SUITES).default('study'),
+    /** The policy the profile declares by MTA-STS, if any. */
+    mtaSts: mtaStsSchema.optional(),
     /** Standards and advisories the misconfiguration relates to. */
     references: z.array(z.string().min(1)).default([]),
   })
   .superRefine((profile, ctx) => {
+    if (profile.suite === 'mta-sts' && !profile.mtaSts) {
+      ctx.addIssue({ code: 'custom', path: ['mtaSts'], message: 'is required in the "mta-sts" suite: say what policy the profile publishes' });
+    }
     if (TLS_VERSIONS.indexOf(profile.tls.minVersion) > TLS_VERSIONS.indexOf(profile.tls.maxVersion)) {
       ctx.addIssue({ code: 'custom', path: ['tls', 'minVersion'], message: `is above tls.maxVersion (${profile.tls.maxVersion})` });
     }
@@ -86,3 +125,4 @@ export type ProfileInput = z.input<typeof profileSchema>;
 export type Profile = z.output<typeof profileSchema>;
 export type CertificateSpec = Profile['certificate'];
 export type StarttlsBehaviour = Profile['starttls'];
+export type MtaStsSpec = NonNullable<Profile['mtaSts']>;

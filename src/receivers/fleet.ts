@@ -16,6 +16,10 @@ import { checkProfileNames, DEFAULT_NAMING, isPublicZone, profileNames, type Nam
 import { MAILBOX_NAME, mailboxDomain, mailboxListenAddress, mailboxNames, mailboxProfile, mailboxPublishedAddress } from '../profiles/mailbox.js';
 import type { Profile } from '../profiles/profile-schema.js';
 import { createReceiver, type Receiver } from './receiver.js';
+import { startPolicyServers, type PolicyServers } from './policy-server.js';
+import { stsPublication, type StsPublication } from '../profiles/mta-sts-policy.js';
+import { policyCredentialsKey } from '../certs/cert-plan.js';
+import { namesCover } from '../certs/name-coverage.js';
 import { ReceiverContext } from './receiver-context.js';
 
 /** How long a client turned away between steps may take to read the 421. */
@@ -40,6 +44,11 @@ export interface FleetOptions {
   runAs?: string | null;
   /** More that must stay writable after privileges are dropped (a run's directory and journal). */
   writable?: { dirs: string[]; files: string[] };
+  /**
+   * The port the MTA-STS policy hosts listen on (default 443, the only one RFC 8461 §3.3
+   * senders use; another port only reaches senders that can be told it).
+   */
+  policyPort?: number;
   /** Called once every listener is ready, before privileges are dropped (a manifest may need to be written where only root can). */
   onReady?: (fleet: Fleet) => void;
 }
@@ -54,6 +63,8 @@ export interface FleetMember {
   port: number;
   /** Which certificate it presents, and how the user's certificate covers its names. */
   served: ServedCertificate;
+  /** What it declares by MTA-STS and TLS-RPT, or null. */
+  sts: StsPublication | null;
 }
 
 export interface Fleet {
@@ -74,6 +85,8 @@ export interface Fleet {
   /** Lines to say before anything runs (the user's certificate, where the test root is served instead): one each. */
   warnings: string[];
   log: EventLog;
+  /** The MTA-STS policy hosts' listeners (none when no profile declares a policy). */
+  policyHosts: PolicyServers['listening'];
   /** With shared addressing: the one profile listening now, or null. Otherwise null (all listen). */
   readonly live: string | null;
   /**
@@ -126,7 +139,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     const credentials = choice.source === 'user' && user ? userCredentials(profile.name, user) : pki.credentials.get(profile.name);
     receivers.push(createReceiver(context, credentials));
     const served: ServedCertificate = { source: choice.source, coversMx: choice.coversMx, coversDomain: choice.coversDomain };
-    members.push({ name: profile.name, title: profile.title, tests: profile.tests, hostname: context.hostname, domain: context.domain, address, port, served });
+    const sts = stsPublication(profile.mtaSts, names, address);
+    members.push({ name: profile.name, title: profile.title, tests: profile.tests, hostname: context.hostname, domain: context.domain, address, port, served, sts });
   }
   const mailboxHostname = mailboxNames(zone, naming).hostname;
   // Its own receiver: started with the others, but no member of the matrix (run.json's profiles are the catalogue's).
@@ -140,7 +154,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const servedWarning = servedCertificateWarning({ choices, user, publicZone, zone, naming });
   const warnings = [...(user?.warnings ?? []), ...(servedWarning ? [servedWarning] : [])];
 
+  let policyServers: PolicyServers | null = null;
   const stopReceivers = async (): Promise<void> => {
+    await policyServers?.close();
     await Promise.all([...receivers, ...(mailboxReceiver ? [mailboxReceiver] : [])].map((receiver) => receiver.close()));
     // The last connections record their close (and any cut-off handshake or message) before the log closes.
     await Promise.all(contexts.map((context) => context.whenIdle(CLOSE_GRACE_MS)));
@@ -215,6 +231,18 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       throw failed.reason;
     }
   }
+  const policyHosts = members.flatMap((m) =>
+    m.sts ? [{ profile: m.name, publication: m.sts, address: m.address, credentials: policyCredentials(m.name, m.sts, pki, user) }] : [],
+  );
+  if (policyHosts.length > 0) {
+    try {
+      policyServers = await startPolicyServers({ hosts: policyHosts, port: options.policyPort ?? DEFAULT_POLICY_PORT, log, runDir: dirname(eventsFile) });
+    } catch (error) {
+      sharedListener?.close();
+      await stopReceivers();
+      throw error;
+    }
+  }
   const stop = async (): Promise<void> => {
     const listener = sharedListener;
     sharedListener = null;
@@ -236,6 +264,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     publicZone,
     warnings,
     log,
+    policyHosts: policyServers?.listening ?? [],
     get live() {
       return live;
     },
@@ -255,6 +284,22 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     throw error;
   }
   return fleet;
+}
+
+/** The port RFC 8461 §3.3 fixes for policy hosts: `https://mta-sts.<domain>/…`, so 443. */
+export const DEFAULT_POLICY_PORT = 443;
+
+/**
+ * A policy host's certificate: none for an unreachable host; the test PKI's self-signed one
+ * where the profile says `bad-certificate`; else the user's certificate where it names the
+ * policy host (public mode), or the test PKI's.
+ */
+function policyCredentials(profile: string, publication: StsPublication, pki: Pki, user: UserCertificate | null): ServedCredentials | null {
+  if (publication.spec.policy === 'unreachable') return null;
+  if (publication.spec.policy === 'served' && user && namesCover(user.dnsNames, publication.policyHost)) {
+    return userCredentials(policyCredentialsKey(publication.policyHost), user);
+  }
+  return pki.credentials.get(policyCredentialsKey(profile)) ?? null;
 }
 
 /** The user's certificate as a profile serves it (tls-context.ts takes either source alike). */

@@ -233,8 +233,66 @@ export interface ListeningEvent extends EventBase {
   port: number;
 }
 
+/**
+ * What a profile's MTA-STS policy host (receivers/policy-server.ts) saw. These events have an
+ * empty `conn`: they are not SMTP connections (the classifier folds only events with one),
+ * and `request` numbers the HTTPS connection instead. `profile` is the profile whose policy
+ * host the client asked for (its SNI), or whose address it reached when it sent none.
+ */
+interface PolicyEventBase extends EventBase {
+  /** The HTTPS connection: `https-<n>`, unique within the log. */
+  request: string;
+  peer: { address: string; port: number };
+  /** The SNI server name the client sent (RFC 6066 §3), or null: RFC 8461 §3.3 expects the policy host's name. */
+  sni: string | null;
+}
+
+/** A policy host listening on an address (`conn` and `request` empty). */
+export interface PolicyListeningEvent extends EventBase {
+  type: 'policy-listening';
+  address: string;
+  port: number;
+  /** The policy hosts it serves there. */
+  hosts: string[];
+}
+
+/** An HTTP request answered by a policy host: a policy fetch (RFC 8461 §3.3), a TLS-RPT POST, or anything else. */
+export interface PolicyFetchEvent extends PolicyEventBase {
+  type: 'policy-fetch';
+  tlsVersion: TlsVersion | 'unknown';
+  method: string;
+  /** The request target, truncated and with control characters escaped. */
+  path: string;
+  /** The Host header, or null. */
+  host: string | null;
+  status: number;
+  userAgent: string | null;
+}
+
+/** A handshake with a policy host that did not complete (a sender rejecting an untrusted certificate sends an alert here). */
+export interface PolicyTlsFailedEvent extends PolicyEventBase {
+  type: 'policy-tls-failed';
+  origin: TlsFailureOrigin;
+  alert: string | null;
+  reason: string;
+}
+
+/** A TLS-RPT report POSTed to a policy host (RFC 8460 §5.4): stored, not yet read. */
+export interface TlsRptPostEvent extends PolicyEventBase {
+  type: 'tlsrpt-post';
+  contentType: string | null;
+  bytes: number;
+  /** Where the body was stored, relative to the run directory; null when it was refused (too large, no room). */
+  file: string | null;
+  status: number;
+}
+
 export type ReceiverEvent =
   | ListeningEvent
+  | PolicyListeningEvent
+  | PolicyFetchEvent
+  | PolicyTlsFailedEvent
+  | TlsRptPostEvent
   | ConnectEvent
   | CommandEvent
   | ReplyEvent
@@ -271,6 +329,10 @@ export const ROUTINE_EVENT_TYPES: ReadonlySet<string> = new Set<EventType>(['com
  */
 export const EVIDENCE_EVENT_TYPES: ReadonlySet<string> = new Set<EventType>([
   'listening',
+  'policy-listening',
+  'policy-fetch',
+  'policy-tls-failed',
+  'tlsrpt-post',
   'connect',
   'helo',
   'starttls',

@@ -13,6 +13,7 @@ import { isControlProfile } from '../profiles/profile-role.js';
 import type { Profile } from '../profiles/profile-schema.js';
 import type { ReceiverEvent } from '../recorder/events.js';
 import { builtinHeloName } from '../senders/builtin-sender.js';
+import { policyFetchesOf } from '../classify/policy-fetches.js';
 import type { RetryModel, SendResult, Sender } from '../senders/sender.js';
 import { formatDuration } from '../text/duration.js';
 import { VERSION } from '../version.js';
@@ -158,6 +159,8 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
     }),
   );
 
+  // badmx's built-in senders name themselves (their EHLO name) in the User-Agent of their policy fetches.
+  const agentNames = new Map(options.senders.flatMap((sender) => (sender.kind === 'builtin' ? [[sender.label, builtinHeloName(sender.label)] as const] : [])));
   const cells: Cell[] = observed.map(({ probe, profile, classification, submission, bounces: own, settled, settle }) => {
     const policyVerdict = evaluate(options.policy, profile, classification);
     const judgement = judgeCell(
@@ -202,6 +205,8 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
       }),
       evidence: classification.evidence,
       misdirected: (attribution.misdirected.get(probe.id) ?? []).length,
+      // Only where the profile declares a policy: a policy host is there to be asked.
+      ...(member?.sts ? { policyFetches: policyFetchesOf(facts.events, { sender: probe.sender, profile: probe.profile }, { names: agentNames, windows }) } : {}),
     };
   });
 
@@ -238,7 +243,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
     },
     policy: options.policy,
     profiles: options.profiles.map((profile) => {
-      const { served, ...member } = fleet.members.find((m) => m.name === profile.name) as FleetMember;
+      const { served, sts, ...member } = fleet.members.find((m) => m.name === profile.name) as FleetMember;
       const rule = ruleFor(options.policy, profile);
       return {
         ...member,
@@ -247,6 +252,9 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
         tls: profile.tls,
         certificate: profile.certificate,
         expected: { expect: rule.expect, minVersion: rule.minVersion ?? null, because: rule.because },
+        suite: profile.suite,
+        mtaSts: profile.mtaSts ?? null,
+        sts: sts ?? null,
         served,
       };
     }),

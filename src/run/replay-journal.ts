@@ -1,3 +1,4 @@
+import { stsPublication } from '../profiles/mta-sts-policy.js';
 import type { FleetMember } from '../receivers/fleet.js';
 import { listenAddress } from '../profiles/addressing.js';
 import { profileNames } from '../profiles/naming.js';
@@ -59,13 +60,18 @@ export function journalMembers(state: JournalState): FleetMember[] {
   const { plan } = state;
   return (
     state.members ??
-    plan.profiles.map((profile) => ({
-      name: profile.name,
-      title: profile.title,
-      tests: profile.tests,
-      ...profileNames(profile, plan.zone, plan.naming),
-      ...listenAddress(plan.addressing, profile.slot),
-      served: { source: 'none' as const, coversMx: null, coversDomain: null },
-    }))
+    plan.profiles.map((profile) => {
+      const names = profileNames(profile, plan.zone, plan.naming);
+      const where = listenAddress(plan.addressing, profile.slot);
+      return {
+        name: profile.name,
+        title: profile.title,
+        tests: profile.tests,
+        ...names,
+        ...where,
+        served: { source: 'none' as const, coversMx: null, coversDomain: null },
+        sts: stsPublication(profile.mtaSts, names, where.address),
+      };
+    })
   );
 }

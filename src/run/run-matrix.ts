@@ -12,6 +12,7 @@ import { listenAddress, type Addressing } from '../profiles/addressing.js';
 import type { ReceiverLimits } from '../receivers/limits.js';
 import { DEFAULT_NAMING, profileNames, type Naming } from '../profiles/naming.js';
 import { startFleet, type Fleet } from '../receivers/fleet.js';
+import { stsPublication } from '../profiles/mta-sts-policy.js';
 import { mailboxNames, mailboxPublishedAddress } from '../profiles/mailbox.js';
 import { isControlProfile } from '../profiles/profile-role.js';
 import type { Profile } from '../profiles/profile-schema.js';
@@ -328,12 +329,11 @@ function plannedZone(options: RunOptions): ZoneSource {
   const naming = options.naming ?? DEFAULT_NAMING;
   return {
     zone: options.zone,
-    members: options.profiles.map((profile) => ({
-      name: profile.name,
-      title: profile.title,
-      ...profileNames(profile, options.zone, naming),
-      ...listenAddress(options.addressing, profile.slot),
-    })),
+    members: options.profiles.map((profile) => {
+      const names = profileNames(profile, options.zone, naming);
+      const { address } = listenAddress(options.addressing, profile.slot);
+      return { name: profile.name, title: profile.title, ...names, address, sts: stsPublication(profile.mtaSts, names, address) };
+    }),
     mailbox: { ...mailboxNames(options.zone, naming), address: mailboxPublishedAddress(options.addressing) },
   };
 }

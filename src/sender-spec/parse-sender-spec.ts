@@ -1,6 +1,7 @@
 import { BadmxError } from '../errors.js';
 import { READ_LIMITS, ReadBoundedError, readBounded } from '../files/read-bounded.js';
 import { BuiltinSender } from '../senders/builtin-sender.js';
+import { MtaStsSender } from '../senders/mta-sts-sender.js';
 import { CommandSender, splitCommand } from '../senders/command-sender.js';
 import { ManagedMtaSender } from '../senders/mta/managed-mta-sender.js';
 import { findRecipe, MTA_RECIPES } from '../senders/mta/mta-recipes.js';
@@ -11,7 +12,7 @@ import { parseDuration } from '../text/duration.js';
 import { MTA_SOFTWARE_NAMES } from '../senders/mta/mta-software.js';
 
 export const SENDER_SPEC_HELP =
-  `use builtin:opportunistic, builtin:strict, ${MTA_RECIPES.map((r) => r.spec).join(', ')}, smtp:HOST[:PORT][?tls=starttls|implicit|opportunistic|none&user=NAME&password-env=VAR&ca=FILE&label=NAME&retries=none|5m,10m&attempt=1m] or command:COMMAND ARGS`;
+  `use builtin:opportunistic, builtin:strict, builtin:mta-sts, ${MTA_RECIPES.map((r) => r.spec).join(', ')}, smtp:HOST[:PORT][?tls=starttls|implicit|opportunistic|none&user=NAME&password-env=VAR&ca=FILE&label=NAME&retries=none|5m,10m&attempt=1m] or command:COMMAND ARGS`;
 
 const SMTP_OPTIONS = new Set(['tls', 'user', 'password-env', 'ca', 'label', 'retries', 'attempt']);
 const TLS_MODES: RelayTls[] = ['opportunistic', 'starttls', 'implicit', 'none'];
@@ -30,14 +31,16 @@ export function parseSenderSpec(spec: string): Sender {
     case 'builtin': {
       // builtin:MODE[?label=NAME]: a label lets one mode run as several senders side by side.
       const [mode = '', query] = rest.split('?', 2);
-      if (mode !== 'opportunistic' && mode !== 'strict') throw new BadmxError(`unknown built-in sender "${shown}": use builtin:opportunistic or builtin:strict`, 'EUSAGE');
-      if (query === undefined) return new BuiltinSender(mode);
+      if (mode !== 'opportunistic' && mode !== 'strict' && mode !== 'mta-sts') {
+        throw new BadmxError(`unknown built-in sender "${shown}": use builtin:opportunistic, builtin:strict or builtin:mta-sts`, 'EUSAGE');
+      }
+      if (query === undefined) return mode === 'mta-sts' ? new MtaStsSender() : new BuiltinSender(mode);
       const params = new URLSearchParams(query);
       const unknown = [...params.keys()].filter((key) => key !== 'label');
       if (unknown.length > 0) throw new BadmxError(`${shown}: unknown option ${unknown.map((k) => `"${k}"`).join(', ')}: a built-in sender takes only label=NAME`, 'EUSAGE');
       const label = params.get('label') ?? '';
       if (!/^[\x21-\x7e][\x20-\x7e]{0,99}$/.test(label)) throw new BadmxError(`${shown}: label= must be 1 to 100 printable characters`, 'EUSAGE');
-      return new BuiltinSender(mode, { label });
+      return mode === 'mta-sts' ? new MtaStsSender({ label }) : new BuiltinSender(mode, { label });
     }
     case 'command':
       return new CommandSender(spec, splitCommand(rest));

@@ -58,6 +58,15 @@ export type BuiltinProfileName =
   | 'wrong-host'
   | 'untrusted-root'
   | 'incomplete-chain'
+  | 'sts-enforce-valid'
+  | 'sts-enforce-no-starttls'
+  | 'sts-enforce-self-signed'
+  | 'sts-enforce-expired'
+  | 'sts-enforce-wrong-host'
+  | 'sts-enforce-mx-mismatch'
+  | 'sts-testing-self-signed'
+  | 'sts-policy-unreachable'
+  | 'sts-policy-bad-certificate'
   | 'sha1-signature';
 
 /** A profile by name: a built-in one, or one of the catalogue given as `receivers`. */
@@ -93,10 +102,12 @@ export interface MatrixOptions {
   expect?: Readonly<Partial<Record<ProfileName, Expectation>>>;
   /**
    * The profiles to probe, by name. Default: the profiles named in `expect` when it is given,
-   * else the whole catalogue. A control profile (`tls1.2`) is added when none is selected: a
+   * else every profile of `suites`. A control profile (`tls1.2`) is added when none is selected: a
    * sender must deliver to a control for its refusals to count, and the control is a test too.
    */
   profiles?: readonly ProfileName[];
+  /** Without `profiles` or `expect`: the suites to probe (`study`, `mta-sts`, `all`). Default: the study's. */
+  suites?: readonly string[];
   /** The receiver catalogue: a directory of profile JSON files. Default: the built-in one. */
   receivers?: string;
   /** The zone the receivers are named in. Default `badmx.test`. */
@@ -204,7 +215,7 @@ export function planMatrix(name: string, options: MatrixOptions): MatrixPlan {
   const catalogue = loadCatalogue(options.receivers ? resolve(options.receivers) : BUILTIN_CATALOGUE);
   const expectations = Object.entries(options.expect ?? {}).filter((entry): entry is [string, Expectation] => entry[1] !== undefined);
   const named = [...(options.profiles ?? []), ...expectations.map(([profile]) => profile)];
-  const selected = named.length > 0 ? selectProfiles(catalogue, [...new Set(named)]) : catalogue;
+  const selected = selectProfiles(catalogue, [...new Set(named)], options.suites);
   const { profiles, added } = withControl(selected, catalogue);
 
   const base = typeof options.policy === 'object' ? checkedPolicy(options.policy, name) : loadPolicy(options.policy ?? 'strict');

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensurePki } from '../../src/certs/pki.js';
-import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
+import { selectProfiles } from '../../src/profiles/catalogue.js';
+import { studyProfiles } from '../helpers/study.js';
 
-const profiles = selectProfiles(loadCatalogue(), ['tls1.2']);
+const profiles = selectProfiles(studyProfiles(), ['tls1.2']);
 
 describe('a certs directory shared by two badmx runs', () => {
   it('another zone is refused while a fleet holds the directory, and allowed once it is released', async () => {

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { inject, describe, expect, it } from 'vitest';
 import { ensurePki } from '../../src/certs/pki.js';
-import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
+import { selectProfiles } from '../../src/profiles/catalogue.js';
+import { studyProfiles } from '../helpers/study.js';
 
-const profiles = loadCatalogue();
+const profiles = studyProfiles();
 const certsDir = inject('certsDir');
 
 function pemCerts(file: string): X509Certificate[] {

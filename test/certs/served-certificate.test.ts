@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { certificateRole, chooseServedCertificate, keyIncompatibility, servedCertificateWarning } from '../../src/certs/served-certificate.js';
 import type { UserCertificate } from '../../src/certs/user-certificate.js';
-import { loadCatalogue } from '../../src/profiles/catalogue.js';
 import { profileNames, type Naming } from '../../src/profiles/naming.js';
 import type { Profile } from '../../src/profiles/profile-schema.js';
+import { studyProfiles } from '../helpers/study.js';
 
 const ZONE = 'badmx.example.com';
-const catalogue = loadCatalogue();
+const catalogue = studyProfiles();
 
 function user(dnsNames: string[], keyType = 'rsa'): UserCertificate {
   return { certFile: '/etc/cert.pem', keyFile: '/etc/key.pem', chainPem: '', keyPem: '', chainLength: 2, keyType, dnsNames, namesFromCommonName: false,

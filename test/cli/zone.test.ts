@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInProcess } from '../helpers/cli.js';
 import { describe, expect, it } from 'vitest';
-import { loadCatalogue } from '../../src/profiles/catalogue.js';
 import { checkZone } from '../helpers/named-checkzone.js';
+import { studyProfiles } from '../helpers/study.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../harness/public/badmx.example.json');
-const profiles = loadCatalogue();
+const profiles = studyProfiles();
 const dir = mkdtempSync(join(tmpdir(), 'badmx-zone-cli-'));
 
 function badmx(args: string[]) {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parsePublicConfig } from '../../src/config/public-config.js';
 import { profileDescription, publicZone } from '../../src/config/public-zone.js';
-import { loadCatalogue } from '../../src/profiles/catalogue.js';
+import { studyProfiles } from '../helpers/study.js';
 
-const profiles = loadCatalogue();
+const profiles = studyProfiles();
 const base = { zone: 'badmx.example.com', dns: { mode: 'delegated', listen: '203.0.113.53' } };
 
 describe('publicZone', () => {

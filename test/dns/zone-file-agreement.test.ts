@@ -7,8 +7,8 @@ import { publicZone } from '../../src/config/public-zone.js';
 import { startDnsServer, type DnsServer } from '../../src/dns/dns-server.js';
 import { renderZoneFile } from '../../src/dns/zone-file.js';
 import type { ZoneRecord } from '../../src/dns/zone-records.js';
-import { loadCatalogue } from '../../src/profiles/catalogue.js';
 import { checkZone, type CheckedZone } from '../helpers/named-checkzone.js';
+import { studyProfiles } from '../helpers/study.js';
 
 /**
  * "delegated" and "external" DNS must publish the same zone: the embedded server's answers
@@ -22,7 +22,7 @@ const PORT = 10_053;
 const ORIGIN = 'badmx.example.com';
 const TYPES = ['SOA', 'NS', 'MX', 'A', 'AAAA', 'TXT', 'TLSA'] as const;
 
-const profiles = loadCatalogue();
+const profiles = studyProfiles();
 const config = parsePublicConfig(
   {
     zone: ORIGIN,

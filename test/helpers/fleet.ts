@@ -27,6 +27,8 @@ export async function startTestFleet(options: {
   naming?: Naming;
   userCertificate?: UserCertificate;
   certsDir?: string;
+  /** Where the MTA-STS policy hosts listen (tests run without root: not 443). */
+  policyPort?: number;
 }): Promise<TestFleet> {
   const dir = mkdtempSync(join(tmpdir(), 'badmx-test-run-'));
   const fleet = await startFleet({
@@ -38,6 +40,7 @@ export async function startTestFleet(options: {
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.naming ? { naming: options.naming } : {}),
     ...(options.userCertificate ? { userCertificate: options.userCertificate } : {}),
+    ...(options.policyPort ? { policyPort: options.policyPort } : {}),
   });
   return Object.assign(fleet, {
     member(name: string): FleetMember {

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { Cell, RunDocument } from '../../src/document/run-document.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue } from '../../src/profiles/catalogue.js';
 import { attributeConnections } from '../../src/classify/attribute.js';
 import { mailboxDomain } from '../../src/profiles/mailbox.js';
 import { readEventLog } from '../../src/recorder/event-log.js';
@@ -12,6 +11,8 @@ import { mailboxConnections } from '../../src/run/bounce-evidence.js';
 import { JOURNAL_FILE, readJournal } from '../../src/run/run-journal.js';
 import { runMatrix } from '../../src/run/run-matrix.js';
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
+import { studyProfiles } from './study.js';
+import type { Profile } from '../../src/profiles/profile-schema.js';
 
 /** The catalogue's misconfigured-certificate profiles (every one a verifying sender must refuse). */
 export const BAD_CERTIFICATE = ['self-signed', 'expired', 'not-yet-valid', 'wrong-host', 'untrusted-root', 'incomplete-chain', 'sha1-signature'];
@@ -34,11 +35,20 @@ export interface RecipeRun {
 }
 
 /**
- * Run managed recipes side by side, once for the file (beforeAll), against every profile under
- * the strict policy, on an address block of the file's own with the harness DNS on its .253;
+ * Run managed recipes side by side, once for the file (beforeAll), against the study's profiles
+ * (or those given) under the strict policy (or the one given), on an address block of the file's own with the harness DNS on its .253;
  * `check` says why this machine cannot (not root, the MTA not installed), before anything starts.
  */
-export function runRecipesOnce(options: { recipes: readonly string[]; addressBase: string; check: () => void; waitMs?: number }): RecipeRun {
+export function runRecipesOnce(options: {
+  recipes: readonly string[];
+  addressBase: string;
+  check: () => void;
+  waitMs?: number;
+  /** Default: the study's fourteen. */
+  profiles?: Profile[];
+  /** Default: strict. */
+  policy?: string;
+}): RecipeRun {
   let run: RunDocument | null = null;
   let outDir = '';
   let wallMs = 0;
@@ -48,8 +58,8 @@ export function runRecipesOnce(options: { recipes: readonly string[]; addressBas
     const started = Date.now();
     run = await runMatrix({
       senders: options.recipes.map((spec) => parseSenderSpec(spec)),
-      policy: loadPolicy('strict'),
-      profiles: loadCatalogue(),
+      policy: loadPolicy(options.policy ?? 'strict'),
+      profiles: options.profiles ?? studyProfiles(),
       zone: 'badmx.test',
       certsDir: inject('certsDir'),
       addressing: { kind: 'per-profile', base: options.addressBase, port: 25 },

@@ -37,8 +37,10 @@ describe('planMatrix: everything is known at collection, before anything listens
     expect(plan.cells.map((c) => c.profile)).toEqual(['tls1.2', 'expired']);
   });
 
-  it('without profiles: the profiles of `expect`, else the whole catalogue; with both, their union', () => {
-    expect(planMatrix('x', { senders: [RELAY] }).profiles.map((p) => p.name)).toEqual(loadCatalogue().map((p) => p.name));
+  it('without profiles: the profiles of `expect`, else those of `suites` (the study\'s by default); with both, their union', () => {
+    expect(planMatrix('x', { senders: [RELAY] }).profiles.map((p) => p.name)).toEqual(loadCatalogue().filter((p) => p.suite === 'study').map((p) => p.name));
+    expect(planMatrix('x', { senders: [RELAY], suites: ['mta-sts'] }).profiles.map((p) => p.name)).toEqual(loadCatalogue().filter((p) => p.suite === 'mta-sts').map((p) => p.name));
+    expect(planMatrix('x', { senders: [RELAY], suites: ['all'] }).profiles).toHaveLength(loadCatalogue().length);
     expect(planMatrix('x', { senders: [RELAY], expect: { 'tls1.3': 'delivered-tls', 'no-starttls': 'not-delivered' } }).profiles.map((p) => p.name)).toEqual(['no-starttls', 'tls1.3']);
     expect(planMatrix('x', { senders: [RELAY], profiles: ['expired'], expect: { 'tls1.0': 'not-delivered' } }).profiles.map((p) => p.name)).toEqual(['tls1.0', 'tls1.2', 'expired']);
   });
@@ -128,6 +130,15 @@ describe('planMatrix: everything is known at collection, before anything listens
       'untrusted-root': true,
       'incomplete-chain': true,
       'sha1-signature': true,
+      'sts-enforce-valid': true,
+      'sts-enforce-no-starttls': true,
+      'sts-enforce-self-signed': true,
+      'sts-enforce-expired': true,
+      'sts-enforce-wrong-host': true,
+      'sts-enforce-mx-mismatch': true,
+      'sts-testing-self-signed': true,
+      'sts-policy-unreachable': true,
+      'sts-policy-bad-certificate': true,
     } satisfies Record<BuiltinProfileName, true>;
     expect(Object.keys(names).sort()).toEqual(loadCatalogue().map((p) => p.name).sort());
   });

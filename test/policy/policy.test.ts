@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../src/classify/outcome.js';
 import { evaluate, profileFacts } from '../../src/policy/evaluate.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue } from '../../src/profiles/catalogue.js';
+import { studyProfiles } from '../helpers/study.js';
 
-const profiles = new Map(loadCatalogue().map((p) => [p.name, p]));
+const profiles = new Map(studyProfiles().map((p) => [p.name, p]));
 const profile = (name: string) => profiles.get(name)!;
 const tls13 = { version: 'TLSv1.3' as const, cipher: 'TLS_AES_256_GCM_SHA384' };
 
@@ -65,6 +65,6 @@ describe('policies', () => {
     expect(() => loadPolicy(bad)).toThrow(/bad\.json: rules: the last rule must have no "when"/);
     writeFileSync(bad, '{');
     expect(() => loadPolicy(bad)).toThrow(/bad\.json: not valid JSON/);
-    expect(() => loadPolicy('lenient')).toThrow('unknown policy "lenient": use strict, opportunistic, or the path of a policy JSON file');
+    expect(() => loadPolicy('lenient')).toThrow('unknown policy "lenient": use strict, opportunistic, mta-sts, or the path of a policy JSON file');
   });
 });

@@ -32,10 +32,11 @@ function catalogueWith(files: Record<string, unknown>): string {
 const valid = { name: 'extra', slot: 40, title: 'Extra', tests: 'Does it?', starttls: 'offer' };
 
 describe('profile catalogue', () => {
-  it('ships the 14 core profiles, in slot order, with defaults filled in', () => {
-    const profiles = loadCatalogue();
+  it('ships the 14 core profiles, in slot order, with defaults filled in: the study suite, what a run probes by default', () => {
+    const profiles = loadCatalogue().filter((p) => p.suite === 'study');
     expect(profiles.map((p) => p.name)).toEqual(CORE);
     expect(profiles.map((p) => p.slot)).toEqual(CORE.map((_, i) => i + 1));
+    expect(selectProfiles(loadCatalogue(), undefined).map((p) => p.name)).toEqual(CORE);
     const expired = profiles.find((p) => p.name === 'expired');
     expect(expired?.certificate).toEqual({
       issuer: 'intermediate',
@@ -44,6 +45,33 @@ describe('profile catalogue', () => {
       signature: 'sha256',
       chain: 'with-intermediate',
     });
+  });
+
+  it('ships the MTA-STS suite after them (slots 15-23): each declares a policy, and a suite is chosen by name', () => {
+    const sts = selectProfiles(loadCatalogue(), undefined, ['mta-sts']);
+    expect(sts.map((p) => p.name)).toEqual([
+      'sts-enforce-valid',
+      'sts-enforce-no-starttls',
+      'sts-enforce-self-signed',
+      'sts-enforce-expired',
+      'sts-enforce-wrong-host',
+      'sts-enforce-mx-mismatch',
+      'sts-testing-self-signed',
+      'sts-policy-unreachable',
+      'sts-policy-bad-certificate',
+    ]);
+    expect(sts.map((p) => p.slot)).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23]);
+    expect(sts.every((p) => p.mtaSts !== undefined)).toBe(true);
+    expect(selectProfiles(loadCatalogue(), undefined, ['all'])).toHaveLength(CORE.length + sts.length);
+    expect(selectProfiles(loadCatalogue(), undefined, ['study,mta-sts'])).toHaveLength(CORE.length + sts.length);
+    expect(() => selectProfiles(loadCatalogue(), undefined, ['dane'])).toThrow('--suite "dane" is not a suite: use study, mta-sts, all');
+    // a profile named explicitly is taken from any suite
+    expect(selectProfiles(loadCatalogue(), ['sts-enforce-valid', 'tls1.2']).map((p) => p.name)).toEqual(['tls1.2', 'sts-enforce-valid']);
+  });
+
+  it('a profile of the mta-sts suite must say what it declares', () => {
+    const dir = catalogueWith({ 'extra.json': { ...valid, suite: 'mta-sts' } });
+    expect(() => loadCatalogue(dir)).toThrow(/extra\.json: mtaSts: is required in the "mta-sts" suite/);
   });
 
   it('a user adds a profile by dropping in a file: no code', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { loadCatalogue } from '../../src/profiles/catalogue.js';
 import {
   checkProfileNames,
   isPublicZone,
@@ -10,8 +9,9 @@ import {
 } from '../../src/profiles/naming.js';
 import type { Profile } from '../../src/profiles/profile-schema.js';
 import { namesCover } from '../../src/certs/name-coverage.js';
+import { studyProfiles } from '../helpers/study.js';
 
-const catalogue = loadCatalogue();
+const catalogue = studyProfiles();
 const byName = (name: string): Profile => catalogue.find((p) => p.name === name) as Profile;
 const ZONE = 'badmx.example.com';
 

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue } from '../../src/profiles/catalogue.js';
 import { runMatrix } from '../../src/run/run-matrix.js';
 import type { RunDocument } from '../../src/document/run-document.js';
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { TEST_PORT } from '../helpers/fleet.js';
+import { studyProfiles } from '../helpers/study.js';
 
 /** The two built-in senders against all 14 profiles: the matrix each must produce. */
 
@@ -36,7 +36,7 @@ beforeAll(async () => {
   run = await runMatrix({
     senders: ['builtin:opportunistic', 'builtin:strict'].map((spec) => parseSenderSpec(spec)),
     policy: loadPolicy('strict'),
-    profiles: loadCatalogue(),
+    profiles: studyProfiles(),
     zone: 'badmx.test',
     certsDir: inject('certsDir'),
     addressing: { kind: 'per-profile', base: '127.0.18.0', port: TEST_PORT },

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunDocument } from '../../src/document/run-document.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
+import { selectProfiles } from '../../src/profiles/catalogue.js';
 import { DEFAULT_ZONE } from '../../src/profiles/naming.js';
 import { runMatrix, type RunOptions, type RunProgress } from '../../src/run/run-matrix.js';
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import type { Sender } from '../../src/senders/sender.js';
 import { TEST_PORT } from '../helpers/fleet.js';
 import { nodemailerSender } from '../helpers/nodemailer-sender.js';
+import { studyProfiles } from '../helpers/study.js';
 
 /**
  * Senders side by side are judged exactly as each alone: every sender's probes in flight at
@@ -38,7 +39,7 @@ function options(base: string, list: Sender[], onProgress?: (p: RunProgress) => 
   return {
     senders: list,
     policy: loadPolicy('strict'),
-    profiles: selectProfiles(loadCatalogue(), PROFILES),
+    profiles: selectProfiles(studyProfiles(), PROFILES),
     zone: DEFAULT_ZONE,
     certsDir: inject('certsDir'),
     addressing: { kind: 'per-profile', base, port: TEST_PORT },
@@ -92,7 +93,7 @@ describe('one shared address: one step per profile, every sender in it', () => {
     const run = await runMatrix({
       senders: [parseSenderSpec('builtin:opportunistic'), parseSenderSpec('builtin:strict')],
       policy: loadPolicy('strict'),
-      profiles: loadCatalogue(),
+      profiles: studyProfiles(),
       zone: DEFAULT_ZONE,
       certsDir: inject('certsDir'),
       addressing: { kind: 'shared', address: '127.0.178.1', port: TEST_PORT },

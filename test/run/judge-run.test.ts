@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
+import { selectProfiles } from '../../src/profiles/catalogue.js';
 import { mailboxDomain } from '../../src/profiles/mailbox.js';
 import { DEFAULT_ZONE } from '../../src/profiles/naming.js';
 import type { RunDocument } from '../../src/document/run-document.js';
@@ -14,6 +14,7 @@ import { JOURNAL_FILE, readJournal } from '../../src/run/run-journal.js';
 import { runMatrix } from '../../src/run/run-matrix.js';
 import { planSteps } from '../../src/run/run-schedule.js';
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
+import { studyProfiles } from '../helpers/study.js';
 
 /**
  * Judging is a pure function of recorded facts: the document a run writes is judgeRun of
@@ -28,7 +29,7 @@ beforeAll(async () => {
   written = await runMatrix({
     senders: [parseSenderSpec('builtin:opportunistic'), parseSenderSpec('builtin:strict')],
     policy: loadPolicy('strict'),
-    profiles: selectProfiles(loadCatalogue(), ['tls1.2', 'no-starttls', 'expired']),
+    profiles: selectProfiles(studyProfiles(), ['tls1.2', 'no-starttls', 'expired']),
     zone: DEFAULT_ZONE,
     certsDir: inject('certsDir'),
     addressing: { kind: 'per-profile', base: '127.0.171.0', port: 10025 },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadUserCertificate } from '../../src/certs/user-certificate.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
+import { selectProfiles } from '../../src/profiles/catalogue.js';
 import { loadRunDocument } from '../../src/document/load-run-document.js';
 import { runMatrix, type RunOptions } from '../../src/run/run-matrix.js';
 import type { RunDocument } from '../../src/document/run-document.js';
@@ -13,6 +13,7 @@ import type { Sender } from '../../src/senders/sender.js';
 import { TEST_PORT } from '../helpers/fleet.js';
 import { nodemailerSender } from '../helpers/nodemailer-sender.js';
 import { UserPki } from '../helpers/user-pki.js';
+import { studyProfiles } from '../helpers/study.js';
 
 /**
  * Public mode end to end: a "vendor" that verifies certificates against its own roots only
@@ -30,7 +31,7 @@ function options(addressBase: string, senders: Sender[], extra: Partial<RunOptio
   return {
     senders,
     policy: loadPolicy('strict'),
-    profiles: selectProfiles(loadCatalogue(), PROFILES),
+    profiles: selectProfiles(studyProfiles(), PROFILES),
     zone: ZONE,
     certsDir: mkdtempSync(join(tmpdir(), 'badmx-public-run-pki-')),
     addressing: { kind: 'per-profile', base: addressBase, port: TEST_PORT },

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
+import { selectProfiles } from '../../src/profiles/catalogue.js';
 import { renderTerminalMatrix } from '../../src/report/terminal-matrix.js';
 import { runMatrix } from '../../src/run/run-matrix.js';
 import type { RunDocument } from '../../src/document/run-document.js';
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { TEST_PORT } from '../helpers/fleet.js';
+import { studyProfiles } from '../helpers/study.js';
 
 /** A real run: every delivered cell carries its parsed Received chain, cross-checked against the session. */
 
@@ -19,7 +20,7 @@ beforeAll(async () => {
   run = await runMatrix({
     senders: [parseSenderSpec('builtin:opportunistic'), parseSenderSpec('builtin:strict')],
     policy: loadPolicy('strict'),
-    profiles: selectProfiles(loadCatalogue(), ['no-starttls', 'tls1.0', 'tls1.2', 'tls1.3']),
+    profiles: selectProfiles(studyProfiles(), ['no-starttls', 'tls1.0', 'tls1.2', 'tls1.3']),
     zone: 'badmx.test',
     certsDir: inject('certsDir'),
     addressing: { kind: 'per-profile', base: '127.0.95.0', port: TEST_PORT },

@@ -3,11 +3,12 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
+import { selectProfiles } from '../../src/profiles/catalogue.js';
 import { readJournal, RunJournal, type RunPlan } from '../../src/run/run-journal.js';
 import { planSteps } from '../../src/run/run-schedule.js';
+import { studyProfiles } from '../helpers/study.js';
 
-const profiles = loadCatalogue().slice(0, 3);
+const profiles = studyProfiles().slice(0, 3);
 const plan: RunPlan = {
   runId: 'r1',
   startedAt: '2026-11-24T10:00:00.000Z',
@@ -73,7 +74,7 @@ describe('schedule', () => {
     expect(steps.every((s) => s.senders.length === 2 && s.profiles.length === 1)).toBe(true);
   });
   it('on a shared address, the controls come first (a sender that cannot reach them is diagnosed early)', () => {
-    const withControls = selectProfiles(loadCatalogue(), ['no-starttls', 'tls1.2', 'expired', 'tls1.3']);
+    const withControls = selectProfiles(studyProfiles(), ['no-starttls', 'tls1.2', 'expired', 'tls1.3']);
     expect(planSteps([{ label: 'a' }], withControls, plan.addressing).map((s) => s.key)).toEqual(['* tls1.2', '* tls1.3', '* no-starttls', '* expired']);
   });
   it('a run planned by an earlier badmx resumes as it was planned: one sender at a time', () => {

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
+import { selectProfiles } from '../../src/profiles/catalogue.js';
 import { DEFAULT_ZONE } from '../../src/profiles/naming.js';
 import { settleOf } from '../../src/run/judge-run.js';
 import { runMatrix } from '../../src/run/run-matrix.js';
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import type { RetryModel, Sender } from '../../src/senders/sender.js';
 import { TEST_PORT } from '../helpers/fleet.js';
+import { studyProfiles } from '../helpers/study.js';
 
 /**
  * A cell settles as early as the evidence allows: its delivery, the sender's notice that it
@@ -67,7 +68,7 @@ describe('a stated retry model ends the wait', () => {
     runMatrix({
       senders: [sender],
       policy: loadPolicy('strict'),
-      profiles: selectProfiles(loadCatalogue(), ['tls1.2']),
+      profiles: selectProfiles(studyProfiles(), ['tls1.2']),
       zone: DEFAULT_ZONE,
       certsDir: inject('certsDir'),
       addressing: { kind: 'per-profile', base, port: TEST_PORT },

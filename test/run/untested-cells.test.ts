@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { runExitCode } from '../../src/cli/exit-codes.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
+import { selectProfiles } from '../../src/profiles/catalogue.js';
 import { DEFAULT_ZONE } from '../../src/profiles/naming.js';
 import type { RunDocument } from '../../src/document/run-document.js';
 import { runMatrix, type RunOptions } from '../../src/run/run-matrix.js';
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { TEST_PORT } from '../helpers/fleet.js';
 import { startToyRelay, type ToyRelay, type ToyRelayOptions } from '../helpers/toy-relay.js';
+import { studyProfiles } from '../helpers/study.js';
 
 /**
  * No verdict without evidence: real relays (a toy MTA on real sockets, finding receivers by
@@ -36,7 +37,7 @@ async function runThrough(relayOptions: Partial<ToyRelayOptions>, run: Partial<R
   const doc = await runMatrix({
     senders: [parseSenderSpec(`smtp:${RELAY_ADDRESS}:${relay.port}?tls=none&label=relay`)],
     policy: loadPolicy('strict'),
-    profiles: selectProfiles(loadCatalogue(), PROFILES),
+    profiles: selectProfiles(studyProfiles(), PROFILES),
     zone: DEFAULT_ZONE,
     certsDir: inject('certsDir'),
     addressing: { kind: 'per-profile', base: BASE, port: TEST_PORT },

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPolicy } from '../../src/policy/load-policy.js';
 import { listenAddress, type Addressing } from '../../src/profiles/addressing.js';
-import { loadCatalogue } from '../../src/profiles/catalogue.js';
 import { recipientDomain } from '../../src/profiles/naming.js';
 import { runMatrix } from '../../src/run/run-matrix.js';
 import type { RunDocument } from '../../src/document/run-document.js';
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { TEST_PORT } from '../helpers/fleet.js';
 import { postfixMissing, startPostfixRelay, type PostfixRelay } from '../helpers/postfix.js';
+import { studyProfiles } from '../helpers/study.js';
 
 /**
  * The smtp: adapter proven through a relay nobody here wrote: Debian's Postfix with its
@@ -20,7 +20,7 @@ import { postfixMissing, startPostfixRelay, type PostfixRelay } from '../helpers
 
 const addressing: Addressing = { kind: 'per-profile', base: '127.0.16.0', port: TEST_PORT };
 const RELAY_PORT = 10587;
-const profiles = loadCatalogue();
+const profiles = studyProfiles();
 let relay: PostfixRelay;
 let run: RunDocument;
 

@@ -51,7 +51,7 @@ export class ManagedMtaSender implements Sender {
       `retry timers shortened: deferred mail retried every ${retrySeconds}s and bounced after ${lifetimeSeconds}s (stock: hours to days)`,
       'bounces to the probes\' sender domain are discarded',
     ];
-    this.notes = [...shared, ...MTA_SOFTWARE[recipe.software].deviations];
+    this.notes = [...shared, ...MTA_SOFTWARE[recipe.software].deviations, ...(recipe.deviations ?? [])];
   }
 
   prepare(env: SenderEnvironment): Promise<void> {

@@ -13,6 +13,8 @@ export interface MtaRecipe {
   summary: string;
   /** Where the MTA documents it. */
   documentation: string;
+  /** Deviations from stock of this recipe alone, beyond those its MTA's recipes share (mta-software.ts); each also marked DEVIATION in harness/<software>/. */
+  deviations?: readonly string[];
 }
 
 export const MTA_RECIPES: readonly MtaRecipe[] = [
@@ -43,6 +45,19 @@ export const MTA_RECIPES: readonly MtaRecipe[] = [
     variant: 'secure',
     summary: 'smtp_tls_security_level = secure: mandatory TLS, trusted chain, name matches the next-hop domain (smtp_tls_secure_cert_match = nexthop, dot-nexthop)',
     documentation: 'Postfix TLS_README "Secure server certificate verification"',
+  },
+  {
+    spec: 'postfix:mta-sts',
+    software: 'postfix',
+    variant: 'mta-sts',
+    summary:
+      "smtp_tls_security_level = may (Debian's default) with Debian's postfix-mta-sts-resolver as smtp_tls_policy_maps (socketmap): where a domain publishes an MTA-STS policy in enforce mode, secure match=<the policy's mx patterns> (mandatory TLS, trusted chain, MX name in the policy); a policy in testing or none mode, or none, leaves may",
+    documentation:
+      'RFC 8461; postfix-mta-sts-resolver README "Postfix configuration", mta-sts-daemon(1), mta-sts-daemon.yml(5); Postfix TLS_README "TLS policy table", postconf(5) smtp_tls_policy_maps',
+    deviations: [
+      "postfix-mta-sts-resolver's daemon is the instance's own: a unix socket in its work directory (stock: 127.0.0.1:8461), run as _mta-sts in a resolver namespace on the harness resolv.conf (and nsswitch.conf hosts: files dns), with SSL_CERT_FILE the system store plus the harness test root, logging at debug level",
+      "its SQLite cache is the instance's own, empty at start (Debian: /var/lib/mta-sts/cache.db, kept across restarts), and a cached policy is re-checked after the retry interval (cache_grace, stock 60s)",
+    ],
   },
   {
     spec: 'exim:default',
