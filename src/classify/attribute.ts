@@ -8,6 +8,8 @@ export interface SenderWindow {
   end: string;
   /** The profiles live in the window (a step of a sequential schedule); all when absent. */
   profiles?: string[];
+  /** A later phase of a multi-phase profile (the window's one profile): its probes are that phase's. Absent: phase 1. */
+  phase?: number;
 }
 
 export interface Attribution {
@@ -99,9 +101,8 @@ export function attributeConnections(
     if (!probe) {
       const start = list[0]?.time ?? '';
       const profile = list[0]?.profile;
-      const live = [
-        ...new Set(windows.filter((w) => start >= w.start && start <= w.end && (!w.profiles || (profile !== undefined && w.profiles.includes(profile)))).map((w) => w.sender)),
-      ];
+      const open = windows.filter((w) => start >= w.start && start <= w.end && (!w.profiles || (profile !== undefined && w.profiles.includes(profile))));
+      const live = [...new Set(open.map((w) => w.sender))];
       const helo = heloOf(list);
       // A sender whose EHLO name is known in advance did not make a connection that greeted with another.
       const candidates = live.filter((s) => !(helo !== null && declaredHelo.has(s) && declaredHelo.get(s) !== helo));
@@ -118,7 +119,9 @@ export function attributeConnections(
         const seen = sender === undefined ? undefined : seenFrom.get(sender);
         if (seen && !identityKeys(list).some((key) => seen.has(key))) sender = undefined;
       }
-      probe = probes.find((p) => p.sender === sender && p.profile === profile);
+      // A multi-phase profile has a probe per phase: the one of the latest phase whose window holds the connection.
+      const phase = Math.max(1, ...open.filter((w) => w.sender === sender).map((w) => w.phase ?? 1));
+      probe = probes.find((p) => p.sender === sender && p.profile === profile && (p.phase ?? 1) === phase) ?? probes.find((p) => p.sender === sender && p.profile === profile);
     }
     if (probe) byProbe.get(probe.id)?.push(...list);
     else stray.push(conn);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OUTCOMES } from '../classify/outcome.js';
 import { SUITES, TLS_VERSIONS } from '../profiles/profile-schema.js';
+import { POLICY_TYPES } from '../tlsrpt/tlsrpt-schema.js';
 import type { RunDocument } from './run-document.js';
 import { READABLE_SCHEMA_VERSIONS } from './run-document.js';
 
@@ -47,22 +48,38 @@ const receivedHop = z.looseObject({
   }),
 });
 
+const tlsSummarySchema = z.looseObject({ version: z.union([tlsVersion, z.literal('unknown')]), cipher: z.string() }).nullable();
+const outcomeSchema = z.enum(OUTCOMES);
+
+/** What an MTA-STS policy host saw of a sender (classify/policy-fetches.ts). */
+const policyFetchSchema = z.looseObject({
+  time: z.string(),
+  kind: z.enum(['fetch', 'tls-failed', 'report']),
+  peer: z.string(),
+  sni: z.string().nullable(),
+  status: z.number().int().nullable(),
+  tlsVersion: z.string().nullable(),
+  alert: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  by: z.enum(['sender', 'unattributed']),
+});
+
 const cell = z.looseObject({
   sender: z.string(),
   profile: z.string(),
   probe: z.looseObject({ id: z.string(), recipient: z.string(), messageId: z.string() }),
-  outcome: z.enum(OUTCOMES),
+  outcome: outcomeSchema,
   verdict: z.enum(['pass', 'fail', 'inconclusive']),
   reason: z.string(),
   // Added in schemaVersion 2: a version 1 cell was always judged.
   inconclusive: z
     .looseObject({
-      cause: z.enum(['not-submitted', 'submission-failed', 'submission-refused', 'no-control', 'no-attempt', 'bounced-untested']),
+      cause: z.enum(['not-submitted', 'submission-failed', 'submission-refused', 'no-control', 'no-attempt', 'bounced-untested', 'earlier-phase']),
       detail: z.string(),
     })
     .nullable()
     .default(null),
-  tls: z.looseObject({ version: z.union([tlsVersion, z.literal('unknown')]), cipher: z.string() }).nullable(),
+  tls: tlsSummarySchema,
   alert: z.string().nullable(),
   connections: z.number().int().min(0),
   firstSeen: isoTime.nullable(),
@@ -102,18 +119,18 @@ const cell = z.looseObject({
   evidence: z.array(connectionSummary),
   misdirected: z.number().int().min(0).default(0),
   // Added with the MTA-STS suite: absent for profiles that declare no policy, and in older runs.
-  policyFetches: z
+  policyFetches: z.array(policyFetchSchema).optional(),
+  // Added with multi-phase profiles: absent for the others.
+  phases: z
     .array(
       z.looseObject({
-        time: z.string(),
-        kind: z.enum(['fetch', 'tls-failed', 'report']),
-        peer: z.string(),
-        sni: z.string().nullable(),
-        status: z.number().int().nullable(),
-        tlsVersion: z.string().nullable(),
-        alert: z.string().nullable(),
-        userAgent: z.string().nullable(),
-        by: z.enum(['sender', 'unattributed']),
+        phase: z.number().int().min(1),
+        title: z.string(),
+        probe: z.looseObject({ id: z.string(), recipient: z.string(), messageId: z.string() }),
+        outcome: outcomeSchema,
+        tls: tlsSummarySchema,
+        connections: z.number().int().min(0),
+        policyFetches: z.array(policyFetchSchema).optional(),
       }),
     )
     .optional(),
@@ -256,11 +273,48 @@ export const runDocumentSchema = z
             settled: z.boolean(),
             // Added in schemaVersion 2.
             dnsQueries: z.number().int().min(0).nullable().default(null),
+            // Added with multi-phase profiles: only on a later phase's steps.
+            phase: z.number().int().min(2).optional(),
           }),
         ),
         resumes: z.array(isoTime),
       })
       .default({ mode: 'parallel', address: null, steps: [], resumes: [] }),
+    // Added with the MTA-STS suite: absent in older runs (none were collected).
+    tlsReports: z
+      .array(
+        z.looseObject({
+          received: isoTime,
+          via: z.enum(['mail', 'https']),
+          file: z.string(),
+          from: z.string().nullable(),
+          sender: z.string().nullable(),
+          submitter: z.string().nullable(),
+          policies: z.array(
+            z.looseObject({
+              organization: z.string(),
+              reportId: z.string(),
+              start: z.string(),
+              end: z.string(),
+              policyDomain: z.string(),
+              policyType: z.enum(POLICY_TYPES),
+              successful: z.number().int().min(0),
+              failed: z.number().int().min(0),
+              failures: z.array(
+                z.looseObject({
+                  resultType: z.string(),
+                  known: z.boolean(),
+                  count: z.number().int().min(0),
+                  receivingMxHostname: z.string().optional(),
+                }),
+              ),
+              profile: z.string().nullable(),
+            }),
+          ),
+          error: z.string().nullable(),
+        }),
+      )
+      .optional(),
   })
   .superRefine((doc, ctx) => {
     // Reports index cells by (sender, profile): each must name a known sender and profile, once.

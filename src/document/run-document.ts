@@ -1,5 +1,6 @@
 import type { ConnectionSummary, Outcome } from '../classify/outcome.js';
 import type { PolicyFetch } from '../classify/policy-fetches.js';
+import type { TlsReportRow } from '../tlsrpt/summarize-tlsrpt.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { Verdict } from '../policy/evaluate.js';
 import type { Policy, PolicyRule } from '../policy/policy-schema.js';
@@ -146,6 +147,23 @@ export interface Cell {
    * handshakes, TLS-RPT reports. Present only for profiles that declare a policy.
    */
   policyFetches?: PolicyFetch[];
+  /**
+   * A multi-phase profile (sts-cached-downgrade): the cell is its last phase's probe, and these
+   * are the earlier phases' probes, each as the receivers saw it. Absent for other profiles.
+   */
+  phases?: CellPhase[];
+}
+
+/** An earlier phase of a multi-phase profile's cell: its own probe, and what became of it. */
+export interface CellPhase {
+  phase: number;
+  /** What the receiver and policy host were in this phase (the profile's own title for phase 1). */
+  title: string;
+  probe: { id: string; recipient: string; messageId: string };
+  outcome: Outcome;
+  tls: { version: TlsVersion | 'unknown'; cipher: string } | null;
+  connections: number;
+  policyFetches?: PolicyFetch[];
 }
 
 /** Why a cell says nothing about the sender's TLS behaviour. */
@@ -156,9 +174,10 @@ export interface Inconclusive {
    * `submission-refused`: the sender refused the probe for a reason that is not a TLS policy;
    * `no-control`: the sender delivered to no control profile, so its path (DNS, routing, trust of the test root) was never shown to work;
    * `no-attempt`: the sender accepted the probe but neither contacted the receiver nor said why before the deadline;
-   * `bounced-untested`: the sender gave up without contacting the receiver, for a reason that is not TLS (its bounce says which).
+   * `bounced-untested`: the sender gave up without contacting the receiver, for a reason that is not TLS (its bounce says which);
+   * `earlier-phase`: a multi-phase profile whose earlier phase the sender did not deliver over TLS, so the later phase tests nothing.
    */
-  cause: 'not-submitted' | 'submission-failed' | 'submission-refused' | 'no-control' | 'no-attempt' | 'bounced-untested';
+  cause: 'not-submitted' | 'submission-failed' | 'submission-refused' | 'no-control' | 'no-attempt' | 'bounced-untested' | 'earlier-phase';
   /** One line: what was (not) seen, in the sender's words where it gave any. */
   detail: string;
 }
@@ -214,6 +233,28 @@ export interface RunDocument {
   stray: { connections: number };
   /** How the run was scheduled: every profile live at once, or one at a time on a shared address. */
   schedule: RunSchedule;
+  /** TLS reports (RFC 8460) that arrived during the run (absent in runs from before they were collected). */
+  tlsReports?: RunTlsReport[];
+}
+
+/**
+ * A TLS report that arrived, by mail to the probes' domain (RFC 8460 §5.3) or by HTTPS POST to a
+ * policy host (§5.4): what it says, one row per policy, with the profile whose domain it is about.
+ */
+export interface RunTlsReport {
+  received: string;
+  via: 'mail' | 'https';
+  /** The stored mail or POST body, relative to run.json. */
+  file: string;
+  /** The mail's envelope sender, or the POSTing client's address. */
+  from: string | null;
+  /** The sender under test that sent it, when it names itself (badmx's built-in senders do); else null. */
+  sender: string | null;
+  /** The mail's TLS-Report-Submitter, or null. */
+  submitter: string | null;
+  policies: (TlsReportRow & { profile: string | null })[];
+  /** Why it is not a valid report, or null. */
+  error: string | null;
 }
 
 export interface RunSchedule {
@@ -222,7 +263,7 @@ export interface RunSchedule {
   address: string | null;
   /** Each step as it ran: a sender and the profiles live, with when it started and ended. */
   /** `dnsQueries`: in-zone questions the harness DNS answered during the step (null when the run served no DNS). */
-  steps: { sender: string; profiles: string[]; start: string; end: string; settled: boolean; dnsQueries: number | null }[];
+  steps: { sender: string; profiles: string[]; start: string; end: string; settled: boolean; dnsQueries: number | null; phase?: number }[];
   /** When the run was continued with --resume after an interruption. */
   resumes: string[];
 }

@@ -20,6 +20,8 @@ export interface Probe {
   from: string;
   messageId: string;
   subject: string;
+  /** For a multi-phase profile: the phase this probe is sent in (absent: 1, the only one of most profiles). */
+  phase?: number;
 }
 
 /** A short run id: lower-case base-36, safe in a local part and a Message-ID. */

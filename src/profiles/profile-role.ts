@@ -14,8 +14,10 @@ export function hasValidCertificate(profile: Pick<Profile, 'certificate'>): bool
  * policy (policy/diagnose-sender.ts). Derived from the profile's data, so a profile added to
  * the catalogue is a control exactly when it is configured like one.
  */
-export function isControlProfile(profile: Pick<Profile, 'starttls' | 'tls' | 'certificate'> & { mtaSts?: MtaStsSpec | null }): boolean {
+export function isControlProfile(profile: Pick<Profile, 'starttls' | 'tls' | 'certificate'> & { mtaSts?: MtaStsSpec | null; phases?: Profile['phases'] }): boolean {
   return (
+    // A profile whose later phase is an attack is a test, whatever its first phase.
+    !profile.phases?.length &&
     // A receiver whose declared policy its MX cannot meet is a test, not a canary (sts-enforce-mx-mismatch).
     (declaredStsMode(profile) !== 'enforce' || stsPolicyMet({ starttls: profile.starttls, certificate: profile.certificate, mtaSts: profile.mtaSts })) &&
     profile.starttls === 'offer' &&

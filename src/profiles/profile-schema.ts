@@ -67,6 +67,20 @@ const mtaStsSchema = z.strictObject({
   maxAge: z.number().int().min(0).max(31_557_600).default(86_400),
 });
 
+/**
+ * A later phase of a multi-phase profile: what changes after the phase before it has been
+ * probed (and settled). The run probes each phase in turn with a probe of its own, and judges
+ * the last; the earlier ones set the stage (sts-cached-downgrade: phase 1 lets a sender fetch
+ * and cache a valid policy, phase 2 is the attack). Only what a phase can change at run time:
+ * the STARTTLS behaviour and whether the MTA-STS policy host answers.
+ */
+const phaseSchema = z.strictObject({
+  /** What changes, in a few words (shown in reports). */
+  title: z.string().min(1),
+  starttls: z.enum(['offer', 'absent', 'refuse-454', 'abort-handshake']).optional(),
+  mtaSts: z.strictObject({ policy: z.enum(['served', 'unreachable', 'bad-certificate']) }).optional(),
+});
+
 export const profileSchema = z
   .strictObject({
     name: z.string().regex(PROFILE_NAME, 'must be lower-case DNS labels (a-z, 0-9, "-", "."), at most 63 characters'),
@@ -94,10 +108,17 @@ export const profileSchema = z
     suite: z.enum(SUITES).default('study'),
     /** The policy the profile declares by MTA-STS, if any. */
     mtaSts: mtaStsSchema.optional(),
+    /** Phases after the first (the profile as written): each probed in turn, the last one judged. */
+    phases: z.array(phaseSchema).min(1).max(3).optional(),
     /** Standards and advisories the misconfiguration relates to. */
     references: z.array(z.string().min(1)).default([]),
   })
   .superRefine((profile, ctx) => {
+    profile.phases?.forEach((phase, i) => {
+      if (phase.mtaSts && !profile.mtaSts) ctx.addIssue({ code: 'custom', path: ['phases', i, 'mtaSts'], message: 'needs the profile to declare mtaSts' });
+      // A phase may take TLS away; one that needs a certificate the first phase did not have would need one made for it.
+      if (phase.starttls === 'offer' && profile.starttls !== 'offer') ctx.addIssue({ code: 'custom', path: ['phases', i, 'starttls'], message: 'can only offer STARTTLS when the first phase does' });
+    });
     if (profile.suite === 'mta-sts' && !profile.mtaSts) {
       ctx.addIssue({ code: 'custom', path: ['mtaSts'], message: 'is required in the "mta-sts" suite: say what policy the profile publishes' });
     }
@@ -126,3 +147,4 @@ export type Profile = z.output<typeof profileSchema>;
 export type CertificateSpec = Profile['certificate'];
 export type StarttlsBehaviour = Profile['starttls'];
 export type MtaStsSpec = NonNullable<Profile['mtaSts']>;
+export type ProfilePhase = NonNullable<Profile['phases']>[number];

@@ -16,6 +16,7 @@ import { checkProfileNames, DEFAULT_NAMING, isPublicZone, profileNames, type Nam
 import { MAILBOX_NAME, mailboxDomain, mailboxListenAddress, mailboxNames, mailboxProfile, mailboxPublishedAddress } from '../profiles/mailbox.js';
 import type { Profile } from '../profiles/profile-schema.js';
 import { createReceiver, type Receiver } from './receiver.js';
+import { profileInPhase } from '../profiles/profile-phases.js';
 import { startPolicyServers, type PolicyServers } from './policy-server.js';
 import { stsPublication, type StsPublication } from '../profiles/mta-sts-policy.js';
 import { policyCredentialsKey } from '../certs/cert-plan.js';
@@ -94,6 +95,12 @@ export interface Fleet {
    * before stops first), or none. A no-op for the other addressings, where all listen.
    */
   activate(name: string | null): Promise<void>;
+  /**
+   * A multi-phase profile (profiles/profile-phases.ts) moves to `phase` (1-based): its receiver
+   * is replaced by one that behaves as the phase says, on the same address, and its policy host
+   * answers or not. Connections still open finish with the receiver they began with.
+   */
+  setPhase(name: string, phase: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -231,6 +238,31 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       throw failed.reason;
     }
   }
+  const phaseOf = new Map<string, number>();
+  const setPhase = async (name: string, phase: number): Promise<void> => {
+    const index = members.findIndex((m) => m.name === name);
+    const profile = profiles[index];
+    if (index < 0 || !profile) throw new BadmxError(`no profile "${name}" in this fleet`, 'EUSAGE');
+    if ((phaseOf.get(name) ?? 1) === phase) return;
+    const phased = profileInPhase(profile, phase);
+    const member = members[index] as FleetMember;
+    const old = receivers[index] as Receiver;
+    const oldContext = contexts[contexts.indexOf(old.context)];
+    const context = newContext(phased, { hostname: member.hostname, domain: member.domain });
+    const credentials = choices[index]?.choice.source === 'user' && user ? userCredentials(profile.name, user) : pki.credentials.get(profile.name);
+    const next = createReceiver(context, credentials);
+    await old.close();
+    await oldContext?.whenIdle(CLOSE_GRACE_MS);
+    receivers[index] = next;
+    phaseOf.set(name, phase);
+    if (shared) {
+      if (live === name) next.attach(member.address, member.port);
+    } else {
+      await next.listen(member.address, member.port);
+    }
+    const policy = phased.mtaSts?.policy;
+    if (policy === 'served' || policy === 'unreachable') policyServers?.setPolicy(name, policy);
+  };
   const policyHosts = members.flatMap((m) =>
     m.sts ? [{ profile: m.name, publication: m.sts, address: m.address, credentials: policyCredentials(m.name, m.sts, pki, user) }] : [],
   );
@@ -269,6 +301,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       return live;
     },
     activate,
+    setPhase,
     stop,
   };
   try {

@@ -45,6 +45,12 @@ export interface PolicyHost {
 export interface PolicyServers {
   /** Each listener's address and port. */
   listening: { address: string; port: number; hosts: string[] }[];
+  /**
+   * A later phase of a profile (profile-phases.ts): its policy host stops answering
+   * (`unreachable`: every handshake for its name is refused, as an attacker on the path who
+   * blocks it makes the fetch fail) or answers again (`served`).
+   */
+  setPolicy(profile: string, policy: 'served' | 'unreachable'): void;
   close(): Promise<void>;
 }
 
@@ -58,6 +64,12 @@ export async function startPolicyServers(options: {
   const { log, port } = options;
   const serving = options.hosts.filter((h) => h.publication.spec.policy !== 'unreachable' && h.credentials);
   const refusedNames = new Map(options.hosts.filter((h) => h.publication.spec.policy === 'unreachable').map((h) => [h.publication.policyHost, h.profile]));
+  const setPolicy = (profile: string, policy: 'served' | 'unreachable'): void => {
+    const host = options.hosts.find((h) => h.profile === profile);
+    if (!host) return;
+    if (policy === 'unreachable') refusedNames.set(host.publication.policyHost, profile);
+    else refusedNames.delete(host.publication.policyHost);
+  };
   const byAddress = new Map<string, PolicyHost[]>();
   for (const host of serving) byAddress.set(host.address, [...(byAddress.get(host.address) ?? []), host]);
   const reportsDir = join(options.runDir, 'tlsrpt');
@@ -95,10 +107,10 @@ export async function startPolicyServers(options: {
       minVersion: 'TLSv1.2',
       SNICallback: (servername, callback) => {
         const name = servername.toLowerCase();
-        const found = contexts.get(name);
-        if (found) return callback(null, found.context);
         const profile = refusedNames.get(name);
         if (profile !== undefined) return callback(new Error(`the policy host ${name} is unreachable by design (profile ${profile})`));
+        const found = contexts.get(name);
+        if (found) return callback(null, found.context);
         // An unknown name still gets the address's own policy host: as a name-based virtual host on the internet would.
         return callback(null, undefined);
       },
@@ -229,7 +241,7 @@ export async function startPolicyServers(options: {
           reject(
             new BadmxError(
               `the MTA-STS policy host cannot listen on ${address}:${port}: ${error.code ?? error.message}${
-                error.code === 'EACCES' ? ' (port 443 needs root or CAP_NET_BIND_SERVICE; or choose another with --policy-port)' : ''
+                error.code === 'EACCES' ? ' (port 443 needs root or CAP_NET_BIND_SERVICE)' : ''
               }`,
               'ELISTEN',
             ),
@@ -247,7 +259,7 @@ export async function startPolicyServers(options: {
     listening.push({ address, port, hosts: names });
     log.append({ type: 'policy-listening', profile: fallback.profile, conn: '', address, port, hosts: names });
   }
-  return { listening, close };
+  return { listening, setPolicy, close };
 }
 
 function peerOf(socket: TLSSocket): { address: string; port: number } {

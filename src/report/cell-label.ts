@@ -44,6 +44,7 @@ const CAUSE_WORDS: Record<Inconclusive['cause'], string> = {
   'no-control': 'no control delivered',
   'no-attempt': 'never attempted',
   'bounced-untested': 'bounced, not for TLS',
+  'earlier-phase': 'earlier phase not delivered',
 };
 
 /** Why an inconclusive cell was not tested, in a few words that read after "not tested: " ("no control delivered"). */

@@ -10,6 +10,7 @@ import type { Addressing } from '../profiles/addressing.js';
 import type { FleetMember } from '../receivers/fleet.js';
 import { isPublicZone } from '../profiles/naming.js';
 import { isControlProfile } from '../profiles/profile-role.js';
+import { judgedProfile, phaseCount } from '../profiles/profile-phases.js';
 import type { Profile } from '../profiles/profile-schema.js';
 import type { ReceiverEvent } from '../recorder/events.js';
 import { builtinHeloName } from '../senders/builtin-sender.js';
@@ -20,9 +21,10 @@ import { VERSION } from '../version.js';
 import { bouncesByProbe, mailboxConnections } from './bounce-evidence.js';
 import { certificateCaveat, trustsHarnessRoot } from './certificate-caveat.js';
 import { hopEvidence } from './hop-evidence.js';
-import type { RecordedFacts } from './recorded-facts.js';
+import type { ArrivedTlsReport, RecordedFacts } from './recorded-facts.js';
+import { summarizeTlsReports } from '../tlsrpt/summarize-tlsrpt.js';
 import { summarizeCells } from '../document/summarize-cells.js';
-import { SCHEMA_VERSION, type Cell, type CellSettle, type RunDocument, type RunSender } from '../document/run-document.js';
+import { SCHEMA_VERSION, type Cell, type CellSettle, type RunDocument, type RunSender, type RunTlsReport } from '../document/run-document.js';
 import type { SenderSchedule, StepWindow } from './run-schedule.js';
 
 /**
@@ -161,8 +163,9 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
 
   // badmx's built-in senders name themselves (their EHLO name) in the User-Agent of their policy fetches.
   const agentNames = new Map(options.senders.flatMap((sender) => (sender.kind === 'builtin' ? [[sender.label, builtinHeloName(sender.label)] as const] : [])));
-  const cells: Cell[] = observed.map(({ probe, profile, classification, submission, bounces: own, settled, settle }) => {
-    const policyVerdict = evaluate(options.policy, profile, classification);
+  const probeCells: Cell[] = observed.map(({ probe, profile, classification, submission, bounces: own, settled, settle }) => {
+    // A multi-phase profile is judged as its last phase, holding the policy of its first (profile-phases.ts).
+    const policyVerdict = evaluate(options.policy, judgedProfile(profile), classification);
     const judgement = judgeCell(
       { outcome: classification.outcome, connections: classification.connections, settled, submission, bounces: own },
       policyVerdict,
@@ -209,6 +212,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
       ...(member?.sts ? { policyFetches: policyFetchesOf(facts.events, { sender: probe.sender, profile: probe.profile }, { names: agentNames, windows }) } : {}),
     };
   });
+  const cells = foldPhases(probeCells, options.probes, profiles);
 
   const senders: RunSender[] = options.senders.map((sender) => {
     const own = windows.filter((w) => w.sender === sender.label);
@@ -244,7 +248,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
     policy: options.policy,
     profiles: options.profiles.map((profile) => {
       const { served, sts, ...member } = fleet.members.find((m) => m.name === profile.name) as FleetMember;
-      const rule = ruleFor(options.policy, profile);
+      const rule = ruleFor(options.policy, judgedProfile(profile));
       return {
         ...member,
         slot: profile.slot,
@@ -265,9 +269,71 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
     schedule: {
       mode: options.addressing.kind === 'shared' ? 'sequential' : 'parallel',
       address: options.addressing.kind === 'shared' ? `${options.addressing.address}:${options.addressing.port}` : null,
-      steps: windows.map((w) => ({ sender: w.sender, profiles: w.profiles, start: w.start, end: w.end, settled: w.settled, dnsQueries: w.dnsQueries ?? null })),
+      steps: windows.map((w) => ({ sender: w.sender, profiles: w.profiles, start: w.start, end: w.end, settled: w.settled, dnsQueries: w.dnsQueries ?? null, ...(w.phase === undefined ? {} : { phase: w.phase }) })),
       resumes: [...input.resumes],
     },
+    tlsReports: facts.tlsReports.map((arrived) => runTlsReport(arrived, fleet.members, agentNames)),
+  };
+}
+
+/**
+ * One cell per (sender, profile): a multi-phase profile's probes fold into the cell of its last
+ * phase, the earlier ones kept as `phases`. An earlier phase that the sender did not deliver
+ * over TLS leaves the last phase untested (sts-cached-downgrade: a sender that never fetched a
+ * valid policy in phase 1 has nothing to honour in phase 2): the cell is inconclusive, saying so.
+ */
+function foldPhases(cells: Cell[], probes: readonly Probe[], profiles: ReadonlyMap<string, Profile>): Cell[] {
+  const phaseOf = new Map(probes.map((p) => [p.id, p.phase ?? 1]));
+  const last = new Map<string, Cell>();
+  for (const cell of cells) {
+    const key = `${cell.sender}\u0000${cell.profile}`;
+    const seen = last.get(key);
+    if (!seen || (phaseOf.get(cell.probe.id) ?? 1) > (phaseOf.get(seen.probe.id) ?? 1)) last.set(key, cell);
+  }
+  return cells.flatMap((cell) => {
+    const profile = profiles.get(cell.profile);
+    if (!profile || phaseCount(profile) === 1) return [cell];
+    const final = last.get(`${cell.sender}\u0000${cell.profile}`);
+    if (final !== cell) return [];
+    const earlier = cells
+      .filter((c) => c.sender === cell.sender && c.profile === cell.profile && c !== cell)
+      .sort((a, b) => (phaseOf.get(a.probe.id) ?? 1) - (phaseOf.get(b.probe.id) ?? 1))
+      .map((c) => {
+        const phase = phaseOf.get(c.probe.id) ?? 1;
+        return {
+          phase,
+          title: phase === 1 ? profile.title : (profile.phases?.[phase - 2]?.title ?? `phase ${phase}`),
+          probe: c.probe,
+          outcome: c.outcome,
+          tls: c.tls,
+          connections: c.connections,
+          ...(c.policyFetches ? { policyFetches: c.policyFetches } : {}),
+        };
+      });
+    const unmet = earlier.find((p) => p.outcome !== 'delivered-tls');
+    if (!unmet || cell.verdict === 'inconclusive') return [{ ...cell, phases: earlier }];
+    const detail = `in phase ${unmet.phase} (${unmet.title}) the sender did not deliver over TLS (${unmet.outcome}), so what it did in phase ${phaseOf.get(cell.probe.id) ?? 1} says nothing about what it learnt there`;
+    return [{ ...cell, phases: earlier, verdict: 'inconclusive' as const, reason: `not tested: ${detail}`, inconclusive: { cause: 'earlier-phase' as const, detail } }];
+  });
+}
+
+/** A report as run.json keeps it: who sent it (a built-in sender's name as submitter), and which profile each policy is about. */
+function runTlsReport(arrived: ArrivedTlsReport, members: readonly FleetMember[], names: ReadonlyMap<string, string>): RunTlsReport {
+  const read = arrived.read;
+  const submitter = read?.submitter ?? null;
+  const organizations = read ? read.reports.map((r) => r['organization-name']) : [];
+  const sender = [...names].find(([label, name]) => submitter === name || organizations.includes(label))?.[0] ?? null;
+  return {
+    received: arrived.time,
+    via: arrived.via,
+    file: arrived.file,
+    from: arrived.from,
+    sender,
+    submitter,
+    policies: read
+      ? summarizeTlsReports(read.reports).map((row) => ({ ...row, profile: members.find((m) => m.domain === row.policyDomain.toLowerCase().replace(/\.$/, ''))?.name ?? null }))
+      : [],
+    error: arrived.error,
   };
 }
 

@@ -7,6 +7,9 @@ import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { Probe } from '../probes/probe.js';
 import { readEventLog } from '../recorder/event-log.js';
 import type { ReceiverEvent } from '../recorder/events.js';
+import { TLSRPT_MAILBOX } from '../profiles/mta-sts-policy.js';
+import { readTlsReportFile } from '../tlsrpt/read-tlsrpt-file.js';
+import type { TlsReportsRead } from '../tlsrpt/read-tlsrpt.js';
 import { BOUNCE_READ_BYTES, bounceEvidence, bounceProbes, isMailboxDelivery, MAX_BOUNCES_PER_PROBE, receivedBounce } from './bounce-evidence.js';
 
 /**
@@ -31,7 +34,27 @@ export interface RecordedFacts {
   readonly receivedChains: ReadonlyMap<string, readonly ReceivedHop[]>;
   /** Stored messages to a probe's envelope sender that are delivery status notifications, parsed, by path. */
   readonly bounces: ReadonlyMap<string, ParsedBounce>;
+  /**
+   * TLS reports (RFC 8460) that arrived: mailed to the probes' domain's `tlsrpt` mailbox (§5.3) or
+   * POSTed to a policy host (§5.4), each read and validated, or why it could not be.
+   */
+  readonly tlsReports: readonly ArrivedTlsReport[];
 }
+
+export interface ArrivedTlsReport {
+  time: string;
+  via: 'mail' | 'https';
+  /** The stored mail or POST body, relative to the run directory. */
+  file: string;
+  /** The envelope sender of a mailed report; the client's address for a POST. */
+  from: string | null;
+  read: TlsReportsRead | null;
+  /** Why it could not be read, when it could not. */
+  error: string | null;
+}
+
+/** Reports read per run: a run that receives more keeps the rest on disk, unread. */
+export const MAX_TLS_REPORTS_READ = 500;
 
 /**
  * Deliveries of one probe whose Received chain is read. A probe is delivered once; more are a
@@ -70,7 +93,29 @@ export function readRecordedFacts(input: { eventsFile: string; startedAt: string
       for (const p of delivered) deliveriesOf.set(p.id, (deliveriesOf.get(p.id) ?? 0) + 1);
     }
   }
-  return { events, receivedChains, bounces };
+  return { events, receivedChains, bounces, tlsReports: arrivedTlsReports(events, runDir, input.mailboxDomain) };
+}
+
+/** The reports among this run's events: mail for tlsrpt@<probes' domain>, and POSTs the policy hosts stored. */
+function arrivedTlsReports(events: readonly ReceiverEvent[], runDir: string, mailboxDomain: string): ArrivedTlsReport[] {
+  const mailbox = `${TLSRPT_MAILBOX}@${mailboxDomain}`.toLowerCase();
+  const arrived: ArrivedTlsReport[] = [];
+  for (const event of events) {
+    if (arrived.length >= MAX_TLS_REPORTS_READ) break;
+    let found: Omit<ArrivedTlsReport, 'read' | 'error'> | null = null;
+    if (event.type === 'data' && event.accepted && event.file && event.rcptTo.some((r) => r.toLowerCase() === mailbox)) {
+      found = { time: event.time, via: 'mail', file: event.file, from: event.mailFrom };
+    } else if (event.type === 'tlsrpt-post' && event.file) {
+      found = { time: event.time, via: 'https', file: event.file, from: event.peer.address };
+    }
+    if (!found) continue;
+    try {
+      arrived.push({ ...found, read: readTlsReportFile(join(runDir, found.file), { label: found.file }), error: null });
+    } catch (error) {
+      arrived.push({ ...found, read: null, error: (error as Error).message });
+    }
+  }
+  return arrived;
 }
 
 /** A stored message read (its first `maxBytes`, default readMessageHead's) and parsed; null when unreadable or when the parser finds nothing. */

@@ -34,7 +34,7 @@ export function replayJournal(state: JournalState | null, steps: readonly Step<{
   for (const step of steps) {
     const start = state?.stepStart.get(step.key);
     const end = state?.stepEnd.get(step.key);
-    if (end) ended.set(step.key, step.senders.map((sender) => ({ sender: sender.label, profiles: step.profiles, start: start ?? end.at, end: end.at, settled: end.settled, dnsQueries: end.dnsQueries })));
+    if (end) ended.set(step.key, step.senders.map((sender) => ({ sender: sender.label, profiles: step.covers ?? step.profiles, start: start ?? end.at, end: end.at, settled: end.settled, dnsQueries: end.dnsQueries, ...phaseOf(step) })));
     else if (start) begun.set(step.key, start);
   }
   return { results, submitted: new Set(state?.submitted.keys()), submittedAt: new Map(state?.submittedAt), ended, begun, resumes: [...(state?.resumes ?? [])] };
@@ -50,7 +50,7 @@ export function windowsSoFar(replay: Replay, steps: readonly Step<{ label: strin
     const ended = replay.ended.get(step.key);
     const start = replay.begun.get(step.key);
     if (ended) windows.push(...ended);
-    else if (start) windows.push(...step.senders.map((sender) => ({ sender: sender.label, profiles: step.profiles, start, end: now, settled: false })));
+    else if (start) windows.push(...step.senders.map((sender) => ({ sender: sender.label, profiles: step.covers ?? step.profiles, start, end: now, settled: false, ...phaseOf(step) })));
   }
   return windows;
 }
@@ -74,4 +74,9 @@ export function journalMembers(state: JournalState): FleetMember[] {
       };
     })
   );
+}
+
+/** A window's phase, only for the steps of a later phase (so that other windows read as before). */
+function phaseOf(step: { phase?: number }): { phase?: number } {
+  return step.phase === undefined ? {} : { phase: step.phase };
 }

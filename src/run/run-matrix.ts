@@ -13,6 +13,7 @@ import type { ReceiverLimits } from '../receivers/limits.js';
 import { DEFAULT_NAMING, profileNames, type Naming } from '../profiles/naming.js';
 import { startFleet, type Fleet } from '../receivers/fleet.js';
 import { stsPublication } from '../profiles/mta-sts-policy.js';
+import { phaseCount } from '../profiles/profile-phases.js';
 import { mailboxNames, mailboxPublishedAddress } from '../profiles/mailbox.js';
 import { isControlProfile } from '../profiles/profile-role.js';
 import type { Profile } from '../profiles/profile-schema.js';
@@ -228,7 +229,7 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
         const start = begun ?? new Date().toISOString();
         if (!begun) journal.append({ type: 'step-start', at: start, step: step.key });
         interrupted = true;
-        const own = probes.filter((p) => step.senders.some((sender) => sender.label === p.sender) && step.profiles.includes(p.profile));
+        const own = probes.filter((p) => step.senders.some((sender) => sender.label === p.sender) && step.profiles.includes(p.profile) && (p.phase ?? 1) === (step.phase ?? 1));
         const queriesBefore = stepContext.dnsQueries();
         const settled = await runStep(stepContext, step, controlsFirst(own), Date.parse(start) + options.waitMs, { index, total: steps.length });
         const queriesAfter = stepContext.dnsQueries();
@@ -244,7 +245,7 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
           journal.append({ type: 'step-end', at: end, step: step.key, settled, dnsQueries });
           interrupted = false;
         }
-        windows.push(...step.senders.map((sender) => ({ sender: sender.label, profiles: step.profiles, start, end, settled, dnsQueries })));
+        windows.push(...step.senders.map((sender) => ({ sender: sender.label, profiles: step.covers ?? step.profiles, start, end, settled, dnsQueries, ...(step.phase === undefined ? {} : { phase: step.phase }) })));
         if (aborted) break;
         continue;
       }
@@ -296,9 +297,15 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
 function planProbes(runId: string, options: RunOptions): Probe[] {
   let n = 0;
   const naming = options.naming ?? DEFAULT_NAMING;
-  return options.senders.flatMap((sender) =>
-    options.profiles.map((profile) => makeProbe(runId, ++n, sender.label, profile.name, options.zone, profileNames(profile, options.zone, naming).domain)),
+  const domain = (profile: Profile): string => profileNames(profile, options.zone, naming).domain;
+  const first = options.senders.flatMap((sender) => options.profiles.map((profile) => makeProbe(runId, ++n, sender.label, profile.name, options.zone, domain(profile))));
+  // A multi-phase profile gets one more probe per sender for each later phase, numbered after the rest.
+  const later = options.profiles.flatMap((profile) =>
+    Array.from({ length: phaseCount(profile) - 1 }, (_, i) =>
+      options.senders.map((sender) => ({ ...makeProbe(runId, ++n, sender.label, profile.name, options.zone, domain(profile)), phase: i + 2 })),
+    ).flat(),
   );
+  return [...first, ...later];
 }
 
 function runPlan(runId: string, startedAt: string, probes: Probe[], options: RunOptions): RunPlan {
@@ -425,6 +432,9 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
     // Ctrl-C while the last profile was being stopped: submit nothing that would be abandoned.
     if (options.signal?.aborted) return false;
   }
+  // A later phase of a multi-phase profile: its receiver and policy host change now, after the
+  // phase before has settled (the step before this one), and before this phase's probes go out.
+  if (step.phase !== undefined) for (const profile of step.profiles) await fleet.setPhase(profile, step.phase);
   const tracker = new SettleTracker(probes);
   const runDir = dirname(fleet.eventsFile);
   const probesOf = new Map(senders.map((sender) => [sender.label, probes.filter((p) => p.sender === sender.label)]));

@@ -1,5 +1,6 @@
 import type { Addressing } from '../profiles/addressing.js';
 import { isControlProfile } from '../profiles/profile-role.js';
+import { phaseCount } from '../profiles/profile-phases.js';
 import type { Profile } from '../profiles/profile-schema.js';
 import type { Sender } from '../senders/sender.js';
 
@@ -11,6 +12,14 @@ export interface Step<S extends Pick<Sender, 'label'> = Sender> {
   key: string;
   senders: S[];
   profiles: string[];
+  /** A later phase of a multi-phase profile (profiles/profile-phases.ts): its one profile moves to this phase first. Absent: phase 1. */
+  phase?: number;
+  /**
+   * The profiles its window covers, when more than `profiles`: a later phase's step probes one
+   * profile, but where every profile listens its senders still run and still retry what the
+   * steps before left deferred; those attempts are theirs, not strays (classify/attribute.ts).
+   */
+  covers?: string[];
 }
 
 /** A step as it ran, for one of its senders: the window that connections with nothing to name their probe are attributed by. */
@@ -22,6 +31,8 @@ export interface StepWindow {
   settled: boolean;
   /** In-zone questions the harness DNS answered during the step (all its senders'); null when the run served no DNS. */
   dnsQueries?: number | null;
+  /** A step of a later phase of a multi-phase profile (Step.phase). */
+  phase?: number;
 }
 
 /**
@@ -46,9 +57,34 @@ export type SenderSchedule = 'concurrent' | 'one-at-a-time';
  */
 export function planSteps<S extends Pick<Sender, 'label'>>(
   senders: S[],
-  profiles: Pick<Profile, 'name' | 'starttls' | 'tls' | 'certificate'>[],
+  profiles: Pick<Profile, 'name' | 'starttls' | 'tls' | 'certificate' | 'phases'>[],
   addressing: Addressing,
   schedule: SenderSchedule = 'concurrent',
+): Step<S>[] {
+  const first = firstPhaseSteps(senders, profiles, addressing, schedule);
+  // Each later phase of a multi-phase profile is a step of its own, right after the step that
+  // probed its phase before (which has then settled): `* <profile>@<phase>`, every sender.
+  return first.flatMap((step) => [
+    step,
+    ...profiles
+      .filter((p) => step.profiles.includes(p.name) && phaseCount(p) > 1 && step.senders.length > 0)
+      .flatMap((p) =>
+        Array.from({ length: phaseCount(p) - 1 }, (_, i) => ({
+          key: `${schedule === 'one-at-a-time' ? (step.senders[0]?.label ?? '*') : '*'} ${p.name}@${i + 2}`,
+          senders: [...step.senders],
+          profiles: [p.name],
+          phase: i + 2,
+          ...(addressing.kind === 'shared' ? {} : { covers: profiles.map((q) => q.name) }),
+        })),
+      ),
+  ]);
+}
+
+function firstPhaseSteps<S extends Pick<Sender, 'label'>>(
+  senders: S[],
+  profiles: Pick<Profile, 'name' | 'starttls' | 'tls' | 'certificate' | 'phases'>[],
+  addressing: Addressing,
+  schedule: SenderSchedule,
 ): Step<S>[] {
   // The controls first: a sender that cannot deliver to them shows it in the first steps (policy/diagnose-sender.ts).
   const ordered = [...profiles.filter(isControlProfile), ...profiles.filter((p) => !isControlProfile(p))];

@@ -7,6 +7,8 @@ import { SenderError, type ProbeTarget, type SendResult, type Sender, type Sende
 import { SmtpClientError, SmtpClientSession } from './smtp-client.js';
 import { fetchStsPolicy } from './sts-fetch.js';
 import { mxMatches, parseStsRecord, type StsPolicy } from './sts-policy.js';
+import { deliverTlsReport, parseTlsRptRecord, type ReportDelivery } from './tlsrpt-delivery.js';
+import { buildTlsReport } from '../tlsrpt/build-tlsrpt.js';
 
 /** RFC 8460 §4.3 result types this sender can meet. */
 export type TlsRptResultType =
@@ -65,9 +67,12 @@ export class MtaStsSender implements Sender {
   readonly notes = [
     'RFC 8461 sending side: _mta-sts TXT and policy fetched through the harness DNS; enforce: STARTTLS with a certificate valid for a listed MX, or no delivery; testing and no policy: opportunistic',
     'policies cached for max_age across the run (a changed id refetches); a failed fetch falls back to the cached policy',
+    'DEVIATION: TLS-RPT (RFC 8460) reports sent at once, one per probe, to every rua of the domain (an MTA sends one a day per domain, §4.1)',
   ];
   /** What each probe met, for TLS-RPT (the run reads the receivers, not this). */
   readonly results: StsSessionResult[] = [];
+  /** The TLS reports it sent and where each went. */
+  readonly reports: { domain: string; probe: string; deliveries: ReportDelivery[] }[] = [];
   readonly #helo: string;
   readonly #timeoutMs: number;
   readonly #cache = new Map<string, CachedPolicy>();
@@ -107,8 +112,67 @@ export class MtaStsSender implements Sender {
   async send(probe: Probe, message: string, target: ProbeTarget): Promise<SendResult> {
     const resolver = this.#resolver;
     if (!resolver) return { accepted: false, final: true, detail: 'not prepared: no DNS server' };
+    const start = new Date();
+    // This probe's own results: probes to other domains are in flight at the same time.
+    const met: StsSessionResult[] = [];
+    const result = await this.#send(probe, message, target, resolver, met);
+    this.results.push(...met);
+    if (met.length > 0) await this.#report(target.domain.toLowerCase(), probe, met, start, resolver);
+    return result;
+  }
+
+  /**
+   * RFC 8460: tell the domain what its policy met, where its `_smtp._tls` record asks. A sending
+   * MTA sends one report a day per domain (§4.1); this sender sends one per probe, at once, so
+   * that the run can hold it (a documented deviation, in `notes`).
+   */
+  async #report(domain: string, probe: Probe, met: StsSessionResult[], start: Date, resolver: Resolver): Promise<void> {
+    const record = parseTlsRptRecord(await resolver.resolveTxt(`_smtp._tls.${domain}`).catch((): string[][] => []));
+    if ('error' in record) return;
+    const withPolicy = met.find((r) => r.policy.type === 'sts');
+    const policy = withPolicy?.policy.type === 'sts' ? withPolicy.policy : null;
+    // A domain whose _mta-sts record named a policy that could not be fetched declared one all the same.
+    const declared = policy !== null || met.some((r) => r.failure?.startsWith('sts-') === true);
+    const sessions = met.filter((r) => r.mxHost !== '');
+    const failures = met.filter((r) => r.failure !== null);
+    const report = buildTlsReport({
+      organizationName: this.label,
+      contactInfo: `mailto:tlsrpt@${this.#helo}`,
+      reportId: `${probe.id}.${domain}`,
+      start,
+      end: new Date(Math.max(Date.now(), start.getTime() + 1)),
+      policies: [
+        {
+          policyType: declared ? 'sts' : 'no-policy-found',
+          policyDomain: domain,
+          ...(policy ? { policyString: ['version: STSv1', `mode: ${policy.mode}`, ...policy.mx.map((mx) => `mx: ${mx}`), `max_age: ${policy.maxAge}`], mxHost: policy.mx } : {}),
+          successful: sessions.filter((r) => r.failure === null).length,
+          failed: failures.length,
+          failures: failures.map((r) => ({
+            resultType: r.failure as TlsRptResultType,
+            count: 1,
+            ...(r.mxHost ? { receivingMxHostname: r.mxHost } : {}),
+            ...(r.address ? { receivingIp: r.address } : {}),
+            failureReasonCode: r.detail.slice(0, 200),
+          })),
+        },
+      ],
+    });
+    const deliveries = await deliverTlsReport(report, record.rua, {
+      resolver,
+      ca: this.#ca,
+      helo: this.#helo,
+      submitter: this.#helo,
+      from: `tlsrpt@${this.#helo}`,
+      policyDomain: domain,
+      timeoutMs: this.#timeoutMs,
+    });
+    this.reports.push({ domain, probe: probe.id, deliveries });
+  }
+
+  async #send(probe: Probe, message: string, target: ProbeTarget, resolver: Resolver, met: StsSessionResult[]): Promise<SendResult> {
     const domain = target.domain.toLowerCase();
-    const { policy, note } = await this.#policyFor(domain, resolver);
+    const { policy, note } = await this.#policyFor(domain, resolver, met);
     let mxHost: string;
     let address: string;
     try {
@@ -121,7 +185,7 @@ export class MtaStsSender implements Sender {
       return { accepted: false, final: false, detail: `DNS: ${(error as Error).message}`, failure: { kind: 'unreachable', code: null } };
     }
     const record = (failure: TlsRptResultType | null, detail: string): void => {
-      this.results.push({
+      met.push({
         domain,
         policy: policy ? { type: 'sts', mode: policy.mode, mx: policy.mx, maxAge: policy.maxAge } : { type: 'no-policy-found' },
         mxHost,
@@ -162,7 +226,7 @@ export class MtaStsSender implements Sender {
   }
 
   /** The policy that applies to a domain now, and a few words on where it came from. */
-  async #policyFor(domain: string, resolver: Resolver): Promise<{ policy: StsPolicy | null; note: string }> {
+  async #policyFor(domain: string, resolver: Resolver, met: StsSessionResult[]): Promise<{ policy: StsPolicy | null; note: string }> {
     const now = Date.now();
     const cached = this.#cache.get(domain);
     const fresh = cached && cached.expires > now ? cached : null;
@@ -177,7 +241,7 @@ export class MtaStsSender implements Sender {
     const fetched = await fetchStsPolicy(domain, { resolver, ca: this.#ca, port: this.#policyPort, userAgent: `badmx-${this.#helo}` });
     if ('failure' in fetched) {
       if (fresh) return { policy: fresh.policy, note: `MTA-STS ${fresh.policy.mode} (cached; the fetch failed: ${fetched.failure.detail})` };
-      this.results.push({ domain, policy: { type: 'no-policy-found' }, mxHost: '', address: '', failure: fetched.failure.kind, detail: fetched.failure.detail });
+      met.push({ domain, policy: { type: 'no-policy-found' }, mxHost: '', address: '', failure: fetched.failure.kind, detail: fetched.failure.detail });
       return { policy: null, note: `no valid MTA-STS policy: ${fetched.failure.detail} (RFC 8461 §3.3, §5: deliver as without one)` };
     }
     this.#cache.set(domain, { id: record.id, policy: fetched.policy, expires: now + fetched.policy.maxAge * 1000 });

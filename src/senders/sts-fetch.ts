@@ -24,17 +24,7 @@ export async function fetchStsPolicy(
   options: { resolver: Resolver; ca: string[]; port?: number; userAgent: string },
 ): Promise<{ policy: StsPolicy } | { failure: FetchFailure }> {
   const host = `mta-sts.${domain}`;
-  const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
-    options.resolver.resolve4(hostname).then(
-      (addresses) => {
-        const address = addresses[0];
-        if (!address) return callback(Object.assign(new Error(`no A record for ${hostname}`), { code: 'ENOTFOUND' }), '', 4);
-        if (lookupOptions.all) return (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family: 4 }]);
-        return callback(null, address, 4);
-      },
-      (error: NodeJS.ErrnoException) => callback(error, '', 4),
-    );
-  };
+  const lookup = resolverLookup(options.resolver);
   return new Promise((resolve) => {
     const fail = (kind: FetchFailure['kind'], detail: string): void => resolve({ failure: { kind, detail } });
     const req = request(
@@ -92,4 +82,23 @@ export async function fetchStsPolicy(
     });
     req.end();
   });
+}
+
+/**
+ * A `lookup` for node:net and node:https that asks the sender's own resolver (the harness DNS)
+ * for A records instead of the system's; it answers both shapes Node asks for (`all`, as
+ * happy-eyeballs connects do, or one address).
+ */
+export function resolverLookup(resolver: Resolver): LookupFunction {
+  return (hostname, lookupOptions, callback) => {
+    resolver.resolve4(hostname).then(
+      (addresses) => {
+        const address = addresses[0];
+        if (!address) return callback(Object.assign(new Error(`no A record for ${hostname}`), { code: 'ENOTFOUND' }), '', 4);
+        if (lookupOptions.all) return (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family: 4 }]);
+        return callback(null, address, 4);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, '', 4),
+    );
+  };
 }

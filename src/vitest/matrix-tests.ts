@@ -67,6 +67,7 @@ export type BuiltinProfileName =
   | 'sts-testing-self-signed'
   | 'sts-policy-unreachable'
   | 'sts-policy-bad-certificate'
+  | 'sts-cached-downgrade'
   | 'sha1-signature';
 
 /** A profile by name: a built-in one, or one of the catalogue given as `receivers`. */

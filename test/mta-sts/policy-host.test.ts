@@ -11,7 +11,7 @@ import { startTestFleet, waitForEvent, type TestFleet } from '../helpers/fleet.j
 const run = promisify(execFile);
 const POLICY_PORT = 20643;
 const DNS_PORT = 20653;
-const PROFILES = ['sts-enforce-valid', 'sts-enforce-mx-mismatch', 'sts-policy-unreachable', 'sts-policy-bad-certificate', 'sts-testing-self-signed'];
+const PROFILES = ['sts-enforce-valid', 'sts-enforce-mx-mismatch', 'sts-policy-unreachable', 'sts-policy-bad-certificate', 'sts-testing-self-signed', 'sts-cached-downgrade'];
 
 let fleet: TestFleet;
 let dns: DnsServer;
@@ -111,6 +111,28 @@ describe('the MTA-STS policy host (RFC 8461 §3.3), read by curl', () => {
     const { stdout } = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', fleet.caFile, '--resolve', `${host}:${POLICY_PORT}:${member.address}`, `https://${host}:${POLICY_PORT}/.well-known/other`]);
     expect(stdout).toBe('404');
     await waitForEvent(fleet, (e) => e.type === 'policy-fetch' && e.path === '/.well-known/other' && e.status === 404);
+  });
+});
+
+describe('a multi-phase profile changes phase (sts-cached-downgrade)', () => {
+  /** What openssl, as an SMTP client, finds at the profile's MX: a STARTTLS handshake, or none offered. */
+  async function starttls(profile: string): Promise<string> {
+    const member = fleet.member(profile);
+    const { stdout, stderr } = await run('sh', ['-c', `openssl s_client -brief -starttls smtp -connect ${member.address}:${member.port} -servername ${member.hostname} </dev/null 2>&1; true`]);
+    return `${stdout}${stderr}`;
+  }
+
+  it('phase 1 serves the policy and STARTTLS; phase 2 strips STARTTLS and refuses the policy host, recording each refused handshake', async () => {
+    expect((await curl('sts-cached-downgrade')).stdout).toContain('mode: enforce');
+    expect(await starttls('sts-cached-downgrade')).toMatch(/Protocol version: TLSv1\.3/);
+    await fleet.setPhase('sts-cached-downgrade', 2);
+    const fetched = await curl('sts-cached-downgrade');
+    expect(fetched.code).not.toBe(0);
+    const refused = await waitForEvent(fleet, (e) => e.type === 'policy-tls-failed' && e.profile === 'sts-cached-downgrade');
+    expect(refused).toMatchObject({ origin: 'profile', reason: expect.stringContaining('unreachable by design') });
+    expect(await starttls('sts-cached-downgrade')).toMatch(/didn't find starttls|STARTTLS not supported|error/i);
+    // the other profiles are untouched
+    expect((await curl('sts-enforce-valid')).code).toBe(0);
   });
 });
 

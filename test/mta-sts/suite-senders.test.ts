@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRunDocument } from '../../src/document/load-run-document.js';
+import { readEventLog } from '../../src/recorder/event-log.js';
 import { serializeRunDocument } from '../../src/document/serialize-run-document.js';
 import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
 import { findMtaStsDaemon } from '../../src/senders/mta/mta-sts-daemon.js';
@@ -45,6 +46,7 @@ describe('the MTA-STS suite, judged by the mta-sts policy', () => {
     expect(recipes.run.summary.unsettled).toBe(0);
     expect(recipes.run.policy.name).toBe('mta-sts');
     expect(recipes.run.profiles.map((p) => p.suite)).toEqual(SUITE.map(() => 'mta-sts'));
+    // Postfix retrying the first step's deferred probes during phase 2's step is still its own, not stray.
     expect(recipes.strayThatGreeted()).toEqual([]);
     // run.json, with what each profile published, reads back through the schema unchanged
     const file = join(recipes.outDir, 'run.json');
@@ -76,7 +78,7 @@ describe('the MTA-STS suite, judged by the mta-sts policy', () => {
 
   it('senders that ignore MTA-STS fail where the policy matters: the opportunistic ones deliver through every enforced policy, the strict one refuses where no policy applies', () => {
     for (const sender of ['builtin:opportunistic', 'postfix:may']) {
-      for (const profile of ENFORCED_UNMET) expect(recipes.cell(sender, profile).verdict, `${sender} × ${profile}`).toBe('fail');
+      for (const profile of [...ENFORCED_UNMET, 'sts-cached-downgrade']) expect(recipes.cell(sender, profile).verdict, `${sender} × ${profile}`).toBe('fail');
       for (const profile of NO_ENFORCED_POLICY) expect(recipes.cell(sender, profile).verdict, `${sender} × ${profile}`).toBe('pass');
     }
     expect(recipes.cell('builtin:opportunistic', 'sts-enforce-no-starttls').outcome).toBe('delivered-plaintext');
@@ -100,5 +102,57 @@ describe('the MTA-STS suite, judged by the mta-sts policy', () => {
     expect(recipes.cell('builtin:mta-sts', 'sts-policy-bad-certificate').policyFetches).toContainEqual(expect.objectContaining({ kind: 'tls-failed' }));
     // profiles without a policy carry no such record
     expect(recipes.run.cells.filter((c) => !c.profile.startsWith('sts-')).every((c) => c.policyFetches === undefined)).toBe(true);
+  });
+
+  it('builtin:mta-sts reports what each policy met by TLS-RPT (RFC 8460), by mail and by HTTPS, and the run holds every report', () => {
+    const reports = recipes.run.tlsReports ?? [];
+    expect(reports.every((r) => r.error === null), JSON.stringify(reports.filter((r) => r.error))).toBe(true);
+    expect(reports.every((r) => r.sender === 'builtin:mta-sts')).toBe(true); // no other sender here reports
+    const failures = (profile: string, via: 'mail' | 'https') =>
+      reports
+        .filter((r) => r.via === via)
+        .flatMap((r) => r.policies)
+        .filter((p) => p.profile === profile)
+        .flatMap((p) => p.failures.map((f) => f.resultType));
+    const expected: Record<string, string[]> = {
+      'sts-enforce-valid': [],
+      'sts-enforce-no-starttls': ['starttls-not-supported'],
+      'sts-enforce-self-signed': ['certificate-not-trusted'],
+      'sts-enforce-expired': ['certificate-expired'],
+      'sts-enforce-wrong-host': ['certificate-host-mismatch'],
+      'sts-enforce-mx-mismatch': ['validation-failure'],
+      'sts-testing-self-signed': ['certificate-not-trusted'],
+      'sts-policy-unreachable': ['sts-policy-fetch-error'],
+      'sts-policy-bad-certificate': ['sts-webpki-invalid'],
+      'sts-cached-downgrade': ['starttls-not-supported'],
+    };
+    for (const [profile, types] of Object.entries(expected)) expect(failures(profile, 'mail'), profile).toEqual(types);
+    // by HTTPS only where the policy host serves a valid certificate (the record names it only there)
+    expect(reports.filter((r) => r.via === 'https').flatMap((r) => r.policies.map((p) => p.profile)).sort()).toEqual(
+      SUITE.filter((p) => p.mtaSts?.policy === 'served').map((p) => p.name).sort(),
+    );
+    const valid = reports.find((r) => r.via === 'mail' && r.policies.some((p) => p.profile === 'sts-enforce-valid'));
+    expect(valid?.policies[0]).toMatchObject({ policyType: 'sts', successful: 1, failed: 0, organization: 'builtin:mta-sts' });
+    expect(reports.find((r) => r.policies.some((p) => p.profile === 'sts-policy-unreachable'))?.policies[0]?.policyType).toBe('sts');
+  });
+
+  it('sts-cached-downgrade: phase 1 delivers to a valid MX under a valid policy; then STARTTLS is stripped and the policy host blocked, and only the senders that hold the policy they cached refuse', () => {
+    for (const sender of SENDERS) {
+      const cell = recipes.cell(sender, 'sts-cached-downgrade');
+      // the cell is phase 2's probe; phase 1's is kept as the stage it set
+      expect(cell.phases, sender).toHaveLength(1);
+      expect(cell.phases?.[0]).toMatchObject({ phase: 1, outcome: 'delivered-tls' });
+      expect(cell.probe.id).not.toBe(cell.phases?.[0]?.probe.id);
+    }
+    for (const sender of ['builtin:mta-sts', 'postfix:mta-sts']) {
+      expect(recipes.cell(sender, 'sts-cached-downgrade'), sender).toMatchObject({ outcome: 'refused-before-tls', verdict: 'pass' });
+    }
+    expect(recipes.cell('builtin:mta-sts', 'sts-cached-downgrade').submission?.detail).toMatch(/MTA-STS enforce \(cached/);
+    expect(recipes.cell('builtin:opportunistic', 'sts-cached-downgrade')).toMatchObject({ outcome: 'delivered-plaintext', verdict: 'fail' });
+    expect(recipes.cell('postfix:may', 'sts-cached-downgrade')).toMatchObject({ outcome: 'delivered-plaintext', verdict: 'fail' });
+    // the policy host refused every handshake in phase 2: what a fetch then met is on record
+    const events = readEventLog(join(recipes.outDir, 'events.jsonl')).events;
+    const blocked = events.filter((e) => e.type === 'policy-tls-failed' && e.profile === 'sts-cached-downgrade');
+    expect(blocked.every((e) => e.type === 'policy-tls-failed' && e.origin === 'profile')).toBe(true);
   });
 });

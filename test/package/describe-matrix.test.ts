@@ -139,6 +139,7 @@ describe('planMatrix: everything is known at collection, before anything listens
       'sts-testing-self-signed': true,
       'sts-policy-unreachable': true,
       'sts-policy-bad-certificate': true,
+      'sts-cached-downgrade': true,
     } satisfies Record<BuiltinProfileName, true>;
     expect(Object.keys(names).sort()).toEqual(loadCatalogue().map((p) => p.name).sort());
   });

@@ -47,7 +47,7 @@ describe('profile catalogue', () => {
     });
   });
 
-  it('ships the MTA-STS suite after them (slots 15-23): each declares a policy, and a suite is chosen by name', () => {
+  it('ships the MTA-STS suite after them (slots 15-24): each declares a policy, and a suite is chosen by name', () => {
     const sts = selectProfiles(loadCatalogue(), undefined, ['mta-sts']);
     expect(sts.map((p) => p.name)).toEqual([
       'sts-enforce-valid',
@@ -59,8 +59,9 @@ describe('profile catalogue', () => {
       'sts-testing-self-signed',
       'sts-policy-unreachable',
       'sts-policy-bad-certificate',
+      'sts-cached-downgrade',
     ]);
-    expect(sts.map((p) => p.slot)).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23]);
+    expect(sts.map((p) => p.slot)).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
     expect(sts.every((p) => p.mtaSts !== undefined)).toBe(true);
     expect(selectProfiles(loadCatalogue(), undefined, ['all'])).toHaveLength(CORE.length + sts.length);
     expect(selectProfiles(loadCatalogue(), undefined, ['study,mta-sts'])).toHaveLength(CORE.length + sts.length);
