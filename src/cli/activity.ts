@@ -31,6 +31,12 @@ export function activityLine(event: ReceiverEvent): string | null {
       return `${head} MESSAGE STORE FULL (cap ${event.maxBytes} octets): messages are recorded but no longer kept`;
     case 'log-full':
       return `${head} EVENT LOG FULL at ${event.bytes} octets (cap ${event.maxBytes}): only evidence is written from now on`;
+    case 'policy-fetch':
+      return `${head} MTA-STS policy host: ${event.method} ${event.path} → ${event.status} over ${event.tlsVersion}${event.sni ? ` (SNI ${event.sni})` : ' (no SNI)'}${event.userAgent ? `, ${event.userAgent}` : ''}`;
+    case 'policy-tls-failed':
+      return `${head} MTA-STS policy host: handshake failed (${event.origin}${event.alert ? `, ${event.alert}` : ''}): ${event.reason}`;
+    case 'tlsrpt-post':
+      return `${head} TLS report POSTed: ${event.bytes} octets, ${event.contentType ?? 'no content type'} → ${event.status}`;
     default:
       return null;
   }

@@ -261,6 +261,11 @@ function progressPrinter(stream: CliOutput): ((p: RunProgress) => void) & { done
       case 'dns-ready':
         stream.write(`badmx: harness DNS answering on ${p.address}:${p.port}\n`);
         return;
+      case 'tls-report':
+        if (open) stream.write('\n');
+        open = false;
+        stream.write(`badmx: TLS report by ${p.via === 'mail' ? 'mail' : 'HTTPS'}: ${p.summary}\n`);
+        return;
       case 'sender-start':
         stream.write(`badmx: ${p.sender}: sending ${p.probes} probes\n`);
         return;

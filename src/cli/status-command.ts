@@ -27,7 +27,7 @@ export function registerStatusCommand(program: Command, { io }: CliContext): voi
     .action((dir: string, flags: { json?: boolean }) => {
       const { document, line } = runStatus(resolve(dir));
       if (flags.json) io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-      else io.stdout.write(`${line}\n\n${renderTerminalMatrix(document, { colour: useColour(io) })}\n`);
+      else io.stdout.write(`${line}\n\n${renderTerminalMatrix(document, { colour: useColour(io) })}\n${tlsReportLines(document)}`);
     });
 }
 
@@ -70,4 +70,22 @@ export function runStatus(dir: string, now: Date = new Date()): { document: RunD
         : `; not running: interrupted${live ? ` in ${live}` : ''}; badmx run --resume ${dir} continues it`) +
     (state.resumes.length ? `; resumed ${state.resumes.length} time(s)` : '');
   return { document, line };
+}
+
+/**
+ * The TLS reports (RFC 8460) that arrived so far, one line each: real providers send theirs
+ * once a day, so a long public-mode run shows them here as they come.
+ */
+export function tlsReportLines(document: RunDocument): string {
+  const reports = document.tlsReports ?? [];
+  if (reports.length === 0) return '';
+  const lines = reports.map((report) => {
+    const who = report.sender ?? report.policies[0]?.organization ?? report.from ?? 'unknown';
+    if (report.error) return `  ${report.received.slice(0, 19)}Z by ${report.via}: not a valid report: ${report.error}`;
+    const what = report.policies
+      .map((p) => `${p.profile ?? p.policyDomain}: ${p.successful} ok, ${p.failed} failed${p.failures.length ? ` (${p.failures.map((f) => f.resultType).join(', ')})` : ''}`)
+      .join('; ');
+    return `  ${report.received.slice(0, 19)}Z ${who} by ${report.via}: ${what}`;
+  });
+  return `\nTLS reports (RFC 8460) received: ${reports.length}\n${lines.join('\n')}\n`;
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { isDeliveryOf } from '../classify/classify-probe.js';
 import { startDnsServer, type DnsServer } from '../dns/dns-server.js';
 import { BadmxError } from '../errors.js';
@@ -12,7 +12,9 @@ import { listenAddress, type Addressing } from '../profiles/addressing.js';
 import type { ReceiverLimits } from '../receivers/limits.js';
 import { DEFAULT_NAMING, profileNames, type Naming } from '../profiles/naming.js';
 import { startFleet, type Fleet } from '../receivers/fleet.js';
-import { stsPublication } from '../profiles/mta-sts-policy.js';
+import { stsPublication, TLSRPT_MAILBOX } from '../profiles/mta-sts-policy.js';
+import { readTlsReportFile } from '../tlsrpt/read-tlsrpt-file.js';
+import { summarizeTlsReports } from '../tlsrpt/summarize-tlsrpt.js';
 import { phaseCount } from '../profiles/profile-phases.js';
 import { mailboxNames, mailboxPublishedAddress } from '../profiles/mailbox.js';
 import { isControlProfile } from '../profiles/profile-role.js';
@@ -87,7 +89,9 @@ export type RunProgress =
   /** Every sender is done and stopped; what follows is classification and run.json. */
   | { kind: 'senders-done' }
   /** Sequential schedule: a profile is now the one live on the shared address. */
-  | { kind: 'step-start'; sender: string; profile: string; index: number; total: number };
+  | { kind: 'step-start'; sender: string; profile: string; index: number; total: number }
+  /** A TLS report (RFC 8460) arrived, by mail or by HTTPS POST: who says what, in one line (or why it is not a valid report). */
+  | { kind: 'tls-report'; via: 'mail' | 'https'; summary: string };
 
 /** Thrown when a run could not be completed; `document` is what was written to run.json. */
 export class RunError extends BadmxError {
@@ -449,6 +453,15 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
       if (action === 'failed' || action === 'delayed') tracker.markFinal(probe.id);
     }
   };
+  // Reports arrive whenever their senders send them (real providers: once a day): each is said as it comes.
+  const observeTlsReport = (event: ReceiverEvent): void => {
+    if (!options.onProgress) return;
+    const mailbox = `${TLSRPT_MAILBOX}@${fleet.mailbox.domain}`;
+    const via = event.type === 'tlsrpt-post' && event.file ? 'https' : event.type === 'data' && event.accepted && event.file && event.rcptTo.some((r) => r.toLowerCase() === mailbox) ? 'mail' : null;
+    const file = event.type === 'tlsrpt-post' || event.type === 'data' ? event.file : null;
+    if (!via || !file) return;
+    options.onProgress({ kind: 'tls-report', via, summary: tlsReportLine(join(runDir, file)) });
+  };
   // A resumed step starts from what was already seen; connections the crash cut off are over.
   for (const event of ctx.past) {
     tracker.observe(event);
@@ -488,6 +501,7 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
   const unsubscribe = fleet.log.subscribe((event) => {
     tracker.observe(event);
     observeBounce(event);
+    observeTlsReport(event);
     lookSoon();
   });
   // Ends the step early: Ctrl-C. Ends one sender's part early: its controls all settled undelivered.
@@ -662,4 +676,19 @@ function pollSender(
       if (error) throw error;
     },
   };
+}
+
+/** A report in one line: who, about which domain, how many sessions failed and why. */
+function tlsReportLine(file: string): string {
+  try {
+    const read = readTlsReportFile(file, { label: basename(file) });
+    return summarizeTlsReports(read.reports)
+      .map((row) => {
+        const failures = row.failures.map((f) => `${f.resultType} ×${f.count}`).join(', ');
+        return `${row.organization} on ${row.policyDomain} (${row.policyType}): ${row.successful} successful, ${row.failed} failed${failures ? ` (${failures})` : ''}`;
+      })
+      .join('; ');
+  } catch (error) {
+    return `not a valid TLS report: ${(error as Error).message}`;
+  }
 }
