@@ -46,7 +46,7 @@ export function policyFetchesOf(
     if (event.profile !== cell.profile) continue;
     if (event.type !== 'policy-fetch' && event.type !== 'policy-tls-failed' && event.type !== 'tlsrpt-post') continue;
     const policyEvent: PolicyEvent = event;
-    const agent = policyEvent.type === 'policy-fetch' ? policyEvent.userAgent : null;
+    const agent = policyEvent.type === 'policy-tls-failed' ? null : policyEvent.userAgent;
     const named = agent === null ? undefined : [...context.names].find(([, name]) => agent.includes(name))?.[0];
     if (named !== undefined && named !== cell.sender) continue;
     const covering = new Set(context.windows.filter((w) => w.profiles.includes(cell.profile) && w.start <= event.time && event.time <= w.end).map((w) => w.sender));
@@ -73,6 +73,6 @@ function toFetch(event: PolicyEvent, by: PolicyFetch['by']): PolicyFetch {
     case 'policy-tls-failed':
       return fetch('tls-failed', { status: null, tlsVersion: null, alert: event.alert, userAgent: null });
     case 'tlsrpt-post':
-      return fetch('report', { status: event.status, tlsVersion: null, alert: null, userAgent: null });
+      return fetch('report', { status: event.status, tlsVersion: null, alert: null, userAgent: event.userAgent });
   }
 }

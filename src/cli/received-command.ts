@@ -1,5 +1,6 @@
+import { readStdinBytes } from './read-stdin.js';
 import type { Command } from 'commander';
-import type { CliContext, CliInput } from './cli-io.js';
+import type { CliContext } from './cli-io.js';
 import { BadmxError } from '../errors.js';
 import { receivedHopsOldestFirst } from '../evidence/parse-received.js';
 import { MESSAGE_HEAD_BYTES, readMessageHead } from '../evidence/read-message-head.js';
@@ -22,7 +23,7 @@ export function registerReceivedCommand(program: Command, { io }: CliContext): v
     .argument('[file]', 'a message or a block of header fields; "-" or nothing reads standard input')
     .option('--json', 'print the hops as a JSON array (the run.json `hops` shape)')
     .action(async (file: string | undefined, flags: { json?: boolean }) => {
-      const { name, text } = file === undefined || file === '-' ? { name: 'standard input', text: await readStdin(io.stdin) } : { name: file, text: readFile(file) };
+      const { name, text } = file === undefined || file === '-' ? { name: 'standard input', text: (await readStdinBytes(io.stdin, { limit: MESSAGE_HEAD_BYTES, usage: 'no input: give a message file, or pipe one in (badmx received - < message.eml)', tooBig: 'truncate' })).toString('utf8') } : { name: file, text: readFile(file) };
       const hops = receivedHopsOldestFirst(text);
       if (hops.length === 0) {
         throw new BadmxError(`${name}: no Received fields (give a whole message or its header block)`, 'EINPUT');
@@ -65,20 +66,4 @@ function readFile(path: string): string {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
     throw new BadmxError(`cannot read ${path}: ${why}`, 'EINPUT', { cause: error });
   }
-}
-
-/** Standard input up to the same bound as a file; a terminal is refused rather than waited on. */
-async function readStdin(stdin: CliInput): Promise<string> {
-  if (stdin.isTTY) {
-    throw new BadmxError('no input: give a message file, or pipe one in (badmx received - < message.eml)', 'EUSAGE');
-  }
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of stdin) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    chunks.push(buffer);
-    length += buffer.length;
-    if (length >= MESSAGE_HEAD_BYTES) break;
-  }
-  return Buffer.concat(chunks).subarray(0, MESSAGE_HEAD_BYTES).toString('utf8');
 }

@@ -48,7 +48,7 @@ interface RunFlags extends FleetSelectionFlags {
 
 export function addRunOptions(command: Command): Command {
   return addFormatOption(addFleetSelectionOptions(command), DEFAULT_RUN_FORMATS)
-    .option('--policy <name|file>', 'verdict policy: strict, opportunistic, or a policy JSON file', 'strict')
+    .option('--policy <name|file>', 'verdict policy: strict, opportunistic, mta-sts, or a policy JSON file', 'strict')
     .option('--wait <duration>', 'how long each sender gets for its probes to settle (a relay that queues and retries uses all of it)', '60s')
     .option('--out <dir>', 'run directory (default reports/run-<time>)')
     .option('--address-base <ip>', 'each profile listens on this address plus its slot', '127.0.2.0')

@@ -1,5 +1,6 @@
+import { readStdinBytes } from './read-stdin.js';
 import { Option, type Command } from 'commander';
-import type { CliContext, CliInput } from './cli-io.js';
+import type { CliContext } from './cli-io.js';
 import { BadmxError } from '../errors.js';
 import { printable } from '../text/printable.js';
 import { readTlsReportFile } from '../tlsrpt/read-tlsrpt-file.js';
@@ -21,7 +22,14 @@ export function registerTlsrptCommand(program: Command, { io }: CliContext): voi
     .argument('<file>', 'the report: JSON, gzip or a mail message; "-" reads standard input')
     .addOption(new Option('--format <format>', 'text: a summary; json: the validated reports').choices(['text', 'json']).default('text'))
     .action(async (file: string, flags: { format: 'text' | 'json' }) => {
-      const read = file === '-' ? readTlsReports(await readStdin(io.stdin), { label: 'standard input' }) : readTlsReportFile(file);
+      const read = file === '-' ? readTlsReports(
+              await readStdinBytes(io.stdin, {
+                limit: TLSRPT_LIMITS.input,
+                usage: 'no input: give a report file, or pipe one in (badmx tlsrpt - < report.json.gz)',
+                tooBig: () => new BadmxError(`standard input: larger than the ${formatLimit(TLSRPT_LIMITS.input)} limit of a TLS report`, 'ETLSRPT'),
+              }),
+              { label: 'standard input' },
+            ) : readTlsReportFile(file);
       io.stdout.write(flags.format === 'json' ? `${JSON.stringify(read, null, 2)}\n` : `${formatTlsReports(read)}\n`);
     });
 }
@@ -62,20 +70,4 @@ export function formatTlsReports(read: TlsReportsRead): string {
   lines.push('');
   lines.push(failures.length === 0 ? 'no failures reported' : formatTable(['policy domain', 'result type', 'sessions', 'receiving MX'], failures));
   return lines.join('\n');
-}
-
-/** Standard input up to the input limit of a report; a terminal is refused rather than waited on. */
-async function readStdin(stdin: CliInput): Promise<Buffer> {
-  if (stdin.isTTY) throw new BadmxError('no input: give a report file, or pipe one in (badmx tlsrpt - < report.json.gz)', 'EUSAGE');
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of stdin) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    chunks.push(buffer);
-    length += buffer.length;
-    if (length > TLSRPT_LIMITS.input) {
-      throw new BadmxError(`standard input: larger than the ${formatLimit(TLSRPT_LIMITS.input)} limit of a TLS report`, 'ETLSRPT');
-    }
-  }
-  return Buffer.concat(chunks);
 }

@@ -138,6 +138,14 @@ const cell = z.looseObject({
 
 const expectation = z.enum(['delivered-tls', 'delivered', 'not-delivered']);
 
+/** What a profile declares by MTA-STS (profiles/profile-schema.ts), as run.json records it. */
+const mtaStsSpecSchema = z.looseObject({
+  mode: z.enum(['enforce', 'testing', 'none']),
+  mx: z.enum(['covered', 'not-covered']),
+  policy: z.enum(['served', 'unreachable', 'bad-certificate']),
+  maxAge: z.number().int(),
+});
+
 const profile = z.looseObject({
   name: z.string().min(1),
   title: z.string(),
@@ -164,15 +172,7 @@ const profile = z.looseObject({
   expected: z.looseObject({ expect: expectation, minVersion: z.string().nullable(), because: z.string() }),
   // Added with the MTA-STS suite: absent in older runs (the study's suite, declaring nothing), and read back as absent.
   suite: z.enum(SUITES).optional(),
-  mtaSts: z
-    .looseObject({
-      mode: z.enum(['enforce', 'testing', 'none']),
-      mx: z.enum(['covered', 'not-covered']),
-      policy: z.enum(['served', 'unreachable', 'bad-certificate']),
-      maxAge: z.number().int(),
-    })
-    .nullable()
-    .optional(),
+  mtaSts: mtaStsSpecSchema.nullable().optional(),
   sts: z
     .looseObject({
       id: z.string(),
@@ -180,12 +180,7 @@ const profile = z.looseObject({
       policyAddress: z.string(),
       reportsByHttps: z.boolean(),
       text: z.string(),
-      spec: z.looseObject({
-        mode: z.enum(['enforce', 'testing', 'none']),
-        mx: z.enum(['covered', 'not-covered']),
-        policy: z.enum(['served', 'unreachable', 'bad-certificate']),
-        maxAge: z.number().int(),
-      }),
+      spec: mtaStsSpecSchema,
     })
     .nullable()
     .optional(),

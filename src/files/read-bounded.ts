@@ -77,6 +77,11 @@ const FIRST_CHUNK = 64 * KiB;
  * message naming the file.
  */
 export function readBounded(file: string, limit: number): string {
+  return readBoundedBytes(file, limit).toString('utf8');
+}
+
+/** readBounded for bytes rather than UTF-8 text (a gzip is not text): the same checks, the same bound. */
+export function readBoundedBytes(file: string, limit: number): Buffer {
   if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`limit must be a whole number of bytes, not ${limit}`);
   let fd: number;
   try {
@@ -114,7 +119,7 @@ export function readBounded(file: string, limit: number): string {
       length += read;
     }
     if (length > limit) throw tooBig(file, limit);
-    return buffer.toString('utf8', 0, length);
+    return buffer.subarray(0, length);
   } finally {
     closeSync(fd);
   }

@@ -25,8 +25,9 @@ export function profileInPhase(profile: Profile, phase: number): Profile {
 /**
  * The profile a policy judges: the last phase's receiver, and the MTA-STS policy of the first.
  * A sender that fetched a valid policy in phase 1 holds it until max_age runs out (RFC 8461
- * §5.1: "senders ... SHOULD continue to use the cached policy"), so a policy host that stops
- * answering later takes nothing away: what it must honour is the cached policy.
+ * §3.3: "if no 'live' policy can be discovered via DNS or fetched via HTTPS, but a valid
+ * (non-expired) policy exists in the sender's cache, the sender MUST apply that cached
+ * policy"), so a policy host that stops answering later takes nothing away (§10.2).
  */
 export function judgedProfile(profile: Profile): Profile {
   const phases = phaseCount(profile);

@@ -78,7 +78,8 @@ const phaseSchema = z.strictObject({
   /** What changes, in a few words (shown in reports). */
   title: z.string().min(1),
   starttls: z.enum(['offer', 'absent', 'refuse-454', 'abort-handshake']).optional(),
-  mtaSts: z.strictObject({ policy: z.enum(['served', 'unreachable', 'bad-certificate']) }).optional(),
+  // A phase can take the policy host away or give it back; a certificate of its own it cannot get.
+  mtaSts: z.strictObject({ policy: z.enum(['served', 'unreachable']) }).optional(),
 });
 
 export const profileSchema = z

@@ -159,7 +159,14 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const mailbox = { domain: mailboxDomainName, hostname: mailboxHostname, address: mailboxPublishedAddress(options.addressing), listening: mailboxListen };
   const publicZone = isPublicZone(zone);
   const servedWarning = servedCertificateWarning({ choices, user, publicZone, zone, naming });
-  const warnings = [...(user?.warnings ?? []), ...(servedWarning ? [servedWarning] : [])];
+  // The policy hosts need names of their own (mta-sts.<domain>, RFC 8461 §3.3): one the user's
+  // certificate does not name serves the test root, which no sender on the internet trusts.
+  const uncovered = user ? members.filter((m) => m.sts?.spec.policy === 'served' && !namesCover(user.dnsNames, m.sts.policyHost)).map((m) => m.sts?.policyHost) : [];
+  const policyWarning =
+    uncovered.length > 0
+      ? `the certificate (--cert) does not name the MTA-STS policy host${uncovered.length === 1 ? '' : 's'} ${uncovered.join(', ')}: ${uncovered.length === 1 ? 'it serves' : 'they serve'} the test root's certificate, so senders that do not trust it cannot fetch the policy (as at sts-policy-bad-certificate)`
+      : null;
+  const warnings = [...(user?.warnings ?? []), ...(servedWarning ? [servedWarning] : []), ...(policyWarning ? [policyWarning] : [])];
 
   let policyServers: PolicyServers | null = null;
   const stopReceivers = async (): Promise<void> => {

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, relative } from 'node:path';
+import type { Socket } from 'node:net';
 import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import type { ServedCredentials } from '../certs/pki.js';
 import { BadmxError } from '../errors.js';
@@ -98,6 +99,12 @@ export async function startPolicyServers(options: {
     }
     const fallback = hosts[0] as PolicyHost;
     const fallbackCredentials = fallback.credentials as ServedCredentials;
+    const peers = new WeakMap<object, { address: string; port: number }>();
+    const peerOf = (socket: TLSSocket): { address: string; port: number } => {
+      // Node's TLS socket keeps the TCP socket it wraps as `_parent`, the only handle tlsClientError gives.
+      const tcp = (socket as TLSSocket & { _parent?: object | null })._parent;
+      return (tcp ? peers.get(tcp) : undefined) ?? { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    };
     /** The SNI each connection sent, for the events of requests and failed handshakes. */
     const sniOf = new WeakMap<object, string | null>();
     const server = createServer({
@@ -119,6 +126,10 @@ export async function startPolicyServers(options: {
     server.requestTimeout = REQUEST_TIMEOUT_MS;
     server.headersTimeout = REQUEST_TIMEOUT_MS;
     server.keepAliveTimeout = 1_000;
+    // The peer as the TCP connection arrived: after a failed handshake the TLS socket no longer says.
+    server.on('connection', (raw: Socket) => {
+      peers.set(raw, { address: raw.remoteAddress ?? '', port: raw.remotePort ?? 0 });
+    });
     server.on('secureConnection', (socket: TLSSocket) => {
       const sni = (socket as TLSSocket & { servername?: string | false }).servername;
       sniOf.set(socket, typeof sni === 'string' && sni !== '' ? sni.toLowerCase() : null);
@@ -171,8 +182,8 @@ export async function startPolicyServers(options: {
         return;
       }
       if (request.method === 'POST' && target === TLSRPT_HTTPS_PATH) {
+        // Recorded once, as a report (not also as a fetch).
         receiveReport(request, response, (status, body, file) => {
-          record(status);
           log.append({
             type: 'tlsrpt-post',
             ...base,
@@ -180,6 +191,7 @@ export async function startPolicyServers(options: {
             bytes: body,
             file,
             status,
+            userAgent: typeof request.headers['user-agent'] === 'string' ? shown(request.headers['user-agent']) : null,
           });
         });
         return;
@@ -260,10 +272,6 @@ export async function startPolicyServers(options: {
     log.append({ type: 'policy-listening', profile: fallback.profile, conn: '', address, port, hosts: names });
   }
   return { listening, setPolicy, close };
-}
-
-function peerOf(socket: TLSSocket): { address: string; port: number } {
-  return { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
 }
 
 function versionOf(socket: TLSSocket): TlsVersion | 'unknown' {

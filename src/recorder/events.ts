@@ -285,6 +285,7 @@ export interface TlsRptPostEvent extends PolicyEventBase {
   /** Where the body was stored, relative to the run directory; null when it was refused (too large, no room). */
   file: string | null;
   status: number;
+  userAgent: string | null;
 }
 
 export type ReceiverEvent =

@@ -1,9 +1,10 @@
 import type { ConnectionSummary } from '../classify/outcome.js';
+import type { PolicyFetch } from '../classify/policy-fetches.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { Cell } from '../document/run-document.js';
 import { bounceText, settleLine } from './cell-label.js';
 import { expectationLabel } from './matrix-model.js';
-import { duration, elapsedMs, relative, utc } from './format-time.js';
+import { clock, duration, elapsedMs, relative, utc } from './format-time.js';
 import type { RunProfile } from '../document/run-document.js';
 
 /** What the receiver saw on one connection, in order, as one line. */
@@ -62,5 +63,80 @@ export function cellEvidenceLines(cell: Cell, profile: RunProfile | undefined): 
     lines.push(`hop ${i + 1}: from ${hop.from.helo ?? '?'} [${hop.from.address ?? '?'}] by ${hop.by.host ?? '?'} with ${hop.with ?? '?'}: ${describeHopTls(hop)}`);
   }
   if (cell.evidenceMismatch) lines.push(`evidence mismatch: ${cell.evidenceMismatch}`);
+  // What the profile's MTA-STS policy host saw of the sender: did it fetch the policy it was to honour?
+  const summary = policyHostSummary(cell, profile);
+  if (summary !== null) lines.push(`mta-sts: ${summary}`);
+  for (const fetch of cell.policyFetches ?? []) lines.push(`mta-sts: ${policyFetchText(fetch)}`);
   return lines;
+}
+
+/** Said of a record of the policy host that any of the senders side by side may have made. */
+export const UNATTRIBUTED_NOTE = 'not attributable to one sender: several ran side by side';
+
+/** The profile's policy host answers nothing (RFC 8461 §3.3's fetch fails): no attempt of a sender's can be seen there. */
+function policyUnreachable(profile: Pick<RunProfile, 'mtaSts' | 'sts'> | undefined): boolean {
+  return (profile?.mtaSts ?? profile?.sts?.spec ?? null)?.policy === 'unreachable';
+}
+
+/** Whether the profile declares an MTA-STS policy, or the run recorded its policy host for the cell. */
+export function declaresPolicy(cell: Pick<Cell, 'policyFetches'>, profile: Pick<RunProfile, 'mtaSts' | 'sts'> | undefined): boolean {
+  return cell.policyFetches !== undefined || (profile?.mtaSts ?? null) !== null || (profile?.sts ?? null) !== null;
+}
+
+/** A fetch that got the policy: a GET answered 200 (RFC 8461 §3.3). */
+function gotPolicy(fetch: PolicyFetch): boolean {
+  return fetch.kind === 'fetch' && fetch.status === 200;
+}
+
+/**
+ * One record of the policy host, as one line of raw text (escape it for the format):
+ * "policy fetched over TLSv1.3 (HTTP 200) at 15:25:25 UTC", "policy host: handshake broken off by
+ * the client (alert unknown_ca) at …", "TLS-RPT report posted (HTTP 201) at …", each with
+ * "(not attributable to one sender: …)" when it may be another sender's.
+ */
+export function policyFetchText(fetch: PolicyFetch): string {
+  const at = ` at ${clock(fetch.time)}`;
+  const whose = fetch.by === 'unattributed' ? ` (${UNATTRIBUTED_NOTE})` : '';
+  const status = fetch.status !== null ? `HTTP ${fetch.status}` : 'no HTTP status';
+  switch (fetch.kind) {
+    case 'fetch':
+      // Only a 200 hands over the policy; any other answer is a request that got none.
+      return fetch.status === 200
+        ? `policy fetched over ${fetch.tlsVersion ?? 'TLS'} (${status})${at}${whose}`
+        : `policy host request over ${fetch.tlsVersion ?? 'TLS'} (${status}: no policy handed over)${at}${whose}`;
+    case 'tls-failed':
+      return `policy host: handshake broken off by the client (${fetch.alert !== null ? `alert ${fetch.alert}` : 'no alert'})${at}${whose}`;
+    case 'report':
+      return `TLS-RPT report posted (${status})${at}${whose}`;
+  }
+}
+
+/**
+ * What the policy host's records add up to for the cell's sender, when they say less than its
+ * lines: "never fetched the policy" (none of its own; unattributed fetches may be anyone's), or
+ * that the run did not watch the host. Null when the sender fetched it, or when the profile
+ * declares no policy.
+ */
+export function policyHostSummary(cell: Pick<Cell, 'policyFetches'>, profile: Pick<RunProfile, 'mtaSts' | 'sts'> | undefined): string | null {
+  if (!declaresPolicy(cell, profile)) return null;
+  const fetches = cell.policyFetches;
+  if (fetches === undefined) return 'not recorded: this run did not watch the policy host';
+  if (fetches.some((f) => f.by === 'sender' && gotPolicy(f))) return null;
+  if (policyUnreachable(profile)) return 'never fetched the policy: its policy host is unreachable by design, so no attempt can be seen';
+  const others = fetches.filter((f) => f.by === 'unattributed' && gotPolicy(f)).length;
+  return others > 0
+    ? `never fetched the policy, as far as can be told: the ${others === 1 ? 'fetch' : `${others} fetches`} below may be its own or another sender's`
+    : 'never fetched the policy';
+}
+
+/** The policy host's word on a cell, in two or three words for a matrix cell: "policy fetched", "policy never fetched"; null when the profile declares no policy. */
+export function policyHostMark(cell: Pick<Cell, 'policyFetches'>, profile: Pick<RunProfile, 'mtaSts' | 'sts'> | undefined): string | null {
+  if (!declaresPolicy(cell, profile)) return null;
+  const fetches = cell.policyFetches;
+  if (fetches === undefined) return null;
+  if (fetches.some((f) => f.by === 'sender' && gotPolicy(f))) return 'policy fetched';
+  if (fetches.some((f) => f.by === 'sender' && f.kind === 'tls-failed')) return 'refused the policy host';
+  if (policyUnreachable(profile)) return 'policy host unreachable';
+  if (fetches.some((f) => f.by === 'unattributed' && gotPolicy(f))) return 'policy fetch unattributed';
+  return 'policy never fetched';
 }

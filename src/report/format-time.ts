@@ -25,3 +25,10 @@ export function relative(base: string, iso: string | null): string {
   const ms = elapsedMs(base, iso);
   return ms === null ? '—' : `+${duration(Math.max(0, ms))}`;
 }
+
+/** 2026-11-24T16:54:34.278Z → 16:54:34 UTC: a time of day, for events of one run (its dates are in the header). */
+export function clock(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.toISOString().slice(11, 19)} UTC`;
+}

@@ -6,10 +6,11 @@ import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { BounceEvidence, Cell, RunDocument, RunProfile, RunSender } from '../document/run-document.js';
 import { inconclusiveCause, outcomeDetail, outcomeHeadline, settleWords, tallyText, unsettledWait, verdictCounts, verdictLabel } from './cell-label.js';
 import { escapeMarkup } from './escape.js';
-import { describeHopTls } from './evidence-text.js';
-import { duration, elapsedMs, relative, utc } from './format-time.js';
+import { describeHopTls, policyFetchText, policyHostMark, policyHostSummary, UNATTRIBUTED_NOTE } from './evidence-text.js';
+import { clock, duration, elapsedMs, relative, utc } from './format-time.js';
 import { buildMatrix, expectationLabel, type Matrix } from './matrix-model.js';
 import type { Renderer } from './renderer.js';
+import { failuresText, failureText, orderedTlsReports, policyProfileText, reportSenderText, senderReporting, showsTlsReports, unnamedReporting, viaText } from './tls-reports.js';
 
 /**
  * The HTML report: one self-contained file (inline CSS and SVG, nothing fetched; its
@@ -191,33 +192,20 @@ ${rules}
 }
 
 function matrixSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>): string {
-  const head = matrix.senders
-    .map((s, i) => {
-      const cells = matrix.rows.map((row) => row.cells[i]).filter((c): c is Cell => c !== null && c !== undefined);
-      return `<th scope="col">${h(s.label)}<br><span class="muted">${h(senderKind(s))} · ${h(tallyText(verdictCounts(cells), ' · '))}</span>${diagnosisNote(s)}</th>`;
-    })
-    .join('');
-  const bodies = matrix.groups
-    .map((group) => {
-      const rows = group.rows.map((row) => {
-        const cells = row.cells
-          .map((cell, i) => {
-            const sender = matrix.senders[i]?.label ?? '';
-            if (!cell) return `<td class="cell missing" data-cell="" data-sender="${h(sender)}" data-profile="${h(row.profile.name)}" data-verdict="none">—</td>`;
-            return (
-              `<td class="cell${cell.settled ? '' : ' unsettled'}" data-cell="" data-sender="${h(sender)}" data-profile="${h(row.profile.name)}" data-verdict="${cell.verdict}" data-settled="${String(cell.settled)}">` +
-              `<a class="v-${cell.verdict}" href="#${ids.get(cell) ?? ''}"><span class="verdict">${verdictBadge(cell)}</span>` +
-              `<span class="what">${h(outcomeHeadline(cell))}</span><span class="detail">${h(cell.verdict === 'inconclusive' ? `not tested: ${inconclusiveCause(cell)}` : outcomeDetail(cell))}</span>` +
-              `${cell.settled ? '' : `<span class="detail">${icon('unsettled')} unsettled${waitedText(cell)}</span>`}` +
-              `${cell.caveat ? `<span class="detail">${icon('warning')} caveat</span>` : ''}</a></td>`
-            );
-          })
-          .join('');
-        return `<tr><th scope="row">${h(row.profile.title)}<span class="name"><code>${h(row.profile.name)}</code> · expected: ${h(expectationLabel(row.profile.expected))}</span></th>${cells}</tr>`;
-      });
-      return `<tbody>\n<tr class="group"><th scope="rowgroup" colspan="${matrix.senders.length + 1}">${h(group.title)}</th></tr>\n${rows.join('\n')}\n</tbody>`;
-    })
-    .join('\n');
+  const caption = `Receiver states (rows) × senders (columns), judged against policy ${h(run.policy.name)}. Each cell links to its evidence.`;
+  // A run of the study's profiles alone is one table, as before suites; otherwise a table per suite under its heading.
+  const tables = matrix.bySuite
+    ? matrix.suites
+        .map(
+          (suite) => `<section class="suite" aria-labelledby="suite-${h(slug(suite.suite))}">
+<h3 id="suite-${h(slug(suite.suite))}">${h(suite.title)}</h3>
+<p class="muted">${h(suite.question)}</p>
+${matrixTable(run, matrix, suite.groups, ids, `${h(suite.title)}: receiver states (rows) × senders (columns), judged against policy ${h(run.policy.name)}. Each cell links to its evidence.`, true)}
+</section>`,
+        )
+        .join('\n')
+    : matrixTable(run, matrix, matrix.groups, ids, caption, false);
+  const policyHosts = matrix.rows.some((row) => row.cells.some((cell) => cell !== null && policyHostMark(cell, row.profile) !== null));
   return `<section aria-labelledby="matrix-heading">
 <h2 id="matrix-heading">Matrix</h2>
 <ul class="legend" aria-label="Legend">
@@ -225,14 +213,50 @@ function matrixSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>)
 <li><span class="badge v-fail">${icon('fail')}FAIL</span> did not</li>
 ${run.cells.some((c) => c.verdict === 'inconclusive') ? `<li><span class="badge v-inconclusive">${icon('inconclusive')}INCONCLUSIVE</span> not actually tested (never submitted, the sender or its relay unreachable, a bounce for a reason that is not TLS, or a sender that delivered to no control profile): neither a pass nor a fail (double border)</li>` : ''}
 ${run.summary.unsettled ? `<li><span class="badge v-unsettled">${icon('unsettled')}unsettled</span> the deadline came before the sender finished (dashed border); its evidence says how long was waited and why that was not enough</li>` : ''}
-${run.cells.some((c) => c.caveat) ? `<li><span class="badge v-unsettled">${icon('warning')}caveat</span> the verdict depends on a certificate the sender could not be expected to trust (the badmx test root)</li>` : ''}
+${run.cells.some((c) => c.caveat) ? `<li><span class="badge v-unsettled">${icon('warning')}caveat</span> the verdict depends on a certificate the sender could not be expected to trust (the badmx test root)</li>` : ''}${policyHosts ? '\n<li><span><strong>policy fetched</strong>, <strong>policy never fetched</strong>: what the domain&#39;s MTA-STS policy host saw of the sender (its evidence has each request)</span></li>' : ''}
 </ul>
-<table class="matrix">
-<caption>Receiver states (rows) × senders (columns), judged against policy ${h(run.policy.name)}. Each cell links to its evidence.</caption>
+${tables}
+</section>`;
+}
+
+/** One matrix table: the senders across (each with its tally over these rows), the groups' rows down; in suite mode each row also says what its profile asks. */
+function matrixTable(run: RunDocument, matrix: Matrix, groups: Matrix['groups'], ids: Map<Cell, string>, caption: string, explain: boolean): string {
+  const rows = groups.flatMap((g) => g.rows);
+  const head = matrix.senders
+    .map((s, i) => {
+      const cells = rows.map((row) => row.cells[i]).filter((c): c is Cell => c !== null && c !== undefined);
+      return `<th scope="col">${h(s.label)}<br><span class="muted">${h(senderKind(s))} · ${h(tallyText(verdictCounts(cells), ' · '))}</span>${diagnosisNote(s)}</th>`;
+    })
+    .join('');
+  const bodies = groups
+    .map((group) => {
+      const rows = group.rows.map((row) => {
+        const cells = row.cells
+          .map((cell, i) => {
+            const sender = matrix.senders[i]?.label ?? '';
+            if (!cell) return `<td class="cell missing" data-cell="" data-sender="${h(sender)}" data-profile="${h(row.profile.name)}" data-verdict="none">—</td>`;
+            const mark = policyHostMark(cell, row.profile);
+            return (
+              `<td class="cell${cell.settled ? '' : ' unsettled'}" data-cell="" data-sender="${h(sender)}" data-profile="${h(row.profile.name)}" data-verdict="${cell.verdict}" data-settled="${String(cell.settled)}">` +
+              `<a class="v-${cell.verdict}" href="#${ids.get(cell) ?? ''}"><span class="verdict">${verdictBadge(cell)}</span>` +
+              `<span class="what">${h(outcomeHeadline(cell))}</span><span class="detail">${h(cell.verdict === 'inconclusive' ? `not tested: ${inconclusiveCause(cell)}` : outcomeDetail(cell))}</span>` +
+              `${mark !== null ? `<span class="detail">${h(mark)}</span>` : ''}` +
+              `${cell.settled ? '' : `<span class="detail">${icon('unsettled')} unsettled${waitedText(cell)}</span>`}` +
+              `${cell.caveat ? `<span class="detail">${icon('warning')} caveat</span>` : ''}</a></td>`
+            );
+          })
+          .join('');
+        const explained = explain ? `<span class="name">${h(row.profile.tests)}</span>` : '';
+        return `<tr><th scope="row">${h(row.profile.title)}<span class="name"><code>${h(row.profile.name)}</code> · expected: ${h(expectationLabel(row.profile.expected))}</span>${explained}</th>${cells}</tr>`;
+      });
+      return `<tbody>\n<tr class="group"><th scope="rowgroup" colspan="${matrix.senders.length + 1}">${h(group.title)}</th></tr>\n${rows.join('\n')}\n</tbody>`;
+    })
+    .join('\n');
+  return `<table class="matrix">
+<caption>${caption}</caption>
 <thead><tr><th scope="col">Receiver state</th>${head}</tr></thead>
 ${bodies}
-</table>
-</section>`;
+</table>`;
 }
 
 function timeline(evidence: ConnectionSummary[]): string {
@@ -344,7 +368,27 @@ function settledFact(cell: Cell): string {
   return `${words === 'yes' ? 'yes' : `yes, ${h(words)}`}${note ? ` <span class="muted">(${h(note)})</span>` : ''}`;
 }
 
-function cellDetails(cell: Cell, id: string, sender: RunSender | undefined): string {
+/** What the profile's MTA-STS policy host saw of the cell's sender: each request, and what they add up to; empty for a profile that declares no policy. */
+function policyHostPart(cell: Cell, profile: RunProfile): string {
+  const summary = policyHostSummary(cell, profile);
+  const fetches = cell.policyFetches ?? [];
+  if (summary === null && fetches.length === 0) return '';
+  const items = fetches.map((f) => {
+    const line = policyFetchText({ ...f, by: 'sender' });
+    const seen = [
+      f.peer !== '' ? `from <code>${h(f.peer)}</code>` : null,
+      f.sni !== null ? `SNI <code>${h(f.sni)}</code>` : null,
+      f.userAgent !== null ? `User-Agent <code>${h(f.userAgent)}</code>` : null,
+    ].filter((x) => x !== null);
+    return `<li>${h(line)}${seen.length ? ` <span class="muted">${seen.join(', ')}</span>` : ''}${f.by === 'unattributed' ? ` <em>(${h(UNATTRIBUTED_NOTE)})</em>` : ''}</li>`;
+  });
+  const host = profile.sts ? ` <code>${h(profile.sts.policyHost)}</code>` : '';
+  return `<h4>MTA-STS policy host</h4>
+${summary !== null ? `<p><strong>${h(summary)}</strong></p>` : ''}
+${items.length ? `<ul class="policy-host" aria-label="What the policy host${h(profile.sts ? ` ${profile.sts.policyHost}` : '')} saw">\n${items.join('\n')}\n</ul>` : `<p class="muted">The policy host${host} recorded nothing of this sender.</p>`}`;
+}
+
+function cellDetails(cell: Cell, id: string, sender: RunSender | undefined, profile: RunProfile): string {
   const base = cell.evidence[0]?.start ?? null;
   const submission = cell.submission
     ? `${cell.submission.accepted ? 'accepted' : 'not accepted'}${cell.submission.final ? ' (final)' : ''}: <code>${h(cell.submission.detail.trimEnd())}</code>`
@@ -353,6 +397,7 @@ function cellDetails(cell: Cell, id: string, sender: RunSender | undefined): str
   const bounces = cell.bounces ?? [];
   const span = elapsedMs(cell.firstSeen, cell.lastSeen);
   const hops = cell.hops ?? null;
+  const policyHost = policyHostPart(cell, profile);
   // The anchor is inside the closed <details>: following a link to it opens the details (HTML's ancestor-revealing algorithm), no script needed.
   return `<details class="cell v-${cell.verdict}">
 <summary><span class="badge v-${cell.verdict}">${verdictBadge(cell)}</span> <strong>${h(cell.sender)}</strong> <span>${h(outcomeHeadline(cell))}: ${h(outcomeDetail(cell))}</span>${cell.verdict === 'inconclusive' ? ` <span>(not tested: ${h(inconclusiveCause(cell))})</span>` : ''}${cell.settled ? '' : ` <span class="badge v-unsettled">${icon('unsettled')}unsettled</span>`}${cell.evidenceMismatch ? ` <span class="badge v-unsettled">${icon('warning')}evidence mismatch</span>` : ''}${cell.caveat ? ` <span class="badge v-unsettled">${icon('warning')}caveat</span>` : ''}</summary>
@@ -380,7 +425,7 @@ ${cell.evidence.length ? `${timeline(cell.evidence)}\n<ol class="connections">\n
 ${bounces.length ? `<h4>Bounces</h4>\n${bouncesTable(bounces)}` : ''}
 <h4>Received</h4>
 ${cell.received !== null ? `<pre>${h(cell.received)}</pre>` : '<p class="muted">Nothing was delivered, so there is no Received header.</p>'}
-${hops && hops.length ? hopsTable(hops) : ''}
+${hops && hops.length ? hopsTable(hops) : ''}${policyHost ? `\n${policyHost}` : ''}
 </div>
 </details>`;
 }
@@ -388,7 +433,23 @@ ${hops && hops.length ? hopsTable(hops) : ''}
 function profileFacts(profile: RunProfile): string {
   const c = profile.certificate;
   const tls = profile.starttls === 'offer' ? `${profile.tls.minVersion}–${profile.tls.maxVersion}` : '—';
-  return `<p class="muted"><code>${h(profile.hostname)}</code> at ${h(profile.address)}:${profile.port} · STARTTLS ${h(profile.starttls)} · TLS ${h(tls)} · certificate: issuer ${h(c.issuer)}, names ${h(c.names)}, ${h(c.validity)}, ${h(c.signature)}, ${h(c.chain)}</p>`;
+  return `<p class="muted"><code>${h(profile.hostname)}</code> at ${h(profile.address)}:${profile.port} · STARTTLS ${h(profile.starttls)} · TLS ${h(tls)} · certificate: issuer ${h(c.issuer)}, names ${h(c.names)}, ${h(c.validity)}, ${h(c.signature)}, ${h(c.chain)}</p>${stsFacts(profile)}`;
+}
+
+const POLICY_HOST_WORDS: Record<NonNullable<RunProfile['mtaSts']>['policy'], string> = {
+  served: 'serves it over HTTPS with a valid certificate',
+  unreachable: 'is unreachable (nothing listens on 443)',
+  'bad-certificate': 'serves it with a self-signed certificate, which RFC 8461 §3.3 says a sender must not accept',
+};
+
+/** What a profile publishes by MTA-STS: the mode, whether the policy lists its MX, its policy host and the policy itself; empty for one that declares nothing. */
+function stsFacts(profile: RunProfile): string {
+  const sts = profile.sts ?? null;
+  const spec = profile.mtaSts ?? sts?.spec ?? null;
+  if (spec === null) return '';
+  const host = sts !== null ? `<code>${h(sts.policyHost)}</code> at ${h(sts.policyAddress)}` : 'the policy host';
+  const facts = `<p class="muted">MTA-STS: mode <strong>${h(spec.mode)}</strong> · the policy ${spec.mx === 'covered' ? 'lists this MX' : 'does not list this MX'} · max_age ${h(String(spec.maxAge))}${sts !== null ? ` · id <code>${h(sts.id)}</code>` : ''} · ${host} ${h(POLICY_HOST_WORDS[spec.policy] ?? spec.policy)}${sts?.reportsByHttps ? '; it takes TLS-RPT reports by HTTPS POST too' : ''}</p>`;
+  return sts !== null ? `\n${facts}\n<pre>${h(sts.text.replace(/\r\n/g, '\n').trimEnd())}</pre>` : `\n${facts}`;
 }
 
 function cellsSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>): string {
@@ -396,7 +457,7 @@ function cellsSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>):
     .map((row) => {
       const details = row.cells
         .filter((c): c is Cell => c !== null)
-        .map((cell) => cellDetails(cell, ids.get(cell) ?? '', run.senders.find((s) => s.label === cell.sender)));
+        .map((cell) => cellDetails(cell, ids.get(cell) ?? '', run.senders.find((s) => s.label === cell.sender), row.profile));
       return `<section class="profile" aria-labelledby="profile-${h(slug(row.profile.name))}">
 <h3 id="profile-${h(slug(row.profile.name))}">${h(row.profile.title)} <code>${h(row.profile.name)}</code></h3>
 <p>${h(row.profile.tests)} <strong>Expected: ${h(expectationLabel(row.profile.expected))}</strong>, because ${h(row.profile.expected.because)}.</p>
@@ -410,6 +471,48 @@ ${details.join('\n')}
 <p class="muted">What each receiver recorded: every connection of the probe, the TLS it negotiated or the failure, the SMTP steps, and the Received header of the delivered message. Open a cell to read it.</p>
 ${sections}
 </section>`;
+}
+
+/**
+ * The TLS reports (RFC 8460) that arrived: one row per policy of each report, then each sender
+ * of the run, and whether it reported at all (a plus; one that never does is noted). Shown when
+ * reports arrived, or when the run's profiles asked for them.
+ */
+function tlsReportsSection(run: RunDocument): string {
+  if (!showsTlsReports(run)) return '';
+  const rows = orderedTlsReports(run)
+    .flatMap((report) => {
+      const sender = report.sender !== null ? h(report.sender) : `<span class="muted">${h(reportSenderText(report))}</span>`;
+      const lead = `<th scope="row">${sender}</th><td class="nowrap">${h(viaText(report.via))}</td><td class="nowrap">${h(clock(report.received))}</td>`;
+      if (report.error !== null || report.policies.length === 0) {
+        return [`<tr>${lead}<td colspan="4"><strong>not a valid report:</strong> ${h(report.error ?? 'it lists no policy')} <span class="muted">(<code>${h(report.file)}</code>)</span></td></tr>`];
+      }
+      return report.policies.map((policy) => {
+        const failures = policy.failures.length ? policy.failures.map((f) => h(failureText(f))).join('<br>') : `<span class="muted">${h(failuresText(policy))}</span>`;
+        return `<tr>${lead}<td>${policy.profile !== null ? `<code>${h(policy.profile)}</code>` : h(policyProfileText(policy))} <span class="muted">${h(policy.policyType)}</span></td><td>${failures}</td><td>${policy.successful}</td><td>${policy.failed}</td></tr>`;
+      });
+    })
+    .join('\n');
+  const senders = senderReporting(run).map((s) => `<li><strong>${h(s.sender)}</strong> ${h(s.text)}</li>`);
+  const unnamed = unnamedReporting(run);
+  const table = rows
+    ? `<table class="senders tls-reports">
+<caption>Each report as it arrived, one row per policy it reports on: the result types of the failed sessions, with their counts, and the sessions it counts as successful and failed.</caption>
+<thead><tr><th scope="col">Sender</th><th scope="col">Via</th><th scope="col">Received</th><th scope="col">Profile</th><th scope="col">Result types</th><th scope="col" class="nowrap">Successful</th><th scope="col" class="nowrap">Failed</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`
+    : '<p class="muted">No TLS report arrived during the run.</p>';
+  return `<section aria-labelledby="tls-reports-heading">
+<h2 id="tls-reports-heading">TLS reports (RFC 8460)</h2>
+<p>A domain that publishes a TLS-RPT record asks senders to report the TLS sessions they tried with it, by mail or by HTTPS POST. A sender that reports tells the domain that its TLS is broken; one that never does leaves it in the dark.</p>
+<ul class="tls-reporting" aria-label="Which senders reported">
+${[...senders, ...(unnamed !== null ? [`<li>${h(unnamed)}</li>`] : [])].join('\n')}
+</ul>
+${table}
+</section>
+`;
 }
 
 function slug(text: string): string {
@@ -435,7 +538,7 @@ export function renderHtmlReport(run: RunDocument): string {
 ${header(run)}
 ${matrixSection(run, matrix, ids)}
 ${sendersSection(run)}
-${cellsSection(run, matrix, ids)}
+${tlsReportsSection(run)}${cellsSection(run, matrix, ids)}
 <footer>Rendered by badmx from run.json (schemaVersion ${h(String(run.schemaVersion))}, written by badmx ${h(run.tool.version)}). Self-contained: nothing in this page is fetched from anywhere.</footer>
 </main>
 </body>

@@ -14,9 +14,11 @@ import {
   verdictLabel,
 } from './cell-label.js';
 import { oneLine, visibleControls } from './escape.js';
-import { utc } from './format-time.js';
+import { declaresPolicy, policyFetchText, policyHostSummary } from './evidence-text.js';
+import { clock, utc } from './format-time.js';
 import { buildMatrix, expectationLabel } from './matrix-model.js';
 import type { Renderer } from './renderer.js';
+import { failuresText, orderedTlsReports, policyProfileText, reportSenderText, senderReporting, showsTlsReports, unnamedReporting, viaText } from './tls-reports.js';
 
 /**
  * Inline Markdown text: one line, and the characters that would start markup, break out of
@@ -51,13 +53,18 @@ export function renderMarkdownTable(run: RunDocument): string {
     `${markdownText(run.policy.title)}. Run ${markdownText(utc(run.run.startedAt))}, zone ${markdownText(run.run.zone)}, badmx ${markdownText(run.tool.version)}.`,
     '',
   );
-  lines.push(`| Receiver | ${matrix.senders.map((s) => markdownText(s.label)).join(' | ')} |`);
-  lines.push(`|---|${matrix.senders.map(() => '---').join('|')}|`);
-  for (const row of matrix.rows) {
-    const head = `**${markdownText(row.profile.title)}** · ${markdownText(row.profile.name)} · expected: ${expectationLabel(row.profile.expected)}`;
-    lines.push(`| ${head} | ${row.cells.map(cellText).join(' | ')} |`);
+  // A run of the study's profiles alone is one table, as before suites; otherwise a table per suite under its heading.
+  const tables = matrix.bySuite ? matrix.suites : [{ title: null, question: null, rows: matrix.rows }];
+  for (const table of tables) {
+    if (table.title !== null) lines.push(`#### ${markdownText(table.title)}`, '', `${markdownText(table.question ?? '')}`, '');
+    lines.push(`| Receiver | ${matrix.senders.map((s) => markdownText(s.label)).join(' | ')} |`);
+    lines.push(`|---|${matrix.senders.map(() => '---').join('|')}|`);
+    for (const row of table.rows) {
+      const head = `**${markdownText(row.profile.title)}** · ${markdownText(row.profile.name)} · expected: ${expectationLabel(row.profile.expected)}`;
+      lines.push(`| ${head} | ${row.cells.map(cellText).join(' | ')} |`);
+    }
+    lines.push('');
   }
-  lines.push('');
   const { summary } = run;
   const inconclusive = summary.inconclusive ?? 0;
   lines.push(
@@ -133,7 +140,43 @@ export function renderMarkdownTable(run: RunDocument): string {
     }
     lines.push('', '</details>');
   }
+  // What each profile's MTA-STS policy host saw of each sender: did it fetch the policy it was to honour?
+  const policyHosts = matrix.rows.flatMap((row) =>
+    row.cells.filter((c): c is Cell => c !== null && declaresPolicy(c, row.profile)).map((cell) => ({ cell, profile: row.profile })),
+  );
+  if (policyHosts.length > 0) {
+    lines.push('', `<details><summary>What the MTA-STS policy hosts saw of each sender</summary>`, '');
+    for (const { cell, profile } of policyHosts) {
+      const said = [policyHostSummary(cell, profile), ...(cell.policyFetches ?? []).map(policyFetchText)].filter((x) => x !== null);
+      lines.push(`- ${markdownText(cell.sender)} × ${markdownText(cell.profile)}: ${said.map(markdownText).join('; ')}`);
+    }
+    lines.push('', '</details>');
+  }
+  lines.push(...tlsReportLines(run));
   return `${lines.join('\n')}\n`;
+}
+
+/** The TLS reports (RFC 8460) that arrived: who reported (and who never did), then one table row per policy of each report; nothing when the run did not ask for any. */
+function tlsReportLines(run: RunDocument): string[] {
+  if (!showsTlsReports(run)) return [];
+  const lines = ['', '#### TLS reports (RFC 8460)', ''];
+  for (const s of senderReporting(run)) lines.push(`- ${markdownText(s.sender)} ${markdownText(s.text)}`);
+  const unnamed = unnamedReporting(run);
+  if (unnamed !== null) lines.push(`- ${markdownText(unnamed)}`);
+  const reports = orderedTlsReports(run);
+  if (reports.length === 0) return lines;
+  lines.push('', '| Sender | Via | Received | Profile | Result types | Successful | Failed |', '|---|---|---|---|---|---|---|');
+  for (const report of reports) {
+    const lead = `| ${markdownText(reportSenderText(report))} | ${viaText(report.via)} | ${markdownText(clock(report.received))}`;
+    if (report.error !== null || report.policies.length === 0) {
+      lines.push(`${lead} | — | not a valid report: ${markdownText(report.error ?? 'it lists no policy')} | — | — |`);
+      continue;
+    }
+    for (const policy of report.policies) {
+      lines.push(`${lead} | ${markdownText(policyProfileText(policy))} | ${markdownText(failuresText(policy))} | ${policy.successful} | ${policy.failed} |`);
+    }
+  }
+  return lines;
 }
 
 export const markdownTable: Renderer = {

@@ -1,22 +1,50 @@
 import type { Cell, RunDocument, RunProfile, RunSender } from '../document/run-document.js';
+import { SUITES, type Suite } from '../profiles/profile-schema.js';
 
 /**
  * The matrix every report draws: receiver states grouped by what is wrong with them, one
  * column per sender. Grouping is derived from the profile's data, so a profile added to
- * receivers/ lands in the right group without code.
+ * receivers/ lands in the right group without code. Groups sit in suites (the question a
+ * profile asks): a run of the study's profiles alone is one suite, drawn as it always was.
  */
-export type ProfileGroup = 'transport' | 'tls-version' | 'certificate';
+export type ProfileGroup = 'transport' | 'tls-version' | 'certificate' | 'sts-enforce' | 'sts-testing' | 'sts-unfetchable';
 
 export const GROUP_TITLES: Record<ProfileGroup, string> = {
   transport: 'STARTTLS',
   'tls-version': 'TLS version',
   certificate: 'Certificate',
+  'sts-enforce': 'MTA-STS policy enforced',
+  'sts-testing': 'MTA-STS policy in testing mode',
+  'sts-unfetchable': 'MTA-STS policy not fetchable',
 };
 
-const GROUP_ORDER: ProfileGroup[] = ['transport', 'tls-version', 'certificate'];
+const GROUP_ORDER: ProfileGroup[] = ['transport', 'tls-version', 'certificate', 'sts-enforce', 'sts-testing', 'sts-unfetchable'];
 
-/** STARTTLS missing, refused or aborted; else a certificate fault; else it varies the protocol version (the controls live here too). */
-export function profileGroup(profile: Pick<RunProfile, 'starttls' | 'certificate'>): ProfileGroup {
+/** A heading per suite, for reports that show more than the study's. */
+export const SUITE_TITLES: Record<Suite, string> = {
+  study: "The study's receivers",
+  'mta-sts': 'Receivers that declare a policy: MTA-STS (RFC 8461)',
+};
+
+/** The question each suite asks, in one line under its heading. */
+export const SUITE_QUESTIONS: Record<Suite, string> = {
+  study: 'The Paubox study\'s misconfigured receivers, none of which declares a policy: does the sender check what it is given?',
+  'mta-sts': 'Each domain publishes an MTA-STS policy (its mode, its MX patterns and its policy host vary): does the sender fetch it and honour it?',
+};
+
+/** A profile's suite; a run from before suites holds the study's alone. */
+export function profileSuite(profile: Pick<RunProfile, 'suite'>): Suite {
+  return profile.suite ?? 'study';
+}
+
+/**
+ * A profile that declares an MTA-STS policy: by what a sender fetching it finds (a policy host
+ * that cannot be fetched from, else the mode); otherwise: STARTTLS missing, refused or aborted;
+ * else a certificate fault; else it varies the protocol version (the controls live here too).
+ */
+export function profileGroup(profile: Pick<RunProfile, 'starttls' | 'certificate' | 'mtaSts'>): ProfileGroup {
+  const sts = profile.mtaSts ?? null;
+  if (sts !== null) return sts.policy !== 'served' ? 'sts-unfetchable' : sts.mode === 'enforce' ? 'sts-enforce' : 'sts-testing';
   if (profile.starttls !== 'offer') return 'transport';
   const c = profile.certificate;
   const valid = c.issuer === 'intermediate' && c.names === 'profile' && c.validity === 'current' && c.signature === 'sha256' && c.chain === 'with-intermediate';
@@ -33,14 +61,32 @@ export interface MatrixRow {
 export interface MatrixGroup {
   group: ProfileGroup;
   title: string;
+  suite: Suite;
+  rows: MatrixRow[];
+}
+
+export interface MatrixSuite {
+  suite: Suite;
+  title: string;
+  question: string;
+  /** Its groups, in group order. */
+  groups: MatrixGroup[];
   rows: MatrixRow[];
 }
 
 export interface Matrix {
   senders: RunSender[];
+  /** Every group, suite by suite. */
   groups: MatrixGroup[];
   /** All rows, in group order. */
   rows: MatrixRow[];
+  /** The suites the run's profiles belong to, in suite order. */
+  suites: MatrixSuite[];
+  /**
+   * Whether reports show a heading per suite: when the run holds more than the study's
+   * profiles. A run of the study's alone is drawn as before suites existed.
+   */
+  bySuite: boolean;
 }
 
 export function buildMatrix(run: RunDocument): Matrix {
@@ -50,10 +96,16 @@ export function buildMatrix(run: RunDocument): Matrix {
     group: profileGroup(profile),
     cells: run.senders.map((sender) => byKey.get(cellKey(sender.label, profile.name)) ?? null),
   }));
-  const groups = GROUP_ORDER.map((group) => ({ group, title: GROUP_TITLES[group], rows: rows.filter((row) => row.group === group) })).filter(
-    (g) => g.rows.length > 0,
-  );
-  return { senders: run.senders, groups, rows: groups.flatMap((g) => g.rows) };
+  const suites = SUITES.map((suite) => {
+    const inSuite = rows.filter((row) => profileSuite(row.profile) === suite);
+    const groups = GROUP_ORDER.map((group) => ({ group, title: GROUP_TITLES[group], suite, rows: inSuite.filter((row) => row.group === group) })).filter(
+      (g) => g.rows.length > 0,
+    );
+    return { suite, title: SUITE_TITLES[suite], question: SUITE_QUESTIONS[suite], groups, rows: groups.flatMap((g) => g.rows) };
+  }).filter((s) => s.rows.length > 0);
+  const groups = suites.flatMap((s) => s.groups);
+  const bySuite = suites.some((s) => s.suite !== 'study');
+  return { senders: run.senders, groups, rows: groups.flatMap((g) => g.rows), suites, bySuite };
 }
 
 function cellKey(sender: string, profile: string): string {

@@ -1,6 +1,9 @@
 import type { RunDocument } from '../document/run-document.js';
 import { printable } from '../text/printable.js';
+import { SUITES } from '../profiles/profile-schema.js';
 import { outcomeLabel, tallyText, unsettledGroups, verdictLabel } from './cell-label.js';
+import { profileSuite, SUITE_TITLES } from './matrix-model.js';
+import { senderReporting, showsTlsReports } from './tls-reports.js';
 
 const GREEN = '\u001b[32m';
 const RED = '\u001b[31m';
@@ -22,15 +25,20 @@ const RESET = '\u001b[0m';
 export function renderTerminalMatrix(run: RunDocument, options: { colour?: boolean } = {}): string {
   const colour = options.colour ?? false;
   const senders = run.senders.map((s) => s.label);
-  const header = ['receiver', ...senders];
-  const rows = run.profiles.map((profile) => [
+  // A run of the study's profiles alone is one block, as before suites; otherwise a heading per suite, and each receiver's title.
+  const suites = SUITES.map((suite) => ({ suite, profiles: run.profiles.filter((p) => profileSuite(p) === suite) })).filter((s) => s.profiles.length > 0);
+  const bySuite = suites.some((s) => s.suite !== 'study');
+  const header = ['receiver', ...senders, ...(bySuite ? ['what it is'] : [])];
+  const rowOf = (profile: RunDocument['profiles'][number]): string[] => [
     profile.name,
     ...senders.map((sender) => {
       const cell = run.cells.find((c) => c.sender === sender && c.profile === profile.name);
       if (!cell) return '-';
       return `${verdictLabel(cell)} ${outcomeLabel(cell)}${cell.settled ? '' : '*'}${cell.evidenceMismatch ? '!' : ''}${cell.caveat ? '?' : ''}`;
     }),
-  ]);
+    ...(bySuite ? [printable(profile.title, 120)] : []),
+  ];
+  const rows = (bySuite ? suites.flatMap((s) => s.profiles) : run.profiles).map(rowOf);
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => (row[i] ?? '').length)));
   const paint = (text: string, width: number): string => {
     const padded = text.padEnd(width);
@@ -41,14 +49,17 @@ export function renderTerminalMatrix(run: RunDocument, options: { colour?: boole
     return padded;
   };
   const line = (row: string[], head = false): string =>
-    row.map((cell, i) => (head || i === 0 ? cell.padEnd(widths[i] ?? 0) : paint(cell, widths[i] ?? 0))).join('  ').trimEnd();
+    row.map((cell, i) => (head || i === 0 || i > senders.length ? cell.padEnd(widths[i] ?? 0) : paint(cell, widths[i] ?? 0))).join('  ').trimEnd();
+  const body = bySuite
+    ? suites.flatMap((s, i) => [...(i > 0 ? [''] : []), `${SUITE_TITLES[s.suite]}:`, ...s.profiles.map((p) => line(rowOf(p)))])
+    : rows.map((row) => line(row));
   const inconclusive = run.summary.inconclusive ?? 0;
   const out = [
     `badmx run ${run.run.id}, policy ${run.policy.name}: ${run.policy.title}`,
     '',
     line(header, true),
     widths.map((w) => '-'.repeat(w)).join('  '),
-    ...rows.map((row) => line(row)),
+    ...body,
     '',
     `${tallyText({ pass: run.summary.pass, fail: run.summary.fail, inconclusive })}${run.summary.unsettled ? `, ${run.summary.unsettled} unsettled (*: the deadline came first)` : ''}` +
       (run.stray.connections ? `; ${run.stray.connections} connection(s) belonged to no probe` : ''),
@@ -84,6 +95,8 @@ export function renderTerminalMatrix(run: RunDocument, options: { colour?: boole
     out.push(`? certificate caveat in ${caveats.length} cell(s):`);
     for (const c of caveats) out.push(`  ${c.sender} / ${c.profile}: ${printable(c.caveat ?? '', 300)}`);
   }
+  // TLS reports (RFC 8460): who reported, and who never did.
+  if (showsTlsReports(run)) out.push(`TLS reports (RFC 8460): ${senderReporting(run).map((s) => `${s.sender} ${s.text}`).join('; ')}`);
   if (run.run.error) out.push(`run stopped early: ${run.run.error}`);
   if (run.run.status === 'interrupted') out.push('run interrupted before its schedule was done: badmx run --resume <run dir> continues it');
   return colour ? out.join('\n').replace(/^(badmx run .*)$/m, `${DIM}$1${RESET}`) : out.join('\n');

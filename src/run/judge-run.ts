@@ -209,7 +209,10 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
       evidence: classification.evidence,
       misdirected: (attribution.misdirected.get(probe.id) ?? []).length,
       // Only where the profile declares a policy: a policy host is there to be asked.
-      ...(member?.sts ? { policyFetches: policyFetchesOf(facts.events, { sender: probe.sender, profile: probe.profile }, { names: agentNames, windows }) } : {}),
+      // A phase's probe sees its own phase's windows only (a multi-phase profile's phases are steps of their own).
+      ...(member?.sts
+        ? { policyFetches: policyFetchesOf(facts.events, { sender: probe.sender, profile: probe.profile }, { names: agentNames, windows: windows.filter((w) => (w.phase ?? 1) === (probe.phase ?? 1)) }) }
+        : {}),
     };
   });
   const cells = foldPhases(probeCells, options.probes, profiles);

@@ -2,7 +2,7 @@ import { Resolver } from 'node:dns/promises';
 import { readFileSync, rmSync } from 'node:fs';
 import { rootCertificates, type ConnectionOptions } from 'node:tls';
 import type { Probe } from '../probes/probe.js';
-import { builtinHeloName } from './builtin-sender.js';
+import { BuiltinSender, builtinHeloName } from './builtin-sender.js';
 import { SenderError, type ProbeTarget, type SendResult, type Sender, type SenderEnvironment } from './sender.js';
 import { SmtpClientError, SmtpClientSession } from './smtp-client.js';
 import { fetchStsPolicy } from './sts-fetch.js';
@@ -47,7 +47,7 @@ interface CachedPolicy {
  * Per probe, for the recipient domain (§5, "Policy Application"):
  * - the policy: the cached one while its id is what the TXT record says and it has not
  *   expired; else fetched anew (§3.3); a failed fetch falls back to an unexpired cached policy
- *   (§5.1: a sender must not let an attacker who blocks the fetch remove a policy it knows),
+ *   (§3.3: "the sender MUST apply that cached policy"; an attacker who blocks the fetch removes nothing, §10.2),
  *   else to no policy;
  * - `enforce`: deliver only to an MX that a policy `mx` pattern matches (§4.1) over STARTTLS
  *   with a certificate valid for that MX host under PKIX (§4.2); otherwise not at all;
@@ -80,6 +80,8 @@ export class MtaStsSender implements Sender {
   #ca: string[] = [...rootCertificates];
   #workDir: string | null = null;
   readonly #policyPort: number;
+  /** Where no policy applies, or a testing one failed: opportunistic delivery, as builtin:opportunistic does it, with this sender's EHLO name. */
+  readonly #fallback: BuiltinSender;
 
   constructor(options: { label?: string; timeoutMs?: number; policyPort?: number } = {}) {
     this.label = options.label ?? 'builtin:mta-sts';
@@ -87,6 +89,7 @@ export class MtaStsSender implements Sender {
     this.#helo = builtinHeloName(this.label);
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#policyPort = options.policyPort ?? 443;
+    this.#fallback = new BuiltinSender('opportunistic', { label: this.label, timeoutMs: this.#timeoutMs });
   }
 
   prepare(env: SenderEnvironment): Promise<void> {
@@ -234,7 +237,7 @@ export class MtaStsSender implements Sender {
     const txt = await resolver.resolveTxt(`_mta-sts.${domain}`).catch((): string[][] => []);
     const record = parseStsRecord(txt);
     if ('error' in record) {
-      // §5.1: without a record, a cached unexpired policy still applies.
+      // §3.3: without a record, a cached unexpired policy still applies.
       return fresh ? { policy: fresh.policy, note: `MTA-STS ${fresh.policy.mode} (cached; ${record.error})` } : { policy: null, note: `no MTA-STS policy (${record.error})` };
     }
     if (fresh && fresh.id === record.id) return { policy: fresh.policy, note: `MTA-STS ${fresh.policy.mode} (cached, id ${record.id})` };
@@ -267,44 +270,9 @@ export class MtaStsSender implements Sender {
     }
   }
 
-  /** What builtin:opportunistic does: TLS when offered, unverified; plaintext otherwise, or in a new session after a failed handshake. */
-  async #opportunistic(probe: Probe, message: string, target: ProbeTarget): Promise<SendResult> {
-    const attempt = async (tryTls: boolean): Promise<string> => {
-      const session = await SmtpClientSession.connect(target.address, target.port, this.#timeoutMs);
-      try {
-        const banner = await session.reply('banner');
-        if (banner.code !== 220) throw new SmtpClientError(`banner ${banner.lines.join(' / ')}`, 'EREPLY', 'banner', banner.code);
-        await session.greet(this.#helo);
-        let how = 'plaintext';
-        if (tryTls && session.extensions.has('STARTTLS')) {
-          const reply = await session.command('STARTTLS').catch(() => null);
-          if (reply) {
-            const socket = await session.startTls({ servername: target.hostname, rejectUnauthorized: false, minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' });
-            how = `over ${socket.getProtocol() ?? 'TLS'} (unverified)`;
-            await session.greet(this.#helo);
-          } else {
-            how = 'plaintext after STARTTLS was refused';
-          }
-        }
-        await session.transaction(probe.from, probe.recipient, message);
-        return `delivered ${how}`;
-      } finally {
-        await session.quit();
-      }
-    };
-    try {
-      return { accepted: true, final: true, detail: await attempt(true) };
-    } catch (error) {
-      if (error instanceof SmtpClientError && error.code === 'ETLS') {
-        try {
-          await attempt(false);
-          return { accepted: true, final: true, detail: 'TLS handshake failed; delivered in a new plaintext session' };
-        } catch (retry) {
-          return { accepted: false, final: true, detail: `plaintext retry failed: ${(retry as Error).message}` };
-        }
-      }
-      return { accepted: false, final: true, detail: (error as Error).message };
-    }
+  /** What builtin:opportunistic does (the same code, under this sender's name): TLS when offered, unverified; plaintext otherwise. */
+  #opportunistic(probe: Probe, message: string, target: ProbeTarget): Promise<SendResult> {
+    return this.#fallback.send(probe, message, target);
   }
 }
 

@@ -80,7 +80,7 @@ async function mailReport(message: string, to: string, options: { resolver: Reso
 }
 
 /** §5.4: POST the gzipped report as application/tlsrpt+gzip; the answer's status says whether it was taken. */
-function postReport(uri: string, body: Buffer, options: { resolver: Resolver; ca: string[]; timeoutMs: number }): Promise<number> {
+function postReport(uri: string, body: Buffer, options: { resolver: Resolver; ca: string[]; timeoutMs: number; helo: string }): Promise<number> {
   const url = new URL(uri);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -94,7 +94,8 @@ function postReport(uri: string, body: Buffer, options: { resolver: Resolver; ca
         rejectUnauthorized: true,
         agent: false,
         timeout: options.timeoutMs,
-        headers: { 'content-type': 'application/tlsrpt+gzip', 'content-length': body.length },
+        // Named as the policy fetches are, so the policy host's record says whose report it was.
+        headers: { 'content-type': 'application/tlsrpt+gzip', 'content-length': body.length, 'user-agent': `badmx-${options.helo}` },
         lookup: resolverLookup(options.resolver),
       },
       (response) => {

@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInProcess } from '../helpers/cli.js';
 import { describe, expect, it } from 'vitest';
-import { checkZone } from '../helpers/named-checkzone.js';
+import { checkZone, decodeCharacterStrings } from '../helpers/named-checkzone.js';
 import { studyProfiles } from '../helpers/study.js';
+import { loadCatalogue, selectProfiles, slotSpan } from '../../src/profiles/catalogue.js';
+import { stsPublication } from '../../src/profiles/mta-sts-policy.js';
+import { profileNames } from '../../src/profiles/naming.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../harness/public/badmx.example.json');
 const profiles = studyProfiles();
@@ -18,6 +21,47 @@ function config(name: string, content: unknown): string {
   const file = join(dir, name);
   writeFileSync(file, JSON.stringify(content));
   return file;
+}
+
+/** The MTA-STS suite's profiles (slots 15 and on), and every profile of every suite (`--suite all`). */
+const stsProfiles = selectProfiles(loadCatalogue(), undefined, ['mta-sts']);
+const allProfiles = selectProfiles(loadCatalogue(), undefined, ['all']);
+
+/** name → its TXT records' data, as BIND read them (their character-strings joined). */
+function txtData(records: [string, string, string, string, string][]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [name, , , type, rdata] of records) {
+    if (type === 'TXT') out.set(name, [...(out.get(name) ?? []), decodeCharacterStrings(rdata).map((b) => b.toString('latin1')).join('')]);
+  }
+  return out;
+}
+
+/**
+ * For every sts profile: the `_mta-sts` TXT with the id the fleet serves (the same
+ * stsPublication the fleet and the policy hosts use), `mta-sts.<domain>` at the profile's
+ * address, and `_smtp._tls` asking for reports by mail, and by HTTPS where the policy host serves.
+ */
+function expectStsRecords(checked: { records: [string, string, string, string, string][] }, zone: string, addressOf: (slot: number) => string): void {
+  const txt = txtData(checked.records);
+  const addressType = addressOf(15).includes(':') ? 'AAAA' : 'A';
+  const addresses = byType(checked.records, addressType);
+  for (const profile of stsProfiles) {
+    const names = profileNames(profile, zone);
+    const address = addressOf(profile.slot);
+    const publication = stsPublication(profile.mtaSts, names, address);
+    expect(publication, profile.name).not.toBeNull();
+    const sts = publication as NonNullable<typeof publication>;
+    expect(txt.get(`_mta-sts.${names.domain}.`), profile.name).toEqual([`v=STSv1; id=${sts.id}`]);
+    expect(sts.id).toMatch(/^[a-zA-Z0-9]{1,32}$/); // RFC 8461 §3.1 sts-id
+    expect(addresses, profile.name).toContain(`mta-sts.${names.domain}. ${address}`);
+    expect(addresses, profile.name).toContain(`${names.hostname}. ${address}`);
+    const rua = [`mailto:tlsrpt@probes.${zone}`, ...(profile.mtaSts?.policy === 'served' ? [`https://mta-sts.${names.domain}/tlsrpt`] : [])];
+    expect(txt.get(`_smtp._tls.${names.domain}.`), profile.name).toEqual([`v=TLSRPTv1; rua=${rua.join(',')}`]);
+  }
+  // Nothing else declares a policy: the study's profiles publish none.
+  const declared = [...txt.keys()].filter((name) => name.startsWith('_mta-sts.')).sort();
+  expect(declared).toEqual(stsProfiles.map((p) => `_mta-sts.${profileNames(p, zone).domain}.`).sort());
+  expect([...txt.keys()].filter((name) => name.startsWith('_smtp._tls.'))).toHaveLength(stsProfiles.length);
 }
 
 /** "name type rdata" for every record of one type, as BIND read the file. */
@@ -96,6 +140,64 @@ describe('badmx zone', () => {
     const result = await badmx(['--config', file]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/^; Receivers listen on port 2525, but senders deliver to port 25 \(an MX has no port, RFC 5321 §5\.1\): forward 25\/tcp to 2525\.$/m);
+  });
+});
+
+describe('badmx zone --suite: the MTA-STS suite published as the fleet serves it', () => {
+  it('sanity: the sts profiles take the slots after the study\'s fourteen (15-23, and on), every suite together one per slot', () => {
+    expect(stsProfiles.length).toBeGreaterThanOrEqual(9);
+    expect(stsProfiles.slice(0, 9).map((p) => p.slot)).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23]);
+    expect(Math.min(...stsProfiles.map((p) => p.slot))).toBe(profiles.length + 1);
+    expect(slotSpan(allProfiles)).toBe(allProfiles.length);
+  });
+
+  it.each([['mta-sts'], ['all']])('--suite %s on one shared address: _mta-sts, mta-sts.<domain> and _smtp._tls per sts profile, as BIND loads them', async (suite) => {
+    const result = await badmx(['--config', EXAMPLE, '--suite', suite]);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    const checked = await checkZone('badmx.example.com', result.stdout);
+    expect(checked.ok, checked.messages).toBe(true);
+    expectStsRecords(checked, 'badmx.example.com', () => '203.0.113.25');
+    const published = suite === 'all' ? allProfiles : stsProfiles;
+    expect(byType(checked.records, 'MX').sort()).toEqual(
+      [...published.map((p) => `${p.name}.badmx.example.com. 10 mx.${p.name}.badmx.example.com.`), 'probes.badmx.example.com. 10 mx.probes.badmx.example.com.'].sort(),
+    );
+    expect(result.stdout).toMatch(new RegExp(`^; badmx public zone badmx\\.example\\.com: ${published.length} receiver profiles, all on 203\\.0\\.113\\.25`, 'm'));
+  });
+
+  it('--suite all, one address per profile (23 and on): each sts profile and its policy host on the address of its slot', async () => {
+    const addresses = allProfiles.map((_, i) => `198.51.100.${i + 1}`);
+    expect(addresses.length).toBeGreaterThanOrEqual(23);
+    const result = await badmx(['--zone', 'vendor-eval.example.org', '--suite', 'all', ...addresses.flatMap((a) => ['--address', a]), '--name-server', 'ns-1.provider.net']);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    const checked = await checkZone('vendor-eval.example.org', result.stdout);
+    expect(checked.ok, checked.messages).toBe(true);
+    expectStsRecords(checked, 'vendor-eval.example.org', (slot) => addresses[slot - 1] as string);
+    // The study's profiles keep slots 1-14, untouched by the suite beside them.
+    expect(byType(checked.records, 'A')).toContain(`mx.tls1.2.vendor-eval.example.org. ${addresses[5]}`);
+    expect(byType(checked.records, 'A')).toContain(`mta-sts.sts-enforce-valid.vendor-eval.example.org. ${addresses[14]}`);
+    expect(byType(checked.records, 'A')).toContain(`mta-sts.sts-policy-bad-certificate.vendor-eval.example.org. ${addresses[22]}`);
+  });
+
+  it('--suite mta-sts, one address per slot (IPv6): the policy hosts as AAAA on slots 15-23, as the fleet listens', async () => {
+    // Addresses go by slot, so the suite alone still takes one per slot from 1 (the first 14 are the study's).
+    const addresses = Array.from({ length: slotSpan(stsProfiles) }, (_, i) => `2001:db8:25::${(i + 1).toString(16)}`);
+    const result = await badmx(['--zone', 'vendor-eval.example.org', '--suite', 'mta-sts', ...addresses.flatMap((a) => ['--address', a]), '--dns-listen', '2001:db8:25::35']);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    const checked = await checkZone('vendor-eval.example.org', result.stdout);
+    expect(checked.ok, checked.messages).toBe(true);
+    expectStsRecords(checked, 'vendor-eval.example.org', (slot) => addresses[slot - 1] as string);
+    expect(byType(checked.records, 'AAAA')).toContain('mta-sts.sts-enforce-valid.vendor-eval.example.org. 2001:db8:25::f');
+    expect(byType(checked.records, 'AAAA')).toContain('mta-sts.sts-policy-bad-certificate.vendor-eval.example.org. 2001:db8:25::17');
+    expect(byType(checked.records, 'MX')).toHaveLength(stsProfiles.length + 1);
+  });
+
+  it('the default suite (the study) publishes no MTA-STS or TLS-RPT record', async () => {
+    const result = await badmx(['--config', EXAMPLE]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).not.toMatch(/_mta-sts\.|_smtp\._tls\.|mta-sts\./);
   });
 });
 

@@ -17,6 +17,21 @@ export const DEMO_RUN = join(FIXTURES, 'demo-run.json');
  */
 export const HOSTILE_RUN = join(FIXTURES, 'hostile-run.json');
 
+/**
+ * A real `badmx run --sender builtin:mta-sts --sender builtin:opportunistic --policy mta-sts` of the
+ * nine single-phase MTA-STS profiles (no study profile), the senders side by side, with each
+ * cell's `policyFetches` and the 16 TLS reports builtin:mta-sts sent (7 by HTTPS POST, 9 by mail);
+ * builtin:opportunistic fetched no policy and sent no report.
+ */
+export const MTA_STS_RUN = join(FIXTURES, 'mta-sts-run.json');
+
+/**
+ * A real run of the same two senders over profiles of both suites: the study's `no-starttls`,
+ * `tls1.3` and `self-signed`, and `sts-enforce-valid`, `sts-enforce-self-signed` and
+ * `sts-policy-bad-certificate`; builtin:mta-sts sent 5 TLS reports.
+ */
+export const MIXED_SUITES_RUN = join(FIXTURES, 'mixed-suites-run.json');
+
 /** A fresh copy of a fixture, read through the real loader (so the fixtures are valid run.json). */
 export function loadFixture(file: string): RunDocument {
   return loadRunDocument(file).document;
@@ -78,4 +93,57 @@ export function withWaits(run: RunDocument): RunDocument {
     cells,
     summary: summarizeCells(cells),
   };
+}
+
+/** The hostile strings `withHostileTlsReports` plants, as they appear there. */
+export const HOSTILE_TLSRPT = {
+  /** The envelope sender of a report that names no sender of the run. */
+  from: '"><img src=x onerror="window.__badmxPwned=5">@evil.example',
+  /** Its result type: not one of RFC 8460's, with markup, a pipe and a control byte. */
+  resultType: '<script>window.__badmxPwned=6</script> | x\u001b[31m',
+  mx: 'mx.<b>evil</b>.example',
+  /** Why the other is not a valid report. */
+  error: 'not JSON: unexpected "<" at 0 | <i>x</i>',
+} as const;
+
+/**
+ * A run with two TLS reports added by hand after its own: one that names no sender of the run,
+ * from a hostile address, about a domain of no profile, with an unknown result type; and one of
+ * builtin:opportunistic that is not a valid report. Everything in them is escaped by the reports.
+ */
+export function withHostileTlsReports(run: RunDocument): RunDocument {
+  const foreign = {
+    received: '2026-11-30T15:31:00.000Z',
+    via: 'mail' as const,
+    file: 'messages/probes/hostile.eml',
+    from: HOSTILE_TLSRPT.from,
+    sender: null,
+    submitter: 'evil.example',
+    policies: [
+      {
+        organization: 'Evil <Org>',
+        reportId: 'r-1',
+        start: '2026-11-29T00:00:00Z',
+        end: '2026-11-30T00:00:00Z',
+        policyDomain: 'elsewhere.<i>example</i>',
+        policyType: 'sts' as const,
+        successful: 3,
+        failed: 2,
+        failures: [{ resultType: HOSTILE_TLSRPT.resultType, known: false, count: 2, receivingMxHostname: HOSTILE_TLSRPT.mx }],
+        profile: null,
+      },
+    ],
+    error: null,
+  };
+  const invalid = {
+    received: '2026-11-30T15:31:01.000Z',
+    via: 'https' as const,
+    file: 'tlsrpt/9999-hostile.json',
+    from: '127.0.0.1',
+    sender: 'builtin:opportunistic',
+    submitter: null,
+    policies: [],
+    error: HOSTILE_TLSRPT.error,
+  };
+  return { ...run, tlsReports: [...(run.tlsReports ?? []), foreign, invalid] };
 }

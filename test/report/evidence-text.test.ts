@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { settleLine, settleWords, unsettledGroups, unsettledWait } from '../../src/report/cell-label.js';
-import { cellEvidenceLines } from '../../src/report/evidence-text.js';
+import type { PolicyFetch } from '../../src/classify/policy-fetches.js';
+import { cellEvidenceLines, policyFetchText, policyHostMark, policyHostSummary } from '../../src/report/evidence-text.js';
+import { renderJunitXml } from '../../src/report/junit-xml.js';
 import { duration } from '../../src/report/format-time.js';
 import { retriesText } from '../../src/report/sender-kind.js';
-import type { Cell } from '../../src/document/run-document.js';
-import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture, WAITS, withWaits } from '../helpers/report-fixtures.js';
+import type { Cell, RunProfile } from '../../src/document/run-document.js';
+import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture, MIXED_SUITES_RUN, MTA_STS_RUN, WAITS, withWaits } from '../helpers/report-fixtures.js';
 
 const demo = loadFixture(DEMO_RUN);
 const waits = withWaits(demo);
@@ -80,5 +82,71 @@ describe('the evidence lines: what settled a cell, and how long was waited', () 
       { sender: WAITS.sender, profiles: ['expired', 'self-signed'], words: 'waited 1 min', note: WAITS.unsettledNote },
       { sender: WAITS.sender, profiles: ['wrong-host'], words: 'waited 30 s', note: WAITS.unsettledNote },
     ]);
+  });
+});
+
+describe('the evidence lines: what an MTA-STS policy host saw of the sender', () => {
+  const sts = loadFixture(MTA_STS_RUN);
+  const profile = (name: string): RunProfile | undefined => sts.profiles.find((p) => p.name === name);
+  const lines = (sender: string, name: string): string[] => cellEvidenceLines(find(sts.cells, sender, name), profile(name)).filter((l) => l.startsWith('mta-sts: '));
+  const at = (time: string): PolicyFetch => ({ time, kind: 'fetch', peer: '127.0.0.1', sni: 'mta-sts.x.badmx.test', status: 200, tlsVersion: 'TLSv1.3', alert: null, userAgent: null, by: 'sender' });
+
+  it('each record in one line: a fetch, a broken-off handshake, a report posted, and whether it is known to be this sender\'s', () => {
+    expect(policyFetchText(at('2026-11-30T15:25:25.912Z'))).toBe('policy fetched over TLSv1.3 (HTTP 200) at 15:25:25 UTC');
+    expect(policyFetchText({ ...at('2026-11-30T15:25:25.912Z'), status: 404 })).toBe('policy host request over TLSv1.3 (HTTP 404: no policy handed over) at 15:25:25 UTC');
+    expect(policyFetchText({ ...at('2026-11-30T15:25:26Z'), kind: 'tls-failed', status: null, tlsVersion: null, alert: 'unknown_ca' })).toBe(
+      'policy host: handshake broken off by the client (alert unknown_ca) at 15:25:26 UTC',
+    );
+    expect(policyFetchText({ ...at('2026-11-30T15:25:27Z'), kind: 'report', status: 201, tlsVersion: null, by: 'unattributed' })).toBe(
+      'TLS-RPT report posted (HTTP 201) at 15:25:27 UTC (not attributable to one sender: several ran side by side)',
+    );
+  });
+
+  it('a sender that fetched the policy: its fetch, and the records that may be anyone\'s, marked so (the real run)', () => {
+    expect(lines('builtin:mta-sts', 'sts-enforce-valid')).toEqual([
+      'mta-sts: policy fetched over TLSv1.3 (HTTP 200) at 15:45:41 UTC',
+      'mta-sts: policy host request over TLSv1.3 (HTTP 201: no policy handed over) at 15:45:41 UTC (not attributable to one sender: several ran side by side)',
+      'mta-sts: TLS-RPT report posted (HTTP 201) at 15:45:41 UTC (not attributable to one sender: several ran side by side)',
+    ]);
+    expect(policyHostMark(find(sts.cells, 'builtin:mta-sts', 'sts-enforce-valid'), profile('sts-enforce-valid'))).toBe('policy fetched');
+  });
+
+  it('a sender that never fetched it says so, first; an unreachable policy host says why nothing can be seen', () => {
+    const opportunistic = lines('builtin:opportunistic', 'sts-enforce-self-signed');
+    expect(opportunistic[0]).toBe('mta-sts: never fetched the policy');
+    expect(opportunistic.slice(1).every((l) => l.endsWith('(not attributable to one sender: several ran side by side)'))).toBe(true);
+    expect(policyHostMark(find(sts.cells, 'builtin:opportunistic', 'sts-enforce-self-signed'), profile('sts-enforce-self-signed'))).toBe('policy never fetched');
+    expect(lines('builtin:mta-sts', 'sts-policy-unreachable')).toEqual(['mta-sts: never fetched the policy: its policy host is unreachable by design, so no attempt can be seen']);
+    expect(lines('builtin:opportunistic', 'sts-policy-bad-certificate')).toEqual([
+      'mta-sts: never fetched the policy',
+      'mta-sts: policy host: handshake broken off by the client (no alert) at 15:45:42 UTC (not attributable to one sender: several ran side by side)',
+    ]);
+  });
+
+  it('a fetch that may be another sender\'s is not taken for this one\'s; a handshake it broke off is its refusal of the policy host', () => {
+    const cell = { policyFetches: [{ ...at('2026-11-30T15:25:25Z'), by: 'unattributed' as const }, { ...at('2026-11-30T15:25:26Z'), by: 'unattributed' as const }] };
+    const served = profile('sts-enforce-valid');
+    expect(policyHostSummary(cell, served)).toBe('never fetched the policy, as far as can be told: the 2 fetches below may be its own or another sender\'s');
+    expect(policyHostMark(cell, served)).toBe('policy fetch unattributed');
+    const refused = { policyFetches: [{ ...at('2026-11-30T15:25:25Z'), kind: 'tls-failed' as const, status: null, alert: 'unknown_ca' }] };
+    expect(policyHostSummary(refused, served)).toBe('never fetched the policy');
+    expect(policyHostMark(refused, served)).toBe('refused the policy host');
+    // a run that did not watch the policy host says so, not "never fetched"
+    expect(policyHostSummary({}, served)).toBe('not recorded: this run did not watch the policy host');
+  });
+
+  it('a profile that declares no policy has no such lines', () => {
+    for (const cell of demo.cells) expect(cellEvidenceLines(cell, demo.profiles.find((p) => p.name === cell.profile)).some((l) => l.startsWith('mta-sts'))).toBe(false);
+    const mixed = loadFixture(MIXED_SUITES_RUN);
+    const study = find(mixed.cells, 'builtin:mta-sts', 'tls1.3');
+    expect(study.policyFetches).toBeUndefined();
+    expect(policyHostSummary(study, mixed.profiles.find((p) => p.name === 'tls1.3'))).toBeNull();
+    expect(policyHostMark(study, mixed.profiles.find((p) => p.name === 'tls1.3'))).toBeNull();
+  });
+
+  it('JUnit bodies carry them, as every text output of the evidence lines does', () => {
+    const xml = renderJunitXml(sts);
+    expect(xml).toContain('mta-sts: policy fetched over TLSv1.3 (HTTP 200) at 15:45:41 UTC');
+    expect(xml).toContain('mta-sts: never fetched the policy');
   });
 });

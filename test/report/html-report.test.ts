@@ -9,7 +9,7 @@ import { HTML_CSP, HTML_PALETTE, renderHtmlReport } from '../../src/report/html-
 import type { RunDocument } from '../../src/document/run-document.js';
 import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { requireTool } from '../helpers/require-tool.js';
-import { artifactDir, DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture, WAITS, withWaits } from '../helpers/report-fixtures.js';
+import { artifactDir, DEMO_RUN, HOSTILE, HOSTILE_RUN, HOSTILE_TLSRPT, loadFixture, MIXED_SUITES_RUN, MTA_STS_RUN, WAITS, withHostileTlsReports, withWaits } from '../helpers/report-fixtures.js';
 
 const demo = loadFixture(DEMO_RUN);
 const hostile = loadFixture(HOSTILE_RUN);
@@ -247,6 +247,88 @@ describe('the HTML report in headless Chromium', () => {
     await page.screenshot({ path: join(artifactDir(), 'report-demo-cell.png') });
     await page.close();
   });
+
+  it('a run of both suites: a table per suite under its heading, each with caption and headers, every cell in words, nothing fetched', async () => {
+    const run = loadFixture(MIXED_SUITES_RUN);
+    const { page, requests, console, url } = await open(run, 'mixed-suites');
+    expect(await page.locator('section.suite h3').allInnerTexts()).toEqual(["The study's receivers", 'Receivers that declare a policy: MTA-STS (RFC 8461)']);
+    const tables = page.locator('table.matrix');
+    expect(await tables.count()).toBe(2);
+    for (const [i, names] of [
+      ['no-starttls', 'tls1.3', 'self-signed'],
+      ['sts-enforce-valid', 'sts-enforce-self-signed', 'sts-policy-bad-certificate'],
+    ].entries()) {
+      const table = tables.nth(i);
+      expect(await table.locator('caption').count()).toBe(1);
+      expect(await table.locator('thead th[scope="col"]').count()).toBe(run.senders.length + 1);
+      expect(await table.locator('th[scope="row"]').count()).toBe(names.length);
+      const profiles = await page.evaluate<string[]>(`[...new Set([...document.querySelectorAll('table.matrix')[${i}].querySelectorAll('[data-cell]')].map((c) => c.getAttribute('data-profile')))]`);
+      expect(profiles).toEqual(names);
+    }
+    // a row head says what its profile asks, in one line of its own
+    expect(await tables.nth(1).locator('th[scope="row"]').first().innerText()).toMatch(
+      /^MTA-STS enforce, MX meets it\nsts-enforce-valid · expected: deliver over TLS\nDoes the sender deliver over authenticated TLS to a domain whose MTA-STS policy \(mode enforce\) its MX meets\?$/,
+    );
+    const cells = page.locator('[data-cell]');
+    expect(await cells.count()).toBe(run.senders.length * run.profiles.length);
+    for (const [i, text] of (await cells.allInnerTexts()).entries()) {
+      const verdict = (await cells.nth(i).getAttribute('data-verdict')) ?? '';
+      expect(text).toContain(verdict.toUpperCase());
+    }
+    expect(await page.locator('[data-cell][data-sender="builtin:opportunistic"][data-profile="sts-enforce-self-signed"]').innerText()).toMatch(/^FAIL\s+TLS 1\.3\s+delivered\s+policy never fetched$/);
+    expect(requests).toEqual([url]);
+    expect(console).toEqual([]);
+    await page.screenshot({ path: join(artifactDir(), 'report-mixed-suites.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('an MTA-STS cell: following it opens evidence that says what the policy host saw of its sender, in words', async () => {
+    const run = loadFixture(MTA_STS_RUN);
+    const { page } = await open(run, 'mta-sts-cell');
+    const link = page.locator('[data-cell][data-sender="builtin:opportunistic"][data-profile="sts-enforce-no-starttls"] a');
+    const target = (await link.getAttribute('href'))?.slice(1) ?? '';
+    await link.click();
+    await expect.poll(() => page.locator(`[id="${target}"]`).locator('xpath=ancestor::details').getAttribute('open')).toBe('');
+    const body = await page.locator(`[id="${target}"]`).innerText();
+    expect(body).toMatch(/MTA-STS POLICY HOST\s+never fetched the policy\s+policy host request over TLSv1\.3 \(HTTP 201: no policy handed over\) at 15:45:41 UTC from 127\.0\.0\.1, SNI mta-sts\.sts-enforce-no-starttls\.badmx\.test \(not attributable to one sender: several ran side by side\)/);
+    // its own fetch, for the sender that honours MTA-STS
+    const own = page.locator('[data-cell][data-sender="builtin:mta-sts"][data-profile="sts-enforce-no-starttls"] a');
+    const ownTarget = (await own.getAttribute('href'))?.slice(1) ?? '';
+    await own.click();
+    await expect.poll(() => page.locator(`[id="${ownTarget}"]`).locator('xpath=ancestor::details').getAttribute('open')).toBe('');
+    expect(await page.locator(`[id="${ownTarget}"] ul.policy-host li`).first().innerText()).toMatch(/^policy fetched over TLSv1\.3 \(HTTP 200\) at 15:45:41 UTC from 127\.0\.0\.1, SNI \S+, User-Agent \S+$/);
+    await page.screenshot({ path: join(artifactDir(), 'report-mta-sts-cell.png') });
+    await page.close();
+  });
+
+  it('the TLS reports: a captioned table with row and column headers, who never reported said in words; it fits an A4 page in print', async () => {
+    const run = withHostileTlsReports(loadFixture(MTA_STS_RUN));
+    const { page, console } = await open(run, 'tls-reports');
+    const section = page.locator('section[aria-labelledby="tls-reports-heading"]');
+    expect(await section.locator('h2').innerText()).toBe('TLS reports (RFC 8460)');
+    expect(await section.locator('ul.tls-reporting li').allInnerTexts()).toEqual([
+      'builtin:mta-sts sent 16 TLS reports (7 by HTTPS POST, 9 by mail) about 9 of the 9 domains that ask for them',
+      'builtin:opportunistic sent 1 TLS report (1 by HTTPS POST) about 0 of the 9 domains that ask for them, 1 not valid',
+      `1 TLS report named no sender of this run (from ${HOSTILE_TLSRPT.from})`,
+    ]);
+    const table = section.locator('table');
+    expect(await table.locator('caption').count()).toBe(1);
+    expect(await table.locator('thead th[scope="col"]').allInnerTexts()).toEqual(['Sender', 'Via', 'Received', 'Profile', 'Result types', 'Successful', 'Failed']);
+    expect(await table.locator('tbody th[scope="row"]').count()).toBe(18);
+    expect(await table.locator('tbody tr').last().innerText()).toContain(`${HOSTILE_TLSRPT.resultType.replace('\u001b', '\\x1b')} (not an RFC 8460 result type) ×2 at ${HOSTILE_TLSRPT.mx}`);
+    expect(await page.evaluate('typeof window.__badmxPwned')).toBe('undefined');
+    expect(await page.locator('script, img, iframe, object, embed, b, i').count()).toBe(0);
+    expect(console).toEqual([]);
+    // print: an A4 page (210 mm at 96 dpi, less margins), the print stylesheet of the browser; nothing of the section overflows it
+    await page.emulateMedia({ media: 'print' });
+    await page.setViewportSize({ width: 720, height: 1000 });
+    const fits = await page.evaluate<boolean>(
+      `(() => { const s = document.querySelector('section[aria-labelledby="tls-reports-heading"]'); return s.scrollWidth <= s.clientWidth && [...s.querySelectorAll('table')].every((t) => t.getBoundingClientRect().right <= s.getBoundingClientRect().right + 0.5); })()`,
+    );
+    expect(fits).toBe(true);
+    await section.screenshot({ path: join(artifactDir(), 'report-tls-reports.png') });
+    await page.close();
+  });
 });
 
 describe('HTML report: inconclusive cells', () => {
@@ -356,5 +438,148 @@ describe('HTML report: what settled each cell, and how long was waited', () => {
     expect(count(old, /<p class="wait" role="note">/g)).toBe(hostile.summary.unsettled);
     expect(old).toContain('<strong>Unsettled, the deadline came first:</strong> recorded by a badmx that did not say what settled a cell</p>');
     expect(old).toContain('<dt>Settled</dt><dd>no: the deadline came first, the sender might still have acted later</dd>');
+  });
+});
+
+describe('HTML report: profiles grouped by suite', () => {
+  const sts = loadFixture(MTA_STS_RUN);
+  const mixed = loadFixture(MIXED_SUITES_RUN);
+
+  it('a run of the study\'s profiles alone: one matrix table, no suite heading, no policy host, no TLS reports', () => {
+    for (const run of [demo, hostile, waits]) {
+      const html = renderHtmlReport(run);
+      expect(count(html, /<table class="matrix">/g)).toBe(1);
+      expect(html).not.toMatch(/class="suite"|MTA-STS|TLS reports|policy-host|tls-reports/);
+    }
+  });
+
+  it.each([
+    ['mta-sts', sts],
+    ['mixed', mixed],
+  ])('%s: one matrix cell per sender × profile, every cell linked to its evidence, self-contained and escaped', (_name, run: RunDocument) => {
+    const html = renderHtmlReport(run);
+    expect(count(html, /<td class="cell[^"]*" data-cell=""/g)).toBe(run.senders.length * run.profiles.length);
+    expect(count(html, /data-cell="" [^>]*data-verdict="fail"/g)).toBe(run.summary.fail);
+    expect(count(html, /data-cell="" [^>]*data-verdict="pass"/g)).toBe(run.summary.pass);
+    const targets = [...html.matchAll(/<a class="v-(?:pass|fail|inconclusive)" href="#([^"]+)"/g)].map((m) => m[1]);
+    expect(targets).toHaveLength(run.cells.length);
+    for (const id of targets) expect(html).toContain(`<div class="body" id="${id}">`);
+    expect(html).not.toMatch(/<script/i);
+    for (const [, href] of html.matchAll(/href="([^"]*)"/g)) expect(href).toMatch(/^#/);
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="${HTML_CSP}">`);
+    // the stylesheet is the one every report has: the new parts reuse its classes
+    expect(/<style>([\s\S]*?)<\/style>/.exec(html)?.[1]).toBe(/<style>([\s\S]*?)<\/style>/.exec(renderHtmlReport(demo))?.[1]);
+  });
+
+  it('a run of both suites: a section per suite with its heading, question and table, the study\'s first; each row says what its profile asks', () => {
+    const html = renderHtmlReport(mixed);
+    const suites = [...html.matchAll(/<section class="suite" aria-labelledby="(suite-[a-z-]+)">\n<h3 id="\1">([^<]+)<\/h3>\n<p class="muted">([^<]+)<\/p>\n<table class="matrix">\n<caption>([^<]+)<\/caption>/g)].map((m) => [m[2], m[4]]);
+    expect(suites).toEqual([
+      ['The study&#39;s receivers', 'The study&#39;s receivers: receiver states (rows) × senders (columns), judged against policy mta-sts. Each cell links to its evidence.'],
+      [
+        'Receivers that declare a policy: MTA-STS (RFC 8461)',
+        'Receivers that declare a policy: MTA-STS (RFC 8461): receiver states (rows) × senders (columns), judged against policy mta-sts. Each cell links to its evidence.',
+      ],
+    ]);
+    for (const profile of mixed.profiles) {
+      expect(html).toContain(`<span class="name"><code>${profile.name}</code> · expected: `);
+      expect(html).toContain(`<span class="name">${profile.tests.replace(/'/g, '&#39;')}</span></th>`);
+    }
+    // each table's column heads count that suite's cells alone
+    const heads = [...html.matchAll(/<thead><tr><th scope="col">Receiver state<\/th>(.*?)<\/tr><\/thead>/g)].map((m) => m[1] ?? '');
+    expect(heads).toHaveLength(2);
+    expect(heads[0]).toContain('builtin:opportunistic<br><span class="muted">built-in sender · 3 pass · 0 fail</span>');
+    expect(heads[1]).toContain('builtin:opportunistic<br><span class="muted">built-in sender · 2 pass · 1 fail</span>');
+  });
+
+  it('an MTA-STS cell says in the matrix whether its sender fetched the policy, and a legend entry says what that is', () => {
+    const html = renderHtmlReport(sts);
+    const cell = (sender: string, profile: string): string => new RegExp(`<td [^>]*data-sender="${sender}" data-profile="${profile}"[^>]*>(.*?)</td>`).exec(html)?.[1] ?? '';
+    expect(cell('builtin:mta-sts', 'sts-enforce-valid')).toContain('<span class="detail">policy fetched</span>');
+    expect(cell('builtin:opportunistic', 'sts-enforce-self-signed')).toContain('<span class="detail">policy never fetched</span>');
+    expect(cell('builtin:mta-sts', 'sts-policy-unreachable')).toContain('<span class="detail">policy host unreachable</span>');
+    expect(html).toContain('<li><span><strong>policy fetched</strong>, <strong>policy never fetched</strong>: what the domain&#39;s MTA-STS policy host saw of the sender');
+    expect(renderHtmlReport(mixed)).not.toMatch(/data-profile="(no-starttls|tls1\.3|self-signed)"[^>]*>[^\n]*?policy (never )?fetched/);
+  });
+
+  it('an MTA-STS cell\'s evidence has what the policy host saw of its sender, escaped; its profile says what it publishes', () => {
+    const html = renderHtmlReport(sts);
+    const body = (sender: string, profile: string): string => {
+      const index = sts.cells.findIndex((c) => c.sender === sender && c.profile === profile);
+      return new RegExp(`<div class="body" id="cell-${index + 1}-${profile}">([\\s\\S]*?)</div>\\n</details>`).exec(html)?.[1] ?? '';
+    };
+    const fetched = body('builtin:mta-sts', 'sts-enforce-valid');
+    expect(fetched).toContain('<h4>MTA-STS policy host</h4>');
+    expect(fetched).not.toContain('never fetched');
+    expect(fetched).toContain(
+      '<li>policy fetched over TLSv1.3 (HTTP 200) at 15:45:41 UTC <span class="muted">from <code>127.0.0.1</code>, SNI <code>mta-sts.sts-enforce-valid.badmx.test</code>, User-Agent <code>badmx-mta-sts-2d79fd.builtin.badmx.invalid</code></span></li>',
+    );
+    expect(fetched).toMatch(/<li>TLS-RPT report posted \(HTTP 201\) at 15:45:41 UTC <span class="muted">[^<]*<code>[^<]*<\/code>[^<]*<code>[^<]*<\/code><\/span> <em>\(not attributable to one sender: several ran side by side\)<\/em><\/li>/);
+    expect(body('builtin:opportunistic', 'sts-enforce-self-signed')).toContain('<h4>MTA-STS policy host</h4>\n<p><strong>never fetched the policy</strong></p>');
+    expect(body('builtin:opportunistic', 'sts-policy-unreachable')).toContain(
+      '<p><strong>never fetched the policy: its policy host is unreachable by design, so no attempt can be seen</strong></p>\n<p class="muted">The policy host <code>mta-sts.sts-policy-unreachable.badmx.test</code> recorded nothing of this sender.</p>',
+    );
+    expect(html).toContain(
+      '<p class="muted">MTA-STS: mode <strong>enforce</strong> · the policy does not list this MX · max_age 86400 · id <code>f4d0f17b983e4e7af564</code> · <code>mta-sts.sts-enforce-mx-mismatch.badmx.test</code> at 127.0.197.20 serves it over HTTPS with a valid certificate; it takes TLS-RPT reports by HTTPS POST too</p>\n<pre>version: STSv1\nmode: enforce\nmx: mx-elsewhere.sts-enforce-mx-mismatch.badmx.test\nmax_age: 86400</pre>',
+    );
+    expect(html).toContain('at 127.0.197.23 serves it with a self-signed certificate, which RFC 8461 §3.3 says a sender must not accept</p>');
+    // what a client sent the policy host is escaped like any SMTP string
+    const hostile = {
+      ...sts,
+      cells: sts.cells.map((c) =>
+        c.profile === 'sts-enforce-valid' && c.sender === 'builtin:mta-sts'
+          ? { ...c, policyFetches: (c.policyFetches ?? []).map((f) => ({ ...f, userAgent: '<script>window.__badmxPwned=7</script>', sni: '"><b>x</b>', alert: null })) }
+          : c,
+      ),
+    };
+    const out = renderHtmlReport(hostile);
+    expect(out).not.toContain('<script>window.__badmxPwned=7');
+    expect(out).toContain('User-Agent <code>&lt;script&gt;window.__badmxPwned=7&lt;/script&gt;</code>');
+    expect(out).toContain('SNI <code>&quot;&gt;&lt;b&gt;x&lt;/b&gt;</code>');
+  });
+});
+
+describe('HTML report: TLS reports (RFC 8460)', () => {
+  const sts = loadFixture(MTA_STS_RUN);
+
+  it('a section after the senders: who reported and who never did, then a table of every reported policy', () => {
+    const html = renderHtmlReport(sts);
+    expect(html.indexOf('<h2 id="senders-heading">')).toBeLessThan(html.indexOf('<h2 id="tls-reports-heading">TLS reports (RFC 8460)</h2>'));
+    expect(html.indexOf('<h2 id="tls-reports-heading">')).toBeLessThan(html.indexOf('<h2 id="cells-heading">'));
+    expect(html).toContain(
+      '<ul class="tls-reporting" aria-label="Which senders reported">\n<li><strong>builtin:mta-sts</strong> sent 16 TLS reports (7 by HTTPS POST, 9 by mail) about 9 of the 9 domains that ask for them</li>\n<li><strong>builtin:opportunistic</strong> sent no TLS report</li>\n</ul>',
+    );
+    const table = /<table class="senders tls-reports">[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+    expect(table).toContain('<caption>');
+    expect(count(table, /<th scope="col"/g)).toBe(7);
+    expect(count(table, /<tr><th scope="row">/g)).toBe((sts.tlsReports ?? []).reduce((n, r) => n + r.policies.length, 0));
+    expect(table).toContain(
+      '<tr><th scope="row">builtin:mta-sts</th><td class="nowrap">HTTPS POST</td><td class="nowrap">15:45:41 UTC</td><td><code>sts-enforce-expired</code> <span class="muted">sts</span></td><td>certificate-expired ×1 at mx.sts-enforce-expired.badmx.test</td><td>0</td><td>1</td></tr>',
+    );
+    expect(table).toContain(
+      '<tr><th scope="row">builtin:mta-sts</th><td class="nowrap">mail</td><td class="nowrap">15:45:42 UTC</td><td><code>sts-enforce-valid</code> <span class="muted">sts</span></td><td><span class="muted">none</span></td><td>1</td><td>0</td></tr>',
+    );
+  });
+
+  it('none arrived although the profiles asked: every sender is noted for sending none', () => {
+    const html = renderHtmlReport({ ...sts, tlsReports: [] });
+    expect(html).toContain('<li><strong>builtin:mta-sts</strong> sent no TLS report</li>\n<li><strong>builtin:opportunistic</strong> sent no TLS report</li>');
+    expect(html).toContain('<p class="muted">No TLS report arrived during the run.</p>');
+    expect(html).not.toContain('tls-reports">');
+  });
+
+  it('escapes everything a report carries, marks an unknown result type, and shows an invalid report with why', () => {
+    const html = renderHtmlReport(withHostileTlsReports(sts));
+    expect(html).not.toMatch(/<script|<img|<b>evil|<i>x|<i>example/);
+    expect(html).toContain('no sender of this run named (from &quot;&gt;&lt;img src=x onerror=&quot;window.__badmxPwned=5&quot;&gt;@evil.example)');
+    expect(html).toContain(
+      '<td>&lt;script&gt;window.__badmxPwned=6&lt;/script&gt; | x\\x1b[31m (not an RFC 8460 result type) ×2 at mx.&lt;b&gt;evil&lt;/b&gt;.example</td><td>3</td><td>2</td></tr>',
+    );
+    expect(html).toContain('elsewhere.&lt;i&gt;example&lt;/i&gt; (not a profile of this run)');
+    expect(html).toContain(
+      '<td colspan="4"><strong>not a valid report:</strong> not JSON: unexpected &quot;&lt;&quot; at 0 | &lt;i&gt;x&lt;/i&gt; <span class="muted">(<code>tlsrpt/9999-hostile.json</code>)</span></td>',
+    );
+    // eslint-disable-next-line no-control-regex
+    expect(html).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { markdownText, renderMarkdownTable } from '../../src/report/markdown-table.js';
 import type { RunDocument } from '../../src/document/run-document.js';
-import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture, WAITS, withWaits } from '../helpers/report-fixtures.js';
+import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture, MIXED_SUITES_RUN, MTA_STS_RUN, WAITS, withHostileTlsReports, withWaits } from '../helpers/report-fixtures.js';
 
 const demo = loadFixture(DEMO_RUN);
 const hostile = loadFixture(HOSTILE_RUN);
@@ -142,5 +142,125 @@ describe('markdown table: how long unsettled cells were waited for', () => {
     const md = renderMarkdownTable(hostile);
     expect(md).toContain('<details><summary>How long the 5 unsettled cells were waited for, and why that was not enough</summary>');
     expect(md).toMatch(/^- vendor .* × tls1\.3, self-signed, expired, wrong-host, incomplete-chain: the deadline came first: recorded by a badmx that did not say what settled a cell$/m);
+  });
+});
+
+/** Each GFM table of a document: runs of consecutive lines that start with a pipe. */
+function tables(markdown: string): string[][] {
+  const out: string[][] = [];
+  let current: string[] | null = null;
+  for (const line of markdown.split('\n')) {
+    if (!line.startsWith('|')) {
+      current = null;
+      continue;
+    }
+    if (current === null) {
+      current = [];
+      out.push(current);
+    }
+    current.push(line);
+  }
+  return out;
+}
+
+describe('markdown table: profiles grouped by suite', () => {
+  const sts = loadFixture(MTA_STS_RUN);
+  const mixed = loadFixture(MIXED_SUITES_RUN);
+
+  it('a run of the study\'s profiles alone: one table, no suite heading, as before suites', () => {
+    for (const run of [demo, hostile]) {
+      const md = renderMarkdownTable(run);
+      expect(tables(md)).toHaveLength(1);
+      expect(md).not.toMatch(/^#### /m);
+      expect(md).not.toMatch(/policy host|TLS report/);
+    }
+  });
+
+  it('a run of both suites: a heading, its question and a table per suite, the study\'s first, each row with its profile\'s title', () => {
+    const md = renderMarkdownTable(mixed);
+    const headings = md.split('\n').filter((l) => l.startsWith('#### '));
+    expect(headings).toEqual(["#### The study's receivers", '#### Receivers that declare a policy: MTA-STS (RFC 8461)', '#### TLS reports (RFC 8460)']);
+    const [study = [], policy = []] = tables(md);
+    expect(study.slice(2).map((r) => cells(r)[0])).toEqual([
+      '**No STARTTLS** · no-starttls · expected: deliver',
+      '**TLS 1.3, valid certificate (control)** · tls1.3 · expected: deliver over TLS',
+      '**Self-signed certificate** · self-signed · expected: deliver over TLS',
+    ]);
+    expect(policy[0]).toBe('| Receiver | builtin:mta-sts | builtin:opportunistic |');
+    expect(cells(policy.find((r) => r.includes(' · sts-enforce-self-signed · ')) ?? '')).toEqual([
+      '**MTA-STS enforce, self-signed certificate** · sts-enforce-self-signed · expected: do not deliver',
+      '✔ PASS Refused (at the handshake)',
+      '✘ FAIL TLS 1.3',
+    ]);
+    // the question under each heading, before its table
+    expect(md).toMatch(/^#### The study's receivers\n\nThe Paubox study's misconfigured receivers, .*\n\n\| Receiver \|/m);
+    expect(md).toMatch(/^#### Receivers that declare a policy: MTA-STS \(RFC 8461\)\n\nEach domain publishes an MTA-STS policy .*\n\n\| Receiver \|/m);
+    // every cell once, counted as before
+    const matrices = tables(md).slice(0, 2).flatMap((t) => t.slice(2)).join('\n');
+    expect(matrices.match(/✔ PASS/g)).toHaveLength(mixed.summary.pass);
+    expect(matrices.match(/✘ FAIL/g)).toHaveLength(mixed.summary.fail);
+    expect(md).toContain(`**${mixed.summary.pass} pass, ${mixed.summary.fail} fail** of ${mixed.summary.cells} cells.`);
+  });
+
+  it('a run of the MTA-STS suite alone: its heading and one table of its nine receivers', () => {
+    const md = renderMarkdownTable(sts);
+    expect(md).not.toContain("The study's receivers");
+    expect(md).toContain('#### Receivers that declare a policy: MTA-STS (RFC 8461)');
+    expect(tables(md)[0]).toHaveLength(sts.profiles.length + 2);
+  });
+
+  it('says what each policy host saw of each sender: its fetch, or that it never fetched the policy, and what may be another sender\'s', () => {
+    const md = renderMarkdownTable(sts);
+    expect(md).toContain('<details><summary>What the MTA-STS policy hosts saw of each sender</summary>');
+    const bullets = md.split('\n').filter((l) => /^- builtin:[a-z-]+ × sts-/.test(l) && !/must not deliver/.test(l));
+    expect(bullets).toHaveLength(sts.cells.length);
+    expect(bullets).toContain(
+      '- builtin:mta-sts × sts-enforce-valid: policy fetched over TLSv1.3 (HTTP 200) at 15:45:41 UTC; ' +
+        'policy host request over TLSv1.3 (HTTP 201: no policy handed over) at 15:45:41 UTC (not attributable to one sender: several ran side by side); ' +
+        'TLS-RPT report posted (HTTP 201) at 15:45:41 UTC (not attributable to one sender: several ran side by side)',
+    );
+    expect(bullets.find((b) => b.startsWith('- builtin:opportunistic × sts-enforce-no-starttls: '))).toMatch(/: never fetched the policy; /);
+    expect(bullets).toContain('- builtin:mta-sts × sts-policy-unreachable: never fetched the policy: its policy host is unreachable by design, so no attempt can be seen');
+    // the study's cells have no policy host
+    expect(renderMarkdownTable(mixed).split('\n').filter((l) => /^- builtin:[a-z-]+ × (no-starttls|tls1\.3|self-signed): /.test(l))).toEqual([]);
+  });
+});
+
+describe('markdown table: TLS reports (RFC 8460)', () => {
+  const sts = loadFixture(MTA_STS_RUN);
+
+  it('lists who reported and who never did, then one row per reported policy: sender, via, profile, result types with counts, successful, failed', () => {
+    const md = renderMarkdownTable(sts);
+    expect(md).toMatch(
+      /^#### TLS reports \(RFC 8460\)\n\n- builtin:mta-sts sent 16 TLS reports \(7 by HTTPS POST, 9 by mail\) about 9 of the 9 domains that ask for them\n- builtin:opportunistic sent no TLS report\n\n\| Sender \| Via \| Received \| Profile \| Result types \| Successful \| Failed \|$/m,
+    );
+    const table = tables(md).at(-1) ?? [];
+    expect(table).toHaveLength(2 + (sts.tlsReports ?? []).reduce((n, r) => n + r.policies.length, 0));
+    for (const row of table) expect(cells(row)).toHaveLength(7);
+    expect(cells(table.find((r) => r.includes('| HTTPS POST |') && r.includes('| sts-enforce-no-starttls |')) ?? '')).toEqual([
+      'builtin:mta-sts',
+      'HTTPS POST',
+      '15:45:41 UTC',
+      'sts-enforce-no-starttls',
+      'starttls-not-supported ×1 at mx.sts-enforce-no-starttls.badmx.test',
+      '0',
+      '1',
+    ]);
+    expect(cells(table.find((r) => r.includes('| sts-policy-bad-certificate |')) ?? '').slice(1)).toEqual(['mail', '15:45:42 UTC', 'sts-policy-bad-certificate', 'sts-webpki-invalid ×1', '1', '1']);
+  });
+
+  it('escapes what a report carries, marks a result type RFC 8460 does not define, and lists an invalid report with why', () => {
+    const md = renderMarkdownTable(withHostileTlsReports(sts));
+    expect(md).not.toMatch(/(?<!\\)<(?!\/?details>|\/?summary>)/);
+    // eslint-disable-next-line no-control-regex
+    expect(md).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+    const table = tables(md).at(-1) ?? [];
+    for (const row of table) expect(cells(row)).toHaveLength(7);
+    const foreign = cells(table.at(-1) ?? '');
+    expect(foreign[0]).toBe('no sender of this run named (from "\\>\\<img src=x onerror="window.\\_\\_badmxPwned=5"\\>@evil.example)');
+    expect(foreign[3]).toBe('elsewhere.\\<i\\>example\\</i\\> (not a profile of this run)');
+    expect(foreign[4]).toBe('\\<script\\>window.\\_\\_badmxPwned=6\\</script\\> \\| x\\\\x1b\\[31m (not an RFC 8460 result type) ×2 at mx.\\<b\\>evil\\</b\\>.example');
+    expect(cells(table.at(-2) ?? '')).toEqual(['builtin:opportunistic', 'HTTPS POST', '15:31:01 UTC', '—', 'not a valid report: not JSON: unexpected "\\<" at 0 \\| \\<i\\>x\\</i\\>', '—', '—']);
+    expect(md).toContain(`- 1 TLS report named no sender of this run (from "\\>\\<img src=x onerror="window.\\_\\_badmxPwned=5"\\>@evil.example)`);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { INCONCLUSIVE_GLYPH } from '../../src/report/cell-label.js';
 import { renderTerminalMatrix } from '../../src/report/terminal-matrix.js';
 import type { Cell, RunDocument } from '../../src/document/run-document.js';
-import { HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
+import { HOSTILE, HOSTILE_RUN, loadFixture, MIXED_SUITES_RUN, MTA_STS_RUN } from '../helpers/report-fixtures.js';
 import { summarizeCells } from '../../src/document/summarize-cells.js';
 
 function cell(profile: string, overrides: Partial<Cell>): Cell {
@@ -202,5 +202,45 @@ describe('terminal matrix: unsettled cells', () => {
     const text = renderTerminalMatrix(loadFixture(HOSTILE_RUN));
     expect(text).toMatch(/^\* unsettled in 5 cell\(s\):$/m);
     expect(text).toMatch(/^ {2}vendor .*: the deadline came first: recorded by a badmx that did not say what settled a cell$/m);
+  });
+});
+
+describe('terminal matrix: profiles grouped by suite', () => {
+  it('a run of both suites: a heading per suite, the study\'s first, and what each receiver is', () => {
+    const text = renderTerminalMatrix(loadFixture(MIXED_SUITES_RUN));
+    const lines = text.split('\n');
+    expect(lines[2]).toMatch(/^receiver\s+builtin:mta-sts\s+builtin:opportunistic\s+what it is$/);
+    const start = lines.indexOf("The study's receivers:");
+    expect(start).toBe(4);
+    expect(lines.slice(start + 1, start + 4).map((l) => l.split(/\s{2,}/)[0])).toEqual(['no-starttls', 'tls1.3', 'self-signed']);
+    expect(lines[start + 4]).toBe('');
+    expect(lines[start + 5]).toBe('Receivers that declare a policy: MTA-STS (RFC 8461):');
+    expect(lines[start + 6]).toMatch(/^sts-enforce-valid\s+PASS TLS 1\.3\s+PASS TLS 1\.3\s+MTA-STS enforce, MX meets it$/);
+    expect(lines[start + 7]).toMatch(/^sts-enforce-self-signed\s+PASS refused \(handshake\)\s+FAIL TLS 1\.3\s+MTA-STS enforce, self-signed certificate$/);
+    expect(text).toContain('\n11 pass, 1 fail\n');
+  });
+
+  it('a run of the MTA-STS suite alone: its heading, and who sent TLS reports and who never did', () => {
+    const text = renderTerminalMatrix(loadFixture(MTA_STS_RUN));
+    expect(text).not.toContain("The study's receivers");
+    expect(text).toContain('\nReceivers that declare a policy: MTA-STS (RFC 8461):\nsts-enforce-valid ');
+    expect(text.split('\n').at(-1)).toBe(
+      'TLS reports (RFC 8460): builtin:mta-sts sent 16 TLS reports (7 by HTTPS POST, 9 by mail) about 9 of the 9 domains that ask for them; builtin:opportunistic sent no TLS report',
+    );
+  });
+
+  it('colours the verdicts, not the titles; a title from run.json cannot reach the terminal raw', () => {
+    const doc = loadFixture(MTA_STS_RUN);
+    doc.profiles = doc.profiles.map((p) => (p.name === 'sts-enforce-valid' ? { ...p, title: 'valid\u001b[2J' } : p));
+    const text = renderTerminalMatrix(doc, { colour: true });
+    const row = text.split('\n').find((l) => l.startsWith('sts-enforce-valid')) ?? '';
+    expect(row).toContain('\u001b[32mPASS TLS 1.3');
+    expect(row).toMatch(/ valid\\x1b\[2J$/);
+    expect(row).not.toContain('\u001b[2J');
+  });
+
+  it('a run of the study\'s profiles alone has neither headings nor the title column', () => {
+    const text = renderTerminalMatrix(loadFixture(HOSTILE_RUN));
+    expect(text).not.toMatch(/what it is|receivers:|TLS reports/);
   });
 });
