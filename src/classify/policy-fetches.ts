@@ -50,7 +50,7 @@ export function policyFetchesOf(
     const named = agent === null ? undefined : [...context.names].find(([, name]) => agent.includes(name))?.[0];
     if (named !== undefined && named !== cell.sender) continue;
     const covering = new Set(context.windows.filter((w) => w.profiles.includes(cell.profile) && w.start <= event.time && event.time <= w.end).map((w) => w.sender));
-    if (named === undefined && !within(cell.sender, event.time)) continue;
+    if (!within(cell.sender, event.time)) continue;
     const by = named === cell.sender || (covering.size === 1 && covering.has(cell.sender)) ? 'sender' : 'unattributed';
     found.push(toFetch(policyEvent, by));
   }

@@ -1,3 +1,4 @@
+import { printable } from '../text/printable.js';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadPublicConfig, profileAddressing, type PublicConfig } from '../config/public-config.js';
@@ -264,7 +265,8 @@ function progressPrinter(stream: CliOutput): ((p: RunProgress) => void) & { done
       case 'tls-report':
         if (open) stream.write('\n');
         open = false;
-        stream.write(`badmx: TLS report by ${p.via === 'mail' ? 'mail' : 'HTTPS'}: ${p.summary}\n`);
+        // The summary quotes the reporter: made printable before it reaches the terminal.
+        stream.write(`badmx: TLS report by ${p.via === 'mail' ? 'mail' : 'HTTPS'}: ${printable(p.summary, 400)}\n`);
         return;
       case 'sender-start':
         stream.write(`badmx: ${p.sender}: sending ${p.probes} probes\n`);

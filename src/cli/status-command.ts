@@ -1,3 +1,4 @@
+import { printable } from '../text/printable.js';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -87,5 +88,6 @@ export function tlsReportLines(document: RunDocument): string {
       .join('; ');
     return `  ${report.received.slice(0, 19)}Z ${who} by ${report.via}: ${what}`;
   });
-  return `\nTLS reports (RFC 8460) received: ${reports.length}\n${lines.join('\n')}\n`;
+  // Report fields are whatever the reporter wrote: made printable, as every other report does.
+  return `\nTLS reports (RFC 8460) received: ${reports.length}\n${lines.map((line) => printable(line, 400)).join('\n')}\n`;
 }

@@ -74,7 +74,7 @@ const cell = z.looseObject({
   // Added in schemaVersion 2: a version 1 cell was always judged.
   inconclusive: z
     .looseObject({
-      cause: z.enum(['not-submitted', 'submission-failed', 'submission-refused', 'no-control', 'no-attempt', 'bounced-untested', 'earlier-phase']),
+      cause: z.enum(['not-submitted', 'submission-failed', 'submission-refused', 'no-control', 'no-attempt', 'bounced-untested', 'earlier-phase', 'policy-unavailable']),
       detail: z.string(),
     })
     .nullable()

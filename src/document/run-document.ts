@@ -175,9 +175,10 @@ export interface Inconclusive {
    * `no-control`: the sender delivered to no control profile, so its path (DNS, routing, trust of the test root) was never shown to work;
    * `no-attempt`: the sender accepted the probe but neither contacted the receiver nor said why before the deadline;
    * `bounced-untested`: the sender gave up without contacting the receiver, for a reason that is not TLS (its bounce says which);
-   * `earlier-phase`: a multi-phase profile whose earlier phase the sender did not deliver over TLS, so the later phase tests nothing.
+   * `earlier-phase`: a multi-phase profile whose earlier phase the sender did not deliver over TLS, so the later phase tests nothing;
+   * `policy-unavailable`: an enforced MTA-STS policy the sender tried to fetch and never got, so it had none to honour (RFC 8461 §3.3).
    */
-  cause: 'not-submitted' | 'submission-failed' | 'submission-refused' | 'no-control' | 'no-attempt' | 'bounced-untested' | 'earlier-phase';
+  cause: 'not-submitted' | 'submission-failed' | 'submission-refused' | 'no-control' | 'no-attempt' | 'bounced-untested' | 'earlier-phase' | 'policy-unavailable';
   /** One line: what was (not) seen, in the sender's words where it gave any. */
   detail: string;
 }

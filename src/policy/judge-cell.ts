@@ -36,7 +36,7 @@ export interface Judgement {
   inconclusive: { cause: InconclusiveCause; detail: string } | null;
 }
 
-export type InconclusiveCause = 'not-submitted' | 'submission-failed' | 'submission-refused' | 'no-control' | 'no-attempt' | 'bounced-untested' | 'earlier-phase';
+export type InconclusiveCause = 'not-submitted' | 'submission-failed' | 'submission-refused' | 'no-control' | 'no-attempt' | 'bounced-untested' | 'earlier-phase' | 'policy-unavailable';
 
 /**
  * The verdict of one cell: the policy's, when the cell is evidence of what the sender did

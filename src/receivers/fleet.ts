@@ -198,6 +198,30 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     receivers[next]!.attach(members[next]!.address, members[next]!.port);
     live = name;
   };
+  // A multi-phase profile swaps its receiver between phases (setPhase), after privileges may have
+  // been dropped: so its address is bound once, here, by the fleet, and each connection is handed
+  // to whichever receiver is the current phase's, as on the shared address.
+  const owned: Server[] = [];
+  const ownedSockets = new Set<Socket>();
+  const listenOwned = (index: number): Promise<void> => {
+    const member = members[index] as FleetMember;
+    const server = createServer((socket) => {
+      ownedSockets.add(socket);
+      socket.once('close', () => ownedSockets.delete(socket));
+      receivers[index]?.accept(socket);
+    });
+    owned.push(server);
+    return new Promise<void>((resolveListen, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(new BadmxError(`profile ${member.name} cannot listen on ${member.address}:${member.port}: ${error.code ?? error.message}`, 'ELISTEN')),
+      );
+      server.listen(member.port, member.address, () => {
+        server.on('error', () => undefined);
+        receivers[index]?.attach(member.address, member.port);
+        resolveListen();
+      });
+    });
+  };
   if (options.addressing.kind === 'shared') {
     const { address, port } = options.addressing;
     sharedListener = createServer((socket) => {
@@ -236,11 +260,14 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     listener.on('error', () => undefined);
   } else {
     const started = await Promise.allSettled([
-      ...receivers.map((receiver, i) => receiver.listen(members[i]!.address, members[i]!.port)),
+      ...receivers.map((receiver, i) =>
+        profiles[i]?.phases?.length ? listenOwned(i) : receiver.listen(members[i]!.address, members[i]!.port),
+      ),
       ...(mailboxReceiver && mailboxListen ? [mailboxReceiver.listen(mailboxListen.address, mailboxListen.port)] : []),
     ]);
     const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) {
+      for (const server of owned) server.close();
       await stopReceivers();
       throw failed.reason;
     }
@@ -258,15 +285,13 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     const context = newContext(phased, { hostname: member.hostname, domain: member.domain });
     const credentials = choices[index]?.choice.source === 'user' && user ? userCredentials(profile.name, user) : pki.credentials.get(profile.name);
     const next = createReceiver(context, credentials);
-    await old.close();
-    await oldContext?.whenIdle(CLOSE_GRACE_MS);
+    // The next phase's receiver takes new connections at once (the listener is the fleet's, bound
+    // at start: no re-binding after privileges were dropped); the old one finishes its sessions.
+    if (!shared || live === name) next.attach(member.address, member.port);
     receivers[index] = next;
     phaseOf.set(name, phase);
-    if (shared) {
-      if (live === name) next.attach(member.address, member.port);
-    } else {
-      await next.listen(member.address, member.port);
-    }
+    await old.close();
+    await oldContext?.whenIdle(CLOSE_GRACE_MS);
     const policy = phased.mtaSts?.policy;
     if (policy === 'served' || policy === 'unreachable') policyServers?.setPolicy(name, policy);
   };
@@ -288,8 +313,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     // Stop accepting; the listener's own close waits for every socket it ever accepted, so
     // the receivers close their sessions (grace, then 421) and what is left is destroyed.
     listener?.close();
+    for (const server of owned) server.close();
     await stopReceivers();
-    for (const socket of sharedSockets) socket.destroy();
+    for (const socket of [...sharedSockets, ...ownedSockets]) socket.destroy();
   };
   const fleet: Fleet = {
     zone,

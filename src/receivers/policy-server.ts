@@ -33,6 +33,11 @@ const MAX_CONNECTIONS = 64;
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Recorded request targets and header values are cut to this. */
 const FIELD_LIMIT = 200;
+/** A handshake must be over within this (Node's default is two minutes: enough to starve the listener). */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** One client's connections: at once, and per minute. Beyond them a connection is closed unrecorded, so no client can grow the log without bound. */
+const MAX_PER_PEER = 16;
+const MAX_PER_PEER_PER_MINUTE = 120;
 
 export interface PolicyHost {
   profile: string;
@@ -79,7 +84,22 @@ export async function startPolicyServers(options: {
 
   const servers: Server[] = [];
   const listening: PolicyServers['listening'] = [];
+  // Every TCP connection, so that close() ends those still in a handshake too (closeAllConnections knows only HTTP ones).
+  const sockets = new Set<Socket>();
+  const open = new Map<string, number>();
+  const recent = new Map<string, number[]>();
+  /** Whether a new connection from this address is within the per-peer limits (and counts it). */
+  const admit = (address: string): boolean => {
+    const now = Date.now();
+    const times = (recent.get(address) ?? []).filter((t) => t > now - 60_000);
+    if ((open.get(address) ?? 0) >= MAX_PER_PEER || times.length >= MAX_PER_PEER_PER_MINUTE) return false;
+    times.push(now);
+    recent.set(address, times);
+    open.set(address, (open.get(address) ?? 0) + 1);
+    return true;
+  };
   const close = async (): Promise<void> => {
+    for (const socket of sockets) socket.destroy();
     await Promise.all(
       servers.map(
         (server) =>
@@ -100,6 +120,7 @@ export async function startPolicyServers(options: {
     const fallback = hosts[0] as PolicyHost;
     const fallbackCredentials = fallback.credentials as ServedCredentials;
     const peers = new WeakMap<object, { address: string; port: number }>();
+    const dropped = new WeakSet<object>();
     const peerOf = (socket: TLSSocket): { address: string; port: number } => {
       // Node's TLS socket keeps the TCP socket it wraps as `_parent`, the only handle tlsClientError gives.
       const tcp = (socket as TLSSocket & { _parent?: object | null })._parent;
@@ -112,6 +133,7 @@ export async function startPolicyServers(options: {
       cert: fallbackCredentials.chainPem,
       // RFC 8461 §3.3 asks only for TLS, but every policy host on the internet speaks 1.2 or later; so do we.
       minVersion: 'TLSv1.2',
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       SNICallback: (servername, callback) => {
         const name = servername.toLowerCase();
         const profile = refusedNames.get(name);
@@ -128,13 +150,43 @@ export async function startPolicyServers(options: {
     server.keepAliveTimeout = 1_000;
     // The peer as the TCP connection arrived: after a failed handshake the TLS socket no longer says.
     server.on('connection', (raw: Socket) => {
-      peers.set(raw, { address: raw.remoteAddress ?? '', port: raw.remotePort ?? 0 });
+      const peer = { address: raw.remoteAddress ?? '', port: raw.remotePort ?? 0 };
+      if (!admit(peer.address)) {
+        dropped.add(raw);
+        raw.destroy();
+        return;
+      }
+      peers.set(raw, peer);
+      sockets.add(raw);
+      raw.once('close', () => {
+        sockets.delete(raw);
+        open.set(peer.address, Math.max(0, (open.get(peer.address) ?? 1) - 1));
+      });
+      // Every policy host here blocked (a later phase): a client that sends no SNI is refused too.
+      if (hosts.every((h) => refusedNames.has(h.publication.policyHost))) {
+        log.append({
+          type: 'policy-tls-failed',
+          profile: fallback.profile,
+          conn: '',
+          request: `https-${++requests}`,
+          peer,
+          sni: null,
+          origin: 'profile',
+          alert: null,
+          reason: `refused: the policy host ${fallback.publication.policyHost} is unreachable by design`,
+        });
+        dropped.add(raw);
+        raw.destroy();
+      }
     });
     server.on('secureConnection', (socket: TLSSocket) => {
       const sni = (socket as TLSSocket & { servername?: string | false }).servername;
       sniOf.set(socket, typeof sni === 'string' && sni !== '' ? sni.toLowerCase() : null);
     });
     server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
+      // A connection this server closed itself (over a limit, or refused by design) is recorded once, or not at all.
+      const tcp = (socket as TLSSocket & { _parent?: object | null })._parent;
+      if (tcp && dropped.has(tcp)) return;
       const raw = (socket as TLSSocket & { servername?: string | false }).servername;
       const sni = typeof raw === 'string' && raw !== '' ? raw.toLowerCase() : null;
       const failure = describeTlsFailure(error);
@@ -183,7 +235,7 @@ export async function startPolicyServers(options: {
       }
       if (request.method === 'POST' && target === TLSRPT_HTTPS_PATH) {
         // Recorded once, as a report (not also as a fetch).
-        receiveReport(request, response, (status, body, file) => {
+        receiveReport(request, response, id, (status, body, file) => {
           log.append({
             type: 'tlsrpt-post',
             ...base,
@@ -203,7 +255,7 @@ export async function startPolicyServers(options: {
     });
 
     // RFC 8460 §5.4: the report is the POST body, application/tlsrpt+json or +gzip; 2xx means received.
-    const receiveReport = (request: IncomingMessage, response: ServerResponse, done: (status: number, bytes: number, file: string | null) => void): void => {
+    const receiveReport = (request: IncomingMessage, response: ServerResponse, id: string, done: (status: number, bytes: number, file: string | null) => void): void => {
       const chunks: Buffer[] = [];
       let bytes = 0;
       let refused = false;
@@ -230,10 +282,11 @@ export async function startPolicyServers(options: {
         }
         stored += bytes;
         const type = String(request.headers['content-type'] ?? '').toLowerCase();
-        const file = join(reportsDir, `${String(requests).padStart(4, '0')}-${Date.now()}${type.includes('gzip') ? '.json.gz' : '.json'}`);
+        // Named by this request's own id (unique within the log), never overwriting one already stored.
+        const file = join(reportsDir, `${id}-${Date.now()}${type.includes('gzip') ? '.json.gz' : '.json'}`);
         try {
           mkdirSync(reportsDir, { recursive: true, mode: 0o750 });
-          writeFileSync(file, Buffer.concat(chunks), { mode: 0o640 });
+          writeFileSync(file, Buffer.concat(chunks), { mode: 0o640, flag: 'wx' });
         } catch {
           response.writeHead(500, { 'Content-Type': 'text/plain' });
           response.end('the report could not be stored\n');

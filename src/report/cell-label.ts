@@ -45,6 +45,7 @@ const CAUSE_WORDS: Record<Inconclusive['cause'], string> = {
   'no-attempt': 'never attempted',
   'bounced-untested': 'bounced, not for TLS',
   'earlier-phase': 'earlier phase not delivered',
+  'policy-unavailable': 'policy never fetched',
 };
 
 /** Why an inconclusive cell was not tested, in a few words that read after "not tested: " ("no control delivered"). */

@@ -9,7 +9,7 @@ import type { Probe } from '../probes/probe.js';
 import type { Addressing } from '../profiles/addressing.js';
 import type { FleetMember } from '../receivers/fleet.js';
 import { isPublicZone } from '../profiles/naming.js';
-import { isControlProfile } from '../profiles/profile-role.js';
+import { declaredStsMode, isControlProfile } from '../profiles/profile-role.js';
 import { judgedProfile, phaseCount } from '../profiles/profile-phases.js';
 import type { Profile } from '../profiles/profile-schema.js';
 import type { ReceiverEvent } from '../recorder/events.js';
@@ -215,7 +215,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
         : {}),
     };
   });
-  const cells = foldPhases(probeCells, options.probes, profiles);
+  const cells = withoutPolicy(foldPhases(probeCells, options.probes, profiles), profiles);
 
   const senders: RunSender[] = options.senders.map((sender) => {
     const own = windows.filter((w) => w.sender === sender.label);
@@ -317,6 +317,26 @@ function foldPhases(cells: Cell[], probes: readonly Probe[], profiles: ReadonlyM
     if (!unmet || cell.verdict === 'inconclusive') return [{ ...cell, phases: earlier }];
     const detail = `in phase ${unmet.phase} (${unmet.title}) the sender did not deliver over TLS (${unmet.outcome}), so what it did in phase ${phaseOf.get(cell.probe.id) ?? 1} says nothing about what it learnt there`;
     return [{ ...cell, phases: earlier, verdict: 'inconclusive' as const, reason: `not tested: ${detail}`, inconclusive: { cause: 'earlier-phase' as const, detail } }];
+  });
+}
+
+/**
+ * A cell judged against an enforced MTA-STS policy is evidence only if the sender could have
+ * had the policy. One whose own records at the policy host (named by it, or alone in its
+ * window) show attempts that all failed (a broken-off handshake, no 200) never got it, and
+ * RFC 8461 §3.3 then says to deliver as though there were none: the cell says nothing about
+ * whether it honours the policy, and is inconclusive. A sender with no attempt on record is
+ * judged: it never looked, which is what not implementing MTA-STS looks like.
+ */
+export function withoutPolicy(cells: Cell[], profiles: ReadonlyMap<string, Profile>): Cell[] {
+  return cells.map((cell) => {
+    const profile = profiles.get(cell.profile);
+    if (!profile || cell.verdict === 'inconclusive' || declaredStsMode(judgedProfile(profile)) !== 'enforce') return cell;
+    const own = [...(cell.phases ?? []).flatMap((p) => p.policyFetches ?? []), ...(cell.policyFetches ?? [])].filter((f) => f.by === 'sender' && f.kind !== 'report');
+    if (own.length === 0 || own.some((f) => f.kind === 'fetch' && f.status === 200)) return cell;
+    const what = own.map((f) => (f.kind === 'tls-failed' ? `handshake broken off${f.alert ? ` (${f.alert})` : ''}` : `HTTP ${f.status ?? '?'}`));
+    const detail = `the sender tried to fetch the domain's MTA-STS policy ${own.length} time(s) and never got it (${[...new Set(what)].join(', ')}), so it had no policy to honour (RFC 8461 §3.3)`;
+    return { ...cell, verdict: 'inconclusive' as const, reason: `not tested: ${detail}`, inconclusive: { cause: 'policy-unavailable' as const, detail } };
   });
 }
 

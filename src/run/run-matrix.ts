@@ -438,7 +438,8 @@ async function runStep(ctx: StepContext, step: Step, probes: Probe[], deadline: 
   }
   // A later phase of a multi-phase profile: its receiver and policy host change now, after the
   // phase before has settled (the step before this one), and before this phase's probes go out.
-  if (step.phase !== undefined) for (const profile of step.profiles) await fleet.setPhase(profile, step.phase);
+  // (Back to phase 1 too, when one sender's steps follow another's: the schedule of older runs.)
+  for (const profile of options.profiles.filter((p) => step.profiles.includes(p.name) && phaseCount(p) > 1)) await fleet.setPhase(profile.name, step.phase ?? 1);
   const tracker = new SettleTracker(probes);
   const runDir = dirname(fleet.eventsFile);
   const probesOf = new Map(senders.map((sender) => [sender.label, probes.filter((p) => p.sender === sender.label)]));
@@ -684,7 +685,7 @@ function tlsReportLine(file: string): string {
     const read = readTlsReportFile(file, { label: basename(file) });
     return summarizeTlsReports(read.reports)
       .map((row) => {
-        const failures = row.failures.map((f) => `${f.resultType} ×${f.count}`).join(', ');
+        const failures = row.failures.map((f) => `${f.resultType}: ${f.count}`).join(', ');
         return `${row.organization} on ${row.policyDomain} (${row.policyType}): ${row.successful} successful, ${row.failed} failed${failures ? ` (${failures})` : ''}`;
       })
       .join('; ');

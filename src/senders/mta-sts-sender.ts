@@ -218,6 +218,13 @@ export class MtaStsSender implements Sender {
       record(problem?.type ?? null, problem?.detail ?? how);
       return { accepted: true, final: true, detail: `${note}; ${how}${problem ? ` (testing: ${problem.detail})` : ''}` };
     } catch (error) {
+      // Only what the policy is about fails the policy (RFC 8460 §4.3: no STARTTLS, a failed
+      // handshake, a certificate): a busy MX, a refused recipient or a dropped connection is an
+      // SMTP outcome, said as builtin:opportunistic says it, never retried in another session.
+      if (!isTlsFailure(error)) {
+        record(null, (error as Error).message);
+        return smtpOutcome(error, note);
+      }
       const failure = resultType(error);
       const detail = (error as Error).message;
       record(failure, detail);
@@ -282,6 +289,21 @@ async function lowestMx(resolver: Resolver, domain: string): Promise<string> {
   const best = [...records].sort((a, b) => a.priority - b.priority)[0];
   if (!best) throw new Error(`no MX record for ${domain}`);
   return best.exchange.toLowerCase().replace(/\.$/, '');
+}
+
+/** The failures a policy is about: no STARTTLS offered, STARTTLS refused, the handshake or the certificate. */
+function isTlsFailure(error: unknown): boolean {
+  if (!(error instanceof SmtpClientError)) return false;
+  return (error.stage === 'EHLO' && error.code === 'EPROTOCOL') || error.stage === 'STARTTLS';
+}
+
+/** A session that failed for a reason other than TLS: final, except a busy greeting (4xx), which an MTA retries (RFC 5321 §4.5.4.1). */
+function smtpOutcome(error: unknown, note: string): SendResult {
+  const detail = `${note}; ${(error as Error).message}`;
+  if (error instanceof SmtpClientError && error.stage === 'banner' && error.responseCode !== null && error.responseCode >= 400 && error.responseCode < 500) {
+    return { accepted: false, final: false, detail, failure: { kind: 'temporary', code: error.responseCode } };
+  }
+  return { accepted: false, final: true, detail };
 }
 
 /** The RFC 8460 §4.3.1 result type of a failed validated session. */

@@ -75,6 +75,13 @@ export async function fetchStsPolicy(
       req.destroy();
       fail('sts-policy-fetch-error', `the policy host did not answer within ${FETCH_TIMEOUT_MS} ms`);
     });
+    // The whole fetch, not only each silence: a host trickling octets does not hold a delivery for long.
+    const deadline = setTimeout(() => {
+      req.destroy();
+      fail('sts-policy-fetch-error', `the policy was not fetched within ${FETCH_TIMEOUT_MS} ms`);
+    }, FETCH_TIMEOUT_MS);
+    deadline.unref();
+    req.on('close', () => clearTimeout(deadline));
     req.on('error', (error: NodeJS.ErrnoException) => {
       // A certificate the sender cannot validate for the policy host: RFC 8460 §4.3.2.2 "sts-webpki-invalid".
       const webpki = /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO/.test(error.code ?? '');

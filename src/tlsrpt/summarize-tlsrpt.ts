@@ -56,7 +56,8 @@ function failureRows(details: NonNullable<TlsReport['policies'][number]['failure
     const key = JSON.stringify([resultType, mx ?? null]);
     const row = rows.get(key);
     if (row) {
-      row.count += detail['failed-session-count'];
+      // Capped: a hostile report's counts may each be safe integers and still not add up to one.
+      row.count = Math.min(Number.MAX_SAFE_INTEGER, row.count + detail['failed-session-count']);
       continue;
     }
     rows.set(key, {

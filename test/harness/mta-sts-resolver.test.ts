@@ -119,6 +119,18 @@ async function policyServer(address: string, leaf: Issued): Promise<Server> {
 }
 
 /** postmap -q, as the daemon's README checks it: Postfix's own socketmap client. */
+/**
+ * The daemon's log shows this line: it may write it just after it answered the lookup, so the
+ * log is read again (event-driven would need a log watcher; the daemon flushes within ms) until a deadline.
+ */
+async function logShows(pattern: RegExp, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(daemon.readLog())) {
+    if (Date.now() > deadline) expect(daemon.readLog()).toMatch(pattern);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 async function lookup(domain: string, map = daemon.map): Promise<{ answer: string; exitCode: number | undefined; stderr: string }> {
   const result = await execa('postmap', ['-c', postmapConfig, '-q', domain, map], { reject: false });
   return { answer: result.stdout.trim(), exitCode: result.exitCode, stderr: result.stderr };
@@ -194,14 +206,14 @@ describe("postfix-mta-sts-resolver's daemon, as postfix:mta-sts runs it", () => 
   it('gives no policy for a testing-mode policy (strict_testing: false, the default), though it fetched it', async () => {
     expect(await lookup(TESTING)).toEqual({ answer: '', exitCode: 1, stderr: '' });
     expect(requests.some((r) => r.host === `mta-sts.${TESTING}`)).toBe(true);
-    expect(daemon.readLog()).toMatch(new RegExp(`Parsed policy for domain ${TESTING.replace(/\./g, '\\.')}: .*'mode': 'testing'`));
+    await logShows(new RegExp(`Parsed policy for domain ${TESTING.replace(/\./g, '\\.')}: .*'mode': 'testing'`));
   });
 
   it('verifies the policy host: a certificate from a root it was not given means no policy (RFC 8461 §3.3)', async () => {
     expect(await lookup(UNTRUSTED)).toEqual({ answer: '', exitCode: 1, stderr: '' });
     // The TLS handshake failed: no request was made.
     expect(requests.some((r) => r.host === `mta-sts.${UNTRUSTED}`)).toBe(false);
-    expect(daemon.readLog()).toMatch(new RegExp(`STS policy fetch for domain '${UNTRUSTED.replace(/\./g, '\\.')}' failed with error: .*CERTIFICATE_VERIFY_FAILED`));
+    await logShows(new RegExp(`STS policy fetch for domain '${UNTRUSTED.replace(/\./g, '\\.')}' failed with error: .*CERTIFICATE_VERIFY_FAILED`));
   });
 
   it('sees a new policy id within the shortened cache_grace (stock: 60 s)', async () => {

@@ -33,9 +33,9 @@ beforeAll(async () => {
 describe('TLS reports through the CLI', () => {
   it('badmx run judges the cells and says each report as it arrives', () => {
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(run.stderr).toContain('badmx: TLS report by mail: builtin:mta-sts on sts-enforce-expired.badmx.test (sts): 0 successful, 1 failed (certificate-expired ×1)');
+    expect(run.stderr).toContain('badmx: TLS report by mail: builtin:mta-sts on sts-enforce-expired.badmx.test (sts): 0 successful, 1 failed (certificate-expired: 1)');
     expect(run.stderr).toContain('badmx: TLS report by HTTPS: builtin:mta-sts on sts-enforce-valid.badmx.test (sts): 1 successful, 0 failed');
-    expect(run.stderr).toContain('badmx: TLS report by mail: builtin:mta-sts on sts-policy-unreachable.badmx.test (sts): 1 successful, 1 failed (sts-policy-fetch-error ×1)');
+    expect(run.stderr).toContain('badmx: TLS report by mail: builtin:mta-sts on sts-policy-unreachable.badmx.test (sts): 1 successful, 1 failed (sts-policy-fetch-error: 1)');
   });
 
   it('badmx status lists the reports of the run from its directory', async () => {
