@@ -3,7 +3,10 @@ import { createServer, isIPv4, isIPv6, type Server, type Socket } from 'node:net
 import * as dnsPacket from 'dns-packet';
 import { BadmxError } from '../errors.js';
 import { peerKey } from '../receivers/peer-limits.js';
-import { inZone, SOA_TIMERS, soaMailbox, type Zone, type ZoneRecord } from './zone-records.js';
+import { inZone, type Zone } from './zone-records.js';
+import { soaRecord, toAnswer } from './zone-answers.js';
+import { compareCanonical, signatureWindow, type ZoneKey } from './dnssec.js';
+import { signZone, type SignedZone } from './sign-zone.js';
 
 /** One question the server answered: what a sender looked up is evidence too (MX, A, TLSA). */
 export interface DnsQueryRecord {
@@ -50,6 +53,11 @@ export interface DnsServerOptions {
   onQuery?: (query: DnsQueryRecord) => void;
   /** Override the TCP limits (the defaults suit the open internet; tests shorten the timers). */
   tcp?: Partial<DnsTcpLimits>;
+  /**
+   * Sign the zone with this key (RFC 4035): signed again at every setZone, and answers to
+   * queries that set the DO bit (RFC 3225) carry the RRSIGs, and negative ones the NSEC proofs.
+   */
+  dnssec?: { key: ZoneKey } | null;
 }
 
 export interface DnsServer {
@@ -78,11 +86,13 @@ const TCP_MAX_BACKLOG = 65_536;
  */
 export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
   let zone = options.zone;
+  const sign = (z: Zone): SignedZone | null => (options.dnssec ? signZone(z, options.dnssec.key, signatureWindow()) : null);
+  let signed = sign(zone);
   const limits: DnsTcpLimits = { ...DEFAULT_TCP_LIMITS, ...options.tcp };
   const udp = createSocket({ type: isIPv6(options.address) ? 'udp6' : 'udp4', reuseAddr: false });
 
   const respond = (query: Buffer, peer: string, transport: 'udp' | 'tcp'): Buffer | null => {
-    const { reply, record } = answerMessage(zone, query, transport);
+    const { reply, record } = answerMessage(zone, query, transport, signed);
     if (record) options.onQuery?.({ at: new Date().toISOString(), peer, transport, ...record });
     return reply;
   };
@@ -135,6 +145,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     port: options.port,
     setZone(next: Zone): void {
       zone = next;
+      signed = sign(next);
     },
     async stop(): Promise<void> {
       connections.closeAll();
@@ -315,7 +326,7 @@ const OPCODES = ['QUERY', 'IQUERY', 'STATUS', 'OPCODE3', 'NOTIFY', 'UPDATE', 'DS
  * record; it is never larger than the query, and when it would be, it is the bare header.
  * Nothing of the query beyond its first question is ever echoed.
  */
-export function answerMessage(zone: Zone, query: Buffer, transport: 'udp' | 'tcp'): Handled {
+export function answerMessage(zone: Zone, query: Buffer, transport: 'udp' | 'tcp', signed: SignedZone | null = null): Handled {
   // RFC 1035 §4.1.1: without a whole header there is no ID to answer to; a message with QR
   // set is a response, and answering responses lets two servers bounce packets forever.
   if (query.length < HEADER_LENGTH) return { reply: null, record: null };
@@ -339,7 +350,7 @@ export function answerMessage(zone: Zone, query: Buffer, transport: 'udp' | 'tcp
     return { reply: errorAnswer(query, 'FORMERR', question, false), record: recordError('FORMERR') };
   }
   const edns = ednsFor(request, transport);
-  const answer = answerQuery(zone, { ...request, questions: [question] }, transport);
+  const answer = answerQuery(zone, { ...request, questions: [question] }, transport, signed);
   const record = { name: question.name, type: question.type, rcode: answer.rcode, answers: answer.packet.answers?.length ?? 0 };
   // Answers built from the zone: a name in the zone, a single well-formed question.
   const fromZone = answer.rcode === 'NOERROR' || answer.rcode === 'NXDOMAIN';
@@ -416,7 +427,7 @@ interface Answer {
 }
 
 /** The authoritative answer to one query (RFC 1034 §4.3.2, steps 1-3, no recursion, no wildcards). */
-export function answerQuery(zone: Zone, request: dnsPacket.Packet, transport: 'udp' | 'tcp' = 'udp'): Answer {
+export function answerQuery(zone: Zone, request: dnsPacket.Packet, transport: 'udp' | 'tcp' = 'udp', signed: SignedZone | null = null): Answer {
   const base = {
     id: request.id ?? 0,
     type: 'response' as const,
@@ -446,14 +457,25 @@ export function answerQuery(zone: Zone, request: dnsPacket.Packet, transport: 'u
   const soa = soaRecord(zone);
   const atName = zone.records.filter((r) => r.name === name);
   const exists = name === zone.origin || atName.length > 0 || zone.records.some((r) => r.name.endsWith(`.${name}`));
+  // DNSSEC records only for a resolver that asks for them (RFC 3225: the DO bit), from a signed zone.
+  const proofs = signed && wantsDnssec(request) ? signed : null;
   if (!exists) {
-    // RFC 2308 §3: negative answers carry the SOA in the authority section.
-    return { rcode: 'NXDOMAIN', packet: { ...base, rcode: 'NXDOMAIN', authorities: [soa], additionals: edns } as dnsPacket.Packet };
+    // RFC 2308 §3: negative answers carry the SOA in the authority section; signed, the NSEC
+    // records that prove the name and any wildcard that could have made it absent (RFC 4035 §3.1.3.2).
+    const authorities = proofs ? [soa, ...signaturesOf(proofs, zone.origin, 'SOA'), ...denial(proofs, name, zone.origin)] : [soa];
+    return { rcode: 'NXDOMAIN', packet: { ...base, rcode: 'NXDOMAIN', authorities, additionals: edns } as dnsPacket.Packet };
   }
   const wanted: string = question.type;
   const answers: dnsPacket.Answer[] = [];
   if ((wanted === 'SOA' || wanted === 'ANY') && name === zone.origin) answers.push(soa);
   for (const record of atName) if (wanted === 'ANY' || wanted === record.type) answers.push(toAnswer(record, question.name));
+  // The DNSKEY RRset lives in the signed zone only (the key is not a record of the zone's data).
+  if (signed && name === zone.origin && (wanted === 'DNSKEY' || wanted === 'ANY')) {
+    answers.push(...(signed.rrsets.get(name)?.get('DNSKEY') ?? []).map((a) => ({ ...a, name: question.name.replace(/\.$/, '') })));
+  }
+  if (proofs) {
+    for (const type of new Set(answers.map((a) => a.type))) answers.push(...signaturesOf(proofs, name, type, question.name));
+  }
   // RFC 1035 §3.3.9 / §4.3.2 step 6: addresses of MX and NS targets go in the additional section.
   const additionals: dnsPacket.Answer[] = [];
   for (const answer of answers) {
@@ -469,54 +491,70 @@ export function answerQuery(zone: Zone, request: dnsPacket.Packet, transport: 'u
       ...base,
       rcode: 'NOERROR',
       answers,
-      authorities: answers.length === 0 ? [soa] : [],
+      // NODATA (RFC 2308 §2.2): the SOA; signed, the name's own NSEC (its types), or for an
+      // empty non-terminal the NSEC that covers it (RFC 4035 §3.1.3.1).
+      authorities: answers.length === 0 ? (proofs ? [soa, ...signaturesOf(proofs, zone.origin, 'SOA'), ...nodata(proofs, name)] : [soa]) : [],
       additionals: [...additionals, ...edns],
     } as dnsPacket.Packet,
   };
 }
 
-function toAnswer(record: ZoneRecord, asked: string): dnsPacket.Answer {
-  const name = asked.replace(/\.$/, '');
-  switch (record.type) {
-    case 'A':
-    case 'AAAA':
-    case 'NS':
-      return { name, type: record.type, ttl: record.ttl, class: 'IN', data: record.data };
-    case 'MX':
-      return { name, type: 'MX', ttl: record.ttl, class: 'IN', data: record.data };
-    case 'TXT':
-      return { name, type: 'TXT', ttl: record.ttl, class: 'IN', data: chunkTxt(record.data) };
-    case 'TLSA':
-      return { name, type: 'TLSA', ttl: record.ttl, class: 'IN', data: record.data } as unknown as dnsPacket.Answer;
-  }
-}
-
-/** RFC 1035 §3.3.14: a TXT string is at most 255 octets; longer text is split into several. */
-function chunkTxt(text: string): Buffer[] {
-  const bytes = Buffer.from(text, 'utf8');
-  const chunks: Buffer[] = [];
-  for (let i = 0; i < bytes.length; i += 255) chunks.push(bytes.subarray(i, i + 255));
-  return chunks.length ? chunks : [Buffer.alloc(0)];
-}
-
-function soaRecord(zone: Zone): dnsPacket.Answer {
-  return {
-    name: zone.origin,
-    type: 'SOA',
-    ttl: SOA_TIMERS.minimum,
-    class: 'IN',
-    data: { mname: zone.nameServer.hostname, rname: soaMailbox(zone.origin), serial: zone.serial, ...SOA_TIMERS },
-  };
-}
-
-/** Echo EDNS0 (RFC 6891 §7) when the client used it, with our payload size and no options. */
+/** Echo EDNS0 (RFC 6891 §7) when the client used it, with our payload size and no options; the DO bit copied back (RFC 3225 §3). */
 function ednsFor(request: dnsPacket.Packet, _transport: 'udp' | 'tcp'): dnsPacket.Answer[] {
   const opt = (request.additionals ?? []).find((a) => a.type === 'OPT');
-  return opt ? [optRecord()] : [];
+  return opt ? [optRecord(wantsDnssec(request))] : [];
 }
 
-function optRecord(): dnsPacket.Answer {
-  return { name: '.', type: 'OPT', udpPayloadSize: MAX_UDP_PAYLOAD, flags: 0, options: [] } as unknown as dnsPacket.Answer;
+function optRecord(dnssecOk = false): dnsPacket.Answer {
+  return { name: '.', type: 'OPT', udpPayloadSize: MAX_UDP_PAYLOAD, flags: dnssecOk ? DO_BIT : 0, options: [] } as unknown as dnsPacket.Answer;
+}
+
+/** RFC 3225 §3: the DO bit, the top bit of the OPT record's extended flags. */
+const DO_BIT = 0x8000;
+
+function wantsDnssec(request: dnsPacket.Packet): boolean {
+  const opt = (request.additionals ?? []).find((a) => a.type === 'OPT') as { flags?: number } | undefined;
+  return ((opt?.flags ?? 0) & DO_BIT) !== 0;
+}
+
+/** The RRSIG over one RRset, owned by the name as asked. */
+function signaturesOf(signed: SignedZone, name: string, type: string, asked: string = name): dnsPacket.Answer[] {
+  const rrsig = signed.signatures.get(name)?.get(type);
+  return rrsig ? [{ ...rrsig, name: asked.replace(/\.$/, '') }] : [];
+}
+
+/** An NSEC record with its signature. */
+function withSignature(signed: SignedZone, nsec: dnsPacket.Answer | undefined): dnsPacket.Answer[] {
+  return nsec ? [nsec, ...signaturesOf(signed, nsec.name, 'NSEC')] : [];
+}
+
+/** The NSEC whose span holds `name` (owner < name < next in canonical order, the last one wrapping to the apex). */
+function covering(signed: SignedZone, name: string): dnsPacket.Answer | undefined {
+  const owners = [...signed.nsec.keys()].sort(compareCanonical);
+  let found = owners[owners.length - 1];
+  for (const owner of owners) {
+    if (compareCanonical(owner, name) < 0) found = owner;
+    else break;
+  }
+  return found === undefined ? undefined : signed.nsec.get(found);
+}
+
+/** NODATA: the name's own NSEC, or the one covering an empty non-terminal. */
+function nodata(signed: SignedZone, name: string): dnsPacket.Answer[] {
+  return withSignature(signed, signed.nsec.get(name) ?? covering(signed, name));
+}
+
+/**
+ * NXDOMAIN (RFC 4035 §3.1.3.2): the NSEC covering the name, and the one covering the wildcard
+ * at its closest encloser (the nearest ancestor that exists), which proves no wildcard made it.
+ */
+function denial(signed: SignedZone, name: string, origin: string): dnsPacket.Answer[] {
+  const owners = [...signed.nsec.keys()];
+  const exists = (candidate: string): boolean => owners.some((o) => o === candidate || o.endsWith(`.${candidate}`));
+  let encloser = name;
+  while (encloser !== origin && !exists(encloser)) encloser = encloser.slice(encloser.indexOf('.') + 1);
+  const proofs = [covering(signed, name), covering(signed, `*.${encloser}`)];
+  return [...new Set(proofs.filter((p): p is dnsPacket.Answer => p !== undefined))].flatMap((nsec) => withSignature(signed, nsec));
 }
 
 function udpLimit(request: dnsPacket.Packet): number {
