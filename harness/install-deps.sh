@@ -2,7 +2,8 @@
 # Everything the test suite uses for real, from Debian: OpenSSL (s_client proves each
 # receiver misconfiguration), Postfix, Exim, OpenSMTPD and Sendmail (managed senders and
 # the smtp: relay test; see install-mtas.sh), postfix-mta-sts-resolver (the MTA-STS daemon
-# of postfix:mta-sts), Chromium (the HTML report is opened in a real headless browser,
+# of postfix:mta-sts), unbound (the validating resolver of managed senders; install-mtas.sh
+# runs install-unbound.sh), Chromium (the HTML report is opened in a real headless browser,
 # driven by playwright-core; nothing is downloaded), librsvg2-bin (rsvg-convert, for PNG
 # infographics), fonts, bind9-utils (named-checkzone reads the zone files `badmx zone`
 # writes, as a DNS provider or a BIND secondary would) and bind9-dnsutils (dig queries the
@@ -10,7 +11,7 @@
 # root it only checks that all of it is already there, and says what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools=(openssl python3 unshare setpriv /usr/bin/chromium rsvg-convert /usr/sbin/postfix /usr/bin/mta-sts-daemon /usr/bin/named-checkzone /usr/bin/dig)
+tools=(openssl python3 unshare setpriv /usr/bin/chromium rsvg-convert /usr/sbin/postfix /usr/bin/mta-sts-daemon /usr/sbin/unbound /usr/bin/named-checkzone /usr/bin/dig)
 if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   # "No configuration" keeps Debian from starting a system Postfix on port 25; badmx and the

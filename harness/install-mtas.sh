@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the MTAs that badmx runs as senders under test (postfix:..., exim:...,
-# opensmtpd:..., sendmail:...), and the MTA-STS policy daemon of postfix:mta-sts.
+# opensmtpd:..., sendmail:...), the MTA-STS policy daemon of postfix:mta-sts, and unbound,
+# the validating resolver managed senders resolve through (DNSSEC, issue 17).
 #
 # Debian's postfix and exim4-daemon-* packages conflict (both provide
 # mail-transport-agent), so Postfix is installed with apt and Exim is unpacked from its
@@ -52,3 +53,6 @@ bash "$(dirname "$0")/install-sendmail.sh"
 
 # postfix-mta-sts-resolver does not conflict with Postfix: apt, with no system daemon started.
 bash "$(dirname "$0")/install-mta-sts-resolver.sh"
+
+# unbound does not conflict with any of them: apt, with no system resolver started.
+bash "$(dirname "$0")/install-unbound.sh"

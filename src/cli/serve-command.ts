@@ -1,3 +1,4 @@
+import { ensureZoneKey } from '../dns/dnssec.js';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { onAbort, type CliContext, type CliIo } from './cli-io.js';
@@ -58,7 +59,12 @@ export function registerServeCommand(program: Command, { io }: CliContext): void
       dns =
         dnsAddress === null
           ? null
-          : await startDnsServer({ zone: harnessZone(plannedSource(selection, addressing), dnsAddress), address: dnsAddress, port: DEFAULT_DNS.port });
+          : await startDnsServer({
+              zone: harnessZone(plannedSource(selection, addressing), dnsAddress),
+              address: dnsAddress,
+              port: DEFAULT_DNS.port,
+              dnssec: { key: ensureZoneKey(selection.certsDir, selection.zone) },
+            });
       const started = dns;
       fleet = await startFleet({
         ...selection,

@@ -1,3 +1,4 @@
+import { dsPresentation, ensureZoneKey, type ZoneKey } from '../dns/dnssec.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from './cli-io.js';
@@ -23,6 +24,7 @@ interface ZoneFlags {
   receivers: string;
   naming?: string;
   suite?: string[];
+  certs: string;
   out?: string;
 }
 
@@ -44,13 +46,15 @@ export function registerZoneCommand(program: Command, { io }: CliContext): void 
     .option('--receivers <dir>', 'profile catalogue directory (one JSON file per profile)', BUILTIN_CATALOGUE)
     .option('--naming <scheme>', 'profile names: nested (mx.tls1.2.<zone>) or flat (mx-tls1-2.<zone>, covered by one *.<zone> certificate); as given to badmx run')
     .option('--suite <name...>', `the profile suites to publish, as given to badmx run: ${[...SUITES, 'all'].join(', ')}`, [...DEFAULT_SUITES])
+    .option('--certs <dir>', 'where the test PKI and the zone\'s DNSSEC key are kept (as given to badmx run)', 'certs')
     .option('--out <file>', 'write the zone file here instead of to standard output')
     .action((flags: ZoneFlags, command: Command) => {
       const base = flags.config ? loadPublicConfig(flags.config) : null;
       const profiles = selectProfiles(loadCatalogue(resolve(flags.receivers)), undefined, flags.suite);
       const config = effectiveConfig(flags, base, command, slotSpan(profiles));
       const zone = publicZone(config, profiles);
-      const text = renderZoneFile(zone, { comments: headerComments(config, zone, profiles.length, flags.config) });
+      const key = ensureZoneKey(resolve(flags.certs), config.zone);
+      const text = renderZoneFile(zone, { comments: headerComments(config, zone, profiles.length, flags.config, key) });
       if (flags.out) {
         const out = resolve(flags.out);
         writeAtomic(out, text);
@@ -129,7 +133,7 @@ function flagAddress(value: string, flag: string): string {
 }
 
 /** What the zone is, and what has to happen outside it (the parent's delegation, or the provider import). */
-function headerComments(config: PublicConfig, zone: Zone, profileCount: number, source: string | undefined): string[] {
+function headerComments(config: PublicConfig, zone: Zone, profileCount: number, source: string | undefined, key: ZoneKey): string[] {
   const { addresses, port } = config.listen;
   const lines = [
     `badmx public zone ${config.zone}: ${profileCount} receiver profiles, ` +
@@ -153,10 +157,15 @@ function headerComments(config: PublicConfig, zone: Zone, profileCount: number, 
     );
     if (inZone(ns, config.zone)) lines.push(`  ${ns}. 3600 IN ${glueType} ${config.dns.listen}    ; glue: the name server is inside the zone it serves`);
     else lines.push(`  (no glue: ${ns} is outside the zone; its own zone must give it the address ${config.dns.listen})`);
-    lines.push('With a DNS provider instead: set dns.mode "external" and dns.nameServer to its server, and import the file that prints.');
+    lines.push(
+      `badmx signs the zone (DNSSEC, ECDSA P-256, algorithm 13; the key is kept in its certs directory). For validating resolvers to trust it, the parent also needs this DS:`,
+      `  ${dsPresentation(key).replaceAll('\t', ' ')}`,
+      'With a DNS provider instead: set dns.mode "external" and dns.nameServer to its server, and import the file that prints.',
+    );
   } else {
     lines.push(
       `DNS "external": import this file at your DNS provider as the zone ${config.zone} (providers keep their own SOA and NS; those below name ${ns}), and delegate ${config.zone} to the provider's name servers at the parent (${parent}).`,
+      'DNSSEC: sign the zone at the provider (its own keys) and publish the DS record it gives you at the parent; badmx\'s own key signs only what badmx serves.',
     );
   }
   lines.push(`${zone.records.length + 1} records follow; every name is absolute.`);

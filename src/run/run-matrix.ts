@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isDeliveryOf } from '../classify/classify-probe.js';
 import { startDnsServer, type DnsServer } from '../dns/dns-server.js';
+import { ensureZoneKey } from '../dns/dnssec.js';
 import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
 import type { Policy } from '../policy/policy-schema.js';
@@ -372,6 +373,9 @@ async function startHarnessDns(options: RunOptions, source: ZoneSource): Promise
   let answered = 0;
   const server = await startDnsServer({
     zone: harnessZone(source, where.address, null),
+    // Signed (DNSSEC): a validating resolver sees the zone secure once given its DS; answers to
+    // queries without the DO bit are as they were (dns-server.ts).
+    dnssec: { key: ensureZoneKey(options.certsDir, options.zone) },
     address: where.address,
     port: where.port,
     // What a sender looked up is evidence that its resolver reaches the harness (diagnose-sender.ts).

@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { dnskeyPresentation, ensureZoneKey } from '../../src/dns/dnssec.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInProcess } from '../helpers/cli.js';
@@ -102,6 +105,22 @@ describe('badmx zone', () => {
     expect(header).toContain(';   ns.badmx.example.com. 3600 IN A 203.0.113.25    ; glue: the name server is inside the zone it serves');
     expect(header.join('\n')).toMatch(/all on 203\.0\.113\.25: they take turns there \(sequential schedule\)/);
     expect(header.join('\n')).toMatch(/With a DNS provider instead: set dns\.mode "external"/);
+  });
+
+  it('delegated: badmx signs the zone, and the DS it prints for the parent is the one BIND computes from its key', async () => {
+    const certs = mkdtempSync(join(tmpdir(), 'badmx-zone-dnssec-'));
+    const result = await badmx(['--config', EXAMPLE, '--certs', certs]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const header = result.stdout.split('\n').filter((line) => line.startsWith(';'));
+    const ds = header.find((line) => / IN DS /.test(line))?.replace(/^;\s+/, '');
+    expect(ds).toMatch(/^badmx\.example\.com\. 3600 IN DS \d+ 13 2 [0-9A-F]{64}$/);
+    // BIND's dnssec-dsfromkey, from the DNSKEY of the key badmx kept: the same DS
+    const keyFile = join(certs, 'dnskey.db');
+    writeFileSync(keyFile, `${dnskeyPresentation(ensureZoneKey(certs, 'badmx.example.com'))}\n`);
+    const { stdout } = await promisify(execFile)('/usr/bin/dnssec-dsfromkey', ['-2', '-f', keyFile, 'badmx.example.com']);
+    const [owner, klass, type, tag, algorithm, digestType, ...digest] = stdout.trim().split(/\s+/);
+    expect(`${klass} ${type}`).toBe('IN DS');
+    expect(ds).toBe(`${owner} 3600 IN DS ${tag} ${algorithm} ${digestType} ${digest.join('')}`);
   });
 
   it('flags alone, one --address per profile (IPv6), a provider\'s name server: external mode', async () => {
