@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dsPresentation, ensureZoneKey, type ZoneKey } from '../../src/dns/dnssec.js';
 import { startDnsServer, type DnsQueryRecord, type DnsServer } from '../../src/dns/dns-server.js';
 import { buildZone, type Zone } from '../../src/dns/zone-records.js';
+import { queryDns } from '../../src/senders/dns-query.js';
 import { findUnbound, startUnbound, unboundTrustAnchor, type UnboundInstance } from '../../src/senders/mta/unbound-instance.js';
 import { requireTool } from '../helpers/require-tool.js';
 
@@ -217,6 +218,26 @@ describe('unbound, validating the harness zone from its DS', () => {
     const dir = scratch();
     const started = startUnbound({ workDir: join(dir, 'work'), listen: RESOLVER, zone: ZONE, trustAnchor: dsPresentation(key), upstream: DNS, logFile: join(dir, 'unbound.log') });
     await expect(started).rejects.toThrow(/unbound exited before it served on 127\.0\.205\.54@53: .*Address already in use/);
+  });
+});
+
+describe("badmx's own DNS client (senders/dns-query.ts) reads what the validating resolver says", () => {
+  it('a secure TLSA answer is authenticated (AD), with the record', async () => {
+    const answer = await queryDns(RESOLVER, TLSA, 'TLSA');
+    expect(answer).toMatchObject({ rcode: 'NOERROR', authenticated: true });
+    expect(answer.answers.filter((a) => a.type === 'TLSA')).toHaveLength(1);
+  });
+
+  it('a bogus zone is SERVFAIL, not authenticated', async () => {
+    expect(await queryDns(OTHER_KEY_RESOLVER, TLSA, 'TLSA')).toMatchObject({ rcode: 'SERVFAIL', authenticated: false, answers: [] });
+  });
+
+  it('the authoritative harness DNS itself vouches for nothing (no AD), and a truncated answer is asked again over TCP', async () => {
+    const direct = await queryDns(DNS, TLSA, 'TLSA');
+    expect(direct).toMatchObject({ rcode: 'NOERROR', authenticated: false });
+    // RFC 8482: ANY over UDP is answered truncated; the client takes it over TCP.
+    const any = await queryDns(DNS, MX, 'ANY');
+    expect(any.answers.some((a) => a.type === 'A')).toBe(true);
   });
 });
 
