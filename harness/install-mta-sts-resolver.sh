@@ -22,32 +22,13 @@ set -euo pipefail
 command -v apt-get >/dev/null || { echo "install-mta-sts-resolver.sh: needs a Debian or Ubuntu system (apt-get)" >&2; exit 1; }
 
 daemon=/usr/bin/mta-sts-daemon
-service=postfix-mta-sts-resolver
 export DEBIAN_FRONTEND=noninteractive
+# shellcheck source=harness/lib/apt-install-stopped.sh
+source "$(dirname "$0")/lib/apt-install-stopped.sh"
 
 if [[ ! -x "$daemon" ]] || ! command -v setpriv >/dev/null; then
-  policy=/usr/sbin/policy-rc.d
-  saved=""
-  if [[ -e "$policy" ]]; then
-    saved="$(mktemp)"
-    cp -p "$policy" "$saved"
-  fi
-  restore() {
-    if [[ -n "$saved" ]]; then mv -f "$saved" "$policy"; else rm -f "$policy"; fi
-  }
-  trap restore EXIT
-  # policy-rc.d(8) protocol (invoke-rc.d(8), deb-systemd-invoke(1p)): exit 101, "action forbidden".
-  printf '#!/bin/sh\n# install-mta-sts-resolver.sh: no service starts during this install\nexit 101\n' > "$policy"
-  chmod 755 "$policy"
   # util-linux for setpriv (the daemon drops to _mta-sts) and unshare (its resolver namespace).
-  apt-get install -y -qq --no-install-recommends postfix-mta-sts-resolver util-linux >/dev/null
-  restore
-  trap - EXIT
-  # Never started at boot: not by the systemd unit (deb-systemd-helper works without a
-  # running systemd, and keeps the unit disabled across upgrades), nor by the init script.
-  if command -v deb-systemd-helper >/dev/null; then deb-systemd-helper disable "$service.service" >/dev/null 2>&1 || true; fi
-  if [[ -d /run/systemd/system ]]; then systemctl stop "$service.service" >/dev/null 2>&1 || true; fi
-  if command -v update-rc.d >/dev/null; then update-rc.d "$service" disable >/dev/null 2>&1 || true; fi
+  apt_install_stopped install-mta-sts-resolver.sh "postfix-mta-sts-resolver" postfix-mta-sts-resolver util-linux
 fi
 
 echo "mta-sts-resolver: $(/usr/bin/python3 -c "import importlib.metadata as m; print(m.version('postfix-mta-sts-resolver'))" 2>/dev/null || echo '?') ($daemon)"

@@ -22,36 +22,12 @@ set -euo pipefail
 command -v apt-get >/dev/null || { echo "install-unbound.sh: needs a Debian or Ubuntu system (apt-get)" >&2; exit 1; }
 
 daemon=/usr/sbin/unbound
-service=unbound
 export DEBIAN_FRONTEND=noninteractive
+# shellcheck source=harness/lib/apt-install-stopped.sh
+source "$(dirname "$0")/lib/apt-install-stopped.sh"
 
 if [[ ! -x "$daemon" || ! -x /usr/sbin/unbound-checkconf ]]; then
-  policy=/usr/sbin/policy-rc.d
-  saved=""
-  if [[ -e "$policy" ]]; then
-    saved="$(mktemp)"
-    cp -p "$policy" "$saved"
-  fi
-  restore() {
-    if [[ -n "$saved" ]]; then mv -f "$saved" "$policy"; else rm -f "$policy"; fi
-  }
-  trap restore EXIT
-  # policy-rc.d(8) protocol (invoke-rc.d(8), deb-systemd-invoke(1p)): exit 101, "action forbidden".
-  printf '#!/bin/sh\n# install-unbound.sh: no service starts during this install\nexit 101\n' > "$policy"
-  chmod 755 "$policy"
-  if ! apt-get install -y -qq --no-install-recommends unbound >/dev/null 2>&1; then
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends unbound >/dev/null
-  fi
-  restore
-  trap - EXIT
-  # Never started at boot: not by the systemd units (deb-systemd-helper works without a
-  # running systemd, and keeps the units disabled across upgrades), nor by the init script.
-  if command -v deb-systemd-helper >/dev/null; then
-    for unit in "$service.service" "$service-resolvconf.service"; do deb-systemd-helper disable "$unit" >/dev/null 2>&1 || true; done
-  fi
-  if [[ -d /run/systemd/system ]]; then systemctl stop "$service.service" >/dev/null 2>&1 || true; fi
-  if command -v update-rc.d >/dev/null; then update-rc.d "$service" disable >/dev/null 2>&1 || true; fi
+  apt_install_stopped install-unbound.sh "unbound unbound-resolvconf" unbound
 fi
 
 echo "unbound: $("$daemon" -V 2>/dev/null | sed -n 's/^Version \(.*\)$/\1/p') ($daemon)"

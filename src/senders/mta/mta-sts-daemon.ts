@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { startLoggedDaemon } from './logged-daemon.js';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { BadmxError } from '../../errors.js';
-import { mtaOneLine as oneLine, signalGroup } from './mta-instance.js';
 import { HARNESS_DIR, renderTemplate } from './render-template.js';
 import { inResolverNamespace } from './resolver-namespace.js';
 
@@ -134,67 +133,18 @@ export async function startMtaStsDaemon(options: MtaStsDaemonOptions): Promise<M
   const readLog = (): string => readFileSync(logFile, 'utf8');
 
   const start = inResolverNamespace(options.resolvConf, '/bin/sh', ['-c', NAMESPACE_SCRIPT, 'mta-sts-daemon', nsswitch ?? '', DAEMON_USER, program, config]);
-  const child = spawn(start.file, start.args, {
+  // TERM: the daemon stops its server and waits for its clients (shutdown_timeout), then exits; KILL to what is left after that.
+  const daemon = await startLoggedDaemon({
+    name: 'mta-sts-daemon',
+    file: start.file,
+    args: start.args,
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', SSL_CERT_FILE: bundle },
-    // Its own process group: stop() can end whatever is left of it.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    logFile,
+    ready: READY,
+    startTimeoutMs: START_TIMEOUT_MS,
+    stopTimeoutMs: STOP_TIMEOUT_MS,
   });
-  let output = '';
-  let exited = false;
-  let onOutput = (): void => undefined;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    });
-    child.once('error', (error) => {
-      appendFileSync(logFile, `badmx: cannot start ${start.file}: ${error.message}\n`);
-      exited = true;
-      resolve();
-    });
-  });
-  for (const stream of [child.stdout, child.stderr]) {
-    stream.on('data', (chunk: Buffer) => {
-      appendFileSync(logFile, chunk);
-      output += chunk.toString();
-      onOutput();
-    });
-  }
-  const pid = child.pid;
-  const stop = async (): Promise<void> => {
-    if (pid === undefined || exited) return;
-    // TERM: the daemon stops its server and waits for its clients (shutdown_timeout), then
-    // exits; KILL to what is left after that.
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exit, new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
-    clearTimeout(timer);
-    signalGroup(pid, 'SIGKILL');
-    await exit;
-  };
-
-  const why = (): string => oneLine(output.trim().split('\n').slice(-3).join(' | '));
-  let timer: NodeJS.Timeout | undefined;
-  const ready = await new Promise<string | null>((resolve) => {
-    onOutput = () => {
-      if (READY.test(output)) resolve(null);
-    };
-    onOutput();
-    void exit.then(() => resolve(`mta-sts-daemon exited before it listened: ${why()}`));
-    timer = setTimeout(() => resolve(`mta-sts-daemon did not listen within ${START_TIMEOUT_MS} ms: ${why()}`), START_TIMEOUT_MS);
-  });
-  clearTimeout(timer);
-  onOutput = () => undefined;
-  if (ready !== null) {
-    await stop();
-    throw new BadmxError(ready, 'EMTA');
-  }
-  return { socket, map: `socketmap:unix:${socket}:postfix`, version, readLog, stop };
+  return { socket, map: `socketmap:unix:${socket}:postfix`, version, readLog, stop: () => daemon.stop() };
 }
 
 /**

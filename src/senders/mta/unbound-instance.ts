@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { startLoggedDaemon } from './logged-daemon.js';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isIP } from 'node:net';
 import { execa } from 'execa';
 import { BadmxError } from '../../errors.js';
-import { mtaOneLine as oneLine, signalGroup } from './mta-instance.js';
+import { mtaOneLine as oneLine } from './mta-instance.js';
 import { HARNESS_DIR, renderTemplate } from './render-template.js';
 
 /** What a missing unbound says to do (harness/install-mtas.sh runs harness/install-unbound.sh). */
@@ -134,68 +134,26 @@ export async function startUnbound(options: UnboundOptions): Promise<UnboundInst
   const readLog = (): string => readFileSync(options.logFile, 'utf8');
   const version = await unboundVersion(program);
 
-  const child = spawn(program, ['-d', '-c', config], {
+  const daemon = await startLoggedDaemon({
+    name: 'unbound',
+    file: program,
+    args: ['-d', '-c', config],
     cwd: workDir,
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
-    // Its own process group: stop() can end whatever is left of it.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    logFile: options.logFile,
+    ready: READY,
+    where: `on ${server(options.listen)}`,
+    startTimeoutMs: START_TIMEOUT_MS,
+    stopTimeoutMs: STOP_TIMEOUT_MS,
+  }).catch((error: unknown) => {
+    rmSync(pidFile, { force: true });
+    throw error;
   });
-  let output = '';
-  let exited = false;
-  let onOutput = (): void => undefined;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    });
-    child.once('error', (error) => {
-      appendFileSync(options.logFile, `badmx: cannot start ${program}: ${error.message}\n`);
-      exited = true;
-      resolve();
-    });
-  });
-  for (const stream of [child.stdout, child.stderr]) {
-    stream.on('data', (chunk: Buffer) => {
-      appendFileSync(options.logFile, chunk);
-      output += chunk.toString();
-      onOutput();
-    });
-  }
-  const pid = child.pid;
   const stop = async (): Promise<void> => {
-    if (pid !== undefined && !exited) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exit, new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
-      clearTimeout(timer);
-      signalGroup(pid, 'SIGKILL');
-      await exit;
-    }
+    await daemon.stop();
     // Written as root before it dropped to the unbound user, which then cannot remove it.
     rmSync(pidFile, { force: true });
   };
-
-  const why = (): string => oneLine(output.trim().split('\n').slice(-3).join(' | '));
-  let timer: NodeJS.Timeout | undefined;
-  const ready = await new Promise<string | null>((resolve) => {
-    onOutput = () => {
-      if (READY.test(output)) resolve(null);
-    };
-    onOutput();
-    void exit.then(() => resolve(`unbound exited before it served on ${server(options.listen)}: ${why()}`));
-    timer = setTimeout(() => resolve(`unbound did not serve on ${server(options.listen)} within ${START_TIMEOUT_MS} ms: ${why()}`), START_TIMEOUT_MS);
-  });
-  clearTimeout(timer);
-  onOutput = () => undefined;
-  if (ready !== null) {
-    await stop();
-    throw new BadmxError(ready, 'EMTA');
-  }
   return { address: options.listen.address, port: options.listen.port, version, readLog, stop };
 }
 
