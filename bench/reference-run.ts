@@ -1,7 +1,8 @@
 /**
- * `npm run bench` (also alone: `npm run bench:reference`): the full reference run, every
- * managed recipe (Postfix and Exim) against every profile, side by side as `npm run
- * reference` runs them, then each recipe alone, and the harness's own share.
+ * `npm run bench` (also alone: `npm run bench:reference`): the reference run on the study's
+ * fourteen profiles, every managed recipe side by side as `npm run reference` runs them (all
+ * but postfix:mta-sts, which is postfix:may where no policy is published), then each recipe
+ * alone, and the harness's own share.
  *
  *   side by side      the six Postfix and Exim recipes' run against the slowest of
  *                     them alone                                                target <= 1.5x
@@ -25,7 +26,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensurePki } from '../src/certs/pki.js';
 import { loadPolicy } from '../src/policy/load-policy.js';
-import { loadCatalogue } from '../src/profiles/catalogue.js';
+import { loadCatalogue, selectProfiles } from '../src/profiles/catalogue.js';
 import { DEFAULT_ZONE } from '../src/profiles/naming.js';
 import { selectRenderers } from '../src/report/registry.js';
 import { renderAll } from '../src/report/render-all.js';
@@ -52,12 +53,16 @@ if (missing) {
   // generation is measured by bench/run.ts).
   const certsDir = resolve('certs');
   await ensurePki({ dir: certsDir, zone: DEFAULT_ZONE, profiles: loadCatalogue() });
-  const all = MTA_RECIPES.map((r) => r.spec);
+  // The study's fourteen profiles, the suite the 1.5x target was set on: the later suites add
+  // phased steps and policy hosts whose timing is the profiles', not the scheduling's.
+  const profiles = selectProfiles(loadCatalogue(), undefined, ['study']);
+  // The recipes for the study's receivers: postfix:mta-sts is postfix:may where no policy is published.
+  const all = MTA_RECIPES.map((r) => r.spec).filter((spec) => spec !== 'postfix:mta-sts');
   const matrix = (specs: string[], out: string, onProgress?: (progress: RunProgress) => void) =>
     runMatrix({
       senders: specs.map((spec) => parseSenderSpec(spec)),
       policy: loadPolicy('strict'),
-      profiles: loadCatalogue(),
+      profiles,
       zone: DEFAULT_ZONE,
       certsDir,
       addressing: { kind: 'per-profile', base: '127.0.2.0', port: 25 },
@@ -98,8 +103,9 @@ if (missing) {
   const slowestSix = [...sixAlone].map(([spec, runs]) => ({ spec, ms: median(runs) })).reduce((a, b) => (b.ms > a.ms ? b : a));
 
   const at = (kind: RunProgress['kind']): number => marks.find((m) => m.progress.kind === kind)?.at ?? NaN;
-  const startup = at('fleet-ready') - t0;
-  const dns = at('dns-ready') - at('fleet-ready');
+  // The harness DNS binds first (before the fleet may drop root), then the fleet starts.
+  const dns = at('dns-ready') - t0;
+  const startup = at('fleet-ready') - at('dns-ready');
   const finish = tRun - at('senders-done');
   const render = tEnd - tRun;
   const detection = POLL_INTERVAL_MS / 2;
@@ -107,7 +113,7 @@ if (missing) {
   const harness = startup + dns + finish + render + detection;
   const senders = wall - harness;
   const row = (name: string, ms: number, note = ''): void => console.log(`${name.padEnd(62)} ${ms.toFixed(0).padStart(6)} ms  ${note}`);
-  console.log(`\nreference run: ${MTA_RECIPES.length} managed senders side by side x ${run.profiles.length} profiles, ${run.summary.cells} cells, ${run.summary.unsettled} unsettled`);
+  console.log(`\nreference run: ${all.length} managed senders side by side x ${run.profiles.length} profiles, ${run.summary.cells} cells, ${run.summary.unsettled} unsettled`);
   row('wall time of the run (senders side by side)', tRun - t0, 'info');
   for (const one of alone) row(`  ${one.spec} alone`, one.ms, `info${one.unsettled ? ` (${one.unsettled} unsettled)` : ''}`);
   row('  the sum of the senders alone (one after another)', alone.reduce((sum, one) => sum + one.ms, 0), 'info');
