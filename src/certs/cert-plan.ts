@@ -69,7 +69,8 @@ export function planCertificates(profiles: Profile[], zone: string, naming: Nami
   const leaves: LeafPlan[] = [];
 
   // Profiles that never complete a handshake (no STARTTLS, 454, aborted handshake) present no certificate.
-  for (const profile of profiles.filter((p) => p.starttls === 'offer')) {
+  // A DANE profile without STARTTLS still holds a key: its TLSA record names it (dane-no-starttls).
+  for (const profile of profiles.filter((p) => p.starttls === 'offer' || p.dane)) {
     const spec = profile.certificate;
     const own = profileNames(profile, zone, naming);
     const names = spec.names === 'elsewhere' ? [...ELSEWHERE_NAMES] : [own.hostname, own.domain];

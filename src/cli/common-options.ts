@@ -79,3 +79,11 @@ function positiveInteger(value: string | undefined, flag: string, fallback: numb
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new BadmxError(`${flag} "${value}" is not a whole number of 1 or more`, 'EUSAGE');
   return n;
 }
+
+/** Why a DNS provider cannot serve these DANE profiles (served-tlsa.ts): one line, what to do. */
+export function ownDnsError(profiles: string[]): BadmxError {
+  return new BadmxError(
+    `${profiles.join(', ')} need badmx's own DNS (dns.mode "delegated"): a DNS provider signs every record (no bogus signature) and cannot hold an unsigned child zone; leave them out with --profile, or delegate the zone to badmx`,
+    'EUSAGE',
+  );
+}

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadPublicConfig, profileAddressing, type PublicConfig } from '../config/public-config.js';
 import { loadUserCertificate } from '../certs/user-certificate.js';
+import { needsOwnDns } from '../certs/served-tlsa.js';
 import { BadmxError } from '../errors.js';
 import { loadCatalogue, selectProfiles, slotSpan } from '../profiles/catalogue.js';
 import { withControl } from '../profiles/profile-role.js';
@@ -19,7 +20,7 @@ import type { Renderer } from '../report/renderer.js';
 import type { RunDocument } from '../document/run-document.js';
 import { parseSenderSpec } from '../sender-spec/parse-sender-spec.js';
 import type { Sender } from '../senders/sender.js';
-import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
+import { addFleetSelectionOptions, normalizeFleetSelection, ownDnsError, type FleetSelectionFlags } from './common-options.js';
 import { parseDuration } from '../text/duration.js';
 import { addFormatOption, parseFormatOption, writeReports } from './format-option.js';
 import { EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, runExitCode } from './exit-codes.js';
@@ -94,6 +95,11 @@ function withPublicConfig(flags: RunFlags, config: PublicConfig, command: Comman
   if (!given('sharedAddress') && !given('addressBase') && !given('portRange')) {
     // The file's addresses, on the port the flags and file settled on (a --port given here wins).
     out.configAddressing = { ...profileAddressing(config, slotSpan(selectProfiles(loadCatalogue(resolve(flags.receivers)), undefined, flags.suite))), port: parsePort(out.port, '--port') };
+  }
+  if (config.dns.mode === 'external') {
+    const profiles = selectProfiles(loadCatalogue(resolve(flags.receivers)), flags.profile, flags.suite);
+    const unpublishable = profiles.filter(needsOwnDns).map((p) => p.name);
+    if (unpublishable.length) throw ownDnsError(unpublishable);
   }
   if (config.dns.mode === 'delegated' && config.dns.listen && !given('dns')) {
     out.dns = config.dns.listen;
@@ -318,3 +324,4 @@ function progressPrinter(stream: CliOutput): ((p: RunProgress) => void) & { done
     },
   });
 }
+

@@ -6,12 +6,18 @@ import { canonicalAddress, hostNameProblem } from '../config/public-values.js';
 import { DEFAULT_DATA_DIR, DEFAULT_LIMITS, DEFAULT_PUBLIC_PORT, DEFAULT_RUN_AS, DEFAULT_STEP_LIMIT, loadPublicConfig, profileAddressing, type PublicConfig } from '../config/public-config.js';
 import { publicZone } from '../config/public-zone.js';
 import { renderZoneFile } from '../dns/zone-file.js';
+import { ensurePki } from '../certs/pki.js';
+import { needsOwnDns, servedTlsa } from '../certs/served-tlsa.js';
+import type { TlsaPublication } from '../certs/tlsa.js';
+import { loadUserCertificate } from '../certs/user-certificate.js';
+import type { Profile } from '../profiles/profile-schema.js';
+import { ownDnsError } from './common-options.js';
 import { inZone, type Zone } from '../dns/zone-records.js';
 import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
 import { BUILTIN_CATALOGUE, loadCatalogue, selectProfiles, slotSpan } from '../profiles/catalogue.js';
 import { DEFAULT_SUITES, SUITES } from '../profiles/profile-schema.js';
-import { DEFAULT_NAMING, DEFAULT_ZONE, normalizeZone, parseNaming } from '../profiles/naming.js';
+import { DEFAULT_NAMING, DEFAULT_ZONE, normalizeZone, parseNaming, profileNames } from '../profiles/naming.js';
 import { VERSION } from '../version.js';
 import { addConfigOption, applyPublicConfig, type OptionSources } from './config-option.js';
 
@@ -48,11 +54,13 @@ export function registerZoneCommand(program: Command, { io }: CliContext): void 
     .option('--suite <name...>', `the profile suites to publish, as given to badmx run: ${[...SUITES, 'all'].join(', ')}`, [...DEFAULT_SUITES])
     .option('--certs <dir>', 'where the test PKI and the zone\'s DNSSEC key are kept (as given to badmx run)', 'certs')
     .option('--out <file>', 'write the zone file here instead of to standard output')
-    .action((flags: ZoneFlags, command: Command) => {
+    .action(async (flags: ZoneFlags, command: Command) => {
       const base = flags.config ? loadPublicConfig(flags.config) : null;
       const profiles = selectProfiles(loadCatalogue(resolve(flags.receivers)), undefined, flags.suite);
       const config = effectiveConfig(flags, base, command, slotSpan(profiles));
-      const zone = publicZone(config, profiles);
+      const unpublishable = profiles.filter(needsOwnDns).map((p) => p.name);
+      if (config.dns.mode === 'external' && unpublishable.length) throw ownDnsError(unpublishable);
+      const zone = publicZone(config, profiles, [], await zoneTlsa(config, profiles, resolve(flags.certs)));
       const key = ensureZoneKey(resolve(flags.certs), config.zone);
       const text = renderZoneFile(zone, { comments: headerComments(config, zone, profiles.length, flags.config, key) });
       if (flags.out) {
@@ -63,6 +71,28 @@ export function registerZoneCommand(program: Command, { io }: CliContext): void 
         io.stdout.write(text);
       }
     });
+}
+
+/**
+ * The TLSA records of the DANE profiles, from the certificates the receivers will serve: the
+ * test PKI in --certs (made now if missing, as badmx run would), or the configuration's own
+ * certificate where the fleet serves it (certs/served-tlsa.ts).
+ */
+async function zoneTlsa(config: PublicConfig, profiles: Profile[], certsDir: string): Promise<Map<string, TlsaPublication>> {
+  const dane = profiles.filter((p) => p.dane);
+  const found = new Map<string, TlsaPublication>();
+  if (dane.length === 0) return found;
+  const pki = await ensurePki({ dir: certsDir, zone: config.zone, profiles, naming: config.naming });
+  try {
+    const user = config.certificate ? loadUserCertificate(config.certificate) : null;
+    for (const profile of dane) {
+      const tlsa = servedTlsa(profile, profileNames(profile, config.zone, config.naming), pki, user);
+      if (tlsa) found.set(profile.name, tlsa);
+    }
+  } finally {
+    pki.release();
+  }
+  return found;
 }
 
 /**

@@ -3,7 +3,7 @@ import { createServer, isIPv4, isIPv6, type Server, type Socket } from 'node:net
 import * as dnsPacket from 'dns-packet';
 import { BadmxError } from '../errors.js';
 import { peerKey } from '../receivers/peer-limits.js';
-import { inZone, type Zone } from './zone-records.js';
+import { inZone, insecureApex, type Zone } from './zone-records.js';
 import { soaRecord, toAnswer } from './zone-answers.js';
 import { compareCanonical, signatureWindow, type ZoneKey } from './dnssec.js';
 import { signZone, type SignedZone } from './sign-zone.js';
@@ -454,11 +454,15 @@ export function answerQuery(zone: Zone, request: dnsPacket.Packet, transport: 'u
     // RFC 2308 §7.1: SERVFAIL is a temporary failure; resolvers retry rather than cache an answer.
     return { rcode: 'SERVFAIL', packet: { ...base, flags: base.flags & ~dnsPacket.AUTHORITATIVE_ANSWER, rcode: 'SERVFAIL', additionals: edns } as dnsPacket.Packet };
   }
-  const soa = soaRecord(zone);
-  const atName = zone.records.filter((r) => r.name === name);
-  const exists = name === zone.origin || atName.length > 0 || zone.records.some((r) => r.name.endsWith(`.${name}`));
+  // A name in an unsigned child zone is answered from the child, unsigned; except the DS at its
+  // apex, which is the parent's to answer (RFC 4035 §3.1.4.1): NODATA, with the NSEC that proves it.
+  const childApex = insecureApex(zone, name);
+  const inChild = childApex !== null && !(name === childApex && question.type === 'DS');
+  const soa = inChild ? { ...soaRecord(zone), name: childApex } : soaRecord(zone);
+  const atName = zone.records.filter((r) => r.name === name && (inChild || insecureApex(zone, r.name) === null || (r.name === childApex && r.type === 'NS')));
+  const exists = name === zone.origin || name === childApex || atName.length > 0 || zone.records.some((r) => r.name.endsWith(`.${name}`));
   // DNSSEC records only for a resolver that asks for them (RFC 3225: the DO bit), from a signed zone.
-  const proofs = signed && wantsDnssec(request) ? signed : null;
+  const proofs = signed && wantsDnssec(request) && !inChild ? signed : null;
   if (!exists) {
     // RFC 2308 §3: negative answers carry the SOA in the authority section; signed, the NSEC
     // records that prove the name and any wildcard that could have made it absent (RFC 4035 §3.1.3.2).
@@ -467,7 +471,8 @@ export function answerQuery(zone: Zone, request: dnsPacket.Packet, transport: 'u
   }
   const wanted: string = question.type;
   const answers: dnsPacket.Answer[] = [];
-  if ((wanted === 'SOA' || wanted === 'ANY') && name === zone.origin) answers.push(soa);
+  if ((wanted === 'SOA' || wanted === 'ANY') && (inChild ? name === childApex : name === zone.origin)) answers.push(soa);
+  // At a delegation the parent holds nothing but the NS (and its NSEC): a DS query there is NODATA.
   for (const record of atName) if (wanted === 'ANY' || wanted === record.type) answers.push(toAnswer(record, question.name));
   // The DNSKEY RRset lives in the signed zone only (the key is not a record of the zone's data).
   if (signed && name === zone.origin && (wanted === 'DNSKEY' || wanted === 'ANY')) {

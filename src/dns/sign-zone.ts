@@ -1,7 +1,7 @@
 import type * as dnsPacket from 'dns-packet';
 import { dnskeyAnswer, nsecChain, signRRset, type SignatureWindow, type ZoneKey } from './dnssec.js';
 import { soaRecord, toAnswer } from './zone-answers.js';
-import { SOA_TIMERS, ZONE_TTL, type Zone } from './zone-records.js';
+import { insecureApex, SOA_TIMERS, ZONE_TTL, type Zone } from './zone-records.js';
 
 /**
  * A zone, signed (RFC 4035 §2): the DNSKEY at the apex, an RRSIG over every RRset, and an NSEC
@@ -28,15 +28,27 @@ export function signZone(zone: Zone, key: ZoneKey, window: SignatureWindow): Sig
   };
   add(soaRecord(zone));
   add(dnskeyAnswer(key, ZONE_TTL));
-  for (const record of zone.records) add(toAnswer(record, record.name));
+  // An unsigned child's data is not this zone's: only the delegation's NS at its apex is, and
+  // that is not signed either (RFC 4035 §2.2), but its NSEC is (the proof that there is no DS).
+  const delegations = new Set<string>();
+  for (const record of zone.records) {
+    const apex = insecureApex(zone, record.name);
+    if (apex === null) add(toAnswer(record, record.name));
+    else if (record.name === apex && record.type === 'NS') {
+      add(toAnswer(record, record.name));
+      delegations.add(apex);
+    }
+  }
+  const broken = new Set(zone.records.filter((r) => r.type === 'TLSA' && r.brokenSignature).map((r) => `${r.name}/${r.type}`));
 
   const signatures = new Map<string, Map<string, dnsPacket.Answer>>();
   const signed = (name: string, type: string, rrset: dnsPacket.Answer[]): void => {
     const byType = signatures.get(name) ?? new Map<string, dnsPacket.Answer>();
-    byType.set(type, signRRset(rrset, key, window));
+    const rrsig = signRRset(rrset, key, window);
+    byType.set(type, broken.has(`${name}/${type}`) ? breakSignature(rrsig) : rrsig);
     signatures.set(name, byType);
   };
-  for (const [name, byType] of rrsets) for (const [type, rrset] of byType) signed(name, type, rrset);
+  for (const [name, byType] of rrsets) for (const [type, rrset] of byType) if (!(delegations.has(name) && type === 'NS')) signed(name, type, rrset);
 
   const types = new Map([...rrsets].map(([name, byType]) => [name, [...byType.keys()]]));
   const nsec = new Map<string, dnsPacket.Answer>();
@@ -45,6 +57,18 @@ export function signZone(zone: Zone, key: ZoneKey, window: SignatureWindow): Sig
     signed(record.name, 'NSEC', [record]);
   }
   return { rrsets, signatures, nsec };
+}
+
+/**
+ * The same RRSIG with its signature's last octet flipped: well formed, signed by the zone's
+ * key tag and within its window, and it does not verify (dane-bogus). A validator must call
+ * the RRset bogus (RFC 4035 §5.3, §5.5), not insecure.
+ */
+function breakSignature(rrsig: dnsPacket.Answer): dnsPacket.Answer {
+  const data = (rrsig as { data: { signature: Buffer } }).data;
+  const signature = Buffer.from(data.signature);
+  signature[signature.length - 1] = (signature[signature.length - 1] as number) ^ 0xff;
+  return { ...rrsig, data: { ...data, signature } } as dnsPacket.Answer;
 }
 
 /**

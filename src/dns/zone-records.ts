@@ -1,6 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { stsRecord, tlsRptRecord } from '../profiles/mta-sts-policy.js';
 import { stsRecordName, tlsRptName } from '../profiles/naming.js';
+import type { TlsaPublication } from '../certs/tlsa.js';
 
 /**
  * The records of the harness's zone, as data: what the embedded DNS server answers and
@@ -19,6 +20,8 @@ export type ZoneRecord =
       ttl: number;
       // RFC 6698 §2.1: usage, selector, matching type, certificate association data
       data: { usage: number; selector: number; matchingType: number; certificate: Buffer };
+      /** Served with an RRSIG that does not verify (dane-bogus): a validator finds the RRset bogus. */
+      brokenSignature?: boolean;
     };
 
 export interface ZoneHost {
@@ -36,6 +39,12 @@ export interface ZoneHost {
    * or where nothing listens for an unreachable one), and whether that host takes reports.
    */
   mtaSts?: { id: string; policyHost: string; policyAddress: string; reportsByHttps: boolean } | null;
+  /**
+   * The MX host's TLSA records (RFC 7672 §2.2.3), and how a validator finds them: `secure`
+   * (signed like the rest), `bogus` (their RRSIG broken), `insecure` (the MX host is delegated
+   * to an unsigned child zone: NS, no DS).
+   */
+  tlsa?: TlsaPublication | null;
 }
 
 export interface Zone {
@@ -52,6 +61,12 @@ export interface Zone {
    * on the shared address and being judged by the wrong misconfiguration.
    */
   dormant?: string[];
+  /**
+   * Apexes of unsigned child zones (RFC 4035 §4.3 "insecure"): the parent publishes NS at each
+   * and, signed, an NSEC proving there is no DS; the names at and below it are served by this
+   * server too, authoritatively and unsigned. The MX host of dane-unsigned is one.
+   */
+  insecure?: string[];
 }
 
 /**
@@ -88,6 +103,7 @@ export function buildZone(options: {
   const origin = options.origin.toLowerCase().replace(/\.$/, '');
   const nameServer = options.nameServer ?? { hostname: `ns.${origin}`, address: null };
   const records: ZoneRecord[] = [{ name: origin, type: 'NS', ttl: ZONE_TTL, data: nameServer.hostname }];
+  const insecure: string[] = [];
   if (nameServer.address && inZone(nameServer.hostname, origin)) records.push(addressRecord(nameServer.hostname, nameServer.address));
   for (const host of [...options.hosts, ...(options.mailbox ? [options.mailbox] : [])]) {
     const domain = host.domain.toLowerCase();
@@ -96,10 +112,33 @@ export function buildZone(options: {
     records.push(addressRecord(hostname, host.address));
     if (host.description) records.push({ name: domain, type: 'TXT', ttl: ZONE_TTL, data: host.description });
     if (host.mtaSts) records.push(...mtaStsRecords(domain, host.mtaSts, options.mailbox?.domain ?? null));
+    if (host.tlsa) {
+      records.push(...tlsaRecords(host.tlsa));
+      if (host.tlsa.dnssec === 'insecure') {
+        // A delegation to the same server, without DS: the child is unsigned (RFC 4035 §2.4, §4.3).
+        records.push({ name: hostname, type: 'NS', ttl: ZONE_TTL, data: nameServer.hostname });
+        insecure.push(hostname);
+      }
+    }
   }
   if (options.mailbox) records.push(permissiveSpf(options.mailbox.domain));
   records.push(...(options.extra ?? []));
-  return { origin, nameServer, serial: Math.floor(Date.now() / 1000), records };
+  return { origin, nameServer, serial: Math.floor(Date.now() / 1000), records, ...(insecure.length ? { insecure } : {}) };
+}
+
+function tlsaRecords(tlsa: TlsaPublication): ZoneRecord[] {
+  return tlsa.records.map((record) => ({
+    name: record.name.toLowerCase(),
+    type: 'TLSA' as const,
+    ttl: ZONE_TTL,
+    data: { usage: record.usage, selector: record.selector, matchingType: record.matchingType, certificate: Buffer.from(record.data, 'hex') },
+    ...(tlsa.dnssec === 'bogus' ? { brokenSignature: true } : {}),
+  }));
+}
+
+/** The apex of the unsigned child zone that holds `name`, if any. */
+export function insecureApex(zone: Pick<Zone, 'insecure'>, name: string): string | null {
+  return zone.insecure?.find((apex) => inZone(name, apex)) ?? null;
 }
 
 function mtaStsRecords(domain: string, sts: NonNullable<ZoneHost['mtaSts']>, mailboxDomain: string | null): ZoneRecord[] {

@@ -146,6 +146,21 @@ const mtaStsSpecSchema = z.looseObject({
   maxAge: z.number().int(),
 });
 
+/** What a profile declares by DANE (profiles/profile-schema.ts), as run.json records it. */
+const daneSpecSchema = z.looseObject({
+  tlsa: z.enum(['ee', 'ta', 'no-match']),
+  dnssec: z.enum(['secure', 'bogus', 'insecure']),
+});
+
+/** A TLSA record as published (RFC 6698 §2.1), the association data in hex. */
+const tlsaRecordSchema = z.looseObject({
+  name: z.string(),
+  usage: z.number().int(),
+  selector: z.number().int(),
+  matchingType: z.number().int(),
+  data: z.string(),
+});
+
 const profile = z.looseObject({
   name: z.string().min(1),
   title: z.string(),
@@ -184,6 +199,9 @@ const profile = z.looseObject({
     })
     .nullable()
     .optional(),
+  // Added with the DANE suite: absent in older runs.
+  dane: daneSpecSchema.nullable().optional(),
+  tlsa: z.looseObject({ records: z.array(tlsaRecordSchema), dnssec: z.enum(['secure', 'bogus', 'insecure']) }).nullable().optional(),
   // Added after schemaVersion 1 was first written: older runs read back with null.
   served: z
     .looseObject({ source: z.enum(['user', 'generated', 'none']), coversMx: z.boolean().nullable(), coversDomain: z.boolean().nullable() })

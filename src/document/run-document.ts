@@ -6,7 +6,8 @@ import type { Verdict } from '../policy/evaluate.js';
 import type { Policy, PolicyRule } from '../policy/policy-schema.js';
 import type { ServedCertificate } from '../certs/served-certificate.js';
 import type { FleetMember } from '../receivers/fleet.js';
-import type { MtaStsSpec, Profile, Suite } from '../profiles/profile-schema.js';
+import type { DaneSpec, MtaStsSpec, Profile, Suite } from '../profiles/profile-schema.js';
+import type { TlsaPublication } from '../certs/tlsa.js';
 import type { StsPublication } from '../profiles/mta-sts-policy.js';
 import type { TlsVersion } from '../recorder/events.js';
 import type { RetryModel, SenderKind, SenderSoftware } from '../senders/sender.js';
@@ -26,7 +27,7 @@ export const SCHEMA_VERSION = 2;
 export const READABLE_SCHEMA_VERSIONS = [1, 2] as const;
 
 /** A profile as it ran: where it listened (the fleet member), what it was, and what the policy expected of it. */
-export interface RunProfile extends Omit<FleetMember, 'served' | 'sts'> {
+export interface RunProfile extends Omit<FleetMember, 'served' | 'sts' | 'tlsa'> {
   slot: number;
   starttls: Profile['starttls'];
   tls: Profile['tls'];
@@ -37,6 +38,10 @@ export interface RunProfile extends Omit<FleetMember, 'served' | 'sts'> {
   mtaSts?: MtaStsSpec | null;
   /** What it published and served: the TXT records' policy id, the policy host and the policy text. */
   sts?: StsPublication | null;
+  /** What it declares by DANE (RFC 7672), or null (absent in runs from before the DANE suite). */
+  dane?: DaneSpec | null;
+  /** The TLSA records it published, computed from the certificates it served, and how they validate. */
+  tlsa?: TlsaPublication | null;
   /** What the policy expected here, and why. */
   expected: { expect: PolicyRule['expect']; minVersion: string | null; because: string };
   /**

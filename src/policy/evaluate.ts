@@ -1,6 +1,6 @@
 import type { Classification } from '../classify/outcome.js';
 import { isDelivered } from '../classify/outcome.js';
-import { declaredStsMode, hasValidCertificate, stsPolicyMet } from '../profiles/profile-role.js';
+import { daneMet, declaredDaneState, declaredStsMode, hasValidCertificate, stsPolicyMet } from '../profiles/profile-role.js';
 import { TLS_VERSIONS, type Profile, type ProfileTlsVersion } from '../profiles/profile-schema.js';
 import type { Policy, PolicyRule } from './policy-schema.js';
 
@@ -22,6 +22,8 @@ export function profileFacts(profile: Profile) {
     certificateValid: hasValidCertificate(profile),
     stsMode: declaredStsMode(profile),
     stsPolicyMet: stsPolicyMet(profile),
+    daneState: declaredDaneState(profile),
+    daneMet: daneMet(profile),
   };
 }
 
@@ -34,6 +36,8 @@ export function ruleFor(policy: Policy, profile: Profile): PolicyRule {
     if (when.maxVersionAtLeast && versionRank(facts.maxVersion) < versionRank(when.maxVersionAtLeast)) return false;
     if (when.stsMode !== undefined && when.stsMode !== facts.stsMode) return false;
     if (when.stsPolicyMet !== undefined && when.stsPolicyMet !== facts.stsPolicyMet) return false;
+    if (when.daneState !== undefined && when.daneState !== facts.daneState) return false;
+    if (when.daneMet !== undefined && when.daneMet !== facts.daneMet) return false;
     if (when.profiles && !when.profiles.includes(profile.name)) return false;
     return true;
   });

@@ -28,6 +28,8 @@ export interface CellFacts {
   /** Null when the probe was never handed to the sender. */
   submission: SubmissionFacts | null;
   bounces: BounceFacts[];
+  /** The receiver's TLSA records fail DNSSEC validation on purpose (dane-bogus): see isTlsRefusal. */
+  tlsaBogus?: boolean;
 }
 
 export interface Judgement {
@@ -82,12 +84,12 @@ export function judgeCell(facts: CellFacts, policy: VerdictResult, diagnosis: st
 
   if (facts.connections === 0) {
     if (failed) {
-      return isTlsRefusal({ status: failed.status, text: failed.diagnostic })
+      return isTlsRefusal({ status: failed.status, text: failed.diagnostic }, { tlsaBogus: facts.tlsaBogus ?? false })
         ? judged(`; on the sender's bounce alone, no connection reached the receiver${said.replace(/^; the sender's bounce/, '')}`)
         : inconclusive('bounced-untested', `the sender gave up without contacting the receiver, not for TLS: ${[failed.status, failed.diagnostic].filter(Boolean).join(' ') || 'its bounce gave no reason'}`);
     }
     // Its own final word about the delivery (a managed MTA's log), about TLS.
-    if (submission.accepted && submission.final && facts.settled && isTlsRefusal({ text: submission.detail })) return judged();
+    if (submission.accepted && submission.final && facts.settled && isTlsRefusal({ text: submission.detail }, { tlsaBogus: facts.tlsaBogus ?? false })) return judged();
     if (facts.settled) {
       // Settled by a delay notice or a stated retry model: nothing the sender did reached the receiver either way.
       if (facts.bounces.some((b) => b.action === 'delayed')) {

@@ -21,6 +21,13 @@ const conditionSchema = z.strictObject({
   stsMode: z.enum(['enforce', 'testing', 'none']).optional(),
   /** The MX meets the domain's policy (§5): a matching `mx` pattern, STARTTLS, a valid certificate. True where no policy applies. */
   stsPolicyMet: z.boolean().optional(),
+  /**
+   * What a validating sender learns of the MX host's TLSA records (RFC 7672 §2.1-2.2):
+   * `secure`, `bogus` (validation fails), `insecure` (unsigned part of the tree) or `none`.
+   */
+  daneState: z.enum(['secure', 'bogus', 'insecure', 'none']).optional(),
+  /** The MX offers STARTTLS and presents a certificate its secure TLSA records match (§3). True where none apply. */
+  daneMet: z.boolean().optional(),
   /** Match these profiles by name. */
   profiles: z.array(z.string()).optional(),
 });

@@ -19,11 +19,19 @@ const TLS_STATUS = /^[45]\.7\.(?:4|5|10)$/;
 // "handshake" alone would match Postfix's "while performing the EHLO handshake", and "TLSA" a DNS lookup failure.
 const TLS_WORDS =
   /\b(?:start ?tls|tls|ssl|x\.?509|certificates?|encrypt(?:ion|ed)?|cipher|mta-sts|dane|requiretls|server certificate not (?:trusted|verified))\b/i;
-const NOT_TLS = /\b(?:tlsa (?:lookup|record)s? (?:error|fail)|ehlo handshake|helo handshake|authentication mechanism)/i;
+const NOT_TLS = /\b(?:tlsa (?:lookup|record)s? (?:error|fail|defer)|ehlo handshake|helo handshake|authentication mechanism)/i;
+/** Postfix: "TLSA lookup error for <host>:25"; Exim: "DANE error: tlsa lookup DEFER" (or FAIL). */
+const TLSA_LOOKUP_FAILED = /\btlsa (?:lookup|record)s? (?:error|fail|defer)/i;
 
-export function isTlsRefusal(words: { status?: string | null; text?: string | null }): boolean {
+/**
+ * `tlsaBogus`: the receiver's TLSA records fail DNSSEC validation on purpose (dane-bogus). A
+ * TLSA lookup failure is then what the profile tests, and a sender that names it as why it did
+ * not deliver is applying RFC 7672 §2.1.1: its DANE policy at work. Elsewhere it is a DNS failure.
+ */
+export function isTlsRefusal(words: { status?: string | null; text?: string | null }, context: { tlsaBogus?: boolean } = {}): boolean {
   if (words.status && TLS_STATUS.test(words.status.trim())) return true;
   const text = words.text ?? '';
+  if (context.tlsaBogus && TLSA_LOOKUP_FAILED.test(text)) return true;
   const code = /\b([45]\.7\.\d{1,3})\b/.exec(text)?.[1];
   if (code && TLS_STATUS.test(code)) return true;
   return TLS_WORDS.test(text) && !NOT_TLS.test(text);

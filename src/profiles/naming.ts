@@ -60,6 +60,15 @@ export function tlsRptName(domain: string): string {
   return `_smtp._tls.${domain}`;
 }
 
+/**
+ * Where a DANE client looks up an MX host's TLSA records (RFC 7672 §2.2.3, RFC 6698 §3):
+ * `_25._tcp.<MX host>`, port 25 whatever port the receiver listens on locally, because the
+ * name is the MX host's and SMTP between MTAs is port 25.
+ */
+export function tlsaName(hostname: string): string {
+  return `_25._tcp.${hostname}`;
+}
+
 /** The MTA-STS TXT record's name (RFC 8461 §3.1): `_mta-sts.<domain>`. */
 export function stsRecordName(domain: string): string {
   return `_mta-sts.${domain}`;

@@ -1,4 +1,4 @@
-import { TLS_VERSIONS, type MtaStsSpec, type Profile } from './profile-schema.js';
+import { TLS_VERSIONS, type DaneSpec, type MtaStsSpec, type Profile } from './profile-schema.js';
 
 /** Trusted issuer, names that match, within validity, a SHA-256 signature and the whole chain: nothing wrong with it. */
 export function hasValidCertificate(profile: Pick<Profile, 'certificate'>): boolean {
@@ -14,10 +14,15 @@ export function hasValidCertificate(profile: Pick<Profile, 'certificate'>): bool
  * policy (policy/diagnose-sender.ts). Derived from the profile's data, so a profile added to
  * the catalogue is a control exactly when it is configured like one.
  */
-export function isControlProfile(profile: Pick<Profile, 'starttls' | 'tls' | 'certificate'> & { mtaSts?: MtaStsSpec | null; phases?: Profile['phases'] }): boolean {
+export function isControlProfile(
+  profile: Pick<Profile, 'starttls' | 'tls' | 'certificate'> & { mtaSts?: MtaStsSpec | null; dane?: DaneSpec | null; phases?: Profile['phases'] },
+): boolean {
   return (
     // A profile whose later phase is an attack is a test, whatever its first phase.
     !profile.phases?.length &&
+    // DANE: only where validated TLSA records match what is served (dane-ee-valid, dane-ta-valid);
+    // a bogus or unsigned TLSA RRset, or one that matches nothing, is what a profile tests.
+    (!profile.dane || (declaredDaneState(profile) === 'secure' && daneMet({ starttls: profile.starttls, certificate: profile.certificate, dane: profile.dane }))) &&
     // A receiver whose declared policy its MX cannot meet is a test, not a canary (sts-enforce-mx-mismatch).
     (declaredStsMode(profile) !== 'enforce' || stsPolicyMet({ starttls: profile.starttls, certificate: profile.certificate, mtaSts: profile.mtaSts })) &&
     profile.starttls === 'offer' &&
@@ -60,4 +65,35 @@ export function declaredStsMode(profile: { mtaSts?: MtaStsSpec | null }): 'enfor
 export function stsPolicyMet(profile: Pick<Profile, 'starttls' | 'certificate'> & { mtaSts?: MtaStsSpec | null }): boolean {
   if (declaredStsMode(profile) === 'none') return true;
   return profile.mtaSts?.mx === 'covered' && profile.starttls === 'offer' && hasValidCertificate(profile);
+}
+
+/**
+ * What a validating sender learns about the MX host's TLSA RRset (RFC 7672 §2.1, §2.2):
+ * `secure` (usable TLSA records: DANE applies), `bogus` (the lookup fails validation: §2.1.1,
+ * the host is not used), `insecure` (an unsigned part of the tree: TLSA records there are
+ * not used), or `none` where the profile publishes no TLSA records.
+ */
+export function declaredDaneState(profile: { dane?: DaneSpec | null }): 'secure' | 'bogus' | 'insecure' | 'none' {
+  return profile.dane ? profile.dane.dnssec : 'none';
+}
+
+/**
+ * Whether the MX can be authenticated by its TLSA records (RFC 7672 §3): STARTTLS offered, and
+ * the records match what it presents. DANE-EE (`3 1 1` of the served key) matches whatever the
+ * certificate's names, issuer and dates (§3.1.1); DANE-TA (`2 1 1` of the issuing intermediate)
+ * needs the chain up to that intermediate, a name that matches the MX host and dates that hold
+ * (§3.1.2, §3.2.3); `no-match` matches nothing. True where no secure TLSA records apply.
+ */
+export function daneMet(profile: Pick<Profile, 'starttls' | 'certificate'> & { dane?: DaneSpec | null }): boolean {
+  if (declaredDaneState(profile) !== 'secure') return true;
+  if (profile.starttls !== 'offer') return false;
+  const c = profile.certificate;
+  switch (profile.dane?.tlsa) {
+    case 'ee':
+      return true;
+    case 'ta':
+      return c.issuer === 'intermediate' && c.chain === 'with-intermediate' && c.names === 'profile' && c.validity === 'current';
+    default:
+      return false;
+  }
 }

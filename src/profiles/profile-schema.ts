@@ -38,9 +38,10 @@ const certificateSchema = z.strictObject({
 /**
  * Suites group profiles by the question they ask. `study`: the fourteen receivers of the
  * Paubox study (does the sender verify at all?), the default. `mta-sts`: receivers that
- * declare their policy by MTA-STS (RFC 8461): does the sender honour it?
+ * declare their policy by MTA-STS (RFC 8461): does the sender honour it? `dane`: receivers
+ * that declare it by TLSA records in the DNSSEC-signed harness zone (RFC 7672).
  */
-export const SUITES = ['study', 'mta-sts'] as const;
+export const SUITES = ['study', 'mta-sts', 'dane'] as const;
 export type Suite = (typeof SUITES)[number];
 export const DEFAULT_SUITES: readonly Suite[] = ['study'];
 
@@ -65,6 +66,29 @@ const mtaStsSchema = z.strictObject({
   policy: z.enum(['served', 'unreachable', 'bad-certificate']).default('served'),
   /** `max_age` in seconds (§3.2; at most 31557600). */
   maxAge: z.number().int().min(0).max(31_557_600).default(86_400),
+});
+
+/**
+ * What a profile publishes by DANE (RFC 7672): a TLSA RRset at `_25._tcp.<MX host>` (§2.2.3),
+ * whose data badmx computes from the certificates the receiver actually serves
+ * (certs/tlsa.ts), in the harness zone that the embedded DNS signs (dns/dnssec.ts).
+ */
+const daneSchema = z.strictObject({
+  /**
+   * What the one TLSA record names:
+   * `ee`: `3 1 1`, DANE-EE, the SHA-256 of the served leaf's public key (RFC 7672 §3.1.1: names,
+   * chain and dates are then not checked); `ta`: `2 1 1`, DANE-TA, the issuing intermediate's key
+   * (§3.1.2: the chain up to it is checked, and the name, §3.2); `no-match`: `3 1 1` of a key
+   * that no certificate the receiver offers has.
+   */
+  tlsa: z.enum(['ee', 'ta', 'no-match']),
+  /**
+   * How a validating resolver finds the TLSA RRset (RFC 4035 §4.3): `secure`; `bogus`: its
+   * RRSIG does not verify (RFC 7672 §2.1.1: the client must not deliver to that host: it
+   * defers); `insecure`: the MX host sits below a delegation without DS, an unsigned part of
+   * the tree (§2.2: TLSA records there are not used, delivery is opportunistic).
+   */
+  dnssec: z.enum(['secure', 'bogus', 'insecure']).default('secure'),
 });
 
 /**
@@ -109,6 +133,8 @@ export const profileSchema = z
     suite: z.enum(SUITES).default('study'),
     /** The policy the profile declares by MTA-STS, if any. */
     mtaSts: mtaStsSchema.optional(),
+    /** What the profile declares by DANE TLSA records, if any. */
+    dane: daneSchema.optional(),
     /** Phases after the first (the profile as written): each probed in turn, the last one judged. */
     phases: z.array(phaseSchema).min(1).max(3).optional(),
     /** Standards and advisories the misconfiguration relates to. */
@@ -122,6 +148,16 @@ export const profileSchema = z
     });
     if (profile.suite === 'mta-sts' && !profile.mtaSts) {
       ctx.addIssue({ code: 'custom', path: ['mtaSts'], message: 'is required in the "mta-sts" suite: say what policy the profile publishes' });
+    }
+    if (profile.suite === 'dane' && !profile.dane) {
+      ctx.addIssue({ code: 'custom', path: ['dane'], message: 'is required in the "dane" suite: say what TLSA record the profile publishes' });
+    }
+    if (profile.dane?.tlsa === 'ta' && (profile.certificate.issuer !== 'intermediate' || profile.certificate.chain !== 'with-intermediate')) {
+      // RFC 7672 §3.1.2: a DANE-TA trust anchor must be in the chain the server presents.
+      ctx.addIssue({ code: 'custom', path: ['dane', 'tlsa'], message: '"ta" names the issuing intermediate: the certificate must be issued by it and sent with it' });
+    }
+    if (profile.dane && profile.phases?.length) {
+      ctx.addIssue({ code: 'custom', path: ['phases'], message: 'a profile that declares DANE has one phase (its TLSA records do not change during a run)' });
     }
     if (TLS_VERSIONS.indexOf(profile.tls.minVersion) > TLS_VERSIONS.indexOf(profile.tls.maxVersion)) {
       ctx.addIssue({ code: 'custom', path: ['tls', 'minVersion'], message: `is above tls.maxVersion (${profile.tls.maxVersion})` });
@@ -148,4 +184,5 @@ export type Profile = z.output<typeof profileSchema>;
 export type CertificateSpec = Profile['certificate'];
 export type StarttlsBehaviour = Profile['starttls'];
 export type MtaStsSpec = NonNullable<Profile['mtaSts']>;
+export type DaneSpec = NonNullable<Profile['dane']>;
 export type ProfilePhase = NonNullable<Profile['phases']>[number];

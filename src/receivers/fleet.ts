@@ -3,6 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { ensurePki, type Pki, type ServedCredentials } from '../certs/pki.js';
 import { chooseServedCertificate, servedCertificateWarning, type ServedCertificate, type ServedChoice } from '../certs/served-certificate.js';
 import type { UserCertificate } from '../certs/user-certificate.js';
+import type { TlsaPublication } from '../certs/tlsa.js';
+import { servedTlsa } from '../certs/served-tlsa.js';
 import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
 import { PeerEventBudget } from '../recorder/event-budget.js';
@@ -66,6 +68,8 @@ export interface FleetMember {
   served: ServedCertificate;
   /** What it declares by MTA-STS and TLS-RPT, or null. */
   sts: StsPublication | null;
+  /** The TLSA records it publishes (DANE), computed from the chain it serves, or null. */
+  tlsa: TlsaPublication | null;
 }
 
 export interface Fleet {
@@ -147,7 +151,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     receivers.push(createReceiver(context, credentials));
     const served: ServedCertificate = { source: choice.source, coversMx: choice.coversMx, coversDomain: choice.coversDomain };
     const sts = stsPublication(profile.mtaSts, names, address);
-    members.push({ name: profile.name, title: profile.title, tests: profile.tests, hostname: context.hostname, domain: context.domain, address, port, served, sts });
+    const tlsa = servedTlsa(profile, names, pki, user);
+    members.push({ name: profile.name, title: profile.title, tests: profile.tests, hostname: context.hostname, domain: context.domain, address, port, served, sts, tlsa });
   }
   const mailboxHostname = mailboxNames(zone, naming).hostname;
   // Its own receiver: started with the others, but no member of the matrix (run.json's profiles are the catalogue's).

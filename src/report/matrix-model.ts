@@ -7,7 +7,7 @@ import { SUITES, type Suite } from '../profiles/profile-schema.js';
  * receivers/ lands in the right group without code. Groups sit in suites (the question a
  * profile asks): a run of the study's profiles alone is one suite, drawn as it always was.
  */
-export type ProfileGroup = 'transport' | 'tls-version' | 'certificate' | 'sts-enforce' | 'sts-testing' | 'sts-unfetchable';
+export type ProfileGroup = 'transport' | 'tls-version' | 'certificate' | 'sts-enforce' | 'sts-testing' | 'sts-unfetchable' | 'dane-secure' | 'dane-unusable';
 
 export const GROUP_TITLES: Record<ProfileGroup, string> = {
   transport: 'STARTTLS',
@@ -16,20 +16,24 @@ export const GROUP_TITLES: Record<ProfileGroup, string> = {
   'sts-enforce': 'MTA-STS policy enforced',
   'sts-testing': 'MTA-STS policy in testing mode',
   'sts-unfetchable': 'MTA-STS policy not fetchable',
+  'dane-secure': 'DANE TLSA records, DNSSEC-validated',
+  'dane-unusable': 'DANE TLSA records that fail validation or are unsigned',
 };
 
-const GROUP_ORDER: ProfileGroup[] = ['transport', 'tls-version', 'certificate', 'sts-enforce', 'sts-testing', 'sts-unfetchable'];
+const GROUP_ORDER: ProfileGroup[] = ['transport', 'tls-version', 'certificate', 'sts-enforce', 'sts-testing', 'sts-unfetchable', 'dane-secure', 'dane-unusable'];
 
 /** A heading per suite, for reports that show more than the study's. */
 export const SUITE_TITLES: Record<Suite, string> = {
   study: "The study's receivers",
   'mta-sts': 'Receivers that declare a policy: MTA-STS (RFC 8461)',
+  dane: 'Receivers that declare a policy: DANE (RFC 7672)',
 };
 
 /** The question each suite asks, in one line under its heading. */
 export const SUITE_QUESTIONS: Record<Suite, string> = {
   study: 'The Paubox study\'s misconfigured receivers, none of which declares a policy: does the sender check what it is given?',
   'mta-sts': 'Each domain publishes an MTA-STS policy (its mode, its MX patterns and its policy host vary): does the sender fetch it and honour it?',
+  dane: 'Each MX host publishes TLSA records in the DNSSEC-signed zone (what they match, and whether they validate, vary): does the sender look them up and honour them?',
 };
 
 /** A profile's suite; a run from before suites holds the study's alone. */
@@ -38,11 +42,12 @@ export function profileSuite(profile: Pick<RunProfile, 'suite'>): Suite {
 }
 
 /**
- * A profile that declares an MTA-STS policy: by what a sender fetching it finds (a policy host
+ * A profile that declares DANE: by whether its TLSA records validate. One that declares an MTA-STS policy: by what a sender fetching it finds (a policy host
  * that cannot be fetched from, else the mode); otherwise: STARTTLS missing, refused or aborted;
  * else a certificate fault; else it varies the protocol version (the controls live here too).
  */
-export function profileGroup(profile: Pick<RunProfile, 'starttls' | 'certificate' | 'mtaSts'>): ProfileGroup {
+export function profileGroup(profile: Pick<RunProfile, 'starttls' | 'certificate' | 'mtaSts' | 'dane'>): ProfileGroup {
+  if (profile.dane) return profile.dane.dnssec === 'secure' ? 'dane-secure' : 'dane-unusable';
   const sts = profile.mtaSts ?? null;
   if (sts !== null) return sts.policy !== 'served' ? 'sts-unfetchable' : sts.mode === 'enforce' ? 'sts-enforce' : 'sts-testing';
   if (profile.starttls !== 'offer') return 'transport';

@@ -2,11 +2,12 @@ import { buildZone, type Zone } from '../dns/zone-records.js';
 import { profileDescription } from '../config/public-zone.js';
 import { MAILBOX_DESCRIPTION } from '../profiles/mailbox.js';
 import type { StsPublication } from '../profiles/mta-sts-policy.js';
+import type { TlsaPublication } from '../certs/tlsa.js';
 
 /** What the harness zone is made from: the fleet's names and addresses, and the probes' mailbox. */
 export interface ZoneSource {
   zone: string;
-  members: { name: string; title: string; domain: string; hostname: string; address: string; sts?: StsPublication | null }[];
+  members: { name: string; title: string; domain: string; hostname: string; address: string; sts?: StsPublication | null; tlsa?: TlsaPublication | null }[];
   /** The probes' own domain (mailbox.ts): its MX host and the address that host resolves to. */
   mailbox: { domain: string; hostname: string; address: string };
 }
@@ -21,7 +22,7 @@ export interface ZoneSource {
 export function harnessZone(source: ZoneSource, nameServerAddress: string, live: string | null = null): Zone {
   const zone = buildZone({
     origin: source.zone,
-    hosts: source.members.map((m) => ({ domain: m.domain, hostname: m.hostname, address: m.address, description: profileDescription(m), mtaSts: m.sts ?? null })),
+    hosts: source.members.map((m) => ({ domain: m.domain, hostname: m.hostname, address: m.address, description: profileDescription(m), mtaSts: m.sts ?? null, tlsa: m.tlsa ?? null })),
     nameServer: { hostname: `ns.${source.zone}`, address: nameServerAddress },
     mailbox: { ...source.mailbox, description: MAILBOX_DESCRIPTION },
   });

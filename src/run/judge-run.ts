@@ -167,7 +167,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
     // A multi-phase profile is judged as its last phase, holding the policy of its first (profile-phases.ts).
     const policyVerdict = evaluate(options.policy, judgedProfile(profile), classification);
     const judgement = judgeCell(
-      { outcome: classification.outcome, connections: classification.connections, settled, submission, bounces: own },
+      { outcome: classification.outcome, connections: classification.connections, settled, submission, bounces: own, tlsaBogus: profile.dane?.dnssec === 'bogus' },
       policyVerdict,
       diagnoses.get(probe.sender) ?? null,
       input.error,
@@ -250,7 +250,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
     },
     policy: options.policy,
     profiles: options.profiles.map((profile) => {
-      const { served, sts, ...member } = fleet.members.find((m) => m.name === profile.name) as FleetMember;
+      const { served, sts, tlsa, ...member } = fleet.members.find((m) => m.name === profile.name) as FleetMember;
       const rule = ruleFor(options.policy, judgedProfile(profile));
       return {
         ...member,
@@ -262,6 +262,9 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
         suite: profile.suite,
         mtaSts: profile.mtaSts ?? null,
         sts: sts ?? null,
+        dane: profile.dane ?? null,
+        // A journal from before the DANE suite holds members without it.
+        tlsa: tlsa ?? null,
         served,
       };
     }),

@@ -71,6 +71,8 @@ export function journalMembers(state: JournalState): FleetMember[] {
         ...where,
         served: { source: 'none' as const, coversMx: null, coversDomain: null },
         sts: stsPublication(profile.mtaSts, names, where.address),
+        // Computed from the certificates the fleet serves: unknown until it has started.
+        tlsa: null,
       };
     })
   );

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isDeliveryOf } from '../classify/classify-probe.js';
 import { startDnsServer, type DnsServer } from '../dns/dns-server.js';
-import { ensureZoneKey } from '../dns/dnssec.js';
+import { dsPresentation, ensureZoneKey } from '../dns/dnssec.js';
 import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
 import type { Policy } from '../policy/policy-schema.js';
@@ -164,6 +164,9 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
     journal.close();
     throw error;
   }
+  // The zone as the fleet serves it: the TLSA records (DANE) are computed from the certificates
+  // it serves, known only now. Nothing was sent before this: no sender has asked yet.
+  dns?.server.setZone(harnessZone({ zone: fleet.zone, members: fleet.members, mailbox: fleet.mailbox }, dns.server.address, null));
   options.onProgress?.({ kind: 'fleet-ready', fleet });
   // Where each profile listens and what it serves: for `badmx status` without a fleet.
   journal.append({ type: 'fleet', at: new Date().toISOString(), members: fleet.members });
@@ -210,7 +213,7 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   let interrupted = false;
   const stepContext: StepContext = { options, fleet, results, submitted, submittedAt: replay.submittedAt, journal, past, dns: dns?.server ?? null, dnsQueries: () => dns?.queries() ?? null };
   try {
-    await prepareSenders(active, fleet, outDir, dns?.server ?? null, state ? state.resumes.length + 1 : 0);
+    await prepareSenders(active, fleet, outDir, dns?.server ?? null, state ? state.resumes.length + 1 : 0, dsPresentation(ensureZoneKey(options.certsDir, options.zone)));
     // Every sender must be usable before any probe goes out: a bad spec or relay fails in seconds,
     // not after a run. Checked side by side (a managed MTA starts in its check), the first failure reported.
     // Every check ends before any failure is reported: an MTA still starting could not be stopped.
@@ -388,7 +391,7 @@ async function startHarnessDns(options: RunOptions, source: ZoneSource): Promise
 }
 
 /** A private work directory and the harness DNS for each sender badmx runs itself. */
-async function prepareSenders(senders: Sender[], fleet: Fleet, outDir: string, dns: DnsServer | null, resume: number): Promise<void> {
+async function prepareSenders(senders: Sender[], fleet: Fleet, outDir: string, dns: DnsServer | null, resume: number, trustAnchor: string): Promise<void> {
   const needing = senders.filter((s) => s.needsDns);
   if (needing.length > 0 && !dns) throw new BadmxError(`${needing.map((s) => s.spec).join(', ')} need the harness DNS server`, 'EUSAGE');
   await Promise.all(needing.map(async (sender) => {
@@ -398,6 +401,7 @@ async function prepareSenders(senders: Sender[], fleet: Fleet, outDir: string, d
       zone: fleet.zone,
       caFile: fleet.caFile,
       dns: { address: dns.address, port: dns.port },
+      trustAnchor,
       workDir,
       // A resumed run's MTA is a new instance: its log goes beside the first one's, not over it.
       logFile: join(outDir, 'senders', `${safeName(sender.label)}${resume ? `.resume-${resume}` : ''}.log`),

@@ -38,6 +38,11 @@ export interface SenderEnvironment {
   caFile: string;
   /** The harness DNS server the sender must resolve the receivers' MX through. */
   dns: { address: string; port: number };
+  /**
+   * The harness zone's DNSSEC trust anchor (its DS, as dsPresentation() writes it), for a
+   * sender that validates (DANE) through a resolver of its own (senders/mta/sender-resolver.ts).
+   */
+  trustAnchor?: string | null;
   /** A private, empty directory for the sender's configuration, queue and log (removed after the run). */
   workDir: string;
   /** Where the sender leaves its own log when it closes: evidence kept in the run directory. */

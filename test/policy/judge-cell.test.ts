@@ -77,8 +77,18 @@ describe('isTlsRefusal', () => {
     [{ text: 'lost connection with mx.example[192.0.2.1] while performing the EHLO handshake' }, false],
     [{ text: 'TLSA lookup error for mx.example:25' }, false],
     [{ status: '5.7.11', text: 'Encryption required for requested authentication mechanism' }, false],
+    [{ text: 'R=dnslookup T=remote_smtp defer (-36): DANE error: tlsa lookup DEFER' }, false],
   ])('%o → %s', (words, expected) => {
     expect(isTlsRefusal(words)).toBe(expected);
+  });
+
+  it("a TLSA lookup failure is a DANE refusal only where the profile's TLSA records are bogus on purpose (RFC 7672 §2.1.1)", () => {
+    // Postfix 3.7 and Exim 4.96, as their logs say it (test/harness/dane-recipes.test.ts).
+    for (const text of ['status=deferred (TLSA lookup error for mx.dane-bogus.badmx.test:25)', 'defer (-36): DANE error: tlsa lookup DEFER']) {
+      expect(isTlsRefusal({ text }, { tlsaBogus: true }), text).toBe(true);
+      expect(isTlsRefusal({ text }, { tlsaBogus: false }), text).toBe(false);
+    }
+    expect(isTlsRefusal({ text: 'Host not found, try again' }, { tlsaBogus: true })).toBe(false);
   });
 });
 

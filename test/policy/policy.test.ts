@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../src/classify/outcome.js';
-import { evaluate, profileFacts } from '../../src/policy/evaluate.js';
+import { evaluate, profileFacts, ruleFor } from '../../src/policy/evaluate.js';
+import { loadCatalogue } from '../../src/profiles/catalogue.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
 import { studyProfiles } from '../helpers/study.js';
 
@@ -44,6 +45,30 @@ describe('policies', () => {
     expect(evaluate(opportunistic, profile('expired'), { outcome: 'refused-at-handshake', tls: null }).verdict).toBe('fail');
   });
 
+  it('dane: what RFC 7672 implies at each DANE profile; strict (PKIX only) refuses the DANE-EE certificates a DANE sender accepts', () => {
+    const catalogue = new Map(loadCatalogue().map((p) => [p.name, p]));
+    const dane = loadPolicy('dane');
+    const strict = loadPolicy('strict');
+    const expected = (policy: typeof dane, name: string) => ruleFor(policy, catalogue.get(name)!).expect;
+    const byDane = Object.fromEntries([...catalogue.keys()].filter((n) => n.startsWith('dane-')).map((n) => [n, expected(dane, n)]));
+    expect(byDane).toEqual({
+      'dane-ee-valid': 'delivered-tls',
+      'dane-ee-self-signed': 'delivered-tls',
+      'dane-ee-expired': 'delivered-tls',
+      'dane-ta-valid': 'delivered-tls',
+      'dane-mismatch': 'not-delivered',
+      'dane-no-starttls': 'not-delivered',
+      'dane-bogus': 'not-delivered',
+      'dane-unsigned': 'delivered-tls',
+    });
+    expect(expected(strict, 'dane-ee-self-signed')).toBe('not-delivered');
+    expect(expected(strict, 'dane-ee-expired')).toBe('not-delivered');
+    // Without TLSA records the dane policy is opportunistic.
+    expect(expected(dane, 'self-signed')).toBe('delivered-tls');
+    expect(expected(dane, 'no-starttls')).toBe('delivered');
+    expect(evaluate(dane, catalogue.get('dane-bogus')!, { outcome: 'delivered-tls', tls: tls13 }).reason).toMatch(/must not deliver: the MX host's TLSA lookup fails DNSSEC validation: RFC 7672 §2\.1\.1/);
+  });
+
   it('a policy is data: a user policy file works, a malformed one is a one-line error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'badmx-policy-'));
     const file = join(dir, 'tls13-only.json');
@@ -65,6 +90,6 @@ describe('policies', () => {
     expect(() => loadPolicy(bad)).toThrow(/bad\.json: rules: the last rule must have no "when"/);
     writeFileSync(bad, '{');
     expect(() => loadPolicy(bad)).toThrow(/bad\.json: not valid JSON/);
-    expect(() => loadPolicy('lenient')).toThrow('unknown policy "lenient": use strict, opportunistic, mta-sts, or the path of a policy JSON file');
+    expect(() => loadPolicy('lenient')).toThrow('unknown policy "lenient": use strict, opportunistic, mta-sts, dane, or the path of a policy JSON file');
   });
 });

@@ -1,3 +1,4 @@
+import { isControlProfile } from '../../src/profiles/profile-role.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,11 +64,34 @@ describe('profile catalogue', () => {
     ]);
     expect(sts.map((p) => p.slot)).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
     expect(sts.every((p) => p.mtaSts !== undefined)).toBe(true);
-    expect(selectProfiles(loadCatalogue(), undefined, ['all'])).toHaveLength(CORE.length + sts.length);
     expect(selectProfiles(loadCatalogue(), undefined, ['study,mta-sts'])).toHaveLength(CORE.length + sts.length);
-    expect(() => selectProfiles(loadCatalogue(), undefined, ['dane'])).toThrow('--suite "dane" is not a suite: use study, mta-sts, all');
+    expect(() => selectProfiles(loadCatalogue(), undefined, ['smime'])).toThrow('--suite "smime" is not a suite: use study, mta-sts, dane, all');
     // a profile named explicitly is taken from any suite
     expect(selectProfiles(loadCatalogue(), ['sts-enforce-valid', 'tls1.2']).map((p) => p.name)).toEqual(['tls1.2', 'sts-enforce-valid']);
+  });
+
+  it('ships the DANE suite after them (slots 25-32): each publishes TLSA records, and only the validated matching ones are controls', () => {
+    const dane = selectProfiles(loadCatalogue(), undefined, ['dane']);
+    expect(dane.map((p) => p.name)).toEqual([
+      'dane-ee-valid',
+      'dane-ee-self-signed',
+      'dane-ee-expired',
+      'dane-ta-valid',
+      'dane-mismatch',
+      'dane-no-starttls',
+      'dane-bogus',
+      'dane-unsigned',
+    ]);
+    expect(dane.map((p) => p.slot)).toEqual([25, 26, 27, 28, 29, 30, 31, 32]);
+    expect(dane.filter(isControlProfile).map((p) => p.name)).toEqual(['dane-ee-valid', 'dane-ta-valid']);
+    const sts = selectProfiles(loadCatalogue(), undefined, ['mta-sts']);
+    expect(selectProfiles(loadCatalogue(), undefined, ['all'])).toHaveLength(CORE.length + sts.length + dane.length);
+  });
+
+  it('a profile of the dane suite must say what it publishes, and DANE-TA needs the intermediate in the chain', () => {
+    expect(() => loadCatalogue(catalogueWith({ 'extra.json': { ...valid, suite: 'dane' } }))).toThrow(/extra\.json: dane: is required in the "dane" suite/);
+    const leafOnly = { ...valid, suite: 'dane', dane: { tlsa: 'ta' }, certificate: { chain: 'leaf-only' } };
+    expect(() => loadCatalogue(catalogueWith({ 'extra.json': leafOnly }))).toThrow(/extra\.json: dane\.tlsa: "ta" names the issuing intermediate/);
   });
 
   it('a profile of the mta-sts suite must say what it declares', () => {

@@ -7,16 +7,24 @@ import { freePort, waitForExit, waitForListener, type MtaInstance, type MtaStart
 import { readEximLog } from './mta-log.js';
 import { HARNESS_DIR, renderTemplate } from './render-template.js';
 import { inResolverNamespace, writeResolvConf } from './resolver-namespace.js';
+import { startSenderResolver } from './sender-resolver.js';
 
 /** Debian's run-time user for Exim: the daemon and remote deliveries run as it. */
 const EXIM_USER = 'Debian-exim';
 /** The system trust store, which Exim's default (tls_verify_certificates = system) uses. */
 const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
-/** The smtp transport options per recipe variant; "default" adds nothing to Debian's remote_smtp. */
-const TLS_POLICY: Record<string, string[]> = {
-  default: [],
-  strict: ['  hosts_require_tls = *', '  tls_verify_hosts = *'],
+/**
+ * Each recipe's additions to Debian's configuration: main section, dnslookup router, smtp
+ * transport; "default" adds nothing. exim:dane is DANE as the Exim specification's chapter 42
+ * ("DANE") sets it up: DNSSEC requested of the resolver (dns_dnssec_ok = 1) for every lookup the
+ * router makes (dnssec_request_domains = *, so the MX and address records can be secure), and
+ * hosts_try_dane = * on the transport: DANE where the TLSA records are secure, else as before.
+ */
+const RECIPES: Record<string, { main?: string[]; router?: string[]; transport: string[]; dane?: boolean }> = {
+  default: { transport: [] },
+  strict: { transport: ['  hosts_require_tls = *', '  tls_verify_hosts = *'] },
+  dane: { main: ['dns_dnssec_ok = 1'], router: ['  dnssec_request_domains = *'], transport: ['  hosts_try_dane = *'], dane: true },
 };
 
 /**
@@ -26,7 +34,7 @@ const TLS_POLICY: Record<string, string[]> = {
  */
 export async function startExim(options: MtaStartOptions): Promise<MtaInstance> {
   const { program } = findExim();
-  const policy = TLS_POLICY[options.recipe.variant];
+  const policy = RECIPES[options.recipe.variant];
   if (!policy) throw new BadmxError(`${options.recipe.spec}: no Exim TLS policy for "${options.recipe.variant}"`, 'EMTA');
   const dir = options.env.workDir;
   const ids = await execa('id', [EXIM_USER], { reject: false });
@@ -54,7 +62,9 @@ export async function startExim(options: MtaStartOptions): Promise<MtaInstance> 
       port,
       zone: options.env.zone,
       caFile,
-      tlsPolicy: policy.join('\n'),
+      mainPolicy: (policy.main ?? []).join('\n'),
+      routerPolicy: (policy.router ?? []).join('\n'),
+      tlsPolicy: policy.transport.join('\n'),
       retry: `${options.timers.retrySeconds}s`,
       lifetime: `${options.timers.lifetimeSeconds}s`,
     }),
@@ -70,11 +80,21 @@ export async function startExim(options: MtaStartOptions): Promise<MtaInstance> 
   const version = /Exim version (\S+)/.exec(checked.all ?? '')?.[1] ?? 'unknown';
 
   // -bd: daemon (it forks and stays in the namespace); -q<interval>: queue runner at the retry interval.
-  const start = inResolverNamespace(join(dir, 'resolv.conf'), program, ['-C', config, '-bd', `-q${options.timers.retrySeconds}s`]);
-  writeResolvConf(dir, options.env.dns);
+  // exim:dane resolves through its own validating unbound (sender-resolver.ts); the others ask the harness DNS.
+  const resolver = policy.dane ? await startSenderResolver(options.env, dir, options.recipe.spec) : null;
+  const resolvConf = resolver?.resolvConf ?? writeResolvConf(dir, options.env.dns);
+  const start = inResolverNamespace(resolvConf, program, ['-C', config, '-bd', `-q${options.timers.retrySeconds}s`]);
   const started = await execa(start.file, start.args, { reject: false, all: true });
-  if (started.exitCode !== 0) throw new BadmxError(`${options.recipe.spec}: exim did not start: ${oneLine(started.all ?? '')} ${panic()}`.trim(), 'EMTA');
+  if (started.exitCode !== 0) {
+    await resolver?.stop();
+    throw new BadmxError(`${options.recipe.spec}: exim did not start: ${oneLine(started.all ?? '')} ${panic()}`.trim(), 'EMTA');
+  }
   const stop = async (): Promise<void> => {
+    await stopExim();
+    // Its resolver last, once no delivery is left to ask it.
+    await resolver?.stop();
+  };
+  const stopExim = async (): Promise<void> => {
     const pidFile = join(dir, 'exim.pid');
     const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
     if (!Number.isInteger(pid) || pid <= 1) return;
@@ -92,7 +112,7 @@ export async function startExim(options: MtaStartOptions): Promise<MtaInstance> 
     await stop();
     throw new BadmxError(`${options.recipe.spec}: ${(error as Error).message}`, 'EMTA');
   }
-  return { port, version, readLog, logReader: readEximLog, stop };
+  return { port, version: resolver ? `${version} (unbound ${resolver.unbound.version})` : version, readLog, logReader: readEximLog, stop };
 }
 
 

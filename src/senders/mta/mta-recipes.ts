@@ -60,6 +60,18 @@ export const MTA_RECIPES: readonly MtaRecipe[] = [
     ],
   },
   {
+    spec: 'postfix:dane',
+    software: 'postfix',
+    variant: 'dane',
+    summary:
+      'smtp_tls_security_level = dane with smtp_dns_support_level = dnssec: where the MX host has DNSSEC-validated TLSA records, TLS is mandatory and the certificate must match them (DANE-EE: key only; DANE-TA: chain and name); without usable TLSA records, may (opportunistic); a failed TLSA lookup defers',
+    documentation: 'RFC 7672; Postfix TLS_README "Opportunistic DANE TLS"; postconf(5) smtp_tls_security_level, smtp_dns_support_level, dnssec_probe',
+    deviations: [
+      'resolves through a validating unbound of its own (Debian\'s, harness/unbound/unbound.conf) that trusts only the harness zone\'s DS, with "options trust-ad" in its resolv.conf (glibc clears the AD bit otherwise)',
+      'dnssec_probe = ns:<zone> (stock ns:.): the harness resolver answers only for the harness zone',
+    ],
+  },
+  {
     spec: 'exim:default',
     software: 'exim',
     variant: 'default',
@@ -72,6 +84,17 @@ export const MTA_RECIPES: readonly MtaRecipe[] = [
     variant: 'strict',
     summary: 'hosts_require_tls = * and tls_verify_hosts = *: TLS required, certificate chain and host name verified (tls_verify_cert_hostnames = *)',
     documentation: 'Exim specification ch. 30 (smtp transport: hosts_require_tls, tls_verify_hosts, tls_verify_cert_hostnames)',
+  },
+  {
+    spec: 'exim:dane',
+    software: 'exim',
+    variant: 'dane',
+    summary:
+      "Debian's remote_smtp with hosts_try_dane = * and DNSSEC requested for every lookup (dns_dnssec_ok = 1, dnssec_request_domains = *): where the MX host's MX, address and TLSA records are DNSSEC-secure, DANE is used and the certificate must match the TLSA records; otherwise Exim's defaults (TLS when offered, retried in clear after a TLS failure)",
+    documentation: 'Exim specification ch. 42 "DANE" (hosts_try_dane, hosts_require_dane), ch. 9 dns_dnssec_ok, ch. 15 dnslookup router dnssec_request_domains; RFC 7672',
+    deviations: [
+      'resolves through a validating unbound of its own (Debian\'s, harness/unbound/unbound.conf) that trusts only the harness zone\'s DS, with "options trust-ad" in its resolv.conf (glibc clears the AD bit otherwise)',
+    ],
   },
   {
     spec: 'opensmtpd:default',

@@ -8,18 +8,22 @@ import { readPostfixLog } from './mta-log.js';
 import { mtaStsSocket, startMtaStsDaemon, type MtaStsDaemon } from './mta-sts-daemon.js';
 import { HARNESS_DIR, renderTemplate } from './render-template.js';
 import { inResolverNamespace, writeResolvConf } from './resolver-namespace.js';
+import { startSenderResolver, type SenderResolver } from './sender-resolver.js';
 
 /**
  * Each recipe's smtp_tls_security_level, and whether its TLS policy comes from an MTA-STS
  * daemon (postfix:mta-sts: Debian's default level, with postfix-mta-sts-resolver's
  * socketmap as smtp_tls_policy_maps, harness/postfix/mta-sts.cf).
  */
-const RECIPES: Record<string, { level: string; mtaSts: boolean }> = {
+const RECIPES: Record<string, { level: string; mtaSts: boolean; dane?: boolean }> = {
   may: { level: 'may', mtaSts: false },
   encrypt: { level: 'encrypt', mtaSts: false },
   verify: { level: 'verify', mtaSts: false },
   secure: { level: 'secure', mtaSts: false },
   'mta-sts': { level: 'may', mtaSts: true },
+  // TLS_README "Opportunistic DANE TLS": level dane, DNSSEC lookups (harness/postfix/dane.cf),
+  // through a validating resolver of its own (sender-resolver.ts).
+  dane: { level: 'dane', mtaSts: false, dane: true },
 };
 
 /** Where the MTA-STS daemon's log is kept in the run directory: beside the Postfix log (senders/<label>.log). */
@@ -50,7 +54,10 @@ export async function startPostfix(options: MtaStartOptions): Promise<MtaInstanc
 
   const port = await freePort();
   const { retrySeconds, lifetimeSeconds } = options.timers;
-  const resolvConf = writeResolvConf(dir, options.env.dns);
+  // postfix:dane resolves through its own validating unbound; the others ask the harness DNS.
+  let resolver: SenderResolver | null = null;
+  if (recipe.dane) resolver = await startSenderResolver(options.env, dir, options.recipe.spec);
+  const resolvConf = resolver?.resolvConf ?? writeResolvConf(dir, options.env.dns);
   writeFileSync(
     join(etc, 'main.cf'),
     renderTemplate(join(HARNESS_DIR, 'postfix/main.cf'), {
@@ -61,7 +68,9 @@ export async function startPostfix(options: MtaStartOptions): Promise<MtaInstanc
       caFile: options.env.caFile,
       retry: `${retrySeconds}s`,
       lifetime: `${lifetimeSeconds}s`,
-    }) + (recipe.mtaSts ? renderTemplate(join(HARNESS_DIR, 'postfix/mta-sts.cf'), { socket: mtaStsSocket(dir) }) : ''),
+    }) +
+      (recipe.mtaSts ? renderTemplate(join(HARNESS_DIR, 'postfix/mta-sts.cf'), { socket: mtaStsSocket(dir) }) : '') +
+      (recipe.dane ? renderTemplate(join(HARNESS_DIR, 'postfix/dane.cf'), { zone: options.env.zone }) : ''),
   );
   writeFileSync(join(etc, 'master.cf'), renderTemplate(join(HARNESS_DIR, 'postfix/master.cf'), { port }));
   writeFileSync(join(etc, 'transport'), renderTemplate(join(HARNESS_DIR, 'postfix/transport'), { zone: options.env.zone }));
@@ -79,6 +88,8 @@ export async function startPostfix(options: MtaStartOptions): Promise<MtaInstanc
     }
   }
   const stopMtaSts = async (): Promise<void> => {
+    // Its resolver too, once no smtp process is left to ask it.
+    await resolver?.stop();
     if (!mtaSts) return;
     await mtaSts.stop();
     // Evidence: which policy it fetched for each domain and what it told Postfix.
@@ -110,7 +121,11 @@ export async function startPostfix(options: MtaStartOptions): Promise<MtaInstanc
     throw new BadmxError(`${options.recipe.spec}: ${(error as Error).message}`, 'EMTA');
   }
   const postfixVersion = (await execa(helper ?? 'postconf', ['-c', etc, '-h', 'mail_version'], { reject: false })).stdout.trim();
-  const version = mtaSts ? `${postfixVersion} (postfix-mta-sts-resolver ${mtaSts.version})` : postfixVersion;
+  const version = mtaSts
+    ? `${postfixVersion} (postfix-mta-sts-resolver ${mtaSts.version})`
+    : resolver
+      ? `${postfixVersion} (unbound ${resolver.unbound.version})`
+      : postfixVersion;
   return { port, version, readLog, logReader: readPostfixLog, stop };
 }
 

@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
+import { findExim, findPostfix } from '../../src/senders/mta/find-mta.js';
+import { findUnbound } from '../../src/senders/mta/unbound-instance.js';
+import { runRecipesOnce } from '../helpers/mta-run.js';
+
+/**
+ * The DANE suite (issue 17) against real MTAs, each resolving through a validating unbound of
+ * its own that trusts only the harness zone's DS: postfix:dane and exim:dane as their
+ * documentation configures DANE, beside postfix:may and exim:default (Debian's defaults, which
+ * never look for TLSA records), judged by the dane policy (what RFC 7672 implies).
+ *
+ * What the documentation says each should do:
+ * - Postfix TLS_README "Opportunistic DANE TLS": with secure TLSA records, TLS is mandatory and
+ *   the certificate must match them ("dane" level; DANE-EE: the key alone, DANE-TA: the chain and
+ *   the name); with insecure or no TLSA records, "may"; a TLSA lookup that fails defers.
+ * - Exim specification ch. 42 "DANE": hosts_try_dane uses DANE where the MX, address and TLSA
+ *   records are DNSSEC-secure, and then fails rather than fall back when the certificate does
+ *   not match; where the preconditions are not met, it falls back to non-DANE delivery.
+ *
+ * Never skipped: without root, Postfix, Exim or unbound this fails, saying what to install.
+ * Its own addresses: 127.0.207.x, the harness DNS on .253.
+ */
+
+const DANE = selectProfiles(loadCatalogue(), undefined, ['dane']);
+const RECIPES = ['postfix:dane', 'exim:dane', 'postfix:may', 'exim:default'] as const;
+
+const recipes = runRecipesOnce({
+  recipes: RECIPES,
+  addressBase: '127.0.207.0',
+  profiles: DANE,
+  policy: 'dane',
+  check: () => {
+    if (process.getuid?.() !== 0) throw new Error('the DANE recipes need root: run the tests as root after "sudo bash harness/install-mtas.sh"');
+    findPostfix();
+    findExim();
+    findUnbound();
+  },
+});
+
+const verdicts = (sender: string): Record<string, string> => Object.fromEntries(DANE.map((p) => [p.name, recipes.cell(sender, p.name).verdict]));
+
+describe('the DANE recipes', () => {
+  it('ran side by side, every probe settled', () => {
+    expect(recipes.run.run.status).toBe('complete');
+    expect(recipes.run.summary.unsettled).toBe(0);
+    expect(recipes.strayThatGreeted()).toEqual([]);
+  });
+
+  it('postfix:dane passes every DANE profile: RFC 7672 as Postfix implements it', () => {
+    expect(verdicts('postfix:dane')).toEqual(Object.fromEntries(DANE.map((p) => [p.name, 'pass'])));
+  });
+
+  it('exim:dane passes every DANE profile', () => {
+    expect(verdicts('exim:dane')).toEqual(Object.fromEntries(DANE.map((p) => [p.name, 'pass'])));
+  });
+
+  it("the defaults, which never ask for TLSA records, deliver where DANE forbids it", () => {
+    for (const sender of ['postfix:may', 'exim:default']) {
+      expect(verdicts(sender), sender).toEqual({
+        'dane-ee-valid': 'pass',
+        'dane-ee-self-signed': 'pass',
+        'dane-ee-expired': 'pass',
+        'dane-ta-valid': 'pass',
+        'dane-mismatch': 'fail',
+        'dane-no-starttls': 'fail',
+        'dane-bogus': 'fail',
+        'dane-unsigned': 'pass',
+      });
+    }
+  });
+
+  it("postfix:dane says why in its own log: verified by TLSA, no matching record, TLSA lookup error", () => {
+    const log = recipes.senderLog('postfix:dane');
+    // TLS_README: "Verified TLS connection" where the TLSA records authenticate the server.
+    for (const profile of ['dane-ee-valid', 'dane-ee-self-signed', 'dane-ee-expired', 'dane-ta-valid']) {
+      expect(log, profile).toMatch(new RegExp(`Verified TLS connection established to mx\\.${profile}\\.badmx\\.test`));
+    }
+    expect(log).toContain('server certificate verification failed for mx.dane-mismatch.badmx.test[127.0.207.29]:25: num=65:no matching DANE TLSA records');
+    expect(log).toMatch(/status=deferred \(TLS is required, but was not offered by host mx\.dane-no-starttls\.badmx\.test/);
+    expect(log).toMatch(/to=<probe-[^>]+@dane-bogus\.badmx\.test>, relay=none, .*dsn=4\.7\.5, status=deferred \(TLSA lookup error for mx\.dane-bogus\.badmx\.test:25\)/);
+    // Insecure TLSA records are not used: level may, and the harness root makes it "Trusted" (PKIX), not "Verified" (DANE).
+    expect(log).toContain('Trusted TLS connection established to mx.dane-unsigned.badmx.test');
+    expect(recipes.cell('postfix:dane', 'dane-bogus').reason).toMatch(/^never connected: correct, the MX host's TLSA lookup fails DNSSEC validation/);
+  });
+
+  it('exim:dane says why in its own log: CV=dane, the certificate differs, tlsa lookup DEFER', () => {
+    const log = recipes.senderLog('exim:dane');
+    for (const profile of ['dane-ee-valid', 'dane-ee-self-signed', 'dane-ee-expired', 'dane-ta-valid']) {
+      expect(log, profile).toMatch(new RegExp(`=> probe-\\S+@${profile.replace(/\./g, '\\.')}\\.badmx\\.test .* X=TLS1\\.3:\\S+ CV=dane `));
+    }
+    expect(log).toMatch(/DANE attempt failed; TLS connection to mx\.dane-mismatch\.badmx\.test .*The certificate differs/);
+    expect(log).toMatch(/dane-no-starttls\.badmx\.test .*a TLS session is required, but the server did not offer TLS support/);
+    expect(log).toMatch(/dane-bogus\.badmx\.test R=dnslookup T=remote_smtp defer \(-36\): DANE error: tlsa lookup DEFER/);
+    // hosts_try_dane falls back to non-DANE where the TLSA records are not secure: verified by PKIX (CV=yes).
+    expect(log).toMatch(/=> probe-\S+@dane-unsigned\.badmx\.test .* CV=yes /);
+  });
+
+  it("each DANE recipe's own resolver validated the zone: its log shows the bogus TLSA RRset, and it asked the harness DNS from its own address", () => {
+    for (const sender of ['postfix:dane', 'exim:dane']) {
+      const log = readFileSync(join(recipes.outDir, 'senders', `${sender.replace(':', '_')}.unbound.log`), 'utf8');
+      expect(log, sender).toMatch(/validation failure <_25\._tcp\.mx\.dane-bogus\.badmx\.test\. TLSA IN>: signature crypto failed from 127\.0\.207\.253/);
+      expect(recipes.run.senders.find((s) => s.label === sender)?.software?.version, sender).toMatch(/\(unbound \d+\.\d+\.\d+\)$/);
+    }
+  });
+});
