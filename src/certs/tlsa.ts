@@ -13,8 +13,8 @@ import type { DaneSpec } from '../profiles/profile-schema.js';
 export type TlsaSelector = 0 | 1;
 export type TlsaMatchingType = 0 | 1 | 2;
 
-export function tlsaAssociation(certificatePem: string, selector: TlsaSelector, matchingType: TlsaMatchingType): Buffer {
-  const certificate = new X509Certificate(certificatePem);
+export function tlsaAssociation(certificatePem: string | X509Certificate, selector: TlsaSelector, matchingType: TlsaMatchingType): Buffer {
+  const certificate = typeof certificatePem === 'string' ? new X509Certificate(certificatePem) : certificatePem;
   const selected = selector === 0 ? certificate.raw : certificate.publicKey.export({ type: 'spki', format: 'der' });
   if (matchingType === 0) return Buffer.from(selected);
   return createHash(matchingType === 1 ? 'sha256' : 'sha512').update(selected).digest();

@@ -2,6 +2,7 @@ import { BadmxError } from '../errors.js';
 import { READ_LIMITS, ReadBoundedError, readBounded } from '../files/read-bounded.js';
 import { BuiltinSender } from '../senders/builtin-sender.js';
 import { MtaStsSender } from '../senders/mta-sts-sender.js';
+import { DaneSender } from '../senders/mta/dane-sender.js';
 import { CommandSender, splitCommand } from '../senders/command-sender.js';
 import { ManagedMtaSender } from '../senders/mta/managed-mta-sender.js';
 import { findRecipe, MTA_RECIPES } from '../senders/mta/mta-recipes.js';
@@ -12,7 +13,7 @@ import { parseDuration } from '../text/duration.js';
 import { MTA_SOFTWARE_NAMES } from '../senders/mta/mta-software.js';
 
 export const SENDER_SPEC_HELP =
-  `use builtin:opportunistic, builtin:strict, builtin:mta-sts, ${MTA_RECIPES.map((r) => r.spec).join(', ')}, smtp:HOST[:PORT][?tls=starttls|implicit|opportunistic|none&user=NAME&password-env=VAR&ca=FILE&label=NAME&retries=none|5m,10m&attempt=1m] or command:COMMAND ARGS`;
+  `use builtin:opportunistic, builtin:strict, builtin:mta-sts, builtin:dane, ${MTA_RECIPES.map((r) => r.spec).join(', ')}, smtp:HOST[:PORT][?tls=starttls|implicit|opportunistic|none&user=NAME&password-env=VAR&ca=FILE&label=NAME&retries=none|5m,10m&attempt=1m] or command:COMMAND ARGS`;
 
 const SMTP_OPTIONS = new Set(['tls', 'user', 'password-env', 'ca', 'label', 'retries', 'attempt']);
 const TLS_MODES: RelayTls[] = ['opportunistic', 'starttls', 'implicit', 'none'];
@@ -31,16 +32,18 @@ export function parseSenderSpec(spec: string): Sender {
     case 'builtin': {
       // builtin:MODE[?label=NAME]: a label lets one mode run as several senders side by side.
       const [mode = '', query] = rest.split('?', 2);
-      if (mode !== 'opportunistic' && mode !== 'strict' && mode !== 'mta-sts') {
-        throw new BadmxError(`unknown built-in sender "${shown}": use builtin:opportunistic, builtin:strict or builtin:mta-sts`, 'EUSAGE');
+      if (mode !== 'opportunistic' && mode !== 'strict' && mode !== 'mta-sts' && mode !== 'dane') {
+        throw new BadmxError(`unknown built-in sender "${shown}": use builtin:opportunistic, builtin:strict, builtin:mta-sts or builtin:dane`, 'EUSAGE');
       }
-      if (query === undefined) return mode === 'mta-sts' ? new MtaStsSender() : new BuiltinSender(mode);
+      const make = (options: { label?: string }): Sender =>
+        mode === 'mta-sts' ? new MtaStsSender(options) : mode === 'dane' ? new DaneSender(options) : new BuiltinSender(mode, options);
+      if (query === undefined) return make({});
       const params = new URLSearchParams(query);
       const unknown = [...params.keys()].filter((key) => key !== 'label');
       if (unknown.length > 0) throw new BadmxError(`${shown}: unknown option ${unknown.map((k) => `"${k}"`).join(', ')}: a built-in sender takes only label=NAME`, 'EUSAGE');
       const label = params.get('label') ?? '';
       if (!/^[\x21-\x7e][\x20-\x7e]{0,99}$/.test(label)) throw new BadmxError(`${shown}: label= must be 1 to 100 printable characters`, 'EUSAGE');
-      return mode === 'mta-sts' ? new MtaStsSender({ label }) : new BuiltinSender(mode, { label });
+      return make({ label });
     }
     case 'command':
       return new CommandSender(spec, splitCommand(rest));

@@ -11,8 +11,8 @@ describe('sender specs', () => {
   });
 
   it.each([
-    ['ftp:example.com', /unknown sender "ftp:example.com": use builtin:opportunistic, builtin:strict, builtin:mta-sts, postfix:may, postfix:encrypt, postfix:verify, postfix:secure, postfix:mta-sts, exim:default, exim:strict, opensmtpd:default, opensmtpd:tls, opensmtpd:verify, sendmail:default, sendmail:starttls, smtp:HOST/],
-    ['builtin:lenient', /use builtin:opportunistic, builtin:strict or builtin:mta-sts/],
+    ['ftp:example.com', /unknown sender "ftp:example.com": use builtin:opportunistic, builtin:strict, builtin:mta-sts, builtin:dane, postfix:may, postfix:encrypt, postfix:verify, postfix:secure, postfix:mta-sts, postfix:dane, exim:default, exim:strict, exim:dane, opensmtpd:default, opensmtpd:tls, opensmtpd:verify, sendmail:default, sendmail:starttls, smtp:HOST/],
+    ['builtin:lenient', /use builtin:opportunistic, builtin:strict, builtin:mta-sts or builtin:dane/],
     ['smtp:', /expected smtp:HOST\[:PORT\]/],
     ['smtp:host:99999', /port must be 1-65535/],
     ['smtp:host?tls=maybe', /tls must be one of opportunistic, starttls, implicit, none/],
