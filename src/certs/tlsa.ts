@@ -33,6 +33,8 @@ export interface TlsaRecordData {
 export interface TlsaPublication {
   records: TlsaRecordData[];
   dnssec: DaneSpec['dnssec'];
+  /** The leaf certificate the receiver presents (holds, for dane-no-starttls): what a sender is shown. */
+  presented: { subject: string; issuer: string; spkiSha256: string; validTo: string } | null;
 }
 
 /**
@@ -51,6 +53,10 @@ export function danePublication(dane: DaneSpec | null | undefined, hostname: str
   if (!dane) return null;
   const chain = splitPemCertificates(chainPem ?? '');
   const record = (usage: number, data: Buffer): TlsaRecordData => ({ name: tlsaName(hostname), usage, selector: 1, matchingType: 1, data: data.toString('hex') });
+  const leaf = chain[0] ? new X509Certificate(chain[0]) : null;
+  const presented = leaf
+    ? { subject: leaf.subject.replace(/\n/g, ', '), issuer: leaf.issuer.replace(/\n/g, ', '), spkiSha256: tlsaAssociation(leaf, 1, 1).toString('hex'), validTo: new Date(leaf.validTo).toISOString() }
+    : null;
   const certificate = (index: number): string => {
     const pem = chain[index];
     if (!pem) throw new Error(`the DANE record "${dane.tlsa}" of ${hostname} needs certificate ${index + 1} of the chain served, which has ${chain.length}`);
@@ -58,11 +64,11 @@ export function danePublication(dane: DaneSpec | null | undefined, hostname: str
   };
   switch (dane.tlsa) {
     case 'ee':
-      return { records: [record(3, tlsaAssociation(certificate(0), 1, 1))], dnssec: dane.dnssec };
+      return { records: [record(3, tlsaAssociation(certificate(0), 1, 1))], dnssec: dane.dnssec, presented };
     case 'ta':
-      return { records: [record(2, tlsaAssociation(certificate(1), 1, 1))], dnssec: dane.dnssec };
+      return { records: [record(2, tlsaAssociation(certificate(1), 1, 1))], dnssec: dane.dnssec, presented };
     case 'no-match':
-      return { records: [record(3, NO_MATCH_DATA)], dnssec: dane.dnssec };
+      return { records: [record(3, NO_MATCH_DATA)], dnssec: dane.dnssec, presented };
   }
 }
 

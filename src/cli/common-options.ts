@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadUserCertificate, type UserCertificate } from '../certs/user-certificate.js';
+import { needsOwnDns } from '../certs/served-tlsa.js';
 import { BadmxError } from '../errors.js';
 import { BUILTIN_CATALOGUE, loadCatalogue, selectProfiles } from '../profiles/catalogue.js';
 import { DEFAULT_LIMITS, type ReceiverLimits } from '../receivers/limits.js';
@@ -19,6 +20,11 @@ export interface FleetSelectionFlags {
   key?: string;
   maxPerPeer?: string;
   maxPerPeerPerMinute?: string;
+  /**
+   * Set in public mode with a DNS provider (dns.mode "external"): the profiles only badmx's own
+   * DNS can publish (certs/served-tlsa.ts needsOwnDns) are left out of a suite, and refused by name.
+   */
+  withoutOwnDns?: boolean;
 }
 
 export function addFleetSelectionOptions(command: Command): Command {
@@ -42,12 +48,17 @@ export interface FleetSelection {
   naming: Naming;
   userCertificate: UserCertificate | null;
   limits: Partial<ReceiverLimits>;
+  /** Profiles of the chosen suites left out because the zone is at a DNS provider (withoutOwnDns). */
+  leftOut: string[];
 }
 
 /** Validate and normalize the shared flags, in one place. */
 export function normalizeFleetSelection(flags: FleetSelectionFlags): FleetSelection {
   const zone = normalizeZone(flags.zone);
-  const profiles = selectProfiles(loadCatalogue(resolve(flags.receivers)), flags.profile, flags.suite);
+  const selected = selectProfiles(loadCatalogue(resolve(flags.receivers)), flags.profile, flags.suite);
+  const unpublishable = flags.withoutOwnDns ? selected.filter(needsOwnDns).map((p) => p.name) : [];
+  if (unpublishable.length > 0 && flags.profile?.length) throw ownDnsError(unpublishable);
+  const profiles = selected.filter((p) => !unpublishable.includes(p.name));
   return {
     zone,
     certsDir: resolve(flags.certs),
@@ -58,6 +69,7 @@ export function normalizeFleetSelection(flags: FleetSelectionFlags): FleetSelect
       maxConnectionsPerPeer: positiveInteger(flags.maxPerPeer, '--max-per-peer', DEFAULT_LIMITS.maxConnectionsPerPeer),
       maxNewConnectionsPerPeerPerMinute: positiveInteger(flags.maxPerPeerPerMinute, '--max-per-peer-per-minute', DEFAULT_LIMITS.maxNewConnectionsPerPeerPerMinute),
     },
+    leftOut: unpublishable,
   };
 }
 
@@ -83,7 +95,7 @@ function positiveInteger(value: string | undefined, flag: string, fallback: numb
 /** Why a DNS provider cannot serve these DANE profiles (served-tlsa.ts): one line, what to do. */
 export function ownDnsError(profiles: string[]): BadmxError {
   return new BadmxError(
-    `${profiles.join(', ')} need badmx's own DNS (dns.mode "delegated"): a DNS provider signs every record (no bogus signature) and cannot hold an unsigned child zone; leave them out with --profile, or delegate the zone to badmx`,
+    `${profiles.join(', ')} need badmx's own DNS (dns.mode "delegated"): a DNS provider signs every record (no bogus signature) and cannot hold an unsigned child zone; name other profiles, or delegate the zone to badmx`,
     'EUSAGE',
   );
 }

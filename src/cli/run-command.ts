@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadPublicConfig, profileAddressing, type PublicConfig } from '../config/public-config.js';
 import { loadUserCertificate } from '../certs/user-certificate.js';
-import { needsOwnDns } from '../certs/served-tlsa.js';
 import { BadmxError } from '../errors.js';
 import { loadCatalogue, selectProfiles, slotSpan } from '../profiles/catalogue.js';
 import { withControl } from '../profiles/profile-role.js';
@@ -20,7 +19,7 @@ import type { Renderer } from '../report/renderer.js';
 import type { RunDocument } from '../document/run-document.js';
 import { parseSenderSpec } from '../sender-spec/parse-sender-spec.js';
 import type { Sender } from '../senders/sender.js';
-import { addFleetSelectionOptions, normalizeFleetSelection, ownDnsError, type FleetSelectionFlags } from './common-options.js';
+import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
 import { parseDuration } from '../text/duration.js';
 import { addFormatOption, parseFormatOption, writeReports } from './format-option.js';
 import { EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, runExitCode } from './exit-codes.js';
@@ -96,11 +95,7 @@ function withPublicConfig(flags: RunFlags, config: PublicConfig, command: Comman
     // The file's addresses, on the port the flags and file settled on (a --port given here wins).
     out.configAddressing = { ...profileAddressing(config, slotSpan(selectProfiles(loadCatalogue(resolve(flags.receivers)), undefined, flags.suite))), port: parsePort(out.port, '--port') };
   }
-  if (config.dns.mode === 'external') {
-    const profiles = selectProfiles(loadCatalogue(resolve(flags.receivers)), flags.profile, flags.suite);
-    const unpublishable = profiles.filter(needsOwnDns).map((p) => p.name);
-    if (unpublishable.length) throw ownDnsError(unpublishable);
-  }
+  if (config.dns.mode === 'external') out.withoutOwnDns = true;
   if (config.dns.mode === 'delegated' && config.dns.listen && !given('dns')) {
     out.dns = config.dns.listen;
     out.serveDns = true;
@@ -153,6 +148,7 @@ async function executeResume(context: CliContext, flags: RunFlags, dir: string):
 /** Shared by run and demo: options normalized, progress shown, matrix printed, run.json and the --format reports written. */
 export async function executeRun(context: CliContext, flags: RunFlags, specs: string[]): Promise<RunDocument> {
   const selected = normalizeFleetSelection(flags);
+  if (selected.leftOut.length > 0) context.io.stderr.write(`badmx: left out ${selected.leftOut.join(', ')}: the zone is at a DNS provider, which cannot publish them (docs/dane.md)\n`);
   // Every run probes a control per sender: without one, "refused" and "never got there" look alike.
   const { profiles, added } = withControl(selected.profiles, loadCatalogue(resolve(flags.receivers)));
   if (added) context.io.stderr.write(`badmx: added the control profile ${added.name}: every sender must deliver to a control for its refusals to count\n`);

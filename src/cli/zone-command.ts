@@ -9,9 +9,9 @@ import { renderZoneFile } from '../dns/zone-file.js';
 import { ensurePki } from '../certs/pki.js';
 import { needsOwnDns, servedTlsa } from '../certs/served-tlsa.js';
 import type { TlsaPublication } from '../certs/tlsa.js';
-import { loadUserCertificate } from '../certs/user-certificate.js';
+import { loadUserCertificate, type UserCertificate } from '../certs/user-certificate.js';
+import { certificateRole } from '../certs/served-certificate.js';
 import type { Profile } from '../profiles/profile-schema.js';
-import { ownDnsError } from './common-options.js';
 import { inZone, type Zone } from '../dns/zone-records.js';
 import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
@@ -56,13 +56,18 @@ export function registerZoneCommand(program: Command, { io }: CliContext): void 
     .option('--out <file>', 'write the zone file here instead of to standard output')
     .action(async (flags: ZoneFlags, command: Command) => {
       const base = flags.config ? loadPublicConfig(flags.config) : null;
-      const profiles = selectProfiles(loadCatalogue(resolve(flags.receivers)), undefined, flags.suite);
-      const config = effectiveConfig(flags, base, command, slotSpan(profiles));
-      const unpublishable = profiles.filter(needsOwnDns).map((p) => p.name);
-      if (config.dns.mode === 'external' && unpublishable.length) throw ownDnsError(unpublishable);
-      const zone = publicZone(config, profiles, [], await zoneTlsa(config, profiles, resolve(flags.certs)));
+      const suites = selectProfiles(loadCatalogue(resolve(flags.receivers)), undefined, flags.suite);
+      const config = effectiveConfig(flags, base, command, slotSpan(suites));
+      // A DNS provider cannot publish every DANE profile (certs/served-tlsa.ts): those are left out, and said so.
+      const leftOut = config.dns.mode === 'external' ? suites.filter(needsOwnDns).map((p) => p.name) : [];
+      const profiles = suites.filter((p) => !leftOut.includes(p.name));
+      const tlsa = await zoneTlsa(config, profiles, resolve(flags.certs));
+      const zone = publicZone(config, profiles, [], tlsa.found);
       const key = ensureZoneKey(resolve(flags.certs), config.zone);
-      const text = renderZoneFile(zone, { comments: headerComments(config, zone, profiles.length, flags.config, key) });
+      const comments = headerComments(config, zone, profiles.length, flags.config, key);
+      if (tlsa.later.length > 0) comments.push(`No TLSA records here for ${tlsa.later.join(', ')}: they serve the certificate ${config.certificate?.cert ?? ''}, which cannot be read now (${tlsa.why}); badmx's own DNS publishes them at run time, from the certificate it serves.`);
+      if (leftOut.length > 0) comments.push(`Left out: ${leftOut.join(', ')}. Their TLSA records must fail validation or sit in an unsigned child zone, which a DNS provider cannot serve: delegate the zone to badmx to test them.`);
+      const text = renderZoneFile(zone, { comments });
       if (flags.out) {
         const out = resolve(flags.out);
         writeAtomic(out, text);
@@ -78,21 +83,37 @@ export function registerZoneCommand(program: Command, { io }: CliContext): void 
  * test PKI in --certs (made now if missing, as badmx run would), or the configuration's own
  * certificate where the fleet serves it (certs/served-tlsa.ts).
  */
-async function zoneTlsa(config: PublicConfig, profiles: Profile[], certsDir: string): Promise<Map<string, TlsaPublication>> {
+async function zoneTlsa(config: PublicConfig, profiles: Profile[], certsDir: string): Promise<{ found: Map<string, TlsaPublication>; later: string[]; why: string }> {
   const dane = profiles.filter((p) => p.dane);
   const found = new Map<string, TlsaPublication>();
-  if (dane.length === 0) return found;
+  const later: string[] = [];
+  if (dane.length === 0) return { found, later, why: '' };
+  // The certificate may not exist yet (an ACME client needs the zone first): with badmx's own DNS
+  // the records it would name are published at run time; a DNS provider needs them now.
+  let user: UserCertificate | null = null;
+  let why = '';
+  try {
+    user = config.certificate ? loadUserCertificate(config.certificate) : null;
+  } catch (error) {
+    if (config.dns.mode === 'external') throw new BadmxError(`the DANE profiles' TLSA records name the keys of the certificate the receivers serve: ${(error as Error).message}`, 'EUSAGE', { cause: error });
+    why = (error as Error).message;
+  }
   const pki = await ensurePki({ dir: certsDir, zone: config.zone, profiles, naming: config.naming });
   try {
-    const user = config.certificate ? loadUserCertificate(config.certificate) : null;
     for (const profile of dane) {
-      const tlsa = servedTlsa(profile, profileNames(profile, config.zone, config.naming), pki, user);
+      const names = profileNames(profile, config.zone, config.naming);
+      // Which profiles serve it depends on the names it covers: any that could, waits for it.
+      if (config.certificate && !user && ['valid', 'wrong-name'].includes(certificateRole(profile))) {
+        later.push(profile.name);
+        continue;
+      }
+      const tlsa = servedTlsa(profile, names, pki, user);
       if (tlsa) found.set(profile.name, tlsa);
     }
   } finally {
     pki.release();
   }
-  return found;
+  return { found, later, why };
 }
 
 /**

@@ -120,6 +120,10 @@ const cell = z.looseObject({
   misdirected: z.number().int().min(0).default(0),
   // Added with the MTA-STS suite: absent for profiles that declare no policy, and in older runs.
   policyFetches: z.array(policyFetchSchema).optional(),
+  // Added with the DANE suite: absent for profiles that publish no TLSA records, and in older runs.
+  tlsaQueries: z
+    .array(z.looseObject({ time: isoTime, peer: z.string(), rcode: z.string(), by: z.enum(['sender', 'unattributed']) }))
+    .optional(),
   // Added with multi-phase profiles: absent for the others.
   phases: z
     .array(
@@ -201,7 +205,14 @@ const profile = z.looseObject({
     .optional(),
   // Added with the DANE suite: absent in older runs.
   dane: daneSpecSchema.nullable().optional(),
-  tlsa: z.looseObject({ records: z.array(tlsaRecordSchema), dnssec: z.enum(['secure', 'bogus', 'insecure']) }).nullable().optional(),
+  tlsa: z
+    .looseObject({
+      records: z.array(tlsaRecordSchema),
+      dnssec: z.enum(['secure', 'bogus', 'insecure']),
+      presented: z.looseObject({ subject: z.string(), issuer: z.string(), spkiSha256: z.string(), validTo: z.string() }).nullable(),
+    })
+    .nullable()
+    .optional(),
   // Added after schemaVersion 1 was first written: older runs read back with null.
   served: z
     .looseObject({ source: z.enum(['user', 'generated', 'none']), coversMx: z.boolean().nullable(), coversDomain: z.boolean().nullable() })

@@ -1,5 +1,6 @@
 import type { ConnectionSummary, Outcome } from '../classify/outcome.js';
 import type { PolicyFetch } from '../classify/policy-fetches.js';
+import type { TlsaQuery } from '../classify/tlsa-queries.js';
 import type { TlsReportRow } from '../tlsrpt/summarize-tlsrpt.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { Verdict } from '../policy/evaluate.js';
@@ -152,6 +153,11 @@ export interface Cell {
    * handshakes, TLS-RPT reports. Present only for profiles that declare a policy.
    */
   policyFetches?: PolicyFetch[];
+  /**
+   * The TLSA lookups the harness DNS answered for this profile's MX host (RFC 7672 §2.2.3), this
+   * sender's own or no sender's in particular. Present only for profiles that publish TLSA records.
+   */
+  tlsaQueries?: TlsaQuery[];
   /**
    * A multi-phase profile (sts-cached-downgrade): the cell is its last phase's probe, and these
    * are the earlier phases' probes, each as the receivers saw it. Absent for other profiles.

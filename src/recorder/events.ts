@@ -288,7 +288,29 @@ export interface TlsRptPostEvent extends PolicyEventBase {
   userAgent: string | null;
 }
 
+/**
+ * A TLSA query the harness DNS answered (RFC 7672 §2.2.3: `_25._tcp.<MX host>`): evidence that
+ * a sender looked for a DANE profile's records. `profile` is the profile whose MX host was asked
+ * about; `conn` is empty; `peer` is the asking resolver's address.
+ */
+export interface DnsQueryEvent extends EventBase {
+  type: 'dns-query';
+  peer: string;
+  name: string;
+  qtype: string;
+  rcode: string;
+}
+
+/** A sender's own validating resolver (senders/mta/sender-resolver.ts) and the address it asks from; `profile` and `conn` empty. */
+export interface SenderResolverEvent extends EventBase {
+  type: 'sender-resolver';
+  sender: string;
+  address: string;
+}
+
 export type ReceiverEvent =
+  | DnsQueryEvent
+  | SenderResolverEvent
   | ListeningEvent
   | PolicyListeningEvent
   | PolicyFetchEvent
@@ -329,6 +351,8 @@ export const ROUTINE_EVENT_TYPES: ReadonlySet<string> = new Set<EventType>(['com
  * what explains why a connection ended or was refused.
  */
 export const EVIDENCE_EVENT_TYPES: ReadonlySet<string> = new Set<EventType>([
+  'dns-query',
+  'sender-resolver',
   'listening',
   'policy-listening',
   'policy-fetch',

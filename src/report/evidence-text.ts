@@ -67,6 +67,26 @@ export function cellEvidenceLines(cell: Cell, profile: RunProfile | undefined): 
   const summary = policyHostSummary(cell, profile);
   if (summary !== null) lines.push(`mta-sts: ${summary}`);
   for (const fetch of cell.policyFetches ?? []) lines.push(`mta-sts: ${policyFetchText(fetch)}`);
+  // What the profile publishes by DANE, what it presented, and whether the sender asked for the records.
+  if (profile?.tlsa) lines.push(...daneLines(cell, profile.tlsa));
+  return lines;
+}
+
+/**
+ * The DANE evidence of a cell, one line each: the TLSA records the profile published (and how
+ * they validate), the certificate the receiver presents, and the sender's TLSA lookups as the
+ * harness DNS saw them ("never asked" when none is its own).
+ */
+export function daneLines(cell: Pick<Cell, 'tlsaQueries'>, tlsa: NonNullable<RunProfile['tlsa']>): string[] {
+  const lines = tlsa.records.map((r) => `dane: ${r.name} TLSA ${r.usage} ${r.selector} ${r.matchingType} ${r.data.slice(0, 16)}… (${tlsa.dnssec})`);
+  if (tlsa.presented) lines.push(`dane: presents ${tlsa.presented.subject}, issued by ${tlsa.presented.issuer}, key SHA-256 ${tlsa.presented.spkiSha256.slice(0, 16)}…, valid to ${tlsa.presented.validTo}`);
+  const queries = cell.tlsaQueries;
+  if (queries === undefined) return [...lines, 'dane: TLSA lookups not recorded in this run'];
+  const own = queries.filter((q) => q.by === 'sender');
+  const others = queries.filter((q) => q.by === 'unattributed');
+  if (own.length > 0) lines.push(`dane: the sender's resolver asked for the TLSA records ${own.length === 1 ? 'once' : `${own.length} times`}, first at ${clock(own[0]?.time ?? '')} (${own[0]?.rcode ?? '?'})`);
+  else if (others.length > 0) lines.push(`dane: TLSA asked ${others.length === 1 ? 'once' : `${others.length} times`} from ${[...new Set(others.map((q) => q.peer))].join(', ')} (${UNATTRIBUTED_NOTE})`);
+  else lines.push('dane: never asked for the TLSA records');
   return lines;
 }
 

@@ -15,6 +15,7 @@ import type { Profile } from '../profiles/profile-schema.js';
 import type { ReceiverEvent } from '../recorder/events.js';
 import { builtinHeloName } from '../senders/builtin-sender.js';
 import { policyFetchesOf } from '../classify/policy-fetches.js';
+import { tlsaQueriesOf } from '../classify/tlsa-queries.js';
 import type { RetryModel, SendResult, Sender } from '../senders/sender.js';
 import { formatDuration } from '../text/duration.js';
 import { VERSION } from '../version.js';
@@ -213,6 +214,8 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
       ...(member?.sts
         ? { policyFetches: policyFetchesOf(facts.events, { sender: probe.sender, profile: probe.profile }, { names: agentNames, windows: windows.filter((w) => (w.phase ?? 1) === (probe.phase ?? 1)) }) }
         : {}),
+      // Only where the profile publishes TLSA records: whether the sender asked for them.
+      ...(member?.tlsa ? { tlsaQueries: tlsaQueriesOf(facts.events, { sender: probe.sender, profile: probe.profile }, windows) } : {}),
     };
   });
   const cells = withoutPolicy(foldPhases(probeCells, options.probes, profiles), profiles);

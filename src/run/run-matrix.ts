@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isDeliveryOf } from '../classify/classify-probe.js';
-import { startDnsServer, type DnsServer } from '../dns/dns-server.js';
+import { startDnsServer, type DnsQueryRecord, type DnsServer } from '../dns/dns-server.js';
 import { dsPresentation, ensureZoneKey } from '../dns/dnssec.js';
 import { BadmxError } from '../errors.js';
 import { writeAtomic } from '../files/write-atomic.js';
@@ -11,7 +11,7 @@ import { makeProbe, newRunId, probeMessage, type Probe } from '../probes/probe.j
 import type { UserCertificate } from '../certs/user-certificate.js';
 import { listenAddress, type Addressing } from '../profiles/addressing.js';
 import type { ReceiverLimits } from '../receivers/limits.js';
-import { DEFAULT_NAMING, profileNames, type Naming } from '../profiles/naming.js';
+import { DEFAULT_NAMING, profileNames, tlsaName, type Naming } from '../profiles/naming.js';
 import { startFleet, type Fleet } from '../receivers/fleet.js';
 import { stsPublication, TLSRPT_MAILBOX } from '../profiles/mta-sts-policy.js';
 import { readTlsReportFile } from '../tlsrpt/read-tlsrpt-file.js';
@@ -167,6 +167,7 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   // The zone as the fleet serves it: the TLSA records (DANE) are computed from the certificates
   // it serves, known only now. Nothing was sent before this: no sender has asked yet.
   dns?.server.setZone(harnessZone({ zone: fleet.zone, members: fleet.members, mailbox: fleet.mailbox }, dns.server.address, null));
+  if (dns) dns.sink = logTlsaQueries(fleet);
   options.onProgress?.({ kind: 'fleet-ready', fleet });
   // Where each profile listens and what it serves: for `badmx status` without a fleet.
   journal.append({ type: 'fleet', at: new Date().toISOString(), members: fleet.members });
@@ -213,13 +214,17 @@ async function runClaimed(options: RunOptions, outDir: string, journalFile: stri
   let interrupted = false;
   const stepContext: StepContext = { options, fleet, results, submitted, submittedAt: replay.submittedAt, journal, past, dns: dns?.server ?? null, dnsQueries: () => dns?.queries() ?? null };
   try {
-    await prepareSenders(active, fleet, outDir, dns?.server ?? null, state ? state.resumes.length + 1 : 0, dsPresentation(ensureZoneKey(options.certsDir, options.zone)));
+    await prepareSenders(active, fleet, outDir, dns?.server ?? null, state ? state.resumes.length + 1 : 0, dns?.trustAnchor ?? null);
     // Every sender must be usable before any probe goes out: a bad spec or relay fails in seconds,
     // not after a run. Checked side by side (a managed MTA starts in its check), the first failure reported.
     // Every check ends before any failure is reported: an MTA still starting could not be stopped.
     const checked = await Promise.allSettled(active.map((sender) => sender.check()));
     const failed = checked.find((result) => result.status === 'rejected');
     if (failed) throw (failed).reason as Error;
+    // Which address each sender's own validating resolver asks from: its TLSA queries are known by it.
+    for (const sender of active) {
+      if (sender.resolverAddress) fleet.log.append({ type: 'sender-resolver', profile: '', conn: '', sender: sender.label, address: sender.resolverAddress });
+    }
     for (const [index, step] of steps.entries()) {
       const ended = replay.ended.get(step.key);
       const begun = replay.begun.get(step.key);
@@ -358,6 +363,29 @@ interface HarnessDns {
   server: DnsServer;
   queries(): number;
   source: ZoneSource;
+  /** Where each query goes once the fleet's log is open (TLSA queries are evidence: logTlsaQueries). */
+  sink: ((query: DnsQueryRecord) => void) | null;
+  /** The zone's DS, the trust anchor of the senders' own validating resolvers (read before the fleet may drop root). */
+  trustAnchor: string;
+}
+
+/** At most this many TLSA queries are logged per run: evidence, bounded (a resolver retrying in a loop adds nothing after that). */
+const MAX_LOGGED_DNS_QUERIES = 5_000;
+
+/**
+ * Log each TLSA query for a profile's MX host (RFC 7672 §2.2.3) as a `dns-query` event of that
+ * profile: whether a sender looked for a DANE profile's records is evidence (classify/tlsa-queries.ts).
+ */
+function logTlsaQueries(fleet: Fleet): (query: DnsQueryRecord) => void {
+  const byName = new Map(fleet.members.map((m) => [tlsaName(m.hostname).toLowerCase(), m.name]));
+  let logged = 0;
+  return (query) => {
+    if (query.type !== 'TLSA' || logged >= MAX_LOGGED_DNS_QUERIES) return;
+    const profile = byName.get(query.name.toLowerCase().replace(/\.$/, ''));
+    if (profile === undefined) return;
+    logged++;
+    fleet.log.append({ type: 'dns-query', profile, conn: '', peer: query.peer, name: query.name, qtype: query.type, rcode: query.rcode });
+  };
 }
 
 /**
@@ -374,24 +402,27 @@ async function startHarnessDns(options: RunOptions, source: ZoneSource): Promise
   }
   const where = options.dns ?? DEFAULT_DNS;
   let answered = 0;
+  const key = ensureZoneKey(options.certsDir, options.zone);
   const server = await startDnsServer({
     zone: harnessZone(source, where.address, null),
     // Signed (DNSSEC): a validating resolver sees the zone secure once given its DS; answers to
     // queries without the DO bit are as they were (dns-server.ts).
-    dnssec: { key: ensureZoneKey(options.certsDir, options.zone) },
+    dnssec: { key },
     address: where.address,
     port: where.port,
     // What a sender looked up is evidence that its resolver reaches the harness (diagnose-sender.ts).
     onQuery: (query) => {
       if (query.rcode === 'NOERROR' || query.rcode === 'NXDOMAIN' || query.rcode === 'SERVFAIL') answered++;
+      harness.sink?.(query);
     },
   });
   options.onProgress?.({ kind: 'dns-ready', address: server.address, port: server.port });
-  return { server, queries: () => answered, source };
+  const harness: HarnessDns = { server, queries: () => answered, source, sink: null, trustAnchor: dsPresentation(key) };
+  return harness;
 }
 
 /** A private work directory and the harness DNS for each sender badmx runs itself. */
-async function prepareSenders(senders: Sender[], fleet: Fleet, outDir: string, dns: DnsServer | null, resume: number, trustAnchor: string): Promise<void> {
+async function prepareSenders(senders: Sender[], fleet: Fleet, outDir: string, dns: DnsServer | null, resume: number, trustAnchor: string | null): Promise<void> {
   const needing = senders.filter((s) => s.needsDns);
   if (needing.length > 0 && !dns) throw new BadmxError(`${needing.map((s) => s.spec).join(', ')} need the harness DNS server`, 'EUSAGE');
   await Promise.all(needing.map(async (sender) => {

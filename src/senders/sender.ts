@@ -97,6 +97,11 @@ export interface Sender {
   readonly notes: string[];
   /** How it retries, when the user stated it: its cells settle when the model says no attempt is left. */
   readonly retries?: RetryModel | null;
+  /**
+   * Where its own validating resolver asks the harness DNS from (after prepare()), or null: the
+   * run logs it, so that the DNS queries from that address (its TLSA lookups) are known as its own.
+   */
+  readonly resolverAddress?: string | null;
 }
 
 export type SenderKind = 'smtp' | 'command' | 'builtin' | 'mta';

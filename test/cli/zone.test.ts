@@ -178,6 +178,11 @@ describe('badmx zone --suite: the MTA-STS suite published as the fleet serves it
     expect(checked.ok, checked.messages).toBe(true);
     expectStsRecords(checked, 'badmx.example.com', () => '203.0.113.25');
     const published = suite === 'all' ? allProfiles : stsProfiles;
+    if (suite === 'all') {
+      // The example's certificate is not on this machine: the DANE profiles that would serve it get their TLSA at run time.
+      expect(result.stdout).toMatch(/^; No TLSA records here for dane-ee-valid, dane-ta-valid, dane-mismatch, dane-bogus, dane-unsigned: they serve the certificate /m);
+      expect(byType(checked.records, 'TLSA').map((r) => r.split(' ')[0]).sort()).toEqual(['_25._tcp.mx.dane-ee-expired.badmx.example.com.', '_25._tcp.mx.dane-ee-self-signed.badmx.example.com.', '_25._tcp.mx.dane-no-starttls.badmx.example.com.']);
+    }
     expect(byType(checked.records, 'MX').sort()).toEqual(
       [...published.map((p) => `${p.name}.badmx.example.com. 10 mx.${p.name}.badmx.example.com.`), 'probes.badmx.example.com. 10 mx.probes.badmx.example.com.'].sort(),
     );
@@ -192,6 +197,11 @@ describe('badmx zone --suite: the MTA-STS suite published as the fleet serves it
     expect(result.exitCode).toBe(0);
     const checked = await checkZone('vendor-eval.example.org', result.stdout);
     expect(checked.ok, checked.messages).toBe(true);
+    // At a DNS provider, the DANE profiles only badmx's own DNS can serve are left out, and the file says so.
+    expect(result.stdout).toMatch(/^; Left out: dane-bogus, dane-unsigned\. /m);
+    expect(byType(checked.records, 'MX').some((r) => r.startsWith('dane-bogus.'))).toBe(false);
+    // The other DANE profiles' TLSA records name the keys the receivers serve (the test PKI here: no --cert).
+    expect(byType(checked.records, 'TLSA')).toHaveLength(6);
     expectStsRecords(checked, 'vendor-eval.example.org', (slot) => addresses[slot - 1] as string);
     // The study's profiles keep slots 1-14, untouched by the suite beside them.
     expect(byType(checked.records, 'A')).toContain(`mx.tls1.2.vendor-eval.example.org. ${addresses[5]}`);

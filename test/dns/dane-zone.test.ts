@@ -32,7 +32,7 @@ const run = promisify(execFile);
 
 const hosts = (['secure', 'bogus', 'insecure'] as const).map((dnssec, i) => {
   const hostname = `mx.dane-${dnssec}.${ZONE}`;
-  const tlsa: TlsaPublication = { records: [{ name: `_25._tcp.${hostname}`, usage: 3, selector: 1, matchingType: 1, data: NO_MATCH_DATA.toString('hex') }], dnssec };
+  const tlsa: TlsaPublication = { records: [{ name: `_25._tcp.${hostname}`, usage: 3, selector: 1, matchingType: 1, data: NO_MATCH_DATA.toString('hex') }], dnssec, presented: null };
   return { domain: `dane-${dnssec}.${ZONE}`, hostname, address: `127.0.2.${30 + i}`, tlsa };
 });
 const [secure, bogus, insecure] = hosts as [(typeof hosts)[0], (typeof hosts)[0], (typeof hosts)[0]];

@@ -112,6 +112,23 @@ describe('the DANE recipes', () => {
     expect(log).toMatch(/=> probe-\S+@dane-unsigned\.badmx\.test .* CV=yes /);
   });
 
+  it('each cell holds the DANE evidence: the records published, the certificate presented, and whether the sender asked for the records', () => {
+    const profile = recipes.run.profiles.find((p) => p.name === 'dane-ee-self-signed');
+    expect(profile?.tlsa?.records).toEqual([{ name: '_25._tcp.mx.dane-ee-self-signed.badmx.test', usage: 3, selector: 1, matchingType: 1, data: profile?.tlsa?.presented?.spkiSha256 }]);
+    expect(profile?.tlsa?.presented?.issuer).toBe(profile?.tlsa?.presented?.subject);
+    // The DANE senders asked through their own resolvers, for every profile whose MX and address are secure.
+    for (const sender of ['postfix:dane', 'exim:dane', 'builtin:dane']) {
+      for (const name of DANE.map((p) => p.name).filter((n) => n !== 'dane-unsigned')) {
+        const own = recipes.cell(sender, name).tlsaQueries?.filter((q) => q.by === 'sender') ?? [];
+        expect(own.length, `${sender} x ${name}`).toBeGreaterThan(0);
+      }
+    }
+    // Debian's defaults never asked: no query from their address, and none from a DANE sender's counted as theirs.
+    for (const sender of ['postfix:may', 'exim:default']) {
+      for (const name of DANE.map((p) => p.name)) expect(recipes.cell(sender, name).tlsaQueries, `${sender} x ${name}`).toEqual([]);
+    }
+  });
+
   it("each DANE recipe's own resolver validated the zone: its log shows the bogus TLSA RRset, and it asked the harness DNS from its own address", () => {
     for (const sender of ['postfix:dane', 'exim:dane', 'builtin:dane']) {
       const log = readFileSync(join(recipes.outDir, 'senders', `${sender.replace(':', '_')}.unbound.log`), 'utf8');

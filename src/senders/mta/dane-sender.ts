@@ -47,6 +47,7 @@ export class DaneSender implements Sender {
   readonly #timeoutMs: number;
   readonly #fallback: BuiltinSender;
   #resolver: SenderResolver | null = null;
+  resolverAddress: string | null = null;
   #workDir: string | null = null;
 
   constructor(options: { label?: string; timeoutMs?: number } = {}) {
@@ -60,6 +61,7 @@ export class DaneSender implements Sender {
   async prepare(env: SenderEnvironment): Promise<void> {
     this.#workDir = env.workDir;
     this.#resolver = await startSenderResolver(env, env.workDir, this.spec);
+    this.resolverAddress = this.#resolver.unbound.address;
   }
 
   check(): Promise<void> {

@@ -112,7 +112,7 @@ export async function startExim(options: MtaStartOptions): Promise<MtaInstance> 
     await stop();
     throw new BadmxError(`${options.recipe.spec}: ${(error as Error).message}`, 'EMTA');
   }
-  return { port, version: resolver ? `${version} (unbound ${resolver.unbound.version})` : version, readLog, logReader: readEximLog, stop };
+  return { port, version: resolver ? `${version} (unbound ${resolver.unbound.version})` : version, readLog, logReader: readEximLog, resolverAddress: resolver?.unbound.address ?? null, stop };
 }
 
 

@@ -31,6 +31,7 @@ export class ManagedMtaSender implements Sender {
   readonly label: string;
   readonly notes: string[];
   software: SenderSoftware | null = null;
+  resolverAddress: string | null = null;
   readonly #recipe: MtaRecipe;
   readonly #timers: MtaTimers;
   #env: SenderEnvironment | null = null;
@@ -71,6 +72,7 @@ export class ManagedMtaSender implements Sender {
       hostname: `${this.#recipe.software}-${this.#recipe.variant}.senders.${env.zone}`,
     });
     this.software = { name: software.name, version: this.#instance.version };
+    this.resolverAddress = this.#instance.resolverAddress ?? null;
     this.#submit = new SmtpSender(`${this.spec} submission`, { host: '127.0.0.1', port: this.#instance.port, tls: 'none', label: this.label });
     await this.#submit.check();
   }

@@ -12,6 +12,8 @@ export interface MtaInstance {
   /** The MTA's own log so far. */
   readLog(): string;
   readonly logReader: MtaLogReader;
+  /** Its own validating resolver's address (sender-resolver.ts), when it has one. */
+  resolverAddress?: string | null;
   stop(): Promise<void>;
 }
 

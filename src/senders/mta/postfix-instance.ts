@@ -126,6 +126,6 @@ export async function startPostfix(options: MtaStartOptions): Promise<MtaInstanc
     : resolver
       ? `${postfixVersion} (unbound ${resolver.unbound.version})`
       : postfixVersion;
-  return { port, version, readLog, logReader: readPostfixLog, stop };
+  return { port, version, readLog, logReader: readPostfixLog, resolverAddress: resolver?.unbound.address ?? null, stop };
 }
 
