@@ -68,6 +68,14 @@ export type BuiltinProfileName =
   | 'sts-policy-unreachable'
   | 'sts-policy-bad-certificate'
   | 'sts-cached-downgrade'
+  | 'dane-ee-valid'
+  | 'dane-ee-self-signed'
+  | 'dane-ee-expired'
+  | 'dane-ta-valid'
+  | 'dane-mismatch'
+  | 'dane-no-starttls'
+  | 'dane-bogus'
+  | 'dane-unsigned'
   | 'sha1-signature';
 
 /** A profile by name: a built-in one, or one of the catalogue given as `receivers`. */

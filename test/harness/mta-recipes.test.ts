@@ -147,7 +147,7 @@ describe('badmx run with a managed MTA: bad input', () => {
   it('an unknown recipe, or a fleet not on port 25, is a one-line usage error (exit 2)', async () => {
     const unknown = await badmx(['run', '--sender', 'postfix:sometimes']);
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr.trim()).toBe('badmx: unknown postfix recipe "postfix:sometimes": use postfix:may, postfix:encrypt, postfix:verify, postfix:secure, postfix:mta-sts');
+    expect(unknown.stderr.trim()).toBe('badmx: unknown postfix recipe "postfix:sometimes": use postfix:may, postfix:encrypt, postfix:verify, postfix:secure, postfix:mta-sts, postfix:dane');
     const port = await badmx(['run', '--sender', 'exim:default', '--port-range', '20501', '--out', mkdtempSync(join(tmpdir(), 'badmx-'))]);
     expect(port.exitCode).toBe(2);
     expect(port.stderr).toMatch(/^badmx: exim:default deliver by MX to port 25 of each receiver: run without --port and --port-range \(as root\)/m);

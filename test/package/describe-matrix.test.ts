@@ -140,6 +140,14 @@ describe('planMatrix: everything is known at collection, before anything listens
       'sts-policy-unreachable': true,
       'sts-policy-bad-certificate': true,
       'sts-cached-downgrade': true,
+      'dane-ee-valid': true,
+      'dane-ee-self-signed': true,
+      'dane-ee-expired': true,
+      'dane-ta-valid': true,
+      'dane-mismatch': true,
+      'dane-no-starttls': true,
+      'dane-bogus': true,
+      'dane-unsigned': true,
     } satisfies Record<BuiltinProfileName, true>;
     expect(Object.keys(names).sort()).toEqual(loadCatalogue().map((p) => p.name).sort());
   });
