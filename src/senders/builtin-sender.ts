@@ -25,6 +25,15 @@ export function builtinHeloName(label: string): string {
 }
 
 /**
+ * A built-in sender's names, from its mode and the label the user gave it (if any): the column
+ * label, the spec as shown (`builtin:MODE?label=…`), and its own EHLO name (builtinHeloName).
+ */
+export function builtinNames(mode: string, label: string | undefined): { label: string; spec: string; helo: string } {
+  const shown = label ?? `builtin:${mode}`;
+  return { label: shown, spec: label === undefined ? `builtin:${mode}` : `builtin:${mode}?label=${encodeURIComponent(label)}`, helo: builtinHeloName(shown) };
+}
+
+/**
  * Built-in senders that deliver straight to the profile's MX, so a fresh machine can run
  * a full matrix with nothing installed.
  *
@@ -47,10 +56,8 @@ export class BuiltinSender implements Sender {
 
   constructor(mode: BuiltinMode, options: { label?: string; timeoutMs?: number } = {}) {
     this.mode = mode;
-    this.spec = options.label === undefined ? `builtin:${mode}` : `builtin:${mode}?label=${encodeURIComponent(options.label)}`;
-    this.label = options.label ?? `builtin:${mode}`;
+    ({ spec: this.spec, label: this.label, helo: this.#helo } = builtinNames(mode, options.label));
     this.#timeoutMs = options.timeoutMs ?? 10_000;
-    this.#helo = builtinHeloName(this.label);
     this.notes =
       mode === 'opportunistic'
         ? ['STARTTLS when offered, TLS 1.0 and up (OpenSSL security level 0), no certificate checks; falls back to plaintext']

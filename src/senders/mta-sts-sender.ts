@@ -2,7 +2,7 @@ import { Resolver } from 'node:dns/promises';
 import { readFileSync, rmSync } from 'node:fs';
 import { rootCertificates, type ConnectionOptions } from 'node:tls';
 import type { Probe } from '../probes/probe.js';
-import { BuiltinSender, builtinHeloName } from './builtin-sender.js';
+import { BuiltinSender, builtinNames } from './builtin-sender.js';
 import { SenderError, type ProbeTarget, type SendResult, type Sender, type SenderEnvironment } from './sender.js';
 import { SmtpClientError, SmtpClientSession } from './smtp-client.js';
 import { fetchStsPolicy } from './sts-fetch.js';
@@ -84,9 +84,7 @@ export class MtaStsSender implements Sender {
   readonly #fallback: BuiltinSender;
 
   constructor(options: { label?: string; timeoutMs?: number; policyPort?: number } = {}) {
-    this.label = options.label ?? 'builtin:mta-sts';
-    this.spec = options.label === undefined ? 'builtin:mta-sts' : `builtin:mta-sts?label=${encodeURIComponent(options.label)}`;
-    this.#helo = builtinHeloName(this.label);
+    ({ spec: this.spec, label: this.label, helo: this.#helo } = builtinNames('mta-sts', options.label));
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#policyPort = options.policyPort ?? 443;
     this.#fallback = new BuiltinSender('opportunistic', { label: this.label, timeoutMs: this.#timeoutMs });

@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { tlsaAssociation, type TlsaMatchingType, type TlsaSelector } from '../../certs/tlsa.js';
 import type { Probe } from '../../probes/probe.js';
-import { BuiltinSender, builtinHeloName } from '../builtin-sender.js';
+import { BuiltinSender, builtinNames } from '../builtin-sender.js';
 import { queryDns, type DnsAnswer } from '../dns-query.js';
 import { SenderError, type ProbeTarget, type SendResult, type Sender, type SenderEnvironment } from '../sender.js';
 import { SmtpClientError, SmtpClientSession } from '../smtp-client.js';
@@ -51,9 +51,7 @@ export class DaneSender implements Sender {
   #workDir: string | null = null;
 
   constructor(options: { label?: string; timeoutMs?: number } = {}) {
-    this.label = options.label ?? 'builtin:dane';
-    this.spec = options.label === undefined ? 'builtin:dane' : `builtin:dane?label=${encodeURIComponent(options.label)}`;
-    this.#helo = builtinHeloName(this.label);
+    ({ spec: this.spec, label: this.label, helo: this.#helo } = builtinNames('dane', options.label));
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#fallback = new BuiltinSender('opportunistic', { label: this.label, timeoutMs: this.#timeoutMs });
   }
