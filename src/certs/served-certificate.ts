@@ -62,6 +62,8 @@ export function chooseServedCertificate(profile: Profile, names: ProfileNames, u
         const missing = [...(coversMx ? [] : [names.hostname]), ...(coversDomain ? [] : [names.domain])];
         return generated(`it does not cover ${missing.join(' or ')}`);
       }
+      // DANE-TA (RFC 7672 §3.1.2): the record names the issuer, which must be sent in the chain.
+      if (profile.dane?.tlsa === 'ta' && user.chainLength < 2) return generated('it is sent without its issuer, which the DANE-TA record must name');
       const incompatible = keyIncompatibility(profile, user.keyType);
       return incompatible ? generated(incompatible) : { role, source: 'user', coversMx, coversDomain, shortfall: null };
     }

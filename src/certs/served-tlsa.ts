@@ -18,11 +18,3 @@ export function servedTlsa(profile: Profile, names: ProfileNames, pki: Pick<Pki,
   return danePublication(profile.dane, names.hostname, chainPem);
 }
 
-/**
- * The DANE profiles a DNS provider cannot publish as the profile says: a provider signs every
- * record it serves (no broken signature on purpose) and a zone file cannot hold a child zone's
- * data below its delegation. Only badmx's own DNS (local runs, delegated public mode) can.
- */
-export function needsOwnDns(profile: Pick<Profile, 'dane'>): boolean {
-  return profile.dane !== undefined && profile.dane.dnssec !== 'secure';
-}

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadUserCertificate, type UserCertificate } from '../certs/user-certificate.js';
-import { needsOwnDns } from '../certs/served-tlsa.js';
+import { needsOwnDns } from '../profiles/profile-role.js';
 import { BadmxError } from '../errors.js';
 import { BUILTIN_CATALOGUE, loadCatalogue, selectProfiles } from '../profiles/catalogue.js';
 import { DEFAULT_LIMITS, type ReceiverLimits } from '../receivers/limits.js';

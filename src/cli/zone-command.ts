@@ -7,7 +7,8 @@ import { DEFAULT_DATA_DIR, DEFAULT_LIMITS, DEFAULT_PUBLIC_PORT, DEFAULT_RUN_AS, 
 import { publicZone } from '../config/public-zone.js';
 import { renderZoneFile } from '../dns/zone-file.js';
 import { ensurePki } from '../certs/pki.js';
-import { needsOwnDns, servedTlsa } from '../certs/served-tlsa.js';
+import { servedTlsa } from '../certs/served-tlsa.js';
+import { needsOwnDns } from '../profiles/profile-role.js';
 import type { TlsaPublication } from '../certs/tlsa.js';
 import { loadUserCertificate, type UserCertificate } from '../certs/user-certificate.js';
 import { certificateRole } from '../certs/served-certificate.js';
@@ -66,6 +67,10 @@ export function registerZoneCommand(program: Command, { io }: CliContext): void 
       const key = ensureZoneKey(resolve(flags.certs), config.zone);
       const comments = headerComments(config, zone, profiles.length, flags.config, key);
       if (tlsa.later.length > 0) comments.push(`No TLSA records here for ${tlsa.later.join(', ')}: they serve the certificate ${config.certificate?.cert ?? ''}, which cannot be read now (${tlsa.why}); badmx's own DNS publishes them at run time, from the certificate it serves.`);
+      const ownDns = profiles.filter(needsOwnDns).map((p) => p.name);
+      if (ownDns.length > 0) {
+        comments.push(`${ownDns.join(' and ')}: badmx itself serves them as their profiles say (a TLSA record whose signature is broken; an MX host in an unsigned child zone, below its NS record here); another server loading this file would not.`);
+      }
       if (leftOut.length > 0) comments.push(`Left out: ${leftOut.join(', ')}. Their TLSA records must fail validation or sit in an unsigned child zone, which a DNS provider cannot serve: delegate the zone to badmx to test them.`);
       const text = renderZoneFile(zone, { comments });
       if (flags.out) {
@@ -103,7 +108,7 @@ async function zoneTlsa(config: PublicConfig, profiles: Profile[], certsDir: str
     for (const profile of dane) {
       const names = profileNames(profile, config.zone, config.naming);
       // Which profiles serve it depends on the names it covers: any that could, waits for it.
-      if (config.certificate && !user && ['valid', 'wrong-name'].includes(certificateRole(profile))) {
+      if (config.certificate && !user && profile.dane?.tlsa !== 'no-match' && ['valid', 'wrong-name'].includes(certificateRole(profile))) {
         later.push(profile.name);
         continue;
       }

@@ -97,3 +97,12 @@ export function daneMet(profile: Pick<Profile, 'starttls' | 'certificate'> & { d
       return false;
   }
 }
+
+/**
+ * The DANE profiles a DNS provider cannot publish as the profile says: a provider signs every
+ * record it serves (no broken signature on purpose) and a zone file cannot hold a child zone's
+ * data below its delegation. Only badmx's own DNS (local runs, delegated public mode) can.
+ */
+export function needsOwnDns(profile: { dane?: DaneSpec | null }): boolean {
+  return profile.dane !== undefined && profile.dane !== null && profile.dane.dnssec !== 'secure';
+}

@@ -48,3 +48,14 @@ export function certificateCaveat(input: {
       return null;
   }
 }
+
+/**
+ * One line for a DANE profile's cell in public mode: its verdict assumes what the zone is
+ * meant to be to a validating resolver on the internet (its DS published at the parent, the
+ * TLSA records current for the certificate served), which badmx does not check from there. In
+ * local mode the harness's own resolvers make it so. Null elsewhere.
+ */
+export function daneCaveat(input: { publicZone: boolean; declaresDane: boolean }): string | null {
+  if (!input.publicZone || !input.declaresDane) return null;
+  return "the DANE verdict assumes the zone's DS record is published at the parent and its TLSA records name the certificate served; badmx does not check either from the internet (docs/dane.md#public-mode)";
+}

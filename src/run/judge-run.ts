@@ -20,7 +20,7 @@ import type { RetryModel, SendResult, Sender } from '../senders/sender.js';
 import { formatDuration } from '../text/duration.js';
 import { VERSION } from '../version.js';
 import { bouncesByProbe, mailboxConnections } from './bounce-evidence.js';
-import { certificateCaveat, trustsHarnessRoot } from './certificate-caveat.js';
+import { certificateCaveat, daneCaveat, trustsHarnessRoot } from './certificate-caveat.js';
 import { hopEvidence } from './hop-evidence.js';
 import type { ArrivedTlsReport, RecordedFacts } from './recorded-facts.js';
 import { summarizeTlsReports } from '../tlsrpt/summarize-tlsrpt.js';
@@ -164,16 +164,25 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
 
   // badmx's built-in senders name themselves (their EHLO name) in the User-Agent of their policy fetches.
   const agentNames = new Map(options.senders.flatMap((sender) => (sender.kind === 'builtin' ? [[sender.label, builtinHeloName(sender.label)] as const] : [])));
+  // Senders that resolve through a validating resolver of their own (a `sender-resolver` event names it).
+  const withResolver = new Set(facts.events.flatMap((e) => (e.type === 'sender-resolver' ? [e.sender] : [])));
   const probeCells: Cell[] = observed.map(({ probe, profile, classification, submission, bounces: own, settled, settle }) => {
     // A multi-phase profile is judged as its last phase, holding the policy of its first (profile-phases.ts).
     const policyVerdict = evaluate(options.policy, judgedProfile(profile), classification);
+    const member = fleet.members.find((m) => m.name === probe.profile);
+    // Whether the sender asked for the TLSA records: only a run whose harness DNS watched them can say (none in external DNS mode).
+    const tlsaQueries = member?.tlsa && input.dns !== null ? tlsaQueriesOf(facts.events, { sender: probe.sender, profile: probe.profile }, windows) : undefined;
+    // At dane-bogus, "TLSA lookup failed" in the sender's words counts only if the harness DNS
+    // answered its resolver's TLSA query (the bogus RRset reached it), not a resolver that failed anyway.
+    // (From its own resolver when it has one; a sender without one asks from an address it shares.)
+    const servedBogus =
+      profile.dane?.dnssec === 'bogus' && (tlsaQueries ?? []).some((q) => q.rcode === 'NOERROR' && (q.by === 'sender' || !withResolver.has(probe.sender)));
     const judgement = judgeCell(
-      { outcome: classification.outcome, connections: classification.connections, settled, submission, bounces: own, tlsaBogus: profile.dane?.dnssec === 'bogus' },
+      { outcome: classification.outcome, connections: classification.connections, settled, submission, bounces: own, tlsaBogus: servedBogus },
       policyVerdict,
       diagnoses.get(probe.sender) ?? null,
       input.error,
     );
-    const member = fleet.members.find((m) => m.name === probe.profile);
     // Stored messages are named relative to the run directory, as facts.messages keys them.
     const hops = member
       ? hopEvidence(classification.message === null ? null : (facts.receivedChains.get(classification.message) ?? null), member.hostname, classification.tls)
@@ -199,14 +208,15 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
       message: classification.message,
       hops: hops.hops,
       evidenceMismatch: hops.evidenceMismatch,
-      caveat: certificateCaveat({
-        role: certificateRole(profile),
-        source: member?.served.source ?? null,
-        trustsHarnessRoot: trusts.get(probe.sender) ?? true,
-        outcome: classification.outcome,
-        issuer: profile.certificate.issuer,
-        title: profile.title,
-      }),
+      caveat:
+        certificateCaveat({
+          role: certificateRole(profile),
+          source: member?.served.source ?? null,
+          trustsHarnessRoot: trusts.get(probe.sender) ?? true,
+          outcome: classification.outcome,
+          issuer: profile.certificate.issuer,
+          title: profile.title,
+        }) ?? daneCaveat({ publicZone: fleet.publicZone, declaresDane: profile.dane !== undefined }),
       evidence: classification.evidence,
       misdirected: (attribution.misdirected.get(probe.id) ?? []).length,
       // Only where the profile declares a policy: a policy host is there to be asked.
@@ -214,8 +224,8 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
       ...(member?.sts
         ? { policyFetches: policyFetchesOf(facts.events, { sender: probe.sender, profile: probe.profile }, { names: agentNames, windows: windows.filter((w) => (w.phase ?? 1) === (probe.phase ?? 1)) }) }
         : {}),
-      // Only where the profile publishes TLSA records: whether the sender asked for them.
-      ...(member?.tlsa ? { tlsaQueries: tlsaQueriesOf(facts.events, { sender: probe.sender, profile: probe.profile }, windows) } : {}),
+      // Only where the profile publishes TLSA records and the harness DNS watched: whether the sender asked for them.
+      ...(tlsaQueries ? { tlsaQueries } : {}),
     };
   });
   const cells = withoutPolicy(foldPhases(probeCells, options.probes, profiles), profiles);

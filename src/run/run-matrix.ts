@@ -425,7 +425,8 @@ async function startHarnessDns(options: RunOptions, source: ZoneSource): Promise
 async function prepareSenders(senders: Sender[], fleet: Fleet, outDir: string, dns: DnsServer | null, resume: number, trustAnchor: string | null): Promise<void> {
   const needing = senders.filter((s) => s.needsDns);
   if (needing.length > 0 && !dns) throw new BadmxError(`${needing.map((s) => s.spec).join(', ')} need the harness DNS server`, 'EUSAGE');
-  await Promise.all(needing.map(async (sender) => {
+  // Every prepare ends before any failure is reported: one still starting a resolver could not be closed.
+  const prepared = await Promise.allSettled(needing.map(async (sender) => {
     if (!dns) return;
     const workDir = mkdtempSync(join(tmpdir(), 'badmx-sender-'));
     await sender.prepare?.({
@@ -438,6 +439,8 @@ async function prepareSenders(senders: Sender[], fleet: Fleet, outDir: string, d
       logFile: join(outDir, 'senders', `${safeName(sender.label)}${resume ? `.resume-${resume}` : ''}.log`),
     });
   }));
+  const failed = prepared.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason as Error;
 }
 
 function safeName(label: string): string {

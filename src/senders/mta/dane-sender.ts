@@ -122,7 +122,8 @@ export class DaneSender implements Sender {
       }
       await session.command('STARTTLS');
       // SNI: the MX host (§8.1); the certificate is checked against the TLSA records below, not by PKIX.
-      const tls = await session.startTls({ servername: host, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
+      // ca: [] so that Node's roots are not in the context: the chain read back is what the server sent (§3.1.2: the anchor must be in it).
+      const tls = await session.startTls({ servername: host, rejectUnauthorized: false, minVersion: 'TLSv1.2', ca: [] });
       const problem = usable.length === 0 ? null : daneMismatch(presentedChain(tls), usable, [host, domain]);
       if (problem) return { accepted: true, final: true, detail: `DANE: ${problem} (RFC 7672 §3): not delivered` };
       await session.greet(this.#helo);
@@ -166,7 +167,8 @@ export function daneMismatch(chain: readonly X509Certificate[], records: readonl
     if (anchor < 0) continue;
     const signed = chain.slice(0, anchor).every((certificate, i) => certificate.checkIssued(chain[i + 1] as X509Certificate) && certificate.verify((chain[i + 1] as X509Certificate).publicKey));
     if (!signed) return 'the chain up to the DANE-TA trust anchor does not verify';
-    if (now < new Date(leaf.validFrom) || now > new Date(leaf.validTo)) return 'the certificate is outside its validity dates (DANE-TA checks them)';
+    const outside = chain.slice(0, anchor).find((certificate) => now < new Date(certificate.validFrom) || now > new Date(certificate.validTo));
+    if (outside) return `${outside === leaf ? 'the certificate is' : 'a certificate below the trust anchor is'} outside its validity dates (DANE-TA checks them)`;
     if (!names.some((name) => leaf.checkHost(name) !== undefined)) return `the certificate names neither ${names.join(' nor ')} (DANE-TA checks the name)`;
     return null;
   }

@@ -54,10 +54,7 @@ export async function startPostfix(options: MtaStartOptions): Promise<MtaInstanc
 
   const port = await freePort();
   const { retrySeconds, lifetimeSeconds } = options.timers;
-  // postfix:dane resolves through its own validating unbound; the others ask the harness DNS.
-  let resolver: SenderResolver | null = null;
-  if (recipe.dane) resolver = await startSenderResolver(options.env, dir, options.recipe.spec);
-  const resolvConf = resolver?.resolvConf ?? writeResolvConf(dir, options.env.dns);
+  const resolvConf = recipe.dane ? join(dir, 'resolv.conf') : writeResolvConf(dir, options.env.dns);
   writeFileSync(
     join(etc, 'main.cf'),
     renderTemplate(join(HARNESS_DIR, 'postfix/main.cf'), {
@@ -80,6 +77,9 @@ export async function startPostfix(options: MtaStartOptions): Promise<MtaInstanc
   // The MTA-STS daemon first, in a resolver namespace on the same harness resolv.conf:
   // Postfix asks it from its first delivery on.
   let mtaSts: MtaStsDaemon | null = null;
+  // postfix:dane resolves through its own validating unbound (it writes resolvConf); the others ask the harness DNS.
+  // Started last before Postfix, so that nothing between can fail and leave it running.
+  const resolver: SenderResolver | null = recipe.dane ? await startSenderResolver(options.env, dir, options.recipe.spec) : null;
   if (recipe.mtaSts) {
     try {
       mtaSts = await startMtaStsDaemon({ dir, resolvConf, caFile: options.env.caFile, cacheGraceSeconds: retrySeconds });
