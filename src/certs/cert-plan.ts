@@ -29,6 +29,11 @@ export interface CertSpec {
   validity: ValidityWindow;
   /** How the cert's validity should relate to "now" for it to still serve its purpose. */
   expect: 'valid' | 'expired' | 'not-yet-valid';
+  /** Set only where they differ from a correct leaf (2048-bit RSA, SANs, serverAuth), so the specs of the others are unchanged. */
+  keyBits?: 1024;
+  /** `cn-only`: the name in the subject CN and no subjectAltName extension. */
+  san?: 'none';
+  eku?: 'client-auth-only';
 }
 
 export interface LeafPlan {
@@ -73,7 +78,7 @@ export function planCertificates(profiles: Profile[], zone: string, naming: Nami
   for (const profile of profiles.filter((p) => p.starttls === 'offer' || p.dane)) {
     const spec = profile.certificate;
     const own = profileNames(profile, zone, naming);
-    const names = spec.names === 'elsewhere' ? [...ELSEWHERE_NAMES] : [own.hostname, own.domain];
+    const names = spec.names === 'elsewhere' ? [...ELSEWHERE_NAMES] : spec.names === 'cn-only' ? [own.hostname] : [own.hostname, own.domain];
     const issuer: CaId | 'self' =
       spec.issuer === 'self' ? 'self' : spec.issuer === 'untrusted-root' ? 'untrusted-intermediate' : 'intermediate';
     const id: CertId = `leaf-${profile.name}`;
@@ -87,6 +92,9 @@ export function planCertificates(profiles: Profile[], zone: string, naming: Nami
       validity:
         spec.validity === 'expired' ? EXPIRED_VALIDITY : spec.validity === 'not-yet-valid' ? FUTURE_VALIDITY : LEAF_VALIDITY,
       expect: spec.validity === 'current' ? 'valid' : spec.validity,
+      ...(spec.keyBits === 1024 ? { keyBits: 1024 as const } : {}),
+      ...(spec.names === 'cn-only' ? { san: 'none' as const } : {}),
+      ...(spec.eku === 'client-auth-only' ? { eku: 'client-auth-only' as const } : {}),
     });
     leaves.push({
       profile: profile.name,

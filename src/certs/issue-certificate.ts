@@ -49,9 +49,9 @@ export interface Issuer {
 }
 
 /** Generates an RSA key pair off the main thread (libuv pool), so many can be made at once. */
-export async function generateKey(): Promise<KeyMaterial> {
+export async function generateKey(bits: number = KEY_BITS): Promise<KeyMaterial> {
   const { privateKey, publicKey } = await generateKeyPairAsync('rsa', {
-    modulusLength: KEY_BITS,
+    modulusLength: bits,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
@@ -82,8 +82,10 @@ export async function issueCertificate(
         new x509.BasicConstraintsExtension(false, undefined, true),
         // keyEncipherment: static-RSA key exchange (TLS 1.0/1.1 profiles); digitalSignature: (EC)DHE and TLS 1.3.
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension(spec.dnsNames.map((value) => ({ type: 'dns' as const, value }))),
+        // RFC 5280 §4.2.1.12: an EKU without id-kp-serverAuth restricts the key to other purposes (the wrong-eku profile).
+        new x509.ExtendedKeyUsageExtension([spec.eku === 'client-auth-only' ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth]),
+        // No subjectAltName at all for a CN-only leaf (the no-san profile): the name is in the subject CN alone.
+        ...(spec.san === 'none' ? [] : [new x509.SubjectAlternativeNameExtension(spec.dnsNames.map((value) => ({ type: 'dns' as const, value })))]),
       ];
   extensions.push(await x509.SubjectKeyIdentifierExtension.create(publicKey));
   if (issuer) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuerPublic));

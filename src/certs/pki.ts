@@ -97,7 +97,7 @@ async function ensureLocked({ dir, zone, profiles, naming, now = new Date(), hol
   // Key generation dominates a cold start: every key is started at once, and each certificate is
   // signed as soon as its own key and its issuer are ready.
   mkdirSync(join(dir, 'chains'), { recursive: true });
-  const keys = new Map([...stale].map((id) => [id, generateKey()] as const));
+  const keys = new Map([...stale].map((id) => [id, generateKey(findSpec(plan.certs, id).keyBits)] as const));
   const done = new Map<CertId, Promise<void>>();
   const issue = (spec: CertSpec): Promise<void> => {
     let promise = done.get(spec.id);

@@ -40,7 +40,8 @@ export interface ServedChoice extends ServedCertificate {
 export function certificateRole(profile: Pick<Profile, 'starttls' | 'certificate'>): CertificateRole {
   if (profile.starttls !== 'offer') return 'none';
   const c = profile.certificate;
-  const chainValid = c.issuer === 'intermediate' && c.validity === 'current' && c.signature === 'sha256' && c.chain === 'with-intermediate';
+  const chainValid =
+    c.issuer === 'intermediate' && c.validity === 'current' && c.signature === 'sha256' && c.chain === 'with-intermediate' && c.keyBits === 2048 && c.eku === 'server-auth' && c.names !== 'cn-only';
   if (!chainValid) return 'fault';
   return c.names === 'profile' ? 'valid' : 'wrong-name';
 }

@@ -180,13 +180,18 @@ const profile = z.looseObject({
     maxVersion: z.enum(TLS_VERSIONS),
     ciphers: z.string().optional(),
     ciphersuites: z.string().optional(),
+    // Added with the weak-crypto suite.
+    dhGroup: z.literal(1024).optional(),
   }),
   certificate: z.looseObject({
     issuer: z.enum(['intermediate', 'self', 'untrusted-root']),
-    names: z.enum(['profile', 'elsewhere']),
+    names: z.enum(['profile', 'elsewhere', 'cn-only']),
     validity: z.enum(['current', 'expired', 'not-yet-valid']),
     signature: z.enum(['sha256', 'sha1']),
     chain: z.enum(['with-intermediate', 'leaf-only']),
+    // Added with the weak-crypto suite: absent in older runs (2048-bit, serverAuth).
+    keyBits: z.union([z.literal(2048), z.literal(1024)]).optional(),
+    eku: z.enum(['server-auth', 'client-auth-only']).optional(),
   }),
   expected: z.looseObject({ expect: expectation, minVersion: z.string().nullable(), because: z.string() }),
   // Added with the MTA-STS suite: absent in older runs (the study's suite, declaring nothing), and read back as absent.

@@ -32,7 +32,8 @@ export interface RunProfile extends Omit<FleetMember, 'served' | 'sts' | 'tlsa'>
   slot: number;
   starttls: Profile['starttls'];
   tls: Profile['tls'];
-  certificate: Profile['certificate'];
+  /** As the profile says; keyBits and eku absent in runs from before the weak-crypto suite (2048, server-auth). */
+  certificate: Omit<Profile['certificate'], 'keyBits' | 'eku'> & Partial<Pick<Profile['certificate'], 'keyBits' | 'eku'>>;
   /** The suite it belongs to (absent in runs from before suites: the study's). */
   suite?: Suite;
   /** What it declares by MTA-STS (RFC 8461), or null (absent in runs from before suites). */

@@ -1,6 +1,6 @@
 import type { Classification } from '../classify/outcome.js';
 import { isDelivered } from '../classify/outcome.js';
-import { daneMet, declaredDaneState, declaredStsMode, hasValidCertificate, stsPolicyMet } from '../profiles/profile-role.js';
+import { daneMet, declaredDaneState, declaredStsMode, hasValidCertificate, hasWeakKeyExchange, stsPolicyMet } from '../profiles/profile-role.js';
 import { TLS_VERSIONS, type Profile, type ProfileTlsVersion } from '../profiles/profile-schema.js';
 import type { Policy, PolicyRule } from './policy-schema.js';
 
@@ -24,6 +24,7 @@ export function profileFacts(profile: Profile) {
     stsPolicyMet: stsPolicyMet(profile),
     daneState: declaredDaneState(profile),
     daneMet: daneMet(profile),
+    weakKeyExchange: hasWeakKeyExchange(profile),
   };
 }
 
@@ -38,6 +39,7 @@ export function ruleFor(policy: Policy, profile: Profile): PolicyRule {
     if (when.stsPolicyMet !== undefined && when.stsPolicyMet !== facts.stsPolicyMet) return false;
     if (when.daneState !== undefined && when.daneState !== facts.daneState) return false;
     if (when.daneMet !== undefined && when.daneMet !== facts.daneMet) return false;
+    if (when.weakKeyExchange !== undefined && when.weakKeyExchange !== facts.weakKeyExchange) return false;
     if (when.profiles && !when.profiles.includes(profile.name)) return false;
     return true;
   });

@@ -28,6 +28,8 @@ const conditionSchema = z.strictObject({
   daneState: z.enum(['secure', 'bogus', 'insecure', 'none']).optional(),
   /** The MX offers STARTTLS and presents a certificate its secure TLSA records match (§3). True where none apply. */
   daneMet: z.boolean().optional(),
+  /** The receiver's key exchange is below current floors (DHE over fewer than 2048 bits). */
+  weakKeyExchange: z.boolean().optional(),
   /** Match these profiles by name. */
   profiles: z.array(z.string()).optional(),
 });

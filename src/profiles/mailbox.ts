@@ -39,7 +39,7 @@ export function mailboxProfile(): Profile {
     tests: 'Not a test: where senders send their bounces and delay notices for probes',
     starttls: 'offer',
     tls: { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' },
-    certificate: { issuer: 'intermediate', names: 'profile', validity: 'current', signature: 'sha256', chain: 'with-intermediate' },
+    certificate: { issuer: 'intermediate', names: 'profile', validity: 'current', signature: 'sha256', chain: 'with-intermediate', keyBits: 2048, eku: 'server-auth' },
     suite: 'study',
     references: ['RFC 3464', 'RFC 7208'],
   };

@@ -1,9 +1,29 @@
-import { TLS_VERSIONS, type DaneSpec, type MtaStsSpec, type Profile } from './profile-schema.js';
+import { TLS_VERSIONS, type CertificateSpec, type DaneSpec, type MtaStsSpec, type Profile } from './profile-schema.js';
+
+/** A certificate as profiles and runs state it: keyBits and eku are absent in runs from before the weak-crypto suite. */
+export type CertificateFacts = Omit<CertificateSpec, 'keyBits' | 'eku'> & Partial<Pick<CertificateSpec, 'keyBits' | 'eku'>>;
 
 /** Trusted issuer, names that match, within validity, a SHA-256 signature and the whole chain: nothing wrong with it. */
-export function hasValidCertificate(profile: Pick<Profile, 'certificate'>): boolean {
+export function hasValidCertificate(profile: { certificate: CertificateFacts }): boolean {
   const c = profile.certificate;
-  return c.issuer === 'intermediate' && c.names === 'profile' && c.validity === 'current' && c.signature === 'sha256' && c.chain === 'with-intermediate';
+  return (
+    c.issuer === 'intermediate' &&
+    c.names === 'profile' &&
+    c.validity === 'current' &&
+    c.signature === 'sha256' &&
+    c.chain === 'with-intermediate' &&
+    // Absent in profiles read back from runs written before these were recorded: the defaults.
+    (c.keyBits ?? 2048) >= 2048 &&
+    (c.eku ?? 'server-auth') === 'server-auth'
+  );
+}
+
+/**
+ * A key exchange below current floors: DHE over a group of fewer than 2048 bits (Logjam; NIST SP
+ * 800-52r2 §3.3.1 and RFC 9325 §4.4 ask for at least 2048). What a strict sender must refuse.
+ */
+export function hasWeakKeyExchange(profile: Pick<Profile, 'tls'>): boolean {
+  return profile.tls.dhGroup !== undefined && profile.tls.dhGroup < 2048;
 }
 
 /**
@@ -15,9 +35,11 @@ export function hasValidCertificate(profile: Pick<Profile, 'certificate'>): bool
  * the catalogue is a control exactly when it is configured like one.
  */
 export function isControlProfile(
-  profile: Pick<Profile, 'starttls' | 'tls' | 'certificate'> & { mtaSts?: MtaStsSpec | null; dane?: DaneSpec | null; phases?: Profile['phases'] },
+  profile: Pick<Profile, 'starttls' | 'tls'> & { certificate: CertificateFacts; suite?: Profile['suite']; mtaSts?: MtaStsSpec | null; dane?: DaneSpec | null; phases?: Profile['phases'] },
 ): boolean {
   return (
+    // A weak-crypto receiver is a test of that weakness (no forward secrecy, no AEAD: static-rsa, cbc-only), never a canary.
+    profile.suite !== 'weak-crypto' &&
     // A profile whose later phase is an attack is a test, whatever its first phase.
     !profile.phases?.length &&
     // DANE: only where validated TLSA records match what is served (dane-ee-valid, dane-ta-valid);
@@ -28,7 +50,8 @@ export function isControlProfile(
     profile.starttls === 'offer' &&
     TLS_VERSIONS.indexOf(profile.tls.maxVersion) >= TLS_VERSIONS.indexOf('TLSv1.2') &&
     TLS_VERSIONS.indexOf(profile.tls.minVersion) >= TLS_VERSIONS.indexOf('TLSv1.2') &&
-    hasValidCertificate(profile)
+    hasValidCertificate(profile) &&
+    !hasWeakKeyExchange(profile)
   );
 }
 
@@ -62,7 +85,7 @@ export function declaredStsMode(profile: { mtaSts?: MtaStsSpec | null }): 'enfor
  * policy `mx` pattern matches the MX host (§4.1), it offers STARTTLS, and its certificate is
  * valid for that host under PKIX (§4.2). True where no policy applies.
  */
-export function stsPolicyMet(profile: Pick<Profile, 'starttls' | 'certificate'> & { mtaSts?: MtaStsSpec | null }): boolean {
+export function stsPolicyMet(profile: Pick<Profile, 'starttls'> & { certificate: CertificateFacts; mtaSts?: MtaStsSpec | null }): boolean {
   if (declaredStsMode(profile) === 'none') return true;
   return profile.mtaSts?.mx === 'covered' && profile.starttls === 'offer' && hasValidCertificate(profile);
 }
@@ -84,7 +107,7 @@ export function declaredDaneState(profile: { dane?: DaneSpec | null }): 'secure'
  * needs the chain up to that intermediate, a name that matches the MX host and dates that hold
  * (§3.1.2, §3.2.3); `no-match` matches nothing. True where no secure TLSA records apply.
  */
-export function daneMet(profile: Pick<Profile, 'starttls' | 'certificate'> & { dane?: DaneSpec | null }): boolean {
+export function daneMet(profile: Pick<Profile, 'starttls'> & { certificate: CertificateFacts; dane?: DaneSpec | null }): boolean {
   if (declaredDaneState(profile) !== 'secure') return true;
   if (profile.starttls !== 'offer') return false;
   const c = profile.certificate;

@@ -21,27 +21,48 @@ const tlsSchema = z.strictObject({
   ciphers: z.string().min(1).optional(),
   /** OpenSSL TLS 1.3 cipher suites. */
   ciphersuites: z.string().min(1).optional(),
+  /**
+   * The finite-field group its DHE suites use, in bits: 1024 is RFC 2409's Oakley Group 2, the
+   * 1024-bit prime the Logjam paper (Adrian et al., CCS 2015) found most servers shared. Unset:
+   * OpenSSL's own choice (2048 bits or more, RFC 7919).
+   */
+  dhGroup: z.literal(1024).optional(),
 });
 
 const certificateSchema = z.strictObject({
   /** Who signs the leaf: the trusted intermediate, the leaf itself, or an intermediate under a root that is not in the bundle. */
   issuer: z.enum(['intermediate', 'self', 'untrusted-root']).default('intermediate'),
-  /** `profile`: mx.<name>.<zone> and <name>.<zone>. `elsewhere`: names of another domain, covering neither. */
-  names: z.enum(['profile', 'elsewhere']).default('profile'),
+  /**
+   * `profile`: mx.<name>.<zone> and <name>.<zone> as subjectAltNames. `elsewhere`: names of
+   * another domain, covering neither. `cn-only`: the MX host in the subject CN alone, no
+   * subjectAltName (RFC 6125 §6.4.4 lets a client fall back to the CN; the CA/Browser Forum's
+   * Baseline Requirements §7.1.4.2.1 require SANs, and many clients no longer look at the CN).
+   */
+  names: z.enum(['profile', 'elsewhere', 'cn-only']).default('profile'),
   validity: z.enum(['current', 'expired', 'not-yet-valid']).default('current'),
   /** Digest the issuer signs the leaf with. */
   signature: z.enum(['sha256', 'sha1']).default('sha256'),
   /** What the receiver sends: the leaf with its issuing intermediate, or the leaf alone. */
   chain: z.enum(['with-intermediate', 'leaf-only']).default('with-intermediate'),
+  /** The leaf's RSA key size: 1024 bits is below every current floor (NIST SP 800-131A, SP 800-52r2 §3.3.1). */
+  keyBits: z.union([z.literal(2048), z.literal(1024)]).default(2048),
+  /**
+   * The leaf's extendedKeyUsage: `server-auth` (id-kp-serverAuth); `client-auth-only`
+   * (id-kp-clientAuth alone), which RFC 5280 §4.2.1.12 says restricts it to that purpose: not a
+   * certificate for a TLS server.
+   */
+  eku: z.enum(['server-auth', 'client-auth-only']).default('server-auth'),
 });
 
 /**
  * Suites group profiles by the question they ask. `study`: the fourteen receivers of the
  * Paubox study (does the sender verify at all?), the default. `mta-sts`: receivers that
  * declare their policy by MTA-STS (RFC 8461): does the sender honour it? `dane`: receivers
- * that declare it by TLSA records in the DNSSEC-signed harness zone (RFC 7672).
+ * that declare it by TLSA records in the DNSSEC-signed harness zone (RFC 7672). `weak-crypto`:
+ * receivers that are valid but for one weakness of key, group, key exchange or cipher (badssl.com's
+ * classes for MX hosts): does the sender accept it?
  */
-export const SUITES = ['study', 'mta-sts', 'dane'] as const;
+export const SUITES = ['study', 'mta-sts', 'dane', 'weak-crypto'] as const;
 export type Suite = (typeof SUITES)[number];
 export const DEFAULT_SUITES: readonly Suite[] = ['study'];
 
@@ -128,6 +149,8 @@ export const profileSchema = z
       validity: 'current',
       signature: 'sha256',
       chain: 'with-intermediate',
+      keyBits: 2048,
+      eku: 'server-auth',
     }),
     /** The suite the profile belongs to; runs probe the `study` suite unless asked for others. */
     suite: z.enum(SUITES).default('study'),

@@ -1,5 +1,6 @@
 import type { Cell, RunDocument, RunProfile, RunSender } from '../document/run-document.js';
 import { SUITES, type Suite } from '../profiles/profile-schema.js';
+import { hasValidCertificate } from '../profiles/profile-role.js';
 
 /**
  * The matrix every report draws: receiver states grouped by what is wrong with them, one
@@ -27,6 +28,7 @@ export const SUITE_TITLES: Record<Suite, string> = {
   study: "The study's receivers",
   'mta-sts': 'Receivers that declare a policy: MTA-STS (RFC 8461)',
   dane: 'Receivers that declare a policy: DANE (RFC 7672)',
+  'weak-crypto': 'Weak cryptography: one weakness each, everything else valid',
 };
 
 /** The question each suite asks, in one line under its heading. */
@@ -34,6 +36,7 @@ export const SUITE_QUESTIONS: Record<Suite, string> = {
   study: 'The Paubox study\'s misconfigured receivers, none of which declares a policy: does the sender check what it is given?',
   'mta-sts': 'Each domain publishes an MTA-STS policy (its mode, its MX patterns and its policy host vary): does the sender fetch it and honour it?',
   dane: 'Each MX host publishes TLSA records in the DNSSEC-signed zone (what they match, and whether they validate, vary): does the sender look them up and honour them?',
+  'weak-crypto': 'Each receiver is valid but for one weakness of its key, its certificate or its key exchange: does the sender accept it?',
 };
 
 /** A profile's suite; a run from before suites holds the study's alone. */
@@ -51,9 +54,7 @@ export function profileGroup(profile: Pick<RunProfile, 'starttls' | 'certificate
   const sts = profile.mtaSts ?? null;
   if (sts !== null) return sts.policy !== 'served' ? 'sts-unfetchable' : sts.mode === 'enforce' ? 'sts-enforce' : 'sts-testing';
   if (profile.starttls !== 'offer') return 'transport';
-  const c = profile.certificate;
-  const valid = c.issuer === 'intermediate' && c.names === 'profile' && c.validity === 'current' && c.signature === 'sha256' && c.chain === 'with-intermediate';
-  return valid ? 'tls-version' : 'certificate';
+  return hasValidCertificate(profile) ? 'tls-version' : 'certificate';
 }
 
 export interface MatrixRow {

@@ -76,6 +76,12 @@ export type BuiltinProfileName =
   | 'dane-no-starttls'
   | 'dane-bogus'
   | 'dane-unsigned'
+  | 'rsa-1024'
+  | 'dh-1024'
+  | 'static-rsa'
+  | 'cbc-only'
+  | 'no-san'
+  | 'wrong-eku'
   | 'sha1-signature';
 
 /** A profile by name: a built-in one, or one of the catalogue given as `receivers`. */

@@ -148,6 +148,12 @@ describe('planMatrix: everything is known at collection, before anything listens
       'dane-no-starttls': true,
       'dane-bogus': true,
       'dane-unsigned': true,
+      'rsa-1024': true,
+      'dh-1024': true,
+      'static-rsa': true,
+      'cbc-only': true,
+      'no-san': true,
+      'wrong-eku': true,
     } satisfies Record<BuiltinProfileName, true>;
     expect(Object.keys(names).sort()).toEqual(loadCatalogue().map((p) => p.name).sort());
   });

@@ -69,6 +69,22 @@ describe('policies', () => {
     expect(evaluate(dane, catalogue.get('dane-bogus')!, { outcome: 'delivered-tls', tls: tls13 }).reason).toMatch(/must not deliver: the MX host's TLSA lookup fails DNSSEC validation: RFC 7672 §2\.1\.1/);
   });
 
+  it('strict refuses the weak-crypto receivers whose key, name, purpose or group is below current floors, and expects TLS at the others', () => {
+    const catalogue = new Map(loadCatalogue().map((p) => [p.name, p]));
+    const strict = loadPolicy('strict');
+    const expected = Object.fromEntries(['rsa-1024', 'dh-1024', 'static-rsa', 'cbc-only', 'no-san', 'wrong-eku'].map((n) => [n, ruleFor(strict, catalogue.get(n)!).expect]));
+    expect(expected).toEqual({
+      'rsa-1024': 'not-delivered',
+      'dh-1024': 'not-delivered',
+      'static-rsa': 'delivered-tls',
+      'cbc-only': 'delivered-tls',
+      'no-san': 'not-delivered',
+      'wrong-eku': 'not-delivered',
+    });
+    const opportunistic = loadPolicy('opportunistic');
+    for (const name of Object.keys(expected)) expect(ruleFor(opportunistic, catalogue.get(name)!).expect, name).toBe('delivered-tls');
+  });
+
   it('a policy is data: a user policy file works, a malformed one is a one-line error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'badmx-policy-'));
     const file = join(dir, 'tls13-only.json');

@@ -45,6 +45,8 @@ describe('profile catalogue', () => {
       validity: 'expired',
       signature: 'sha256',
       chain: 'with-intermediate',
+      keyBits: 2048,
+      eku: 'server-auth',
     });
   });
 
@@ -65,7 +67,7 @@ describe('profile catalogue', () => {
     expect(sts.map((p) => p.slot)).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
     expect(sts.every((p) => p.mtaSts !== undefined)).toBe(true);
     expect(selectProfiles(loadCatalogue(), undefined, ['study,mta-sts'])).toHaveLength(CORE.length + sts.length);
-    expect(() => selectProfiles(loadCatalogue(), undefined, ['smime'])).toThrow('--suite "smime" is not a suite: use study, mta-sts, dane, all');
+    expect(() => selectProfiles(loadCatalogue(), undefined, ['smime'])).toThrow('--suite "smime" is not a suite: use study, mta-sts, dane, weak-crypto, all');
     // a profile named explicitly is taken from any suite
     expect(selectProfiles(loadCatalogue(), ['sts-enforce-valid', 'tls1.2']).map((p) => p.name)).toEqual(['tls1.2', 'sts-enforce-valid']);
   });
@@ -85,7 +87,21 @@ describe('profile catalogue', () => {
     expect(dane.map((p) => p.slot)).toEqual([25, 26, 27, 28, 29, 30, 31, 32]);
     expect(dane.filter(isControlProfile).map((p) => p.name)).toEqual(['dane-ee-valid', 'dane-ta-valid']);
     const sts = selectProfiles(loadCatalogue(), undefined, ['mta-sts']);
-    expect(selectProfiles(loadCatalogue(), undefined, ['all'])).toHaveLength(CORE.length + sts.length + dane.length);
+    const weak = selectProfiles(loadCatalogue(), undefined, ['weak-crypto']);
+    expect(selectProfiles(loadCatalogue(), undefined, ['all'])).toHaveLength(CORE.length + sts.length + dane.length + weak.length);
+  });
+
+  it('ships the weak-crypto suite after them (slots 33-38): each valid but for one weakness, and none a control', () => {
+    const weak = selectProfiles(loadCatalogue(), undefined, ['weak-crypto']);
+    expect(weak.map((p) => [p.name, p.slot])).toEqual([
+      ['rsa-1024', 33],
+      ['dh-1024', 34],
+      ['static-rsa', 35],
+      ['cbc-only', 36],
+      ['no-san', 37],
+      ['wrong-eku', 38],
+    ]);
+    expect(weak.filter(isControlProfile)).toEqual([]);
   });
 
   it('a profile of the dane suite must say what it publishes, and DANE-TA needs the intermediate in the chain', () => {
