@@ -102,6 +102,13 @@ export function planCertificates(profiles: Profile[], zone: string, naming: Nami
       chain: issuer === 'self' || spec.chain === 'leaf-only' ? [] : [issuer],
     });
   }
+  // A receiver that requires SNI: what it presents to a client that names neither of its names,
+  // a trusted certificate for other names (as a host serving several domains presents its default).
+  for (const profile of profiles.filter((p) => p.starttls === 'offer' && p.tls.sni === 'required')) {
+    const id: CertId = `leaf-sni-default-${profile.name}`;
+    certs.push({ id, ca: false, commonName: ELSEWHERE_NAMES[0], dnsNames: [...ELSEWHERE_NAMES], issuer: 'intermediate', signature: 'sha256', validity: LEAF_VALIDITY, expect: 'valid' });
+    leaves.push({ profile: sniDefaultCredentialsKey(profile.name), leaf: id, chain: ['intermediate'] });
+  }
   // MTA-STS policy hosts (RFC 8461 §3.3): a certificate for mta-sts.<domain>, from the trusted
   // intermediate (a valid policy) or self-signed (`policy: bad-certificate`: a fetch that a
   // sender must not accept). An unreachable policy host serves nothing, so needs none.
@@ -113,6 +120,11 @@ export function planCertificates(profiles: Profile[], zone: string, naming: Nami
     leaves.push({ profile: policyCredentialsKey(profile.name), leaf: id, chain: selfSigned ? [] : ['intermediate'] });
   }
   return { zone, certs, leaves };
+}
+
+/** Where the certificate a SNI-requiring profile presents without SNI sits in Pki.credentials. */
+export function sniDefaultCredentialsKey(profile: string): string {
+  return `sni-default@${profile}`;
 }
 
 /** Where a profile's MTA-STS policy host certificate sits in Pki.credentials. */

@@ -182,6 +182,7 @@ const profile = z.looseObject({
     ciphersuites: z.string().optional(),
     // Added with the weak-crypto suite.
     dhGroup: z.literal(1024).optional(),
+    sni: z.literal('required').optional(),
   }),
   certificate: z.looseObject({
     issuer: z.enum(['intermediate', 'self', 'untrusted-root']),

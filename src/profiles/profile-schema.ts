@@ -27,6 +27,12 @@ const tlsSchema = z.strictObject({
    * OpenSSL's own choice (2048 bits or more, RFC 7919).
    */
   dhGroup: z.literal(1024).optional(),
+  /**
+   * `required`: the profile's certificate is presented only to a client that names the MX host
+   * (or the recipient domain) by SNI (RFC 6066 §3); any other client gets a trusted certificate
+   * for other names (`mx.elsewhere.invalid`), as a host serving several domains does.
+   */
+  sni: z.literal('required').optional(),
 });
 
 const certificateSchema = z.strictObject({

@@ -21,7 +21,7 @@ import { createReceiver, type Receiver } from './receiver.js';
 import { profileInPhase } from '../profiles/profile-phases.js';
 import { startPolicyServers, type PolicyServers } from './policy-server.js';
 import { stsPublication, type StsPublication } from '../profiles/mta-sts-policy.js';
-import { policyCredentialsKey } from '../certs/cert-plan.js';
+import { policyCredentialsKey, sniDefaultCredentialsKey } from '../certs/cert-plan.js';
 import { namesCover } from '../certs/name-coverage.js';
 import { ReceiverContext } from './receiver-context.js';
 
@@ -148,7 +148,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     choices.push({ profile: profile.name, choice });
     const context = newContext(profile, names);
     const credentials = choice.source === 'user' && user ? userCredentials(profile.name, user) : pki.credentials.get(profile.name);
-    receivers.push(createReceiver(context, credentials));
+    receivers.push(createReceiver(context, credentials, pki.credentials.get(sniDefaultCredentialsKey(profile.name))));
     const served: ServedCertificate = { source: choice.source, coversMx: choice.coversMx, coversDomain: choice.coversDomain };
     const sts = stsPublication(profile.mtaSts, names, address);
     const tlsa = servedTlsa(profile, names, pki, user);
@@ -289,7 +289,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     const oldContext = contexts[contexts.indexOf(old.context)];
     const context = newContext(phased, { hostname: member.hostname, domain: member.domain });
     const credentials = choices[index]?.choice.source === 'user' && user ? userCredentials(profile.name, user) : pki.credentials.get(profile.name);
-    const next = createReceiver(context, credentials);
+    const next = createReceiver(context, credentials, pki.credentials.get(sniDefaultCredentialsKey(profile.name)));
     // The next phase's receiver takes new connections at once (the listener is the fleet's, bound
     // at start: no re-binding after privileges were dropped); the old one finishes its sessions.
     if (!shared || live === name) next.attach(member.address, member.port);

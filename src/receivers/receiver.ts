@@ -139,9 +139,15 @@ export interface Receiver {
 }
 
 /** One profile's SMTP server: real SMTP (smtp-server), real TLS (OpenSSL through Node). */
-export function createReceiver(context: ReceiverContext, credentials: ServedCredentials | undefined): Receiver {
+export function createReceiver(context: ReceiverContext, credentials: ServedCredentials | undefined, withoutSni?: ServedCredentials): Receiver {
   const { profile, limits } = context;
-  const tls = profile.starttls === 'offer' && credentials ? tlsContextOptions(profile, credentials) : {};
+  const own = profile.starttls === 'offer' && credentials ? tlsContextOptions(profile, credentials) : {};
+  // tls.sni "required": the profile's own certificate only for a client whose SNI names it
+  // (smtp-server's sniOptions, matched lower-cased); every other client gets withoutSni's.
+  const tls =
+    profile.tls.sni === 'required' && withoutSni && credentials && profile.starttls === 'offer'
+      ? { ...tlsContextOptions(profile, withoutSni), sniOptions: new Map([[context.hostname.toLowerCase(), own], [context.domain.toLowerCase(), own]]) }
+      : own;
   let server: ReceiverServer | null = null;
 
   const options: SMTPServerOptions = {

@@ -82,6 +82,7 @@ export type BuiltinProfileName =
   | 'cbc-only'
   | 'no-san'
   | 'wrong-eku'
+  | 'sni-required'
   | 'sha1-signature';
 
 /** A profile by name: a built-in one, or one of the catalogue given as `receivers`. */

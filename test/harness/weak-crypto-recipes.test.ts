@@ -21,7 +21,7 @@ import { runRecipesOnce } from '../helpers/mta-run.js';
  * Its own addresses: 127.0.209.x, the harness DNS on .253.
  */
 
-const WEAK = selectProfiles(loadCatalogue(), ['tls1.2', 'rsa-1024', 'dh-1024', 'static-rsa', 'cbc-only', 'no-san', 'wrong-eku']);
+const WEAK = selectProfiles(loadCatalogue(), ['tls1.2', 'rsa-1024', 'dh-1024', 'static-rsa', 'cbc-only', 'no-san', 'wrong-eku', 'sni-required']);
 const RECIPES = ['postfix:may', 'postfix:encrypt', 'postfix:verify', 'postfix:secure', 'exim:default', 'exim:strict'] as const;
 
 const recipes = runRecipesOnce({
@@ -66,5 +66,24 @@ describe('the weak-crypto suite against Postfix and Exim', () => {
     });
     expect(recipes.senderLog('postfix:verify')).toContain('certificate verification failed for mx.wrong-eku.badmx.test[127.0.209.38]:25: not designated for use as a server certificate');
     expect(recipes.senderLog('exim:strict')).toMatch(/=> probe-\S+@wrong-eku\.badmx\.test .* CV=yes /);
+  });
+
+  it('sni-required: no setting of either MTA sends SNI (smtp_tls_servername and tls_sni are unset by default), so the verifying ones refuse a receiver they could have authenticated', () => {
+    for (const sender of RECIPES) {
+      const connections = recipes.cell(sender, 'sni-required').evidence;
+      expect(connections.length, sender).toBeGreaterThan(0);
+      // The receiver recorded every handshake's SNI: none.
+      expect(connections.map((c) => c.tls?.sni ?? null), sender).toEqual(connections.map(() => null));
+    }
+    expect(Object.fromEntries(RECIPES.map((s) => [s, recipes.cell(s, 'sni-required').verdict]))).toEqual({
+      'postfix:may': 'pass',
+      'postfix:encrypt': 'pass',
+      'postfix:verify': 'fail',
+      'postfix:secure': 'fail',
+      'exim:default': 'pass',
+      'exim:strict': 'fail',
+    });
+    expect(recipes.senderLog('postfix:verify')).toContain('server certificate verification failed for mx.sni-required.badmx.test[127.0.209.39]:25: num=62:hostname mismatch');
+    expect(recipes.senderLog('exim:default')).toMatch(/=> probe-\S+@sni-required\.badmx\.test .* CV=no DN="CN=mx\.elsewhere\.invalid/);
   });
 });

@@ -154,6 +154,7 @@ describe('planMatrix: everything is known at collection, before anything listens
       'cbc-only': true,
       'no-san': true,
       'wrong-eku': true,
+      'sni-required': true,
     } satisfies Record<BuiltinProfileName, true>;
     expect(Object.keys(names).sort()).toEqual(loadCatalogue().map((p) => p.name).sort());
   });

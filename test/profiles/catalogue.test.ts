@@ -100,6 +100,7 @@ describe('profile catalogue', () => {
       ['cbc-only', 36],
       ['no-san', 37],
       ['wrong-eku', 38],
+      ['sni-required', 39],
     ]);
     expect(weak.filter(isControlProfile)).toEqual([]);
   });

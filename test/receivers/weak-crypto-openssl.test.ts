@@ -12,7 +12,7 @@ import { startTestFleet, type TestFleet } from '../helpers/fleet.js';
  * Addresses 127.0.208.x.
  */
 
-const PROFILES = ['tls1.2', 'rsa-1024', 'dh-1024', 'static-rsa', 'cbc-only', 'no-san', 'wrong-eku'];
+const PROFILES = ['tls1.2', 'rsa-1024', 'dh-1024', 'static-rsa', 'cbc-only', 'no-san', 'wrong-eku', 'sni-required'];
 let fleet: TestFleet;
 
 beforeAll(async () => {
@@ -93,6 +93,21 @@ describe('weak-crypto receivers, as OpenSSL sees them', () => {
     expect(result.verifyCode).toBe(26);
     expect(result.output).toMatch(/unsuitable certificate purpose/);
     expect(result.output).toMatch(/certificate verify failed/);
+  });
+
+  it('sni-required: its own certificate only to a client that names the MX host or the domain by SNI; to any other, a trusted one for other names', async () => {
+    const member = fleet.member('sni-required');
+    const named = await probe('sni-required', ['-verify_return_error']);
+    expect(named.verifyCode).toBe(0);
+    expect(named.output).toMatch(/subject=CN = mx\.sni-required\.badmx\.test/);
+    const domain = await sClient(member.address, member.port, ['-CAfile', fleet.caFile, '-servername', 'sni-required.badmx.test', '-verify_hostname', 'sni-required.badmx.test', '-verify_return_error']);
+    expect(domain.verifyCode).toBe(0);
+    const unnamed = await sClient(member.address, member.port, ['-CAfile', fleet.caFile, '-noservername', '-verify_hostname', member.hostname]);
+    expect(unnamed.output).toMatch(/subject=CN = mx\.elsewhere\.invalid/);
+    // The chain is trusted; only the name is wrong (error 62), as at wrong-host.
+    expect(unnamed.verifyCode).toBe(62);
+    const other = await sClient(member.address, member.port, ['-CAfile', fleet.caFile, '-servername', 'mx.other.example', '-verify_hostname', member.hostname]);
+    expect(other.verifyCode).toBe(62);
   });
 
   it('the control beside them verifies at level 2, as the study\'s does', async () => {
