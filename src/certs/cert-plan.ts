@@ -8,7 +8,7 @@ import { DEFAULT_NAMING, ELSEWHERE_NAMES, policyHostname, profileNames, type Nam
  * says, so that a profile isolates one misconfiguration.
  */
 
-export type CaId = 'root' | 'intermediate' | 'untrusted-root' | 'untrusted-intermediate';
+export type CaId = 'root' | 'intermediate' | 'untrusted-root' | 'untrusted-intermediate' | 'expired-intermediate';
 export type CertId = CaId | `leaf-${string}`;
 
 /** Validity relative to the time of issue, in days (negative: in the past). */
@@ -53,6 +53,8 @@ const CA_VALIDITY: ValidityWindow = { notBeforeDays: -365, notAfterDays: 365 * 2
 const LEAF_VALIDITY: ValidityWindow = { notBeforeDays: -1, notAfterDays: 397 };
 const EXPIRED_VALIDITY: ValidityWindow = { notBeforeDays: -90, notAfterDays: -30 };
 const FUTURE_VALIDITY: ValidityWindow = { notBeforeDays: 365 * 5, notAfterDays: 365 * 6 };
+/** The expired intermediate: valid for a year, which ended 30 days ago (its leaf is current: only the CA is out of date). */
+const EXPIRED_CA_VALIDITY: ValidityWindow = { notBeforeDays: -395, notAfterDays: -30 };
 
 export function planCertificates(profiles: Profile[], zone: string, naming: Naming = DEFAULT_NAMING): CertPlan {
   const ca = (id: CaId, commonName: string, issuer: CaId | 'self'): CertSpec => ({
@@ -71,6 +73,11 @@ export function planCertificates(profiles: Profile[], zone: string, naming: Nami
     ca('untrusted-root', `badmx Untrusted Root CA (${zone}, never in the bundle)`, 'self'),
     ca('untrusted-intermediate', `badmx Untrusted Intermediate CA (${zone})`, 'untrusted-root'),
   ];
+  // An intermediate of the trusted root whose validity ended: made only when a profile needs it
+  // (the expired-intermediate profile), so that other catalogues' PKIs do not change.
+  if (profiles.some((p) => p.certificate.issuer === 'expired-intermediate')) {
+    certs.push({ ...ca('expired-intermediate', `badmx Expired Intermediate CA (${zone})`, 'root'), validity: EXPIRED_CA_VALIDITY, expect: 'expired' });
+  }
   const leaves: LeafPlan[] = [];
 
   // Profiles that never complete a handshake (no STARTTLS, 454, aborted handshake) present no certificate.
@@ -80,7 +87,13 @@ export function planCertificates(profiles: Profile[], zone: string, naming: Nami
     const own = profileNames(profile, zone, naming);
     const names = spec.names === 'elsewhere' ? [...ELSEWHERE_NAMES] : spec.names === 'cn-only' ? [own.hostname] : [own.hostname, own.domain];
     const issuer: CaId | 'self' =
-      spec.issuer === 'self' ? 'self' : spec.issuer === 'untrusted-root' ? 'untrusted-intermediate' : 'intermediate';
+      spec.issuer === 'self'
+        ? 'self'
+        : spec.issuer === 'untrusted-root'
+          ? 'untrusted-intermediate'
+          : spec.issuer === 'expired-intermediate'
+            ? 'expired-intermediate'
+            : 'intermediate';
     const id: CertId = `leaf-${profile.name}`;
     certs.push({
       id,

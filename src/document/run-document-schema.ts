@@ -185,7 +185,7 @@ const profile = z.looseObject({
     sni: z.literal('required').optional(),
   }),
   certificate: z.looseObject({
-    issuer: z.enum(['intermediate', 'self', 'untrusted-root']),
+    issuer: z.enum(['intermediate', 'self', 'untrusted-root', 'expired-intermediate']),
     names: z.enum(['profile', 'elsewhere', 'cn-only']),
     validity: z.enum(['current', 'expired', 'not-yet-valid']),
     signature: z.enum(['sha256', 'sha1']),

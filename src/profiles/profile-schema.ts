@@ -36,8 +36,12 @@ const tlsSchema = z.strictObject({
 });
 
 const certificateSchema = z.strictObject({
-  /** Who signs the leaf: the trusted intermediate, the leaf itself, or an intermediate under a root that is not in the bundle. */
-  issuer: z.enum(['intermediate', 'self', 'untrusted-root']).default('intermediate'),
+  /**
+   * Who signs the leaf: the trusted intermediate, the leaf itself, an intermediate under a root
+   * that is not in the bundle, or an intermediate of the trusted root whose own validity ended
+   * (RFC 5280 §6.1.3: every certificate of the path must be within its validity).
+   */
+  issuer: z.enum(['intermediate', 'self', 'untrusted-root', 'expired-intermediate']).default('intermediate'),
   /**
    * `profile`: mx.<name>.<zone> and <name>.<zone> as subjectAltNames. `elsewhere`: names of
    * another domain, covering neither. `cn-only`: the MX host in the subject CN alone, no

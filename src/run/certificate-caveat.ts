@@ -32,7 +32,7 @@ export function certificateCaveat(input: {
   trustsHarnessRoot: boolean;
   outcome: Outcome;
   /** The profile's issuer: a self-signed or untrusted-root profile is about trust itself, so the refusal is the point. */
-  issuer: 'intermediate' | 'self' | 'untrusted-root';
+  issuer: 'intermediate' | 'self' | 'untrusted-root' | 'expired-intermediate';
   title: string;
 }): string | null {
   if (input.trustsHarnessRoot || input.source !== 'generated' || !CERTIFICATE_REFUSALS.has(input.outcome)) return null;

@@ -83,6 +83,7 @@ export type BuiltinProfileName =
   | 'no-san'
   | 'wrong-eku'
   | 'sni-required'
+  | 'expired-intermediate'
   | 'sha1-signature';
 
 /** A profile by name: a built-in one, or one of the catalogue given as `receivers`. */

@@ -21,7 +21,7 @@ import { runRecipesOnce } from '../helpers/mta-run.js';
  * Its own addresses: 127.0.209.x, the harness DNS on .253.
  */
 
-const WEAK = selectProfiles(loadCatalogue(), ['tls1.2', 'rsa-1024', 'dh-1024', 'static-rsa', 'cbc-only', 'no-san', 'wrong-eku', 'sni-required']);
+const WEAK = selectProfiles(loadCatalogue(), ['tls1.2', 'rsa-1024', 'dh-1024', 'static-rsa', 'cbc-only', 'no-san', 'wrong-eku', 'sni-required', 'expired-intermediate']);
 const RECIPES = ['postfix:may', 'postfix:encrypt', 'postfix:verify', 'postfix:secure', 'exim:default', 'exim:strict'] as const;
 
 const recipes = runRecipesOnce({
@@ -66,6 +66,19 @@ describe('the weak-crypto suite against Postfix and Exim', () => {
     });
     expect(recipes.senderLog('postfix:verify')).toContain('certificate verification failed for mx.wrong-eku.badmx.test[127.0.209.38]:25: not designated for use as a server certificate');
     expect(recipes.senderLog('exim:strict')).toMatch(/=> probe-\S+@wrong-eku\.badmx\.test .* CV=yes /);
+  });
+
+  it('expired-intermediate: the verifying settings of both refuse it, the others deliver', () => {
+    expect(Object.fromEntries(RECIPES.map((s) => [s, recipes.cell(s, 'expired-intermediate').verdict]))).toEqual({
+      'postfix:may': 'fail',
+      'postfix:encrypt': 'fail',
+      'postfix:verify': 'pass',
+      'postfix:secure': 'pass',
+      'exim:default': 'fail',
+      'exim:strict': 'pass',
+    });
+    expect(recipes.senderLog('postfix:verify')).toContain('CA certificate verification failed for mx.expired-intermediate.badmx.test[127.0.209.40]:25: certificate has expired');
+    expect(recipes.senderLog('exim:strict')).toMatch(/expired-intermediate\.badmx\.test .* TLS session: \(certificate verification failed\): certificate invalid/);
   });
 
   it('sni-required: no setting of either MTA sends SNI (smtp_tls_servername and tls_sni are unset by default), so the verifying ones refuse a receiver they could have authenticated', () => {

@@ -155,6 +155,7 @@ describe('planMatrix: everything is known at collection, before anything listens
       'no-san': true,
       'wrong-eku': true,
       'sni-required': true,
+      'expired-intermediate': true,
     } satisfies Record<BuiltinProfileName, true>;
     expect(Object.keys(names).sort()).toEqual(loadCatalogue().map((p) => p.name).sort());
   });

@@ -72,7 +72,7 @@ describe('policies', () => {
   it('strict refuses the weak-crypto receivers whose key, name, purpose or group is below current floors, and expects TLS at the others', () => {
     const catalogue = new Map(loadCatalogue().map((p) => [p.name, p]));
     const strict = loadPolicy('strict');
-    const expected = Object.fromEntries(['rsa-1024', 'dh-1024', 'static-rsa', 'cbc-only', 'no-san', 'wrong-eku', 'sni-required'].map((n) => [n, ruleFor(strict, catalogue.get(n)!).expect]));
+    const expected = Object.fromEntries(['rsa-1024', 'dh-1024', 'static-rsa', 'cbc-only', 'no-san', 'wrong-eku', 'sni-required', 'expired-intermediate'].map((n) => [n, ruleFor(strict, catalogue.get(n)!).expect]));
     expect(expected).toEqual({
       'rsa-1024': 'not-delivered',
       'dh-1024': 'not-delivered',
@@ -82,6 +82,7 @@ describe('policies', () => {
       'wrong-eku': 'not-delivered',
       // Its certificate is valid for a sender that names it: one that does not could have delivered securely.
       'sni-required': 'delivered-tls',
+      'expired-intermediate': 'not-delivered',
     });
     const opportunistic = loadPolicy('opportunistic');
     for (const name of Object.keys(expected)) expect(ruleFor(opportunistic, catalogue.get(name)!).expect, name).toBe('delivered-tls');

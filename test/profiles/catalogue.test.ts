@@ -101,6 +101,7 @@ describe('profile catalogue', () => {
       ['no-san', 37],
       ['wrong-eku', 38],
       ['sni-required', 39],
+      ['expired-intermediate', 40],
     ]);
     expect(weak.filter(isControlProfile)).toEqual([]);
   });

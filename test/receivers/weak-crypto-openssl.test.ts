@@ -12,7 +12,7 @@ import { startTestFleet, type TestFleet } from '../helpers/fleet.js';
  * Addresses 127.0.208.x.
  */
 
-const PROFILES = ['tls1.2', 'rsa-1024', 'dh-1024', 'static-rsa', 'cbc-only', 'no-san', 'wrong-eku', 'sni-required'];
+const PROFILES = ['tls1.2', 'rsa-1024', 'dh-1024', 'static-rsa', 'cbc-only', 'no-san', 'wrong-eku', 'sni-required', 'expired-intermediate'];
 let fleet: TestFleet;
 
 beforeAll(async () => {
@@ -108,6 +108,16 @@ describe('weak-crypto receivers, as OpenSSL sees them', () => {
     expect(unnamed.verifyCode).toBe(62);
     const other = await sClient(member.address, member.port, ['-CAfile', fleet.caFile, '-servername', 'mx.other.example', '-verify_hostname', member.hostname]);
     expect(other.verifyCode).toBe(62);
+  });
+
+  it('expired-intermediate: a current leaf under an intermediate of the trusted root whose validity ended; sent in the chain; "certificate has expired" at depth 1', async () => {
+    const result = await probe('expired-intermediate', ['-showcerts']);
+    expect(result.certificatesSent).toBe(2);
+    expect(result.verifyCode).toBe(10);
+    expect(result.output).toMatch(/depth=1 .*badmx Expired Intermediate CA[\s\S]*verify error:num=10:certificate has expired/);
+    // The leaf itself is current.
+    const leaf = leafText('expired-intermediate', '-dates');
+    expect(new Date(/notAfter=(.*)/.exec(leaf)?.[1] ?? 0).getTime()).toBeGreaterThan(Date.now());
   });
 
   it('the control beside them verifies at level 2, as the study\'s does', async () => {
