@@ -82,7 +82,7 @@ export function planCertificates(profiles: Profile[], zone: string, naming: Nami
 
   // Profiles that never complete a handshake (no STARTTLS, 454, aborted handshake) present no certificate.
   // A DANE profile without STARTTLS still holds a key: its TLSA record names it (dane-no-starttls).
-  for (const profile of profiles.filter((p) => p.starttls === 'offer' || p.dane)) {
+  for (const profile of profiles.filter((p) => (p.starttls === 'offer' && !p.tampering) || p.dane)) {
     const spec = profile.certificate;
     const own = profileNames(profile, zone, naming);
     const names = spec.names === 'elsewhere' ? [...ELSEWHERE_NAMES] : spec.names === 'cn-only' ? [own.hostname] : [own.hostname, own.domain];

@@ -37,8 +37,8 @@ export interface ServedChoice extends ServedCertificate {
   shortfall: string | null;
 }
 
-export function certificateRole(profile: Pick<Profile, 'starttls' | 'certificate'>): CertificateRole {
-  if (profile.starttls !== 'offer') return 'none';
+export function certificateRole(profile: Pick<Profile, 'starttls' | 'certificate'> & { tampering?: Profile['tampering'] | null }): CertificateRole {
+  if (profile.starttls !== 'offer' || profile.tampering) return 'none';
   const c = profile.certificate;
   const chainValid =
     c.issuer === 'intermediate' && c.validity === 'current' && c.signature === 'sha256' && c.chain === 'with-intermediate' && c.keyBits === 2048 && c.eku === 'server-auth' && c.names !== 'cn-only';

@@ -211,6 +211,15 @@ const profile = z.looseObject({
     .optional(),
   // Added with the DANE suite: absent in older runs.
   dane: daneSpecSchema.nullable().optional(),
+  // Added with the tampering suite: absent in older runs.
+  tampering: z
+    .looseObject({
+      starttlsReply: z.union([z.literal(221), z.literal(354), z.literal(421), z.literal(500), z.literal(501), z.literal(530)]).optional(),
+      plaintextAfter220: z.literal(true).optional(),
+      ehlo: z.literal('refused').optional(),
+    })
+    .nullable()
+    .optional(),
   tlsa: z
     .looseObject({
       records: z.array(tlsaRecordSchema),

@@ -40,6 +40,8 @@ export interface RunProfile extends Omit<FleetMember, 'served' | 'sts' | 'tlsa'>
   mtaSts?: MtaStsSpec | null;
   /** What it published and served: the TXT records' policy id, the policy host and the policy text. */
   sts?: StsPublication | null;
+  /** What a man in the middle does to its STARTTLS transition (the tampering suite), or null. */
+  tampering?: Profile['tampering'] | null;
   /** What it declares by DANE (RFC 7672), or null (absent in runs from before the DANE suite). */
   dane?: DaneSpec | null;
   /** The TLSA records it published, computed from the certificates it served, and how they validate. */

@@ -1,6 +1,6 @@
 import type { Classification } from '../classify/outcome.js';
 import { isDelivered } from '../classify/outcome.js';
-import { daneMet, declaredDaneState, declaredStsMode, hasValidCertificate, hasWeakKeyExchange, stsPolicyMet } from '../profiles/profile-role.js';
+import { daneMet, offersTls, declaredDaneState, declaredStsMode, hasValidCertificate, hasWeakKeyExchange, stsPolicyMet } from '../profiles/profile-role.js';
 import { TLS_VERSIONS, type Profile, type ProfileTlsVersion } from '../profiles/profile-schema.js';
 import type { Policy, PolicyRule } from './policy-schema.js';
 
@@ -17,7 +17,7 @@ export interface VerdictResult {
 /** Facts about a profile that policies can test. */
 export function profileFacts(profile: Profile) {
   return {
-    tlsOffered: profile.starttls === 'offer',
+    tlsOffered: offersTls(profile),
     maxVersion: profile.tls.maxVersion,
     certificateValid: hasValidCertificate(profile),
     stsMode: declaredStsMode(profile),

@@ -35,7 +35,14 @@ export function hasWeakKeyExchange(profile: Pick<Profile, 'tls'>): boolean {
  * the catalogue is a control exactly when it is configured like one.
  */
 export function isControlProfile(
-  profile: Pick<Profile, 'starttls' | 'tls'> & { certificate: CertificateFacts; suite?: Profile['suite']; mtaSts?: MtaStsSpec | null; dane?: DaneSpec | null; phases?: Profile['phases'] },
+  profile: Pick<Profile, 'starttls' | 'tls'> & {
+    certificate: CertificateFacts;
+    suite?: Profile['suite'];
+    mtaSts?: MtaStsSpec | null;
+    dane?: DaneSpec | null;
+    tampering?: Profile['tampering'] | null;
+    phases?: Profile['phases'];
+  },
 ): boolean {
   return (
     // A weak-crypto receiver is a test of that weakness (no forward secrecy, no AEAD: static-rsa, cbc-only), never a canary.
@@ -48,6 +55,7 @@ export function isControlProfile(
     // A receiver whose declared policy its MX cannot meet is a test, not a canary (sts-enforce-mx-mismatch).
     (declaredStsMode(profile) !== 'enforce' || stsPolicyMet({ starttls: profile.starttls, certificate: profile.certificate, mtaSts: profile.mtaSts })) &&
     profile.starttls === 'offer' &&
+    !profile.tampering &&
     TLS_VERSIONS.indexOf(profile.tls.maxVersion) >= TLS_VERSIONS.indexOf('TLSv1.2') &&
     TLS_VERSIONS.indexOf(profile.tls.minVersion) >= TLS_VERSIONS.indexOf('TLSv1.2') &&
     hasValidCertificate(profile) &&
@@ -128,4 +136,12 @@ export function daneMet(profile: Pick<Profile, 'starttls'> & { certificate: Cert
  */
 export function needsOwnDns(profile: { dane?: DaneSpec | null }): boolean {
   return profile.dane !== undefined && profile.dane !== null && profile.dane.dnssec !== 'secure';
+}
+
+/**
+ * Whether a sender can have TLS here at all: STARTTLS advertised and completed. A tampered
+ * transition (the tampering suite) leaves it none, whatever is advertised.
+ */
+export function offersTls(profile: Pick<Profile, 'starttls'> & { tampering?: Profile['tampering'] | null }): boolean {
+  return profile.starttls === 'offer' && !profile.tampering;
 }

@@ -72,7 +72,7 @@ const certificateSchema = z.strictObject({
  * receivers that are valid but for one weakness of key, group, key exchange or cipher (badssl.com's
  * classes for MX hosts): does the sender accept it?
  */
-export const SUITES = ['study', 'mta-sts', 'dane', 'weak-crypto'] as const;
+export const SUITES = ['study', 'mta-sts', 'dane', 'weak-crypto', 'tampering'] as const;
 export type Suite = (typeof SUITES)[number];
 export const DEFAULT_SUITES: readonly Suite[] = ['study'];
 
@@ -98,6 +98,22 @@ const mtaStsSchema = z.strictObject({
   /** `max_age` in seconds (§3.2; at most 31557600). */
   maxAge: z.number().int().min(0).max(31_557_600).default(86_400),
 });
+
+/**
+ * What a man in the middle does to the STARTTLS transition (the EAST test cases of Poddebniak
+ * et al., "Why TLS is better without STARTTLS", USENIX Security 2021, turned against senders):
+ * each leaves the sender no TLS, and a sender that goes on in plaintext has been downgraded.
+ */
+const tamperingSchema = z
+  .strictObject({
+    /** STARTTLS, advertised, is answered with this code instead of 220 (221 and 421 then close the connection). */
+    starttlsReply: z.union([z.literal(221), z.literal(354), z.literal(421), z.literal(500), z.literal(501), z.literal(530)]).optional(),
+    /** STARTTLS is answered 220, and the receiver goes on in plaintext: a plaintext reply where the ServerHello should be. */
+    plaintextAfter220: z.literal(true).optional(),
+    /** EHLO is answered 500, so only HELO remains, which carries no extensions (RFC 5321 §4.1.1.1): no STARTTLS either. */
+    ehlo: z.literal('refused').optional(),
+  })
+  .refine((t) => [t.starttlsReply, t.plaintextAfter220, t.ehlo].filter((v) => v !== undefined).length === 1, 'say exactly one of starttlsReply, plaintextAfter220 and ehlo');
 
 /**
  * What a profile publishes by DANE (RFC 7672): a TLSA RRset at `_25._tcp.<MX host>` (§2.2.3),
@@ -168,6 +184,8 @@ export const profileSchema = z
     mtaSts: mtaStsSchema.optional(),
     /** What the profile declares by DANE TLSA records, if any. */
     dane: daneSchema.optional(),
+    /** What a man in the middle does to its STARTTLS transition, if anything (the tampering suite). */
+    tampering: tamperingSchema.optional(),
     /** Phases after the first (the profile as written): each probed in turn, the last one judged. */
     phases: z.array(phaseSchema).min(1).max(3).optional(),
     /** Standards and advisories the misconfiguration relates to. */
@@ -188,6 +206,12 @@ export const profileSchema = z
     if (profile.dane?.tlsa === 'ta' && (profile.certificate.issuer !== 'intermediate' || profile.certificate.chain !== 'with-intermediate')) {
       // RFC 7672 §3.1.2: a DANE-TA trust anchor must be in the chain the server presents.
       ctx.addIssue({ code: 'custom', path: ['dane', 'tlsa'], message: '"ta" names the issuing intermediate: the certificate must be issued by it and sent with it' });
+    }
+    if (profile.tampering && profile.starttls !== 'offer') {
+      ctx.addIssue({ code: 'custom', path: ['tampering'], message: 'tampers with an advertised STARTTLS: set starttls to "offer"' });
+    }
+    if (profile.suite === 'tampering' && !profile.tampering) {
+      ctx.addIssue({ code: 'custom', path: ['tampering'], message: 'is required in the "tampering" suite: say what the man in the middle does' });
     }
     if (profile.dane && profile.phases?.length) {
       ctx.addIssue({ code: 'custom', path: ['phases'], message: 'a profile that declares DANE has one phase (its TLSA records do not change during a run)' });
@@ -218,4 +242,5 @@ export type CertificateSpec = Profile['certificate'];
 export type StarttlsBehaviour = Profile['starttls'];
 export type MtaStsSpec = NonNullable<Profile['mtaSts']>;
 export type DaneSpec = NonNullable<Profile['dane']>;
+export type TamperingSpec = NonNullable<Profile['tampering']>;
 export type ProfilePhase = NonNullable<Profile['phases']>[number];

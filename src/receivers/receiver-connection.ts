@@ -214,6 +214,11 @@ export class ReceiverConnection extends SMTPConnection {
       super.handler_STARTTLS(command, callback);
       return;
     }
+    const tampering = this.context.profile.tampering;
+    if (tampering) {
+      this.#tamperWithStarttls(tampering, callback);
+      return;
+    }
     switch (this.context.profile.starttls) {
       case 'offer':
         this.record({ type: 'starttls', reply: 220 });
@@ -237,6 +242,66 @@ export class ReceiverConnection extends SMTPConnection {
         this.#abortHandshake(callback);
         return;
     }
+  }
+
+  /**
+   * The tampering suite's STARTTLS (profile-schema.ts `tampering`): what a man in the middle
+   * answers instead of letting the transition happen. Every variant leaves the session in
+   * plaintext, where the receiver goes on accepting mail (as RFC 3207 §4 lets a public MX), so
+   * what the sender does next is recorded: a plaintext delivery is a downgrade.
+   */
+  #tamperWithStarttls(tampering: NonNullable<ReceiverContext['profile']['tampering']>, callback: () => void): void {
+    if (tampering.ehlo === 'refused') {
+      // EHLO was refused, so STARTTLS was never offered: as a stripped extension, not implemented.
+      this.record({ type: 'starttls', reply: 502 });
+      this.send(502, 'Error: command not implemented');
+      callback();
+      return;
+    }
+    if (tampering.plaintextAfter220) {
+      // 220, then plaintext where the ServerHello should be: the client's TLS stack reads an SMTP reply as a record.
+      this.record({ type: 'starttls', reply: 220 });
+      this.send(220, 'Ready to start TLS');
+      this.send(250, 'TLS not started: carry on in plaintext');
+      callback();
+      return;
+    }
+    const code = tampering.starttlsReply ?? 454;
+    this.record({ type: 'starttls', reply: code });
+    switch (code) {
+      case 221:
+        this.send(221, 'Bye');
+        this.close();
+        break;
+      case 421:
+        this.send(421, 'Service not available, closing transmission channel');
+        this.close();
+        break;
+      case 354:
+        // A reply that belongs to DATA, not to STARTTLS: the session stays in plaintext, no message is read.
+        this.send(354, 'Start mail input; end with <CRLF>.<CRLF>');
+        break;
+      case 500:
+        this.send(500, 'Error: command not recognized');
+        break;
+      case 501:
+        this.send(501, 'Error: syntax error');
+        break;
+      case 530:
+        this.send(530, 'Authentication required');
+        break;
+    }
+    callback();
+  }
+
+  override handler_EHLO(command: Buffer, callback: () => void): void {
+    if (this.context.profile.tampering?.ehlo === 'refused') {
+      // RFC 5321 §4.1.4: a client whose EHLO is refused falls back to HELO, which lists no extensions.
+      this.send(500, 'Error: command not recognized');
+      callback();
+      return;
+    }
+    super.handler_EHLO(command, callback);
   }
 
   /**

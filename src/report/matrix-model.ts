@@ -29,6 +29,7 @@ export const SUITE_TITLES: Record<Suite, string> = {
   'mta-sts': 'Receivers that declare a policy: MTA-STS (RFC 8461)',
   dane: 'Receivers that declare a policy: DANE (RFC 7672)',
   'weak-crypto': 'Weak cryptography: one weakness each, everything else valid',
+  tampering: 'STARTTLS tampered with on the path',
 };
 
 /** The question each suite asks, in one line under its heading. */
@@ -37,6 +38,7 @@ export const SUITE_QUESTIONS: Record<Suite, string> = {
   'mta-sts': 'Each domain publishes an MTA-STS policy (its mode, its MX patterns and its policy host vary): does the sender fetch it and honour it?',
   dane: 'Each MX host publishes TLSA records in the DNSSEC-signed zone (what they match, and whether they validate, vary): does the sender look them up and honour them?',
   'weak-crypto': 'Each receiver is valid but for one weakness of its key, its certificate or its key exchange: does the sender accept it?',
+  tampering: 'A man in the middle answers STARTTLS with the wrong code, goes on in plaintext after 220, or refuses EHLO: does the sender go on without TLS (downgraded) or hold the mail?',
 };
 
 /** A profile's suite; a run from before suites holds the study's alone. */
@@ -49,7 +51,8 @@ export function profileSuite(profile: Pick<RunProfile, 'suite'>): Suite {
  * that cannot be fetched from, else the mode); otherwise: STARTTLS missing, refused or aborted;
  * else a certificate fault; else it varies the protocol version (the controls live here too).
  */
-export function profileGroup(profile: Pick<RunProfile, 'starttls' | 'certificate' | 'mtaSts' | 'dane'>): ProfileGroup {
+export function profileGroup(profile: Pick<RunProfile, 'starttls' | 'certificate' | 'mtaSts' | 'dane' | 'tampering'>): ProfileGroup {
+  if (profile.tampering) return 'transport';
   if (profile.dane) return profile.dane.dnssec === 'secure' ? 'dane-secure' : 'dane-unusable';
   const sts = profile.mtaSts ?? null;
   if (sts !== null) return sts.policy !== 'served' ? 'sts-unfetchable' : sts.mode === 'enforce' ? 'sts-enforce' : 'sts-testing';

@@ -276,6 +276,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
         mtaSts: profile.mtaSts ?? null,
         sts: sts ?? null,
         dane: profile.dane ?? null,
+        tampering: profile.tampering ?? null,
         // A journal from before the DANE suite holds members without it.
         tlsa: tlsa ?? null,
         served,

@@ -84,6 +84,14 @@ export type BuiltinProfileName =
   | 'wrong-eku'
   | 'sni-required'
   | 'expired-intermediate'
+  | 'starttls-221'
+  | 'starttls-354'
+  | 'starttls-421'
+  | 'starttls-500'
+  | 'starttls-501'
+  | 'starttls-530'
+  | 'starttls-220-plaintext'
+  | 'ehlo-refused'
   | 'sha1-signature';
 
 /** A profile by name: a built-in one, or one of the catalogue given as `receivers`. */

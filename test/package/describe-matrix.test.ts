@@ -156,6 +156,14 @@ describe('planMatrix: everything is known at collection, before anything listens
       'wrong-eku': true,
       'sni-required': true,
       'expired-intermediate': true,
+      'starttls-221': true,
+      'starttls-354': true,
+      'starttls-421': true,
+      'starttls-500': true,
+      'starttls-501': true,
+      'starttls-530': true,
+      'starttls-220-plaintext': true,
+      'ehlo-refused': true,
     } satisfies Record<BuiltinProfileName, true>;
     expect(Object.keys(names).sort()).toEqual(loadCatalogue().map((p) => p.name).sort());
   });

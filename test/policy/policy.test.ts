@@ -88,6 +88,16 @@ describe('policies', () => {
     for (const name of Object.keys(expected)) expect(ruleFor(opportunistic, catalogue.get(name)!).expect, name).toBe('delivered-tls');
   });
 
+  it('the tampering suite: strict holds the mail (no TLS to be had), opportunistic delivers', () => {
+    const catalogue = loadCatalogue().filter((p) => p.suite === 'tampering');
+    expect(catalogue.length).toBe(8);
+    for (const profile of catalogue) {
+      expect(ruleFor(loadPolicy('strict'), profile).expect, profile.name).toBe('not-delivered');
+      expect(ruleFor(loadPolicy('opportunistic'), profile).expect, profile.name).toBe('delivered');
+      expect(profileFacts(profile).tlsOffered, profile.name).toBe(false);
+    }
+  });
+
   it('a policy is data: a user policy file works, a malformed one is a one-line error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'badmx-policy-'));
     const file = join(dir, 'tls13-only.json');

@@ -67,7 +67,7 @@ describe('profile catalogue', () => {
     expect(sts.map((p) => p.slot)).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
     expect(sts.every((p) => p.mtaSts !== undefined)).toBe(true);
     expect(selectProfiles(loadCatalogue(), undefined, ['study,mta-sts'])).toHaveLength(CORE.length + sts.length);
-    expect(() => selectProfiles(loadCatalogue(), undefined, ['smime'])).toThrow('--suite "smime" is not a suite: use study, mta-sts, dane, weak-crypto, all');
+    expect(() => selectProfiles(loadCatalogue(), undefined, ['smime'])).toThrow('--suite "smime" is not a suite: use study, mta-sts, dane, weak-crypto, tampering, all');
     // a profile named explicitly is taken from any suite
     expect(selectProfiles(loadCatalogue(), ['sts-enforce-valid', 'tls1.2']).map((p) => p.name)).toEqual(['tls1.2', 'sts-enforce-valid']);
   });
@@ -88,7 +88,8 @@ describe('profile catalogue', () => {
     expect(dane.filter(isControlProfile).map((p) => p.name)).toEqual(['dane-ee-valid', 'dane-ta-valid']);
     const sts = selectProfiles(loadCatalogue(), undefined, ['mta-sts']);
     const weak = selectProfiles(loadCatalogue(), undefined, ['weak-crypto']);
-    expect(selectProfiles(loadCatalogue(), undefined, ['all'])).toHaveLength(CORE.length + sts.length + dane.length + weak.length);
+    const tampered = selectProfiles(loadCatalogue(), undefined, ['tampering']);
+    expect(selectProfiles(loadCatalogue(), undefined, ['all'])).toHaveLength(CORE.length + sts.length + dane.length + weak.length + tampered.length);
   });
 
   it('ships the weak-crypto suite after them (slots 33-38): each valid but for one weakness, and none a control', () => {
@@ -104,6 +105,23 @@ describe('profile catalogue', () => {
       ['expired-intermediate', 40],
     ]);
     expect(weak.filter(isControlProfile)).toEqual([]);
+  });
+
+  it('ships the tampering suite after them (slots 41-48): STARTTLS advertised and tampered with, none a control', () => {
+    const tampered = selectProfiles(loadCatalogue(), undefined, ['tampering']);
+    expect(tampered.map((p) => [p.name, p.slot])).toEqual([
+      ['starttls-221', 41],
+      ['starttls-354', 42],
+      ['starttls-421', 43],
+      ['starttls-500', 44],
+      ['starttls-501', 45],
+      ['starttls-530', 46],
+      ['starttls-220-plaintext', 47],
+      ['ehlo-refused', 48],
+    ]);
+    expect(tampered.every((p) => p.starttls === 'offer' && p.tampering !== undefined)).toBe(true);
+    expect(tampered.filter(isControlProfile)).toEqual([]);
+    expect(() => loadCatalogue(catalogueWith({ 'extra.json': { ...valid, suite: 'tampering', tampering: { starttlsReply: 500, ehlo: 'refused' } } }))).toThrow(/tampering: say exactly one/);
   });
 
   it('a profile of the dane suite must say what it publishes, and DANE-TA needs the intermediate in the chain', () => {
