@@ -194,7 +194,15 @@ function closestSender(live: readonly string[], keys: readonly string[], seenFro
   return undefined;
 }
 
+/**
+ * The name the client gave in its EHLO or HELO: the greeting the receiver answered 250, or else
+ * the first it sent at all. A greeting the receiver refused (ehlo-refused answers EHLO 500) still
+ * names the client, which is all attribution needs of it.
+ */
 function heloOf(list: ReceiverEvent[]): string | null {
   const helo = list.find((e) => e.type === 'helo');
-  return helo?.type === 'helo' ? helo.name.toLowerCase() : null;
+  if (helo?.type === 'helo') return helo.name.toLowerCase();
+  const stated = list.find((e) => e.type === 'command' && !e.discarded && (e.verb === 'EHLO' || e.verb === 'HELO'));
+  const name = stated?.type === 'command' ? stated.line.trim().split(/\s+/)[1] : undefined;
+  return name ? name.toLowerCase() : null;
 }

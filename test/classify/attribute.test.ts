@@ -133,6 +133,28 @@ describe('attributeConnections with senders side by side (overlapping windows)',
     expect(conns(result, b.id)).toEqual(['b-control', 'b-refusal']);
   });
 
+  it('a connection whose EHLO the receiver refused (ehlo-refused) is still known by the name the EHLO gave', () => {
+    const refused = (id: string, time: string, name: string): ReceiverEvent[] => {
+      const base = { profile: 'expired', conn: id, time };
+      return [
+        { ...base, seq: ++seq, type: 'connect', peer: { address: '127.0.0.1', port: 1 }, local: { address: '127.0.2.9', port: 25 } },
+        { ...base, seq: ++seq, type: 'command', verb: 'EHLO', line: `EHLO ${name}` },
+        { ...base, seq: ++seq, type: 'reply', code: 500, text: 'Error: command not recognized' },
+        { ...base, seq: ++seq, type: 'command', verb: 'QUIT', line: 'QUIT' },
+      ] as ReceiverEvent[];
+    };
+    const events = [
+      ...conn('a-control', '2026-11-23T03:00:01.000Z', 'relay-a.example', named(a), '127.0.0.1'),
+      ...conn('b-control', '2026-11-23T03:00:02.000Z', 'relay-b.example', named(b), '127.0.0.1'),
+      ...refused('a-refused', '2026-11-23T03:00:10.000Z', 'relay-a.example'),
+      ...refused('b-refused', '2026-11-23T03:00:11.000Z', 'Relay-B.example'),
+    ];
+    const result = attributeConnections(events, [a, b], together);
+    expect(conns(result, a.id)).toEqual(['a-control', 'a-refused']);
+    expect(conns(result, b.id)).toEqual(['b-control', 'b-refused']);
+    expect(result.stray).toEqual([]);
+  });
+
   it('two senders that look alike, or one that never showed itself, leave a nameless connection stray: never the other sender\'s', () => {
     const alike = [
       ...conn('a-control', '2026-11-23T03:00:01.000Z', 'relay.example', named(a)),
