@@ -88,8 +88,7 @@ export class BuiltinSender implements Sender {
       }
       // A receiver that is busy (421 in its greeting, RFC 5321 §3.1) said nothing of its TLS: try
       // again later, as an MTA does (RFC 5321 §4.5.4.1); submit-probes.ts retries until the deadline.
-      if (busy(error)) return { accepted: false, final: false, detail: error.message, failure: { kind: 'temporary', code: error.responseCode } };
-      return { accepted: false, final: true, detail: (error as Error).message };
+      return sessionFailure(error);
     }
   }
 
@@ -138,6 +137,17 @@ export class BuiltinSender implements Sender {
       ciphers: 'DEFAULT:@SECLEVEL=0',
     };
   }
+}
+
+/**
+ * A built-in sender's session that failed for a reason it does not act on itself: final, except
+ * a busy greeting (4xx), which an MTA retries (RFC 5321 §4.5.4.1) and submit-probes.ts retries
+ * until the deadline. `note` goes before the error's own words.
+ */
+export function sessionFailure(error: unknown, note?: string): SendResult {
+  const detail = note === undefined ? (error as Error).message : `${note}; ${(error as Error).message}`;
+  if (busy(error)) return { accepted: false, final: false, detail, failure: { kind: 'temporary', code: error.responseCode } };
+  return { accepted: false, final: true, detail };
 }
 
 /** A receiver too busy to talk: a 4xx greeting. */

@@ -2,7 +2,7 @@ import { Resolver } from 'node:dns/promises';
 import { readFileSync, rmSync } from 'node:fs';
 import { rootCertificates, type ConnectionOptions } from 'node:tls';
 import type { Probe } from '../probes/probe.js';
-import { BuiltinSender, builtinNames } from './builtin-sender.js';
+import { BuiltinSender, builtinNames, sessionFailure } from './builtin-sender.js';
 import { SenderError, type ProbeTarget, type SendResult, type Sender, type SenderEnvironment } from './sender.js';
 import { SmtpClientError, SmtpClientSession } from './smtp-client.js';
 import { fetchStsPolicy } from './sts-fetch.js';
@@ -221,7 +221,7 @@ export class MtaStsSender implements Sender {
       // SMTP outcome, said as builtin:opportunistic says it, never retried in another session.
       if (!isTlsFailure(error)) {
         record(null, (error as Error).message);
-        return smtpOutcome(error, note);
+        return sessionFailure(error, note);
       }
       const failure = resultType(error);
       const detail = (error as Error).message;
@@ -295,14 +295,6 @@ function isTlsFailure(error: unknown): boolean {
   return (error.stage === 'EHLO' && error.code === 'EPROTOCOL') || error.stage === 'STARTTLS';
 }
 
-/** A session that failed for a reason other than TLS: final, except a busy greeting (4xx), which an MTA retries (RFC 5321 §4.5.4.1). */
-function smtpOutcome(error: unknown, note: string): SendResult {
-  const detail = `${note}; ${(error as Error).message}`;
-  if (error instanceof SmtpClientError && error.stage === 'banner' && error.responseCode !== null && error.responseCode >= 400 && error.responseCode < 500) {
-    return { accepted: false, final: false, detail, failure: { kind: 'temporary', code: error.responseCode } };
-  }
-  return { accepted: false, final: true, detail };
-}
 
 /** The RFC 8460 §4.3.1 result type of a failed validated session. */
 function resultType(error: unknown): TlsRptResultType {

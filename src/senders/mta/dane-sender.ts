@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { tlsaAssociation, type TlsaMatchingType, type TlsaSelector } from '../../certs/tlsa.js';
 import type { Probe } from '../../probes/probe.js';
-import { BuiltinSender, builtinNames } from '../builtin-sender.js';
+import { BuiltinSender, builtinNames, sessionFailure } from '../builtin-sender.js';
 import { queryDns, type DnsAnswer } from '../dns-query.js';
 import { SenderError, type ProbeTarget, type SendResult, type Sender, type SenderEnvironment } from '../sender.js';
 import { SmtpClientError, SmtpClientSession } from '../smtp-client.js';
@@ -97,10 +97,7 @@ export class DaneSender implements Sender {
       if (records.length === 0) return this.#opportunistic(probe, message, target, address, tlsa.authenticated ? `no TLSA records for ${host}` : `TLSA records for ${host} not DNSSEC-secure: not used (RFC 7672 §2.2)`);
       return await this.#dane(probe, message, { ...target, address }, host, domain, records);
     } catch (error) {
-      if (error instanceof SmtpClientError && error.stage === 'banner' && error.responseCode !== null && error.responseCode >= 400 && error.responseCode < 500) {
-        return { accepted: false, final: false, detail: error.message, failure: { kind: 'temporary', code: error.responseCode } };
-      }
-      return { accepted: false, final: true, detail: (error as Error).message };
+      return sessionFailure(error);
     }
   }
 
