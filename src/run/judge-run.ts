@@ -8,6 +8,7 @@ import type { Policy } from '../policy/policy-schema.js';
 import type { Probe } from '../probes/probe.js';
 import type { Addressing } from '../profiles/addressing.js';
 import type { FleetMember } from '../receivers/fleet.js';
+import type { Classification } from '../classify/outcome.js';
 import { isPublicZone } from '../profiles/naming.js';
 import { declaredStsMode, isControlProfile } from '../profiles/profile-role.js';
 import { judgedProfile, phaseCount } from '../profiles/profile-phases.js';
@@ -168,8 +169,8 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
   const withResolver = new Set(facts.events.flatMap((e) => (e.type === 'sender-resolver' ? [e.sender] : [])));
   const probeCells: Cell[] = observed.map(({ probe, profile, classification, submission, bounces: own, settled, settle }) => {
     // A multi-phase profile is judged as its last phase, holding the policy of its first (profile-phases.ts).
-    const policyVerdict = evaluate(options.policy, judgedProfile(profile), classification);
     const member = fleet.members.find((m) => m.name === probe.profile);
+    const policyVerdict = evaluate(options.policy, asPresented(judgedProfile(profile), classification, member), classification);
     // Whether the sender asked for the TLSA records: only a run whose harness DNS watched them can say (none in external DNS mode).
     const tlsaQueries = member?.tlsa && input.dns !== null ? tlsaQueriesOf(facts.events, { sender: probe.sender, profile: probe.profile }, windows) : undefined;
     // At dane-bogus, "TLSA lookup failed" in the sender's words counts only if the harness DNS
@@ -446,4 +447,19 @@ export function settleOf(input: {
     waitedMs: waited,
     note: `no delivery, no notice from the sender, no final word${input.retries === null ? ' and no retries= stated' : ''} by the end of the wait (--wait ${formatDuration(input.waitMs)}): a later attempt could still deliver`,
   };
+}
+
+/**
+ * The profile as the sender met it, where that depends on the sender: a receiver that requires
+ * SNI (tls.sni "required") presented its own certificate only to a client that named it, and a
+ * trusted certificate for other names to any other. A delivery over a session whose SNI named
+ * neither the MX host nor the recipient domain went to that wrong-name certificate, and is judged
+ * as at a wrong-name receiver. Every other cell: the profile as declared.
+ */
+function asPresented(profile: Profile, classification: Classification, member: Pick<FleetMember, 'hostname' | 'domain'> | undefined): Profile {
+  if (profile.tls.sni !== 'required' || classification.outcome !== 'delivered-tls' || !member) return profile;
+  const delivering = classification.evidence.find((c) => c.tls !== null && c.data?.accepted === true);
+  const sni = delivering?.tls?.sni?.toLowerCase().replace(/\.$/, '') ?? null;
+  if (sni === member.hostname.toLowerCase() || sni === member.domain.toLowerCase()) return profile;
+  return { ...profile, certificate: { ...profile.certificate, names: 'elsewhere' } };
 }

@@ -81,7 +81,7 @@ describe('the weak-crypto suite against Postfix and Exim', () => {
     expect(recipes.senderLog('exim:strict')).toMatch(/expired-intermediate\.badmx\.test .* TLS session: \(certificate verification failed\): certificate invalid/);
   });
 
-  it('sni-required: no setting of either MTA sends SNI (smtp_tls_servername and tls_sni are unset by default), so the verifying ones refuse a receiver they could have authenticated', () => {
+  it('sni-required: no setting of either MTA sends SNI (smtp_tls_servername and tls_sni are unset by default): the verifying ones refuse a receiver they could have authenticated, the others deliver to the wrong-name certificate it shows them instead (judged as at a wrong-name receiver)', () => {
     for (const sender of RECIPES) {
       const connections = recipes.cell(sender, 'sni-required').evidence;
       expect(connections.length, sender).toBeGreaterThan(0);
@@ -89,13 +89,14 @@ describe('the weak-crypto suite against Postfix and Exim', () => {
       expect(connections.map((c) => c.tls?.sni ?? null), sender).toEqual(connections.map(() => null));
     }
     expect(Object.fromEntries(RECIPES.map((s) => [s, recipes.cell(s, 'sni-required').verdict]))).toEqual({
-      'postfix:may': 'pass',
-      'postfix:encrypt': 'pass',
+      'postfix:may': 'fail',
+      'postfix:encrypt': 'fail',
       'postfix:verify': 'fail',
       'postfix:secure': 'fail',
-      'exim:default': 'pass',
+      'exim:default': 'fail',
       'exim:strict': 'fail',
     });
+    expect(recipes.cell('postfix:may', 'sni-required').reason).toMatch(/^delivered over TLSv1\.3, but must not deliver/);
     expect(recipes.senderLog('postfix:verify')).toContain('server certificate verification failed for mx.sni-required.badmx.test[127.0.209.39]:25: num=62:hostname mismatch');
     expect(recipes.senderLog('exim:default')).toMatch(/=> probe-\S+@sni-required\.badmx\.test .* CV=no DN="CN=mx\.elsewhere\.invalid/);
   });
