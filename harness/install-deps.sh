@@ -7,18 +7,22 @@
 # driven by playwright-core; nothing is downloaded), librsvg2-bin (rsvg-convert, for PNG
 # infographics), fonts, bind9-utils (named-checkzone reads the zone files `badmx zone`
 # writes, as a DNS provider or a BIND secondary would) and bind9-dnsutils (dig queries the
-# harness DNS of `badmx serve --dns` as an independent client). Idempotent; as root. Without
+# harness DNS of `badmx serve --dns` as an independent client), tshark (Wireshark's dissector
+# checks the ClientHello parser and computes JA3 independently), curl and wget (OpenSSL and
+# GnuTLS clients whose ClientHellos it reads: test/evidence). Idempotent; as root. Without
 # root it only checks that all of it is already there, and says what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools=(openssl python3 unshare setpriv /usr/bin/chromium rsvg-convert /usr/sbin/postfix /usr/bin/mta-sts-daemon /usr/sbin/unbound /usr/bin/named-checkzone /usr/bin/dig)
+tools=(openssl python3 unshare setpriv /usr/bin/chromium rsvg-convert /usr/sbin/postfix /usr/bin/mta-sts-daemon /usr/sbin/unbound /usr/bin/named-checkzone /usr/bin/dig /usr/bin/tshark /usr/bin/curl /usr/bin/wget)
 if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   # "No configuration" keeps Debian from starting a system Postfix on port 25; badmx and the
   # tests run their own instances.
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  # tshark's package asks whether non-root users may capture; the tests only read files.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends openssl python3 ca-certificates util-linux iproute2 chromium librsvg2-bin fonts-dejavu-core bind9-utils bind9-dnsutils >/dev/null
+  apt-get install -y -qq --no-install-recommends openssl python3 ca-certificates util-linux iproute2 chromium librsvg2-bin fonts-dejavu-core bind9-utils bind9-dnsutils tshark curl wget >/dev/null
   bash harness/install-mtas.sh
 fi
 missing=()

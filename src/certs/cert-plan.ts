@@ -1,5 +1,7 @@
+import { offersTls } from '../profiles/profile-role.js';
 import type { Profile } from '../profiles/profile-schema.js';
 import { DEFAULT_NAMING, ELSEWHERE_NAMES, policyHostname, profileNames, type Naming } from '../profiles/naming.js';
+import { crlUrl } from '../profiles/revocation.js';
 
 /**
  * What certificates the fleet needs, as data: two CA hierarchies (the trusted one whose
@@ -34,6 +36,10 @@ export interface CertSpec {
   /** `cn-only`: the name in the subject CN and no subjectAltName extension. */
   san?: 'none';
   eku?: 'client-auth-only';
+  /** The leaf's CRL distribution point (RFC 5280 §4.2.1.13); set only for a revoked leaf, whose issuer's CRL lists it. */
+  crlUrl?: string;
+  /** Revoked by its issuer: the PKI makes the CRL and the OCSP response that say so (certs/revocation.ts). */
+  revoked?: true;
 }
 
 export interface LeafPlan {
@@ -82,7 +88,7 @@ export function planCertificates(profiles: Profile[], zone: string, naming: Nami
 
   // Profiles that never complete a handshake (no STARTTLS, 454, aborted handshake) present no certificate.
   // A DANE profile without STARTTLS still holds a key: its TLSA record names it (dane-no-starttls).
-  for (const profile of profiles.filter((p) => (p.starttls === 'offer' && !p.tampering) || p.dane)) {
+  for (const profile of profiles.filter((p) => offersTls(p) || p.dane)) {
     const spec = profile.certificate;
     const own = profileNames(profile, zone, naming);
     const names = spec.names === 'elsewhere' ? [...ELSEWHERE_NAMES] : spec.names === 'cn-only' ? [own.hostname] : [own.hostname, own.domain];
@@ -108,6 +114,7 @@ export function planCertificates(profiles: Profile[], zone: string, naming: Nami
       ...(spec.keyBits === 1024 ? { keyBits: 1024 as const } : {}),
       ...(spec.names === 'cn-only' ? { san: 'none' as const } : {}),
       ...(spec.eku === 'client-auth-only' ? { eku: 'client-auth-only' as const } : {}),
+      ...(spec.revoked ? { crlUrl: crlUrl(own.domain), revoked: true as const } : {}),
     });
     leaves.push({
       profile: profile.name,

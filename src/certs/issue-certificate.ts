@@ -86,6 +86,8 @@ export async function issueCertificate(
         new x509.ExtendedKeyUsageExtension([spec.eku === 'client-auth-only' ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth]),
         // No subjectAltName at all for a CN-only leaf (the no-san profile): the name is in the subject CN alone.
         ...(spec.san === 'none' ? [] : [new x509.SubjectAlternativeNameExtension(spec.dnsNames.map((value) => ({ type: 'dns' as const, value })))]),
+        // RFC 5280 §4.2.1.13: where the issuer's CRL is (a revoked leaf's, which that CRL lists).
+        ...(spec.crlUrl ? [new x509.CRLDistributionPointsExtension([spec.crlUrl])] : []),
       ];
   extensions.push(await x509.SubjectKeyIdentifierExtension.create(publicKey));
   if (issuer) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuerPublic));

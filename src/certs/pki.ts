@@ -9,6 +9,7 @@ import { planCertificates, type CertId, type CertSpec } from './cert-plan.js';
 import { generateKey, issueCertificate, type Issuer } from './issue-certificate.js';
 import { writeAtomic } from '../files/write-atomic.js';
 import { withDirLock } from './dir-lock.js';
+import { revokedAtIssue, type RevokedLeaf } from './revocation.js';
 
 /**
  * The test PKI on disk, generated on first use and reused while it still serves its
@@ -42,6 +43,11 @@ export interface Pki {
   /** The CA bundle a sender must trust: the root only. */
   caFile: string;
   credentials: Map<string, ServedCredentials>;
+  /**
+   * Per profile whose leaf is revoked (`certificate.revoked`): the leaf, and its issuer's
+   * certificate and key, from which the fleet signs the CRL and the OCSP response (revocation.ts).
+   */
+  revoked: Map<string, RevokedLeaf>;
   /** Certificates this call generated (empty when everything was reused). */
   generated: CertId[];
   /** With `hold`: give the directory back when the fleet stops (pki-lease.ts). */
@@ -142,10 +148,18 @@ async function ensureLocked({ dir, zone, profiles, naming, now = new Date(), hol
       chainLength: 1 + leaf.chain.length,
     });
   }
+  const revoked = new Map<string, RevokedLeaf>();
+  for (const leaf of plan.leaves) {
+    const spec = findSpec(plan.certs, leaf.leaf);
+    if (!spec.revoked || spec.issuer === 'self') continue;
+    const leafPem = readFileSync(certFile(dir, leaf.leaf), 'utf8');
+    const issuer = loadIssuer(dir, findSpec(plan.certs, spec.issuer));
+    revoked.set(leaf.profile, { leafPem, issuerPem: issuer.certPem, issuerKeyPem: issuer.keyPem, revokedAt: revokedAtIssue(leafPem) });
+  }
   if (stale.size > 0) writeAtomic(join(dir, 'pki.json'), `${JSON.stringify(nextState, null, 2)}\n`, 0o644);
   // Taken under the directory lock, so no other badmx can change the zone between the check and the lease.
   const lease = hold ? takeLease(dir, zone) : null;
-  return { dir, zone, caFile, credentials, generated: [...stale], release: () => lease?.release() };
+  return { dir, zone, caFile, credentials, revoked, generated: [...stale], release: () => lease?.release() };
 }
 
 function refuseIfLeased(dir: string, zone: string, busy: { zone: string; pid: number }[]): void {

@@ -1,5 +1,6 @@
 import type { ProfileNames } from '../profiles/naming.js';
 import { TLS_VERSIONS, type Profile } from '../profiles/profile-schema.js';
+import { offersTls } from '../profiles/profile-role.js';
 import { namesCover } from './name-coverage.js';
 import type { UserCertificate } from './user-certificate.js';
 
@@ -38,10 +39,11 @@ export interface ServedChoice extends ServedCertificate {
 }
 
 export function certificateRole(profile: Pick<Profile, 'starttls' | 'certificate'> & { tampering?: Profile['tampering'] | null }): CertificateRole {
-  if (profile.starttls !== 'offer' || profile.tampering) return 'none';
+  // A tampered transition completes no handshake, except response injection's (offersTls).
+  if (!offersTls(profile)) return 'none';
   const c = profile.certificate;
   const chainValid =
-    c.issuer === 'intermediate' && c.validity === 'current' && c.signature === 'sha256' && c.chain === 'with-intermediate' && c.keyBits === 2048 && c.eku === 'server-auth' && c.names !== 'cn-only';
+    c.issuer === 'intermediate' && c.validity === 'current' && c.signature === 'sha256' && c.chain === 'with-intermediate' && c.keyBits === 2048 && c.eku === 'server-auth' && c.names !== 'cn-only' && c.revoked !== true;
   if (!chainValid) return 'fault';
   return c.names === 'profile' ? 'valid' : 'wrong-name';
 }

@@ -1,4 +1,5 @@
 import type { TlsFailureOrigin, TlsVersion } from '../recorder/events.js';
+import type { ConnectionHello } from './client-hellos.js';
 
 /** What a sender did with one probe, as the receiver saw it. Names are part of run.json. */
 export const OUTCOMES = [
@@ -32,6 +33,10 @@ export interface ConnectionSummary {
   /** The DATA reply, when a message was sent on this connection. */
   data: { accepted: boolean; reply: number; messageId: string | null } | null;
   commands: string[];
+  /** starttls-injection (events `injection-check`): the greeting inside TLS whose reply was withheld, and the lines sent meanwhile. */
+  injection?: { withheld: 'EHLO' | 'HELO' | null; lines: string[] };
+  /** The sender's ClientHello on this connection, fingerprinted (client-hellos.ts); absent where it sent none or a badmx before it ran. */
+  clientHello?: ConnectionHello;
 }
 
 export interface Classification {

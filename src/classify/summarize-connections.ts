@@ -1,4 +1,5 @@
 import type { ReceiverEvent } from '../recorder/events.js';
+import { connectionHello } from './client-hellos.js';
 import type { ConnectionSummary } from './outcome.js';
 
 /** Fold each connection's events into one summary, in the order the connections started. */
@@ -52,6 +53,12 @@ export function summarizeConnections(events: ReceiverEvent[]): ConnectionSummary
         break;
       case 'data':
         summary.data = { accepted: event.accepted, reply: event.reply, messageId: event.messageId };
+        break;
+      case 'client-hello':
+        summary.clientHello = connectionHello(event);
+        break;
+      case 'injection-check':
+        summary.injection = { withheld: event.withheld, lines: event.lines };
         break;
       case 'close':
         summary.end = event.time;

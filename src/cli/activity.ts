@@ -37,6 +37,10 @@ export function activityLine(event: ReceiverEvent): string | null {
       return `${head} MTA-STS policy host: handshake failed (${event.origin}${event.alert ? `, ${event.alert}` : ''}): ${event.reason}`;
     case 'tlsrpt-post':
       return `${head} TLS report POSTed: ${event.bytes} octets, ${event.contentType ?? 'no content type'} → ${event.status}`;
+    case 'crl-fetch':
+      return `${head} CRL host: ${event.method} ${event.path} → ${event.status}${event.bytes ? `, ${event.bytes} octets of CRL` : ''}${event.userAgent ? `, ${event.userAgent}` : ''}`;
+    case 'ocsp-staple':
+      return `${head} OCSP response stapled (certStatus ${event.certStatus}): a client asked for the certificate's status`;
     default:
       return null;
   }

@@ -5,6 +5,7 @@ import { BadmxError } from '../errors.js';
 import { receivedHopsOldestFirst } from '../evidence/parse-received.js';
 import { MESSAGE_HEAD_BYTES, readMessageHead } from '../evidence/read-message-head.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
+import { hopBasisText } from '../report/evidence-text.js';
 import { printable } from '../text/printable.js';
 import { formatTable } from './table.js';
 
@@ -39,9 +40,10 @@ export function formatHops(hops: ReceivedHop[]): string {
     `${fromText(hop)} -> ${hop.by.host ?? '?'}`,
     hop.with ?? '-',
     tlsText(hop),
+    hopBasisText(hop),
     hop.date ? hop.date.replace(/\.000Z$/, 'Z') : '-',
   ]);
-  return formatTable(['hop', 'from -> by', 'with', 'TLS', 'date'], rows.map((row) => row.map((cell) => printable(cell, 200))));
+  return formatTable(['hop', 'from -> by', 'with', 'TLS', 'stated by', 'date'], rows.map((row) => row.map((cell) => printable(cell, 200))));
 }
 
 function fromText(hop: ReceivedHop): string {

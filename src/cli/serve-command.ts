@@ -8,6 +8,7 @@ import { startFleet, writeManifest, type Fleet } from '../receivers/fleet.js';
 import { mailboxNames, mailboxPublishedAddress } from '../profiles/mailbox.js';
 import { profileNames } from '../profiles/naming.js';
 import { harnessZone, type ZoneSource } from '../run/harness-zone.js';
+import { revocationPublication } from '../profiles/revocation.js';
 import { stsPublication } from '../profiles/mta-sts-policy.js';
 import { DEFAULT_DNS } from '../run/run-matrix.js';
 import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelection, type FleetSelectionFlags } from './common-options.js';
@@ -118,7 +119,7 @@ function plannedSource(selection: FleetSelection, addressing: Addressing): ZoneS
   const members = selection.profiles.map((profile) => {
     const names = profileNames(profile, selection.zone, selection.naming);
     const { address } = listenAddress(addressing, profile.slot);
-    return { name: profile.name, title: profile.title, ...names, address, sts: stsPublication(profile.mtaSts, names, address) };
+    return { name: profile.name, title: profile.title, ...names, address, sts: stsPublication(profile.mtaSts, names, address), revocation: revocationPublication(profile.certificate, names, address) };
   });
   return fleetSource({ zone: selection.zone, naming: selection.naming, members }, addressing);
 }

@@ -3,6 +3,7 @@ import { MAILBOX_DESCRIPTION, mailboxNames, mailboxPublishedAddress } from '../p
 import { profileNames } from '../profiles/naming.js';
 import { slotSpan } from '../profiles/catalogue.js';
 import { stsPublication } from '../profiles/mta-sts-policy.js';
+import { revocationPublication } from '../profiles/revocation.js';
 import type { Profile } from '../profiles/profile-schema.js';
 import { profileAddressing, type PublicConfig } from './public-config.js';
 import type { TlsaPublication } from '../certs/tlsa.js';
@@ -26,7 +27,15 @@ export function publicZone(config: PublicConfig, profiles: readonly Profile[], e
     // In the shared (sequential) schedule every MX name points at the one address; only the profile whose turn it is answers.
     const address = addressing.kind === 'shared' ? addressing.address : (addressing.addresses[profile.slot - 1] as string);
     // The policy host (mta-sts.<domain>, RFC 8461 §3.3) resolves to the profile's own address, where badmx serves it on 443.
-    return { ...names, address, description: profileDescription(profile), mtaSts: stsPublication(profile.mtaSts, names, address), tlsa: tlsa.get(profile.name) ?? null };
+    // A revoked leaf's CRL host (crl.<domain>) likewise, where badmx serves the CRL over HTTP on 80.
+    return {
+      ...names,
+      address,
+      description: profileDescription(profile),
+      mtaSts: stsPublication(profile.mtaSts, names, address),
+      tlsa: tlsa.get(profile.name) ?? null,
+      revocation: revocationPublication(profile.certificate, names, address),
+    };
   });
   return buildZone({
     origin: config.zone,

@@ -45,6 +45,8 @@ export interface ZoneHost {
    * to an unsigned child zone: NS, no DS).
    */
   tlsa?: TlsaPublication | null;
+  /** A revoked leaf's CRL host (`crl.<domain>`, profiles/revocation.ts) and the address it resolves to, where badmx serves the CRL. */
+  revocation?: { crlHost: string; crlAddress: string } | null;
 }
 
 export interface Zone {
@@ -112,6 +114,7 @@ export function buildZone(options: {
     records.push(addressRecord(hostname, host.address));
     if (host.description) records.push({ name: domain, type: 'TXT', ttl: ZONE_TTL, data: host.description });
     if (host.mtaSts) records.push(...mtaStsRecords(domain, host.mtaSts, options.mailbox?.domain ?? null));
+    if (host.revocation) records.push(addressRecord(host.revocation.crlHost.toLowerCase(), host.revocation.crlAddress));
     if (host.tlsa) {
       records.push(...tlsaRecords(host.tlsa));
       if (host.tlsa.dnssec === 'insecure') {

@@ -29,6 +29,47 @@ const connectionSummary = z.looseObject({
   rcptTo: z.array(z.string()),
   data: z.looseObject({ accepted: z.boolean(), reply: z.number().int(), messageId: z.string().nullable() }).nullable(),
   commands: z.array(z.string()),
+  // Added with ClientHello capture: absent where no ClientHello was recorded, and in older runs.
+  clientHello: z.looseObject({ ja4: z.string().nullable(), ja3: z.string().nullable(), error: z.string().nullable() }).optional(),
+  // Added with the tampering suite's starttls-injection: absent elsewhere and in older runs.
+  injection: z.looseObject({ withheld: z.enum(['EHLO', 'HELO']).nullable(), lines: z.array(z.string()) }).optional(),
+});
+
+const tlsCode = z.looseObject({ code: z.number().int(), name: z.string().nullable(), grease: z.boolean() });
+
+/** A parsed ClientHello (evidence/client-hello.ts), as run.json records it under senders[].tlsClient. */
+const clientHelloSchema = z.looseObject({
+  recordVersion: z.string(),
+  legacyVersion: z.string(),
+  versions: z.array(z.string()),
+  versionsSource: z.enum(['supported_versions', 'legacy_version']),
+  legacyVersionsOffered: z.array(z.enum(['SSLv3', 'TLSv1.0', 'TLSv1.1'])),
+  supportedVersions: z.array(tlsCode).nullable(),
+  sessionIdLength: z.number().int(),
+  cipherSuites: z.array(tlsCode),
+  compressionMethods: z.array(z.number().int()),
+  extensions: z.array(tlsCode),
+  supportedGroups: z.array(tlsCode),
+  keyShares: z.array(z.looseObject({ group: tlsCode, length: z.number().int() })),
+  ecPointFormats: z.array(z.number().int()),
+  signatureAlgorithms: z.array(tlsCode),
+  signatureAlgorithmsCert: z.array(tlsCode),
+  sni: z.string().nullable(),
+  alpn: z.array(z.string()),
+  weaknesses: z.looseObject({
+    rc4: z.boolean(),
+    tripleDes: z.boolean(),
+    des: z.boolean(),
+    export: z.boolean(),
+    null: z.boolean(),
+    anon: z.boolean(),
+    cbc: z.boolean(),
+    staticRsa: z.boolean(),
+  }),
+  offersPostQuantum: z.boolean(),
+  handshakeLength: z.number().int(),
+  recordCount: z.number().int(),
+  anomalies: z.array(z.string()),
 });
 
 const receivedHop = z.looseObject({
@@ -45,6 +86,9 @@ const receivedHop = z.looseObject({
     cipher: z.string().nullable(),
     bits: z.number().nullable(),
     verify: z.string().nullable(),
+    // Added with issue 20's three-state reading: absent in older runs.
+    basis: z.enum(['comment', 'clause', 'keyword', 'none']).optional(),
+    statement: z.string().nullable().optional(),
   }),
 });
 
@@ -124,6 +168,8 @@ const cell = z.looseObject({
   tlsaQueries: z
     .array(z.looseObject({ time: isoTime, peer: z.string(), rcode: z.string(), by: z.enum(['sender', 'unattributed']) }))
     .optional(),
+  // Added with the tampering suite's readings: present only on its judged cells.
+  attack: z.looseObject({ verdict: z.enum(['vulnerable', 'downgraded', 'held']), case: z.string(), signal: z.string() }).optional(),
   // Added with multi-phase profiles: absent for the others.
   phases: z
     .array(
@@ -140,7 +186,7 @@ const cell = z.looseObject({
     .optional(),
 });
 
-const expectation = z.enum(['delivered-tls', 'delivered', 'not-delivered']);
+const expectation = z.enum(['delivered-tls', 'delivered', 'not-delivered', 'no-plaintext']);
 
 /** What a profile declares by MTA-STS (profiles/profile-schema.ts), as run.json records it. */
 const mtaStsSpecSchema = z.looseObject({
@@ -193,6 +239,8 @@ const profile = z.looseObject({
     // Added with the weak-crypto suite: absent in older runs (2048-bit, serverAuth).
     keyBits: z.union([z.literal(2048), z.literal(1024)]).optional(),
     eku: z.enum(['server-auth', 'client-auth-only']).optional(),
+    // Added with the revoked profile: absent for every other.
+    revoked: z.literal(true).optional(),
   }),
   expected: z.looseObject({ expect: expectation, minVersion: z.string().nullable(), because: z.string() }),
   // Added with the MTA-STS suite: absent in older runs (the study's suite, declaring nothing), and read back as absent.
@@ -214,9 +262,11 @@ const profile = z.looseObject({
   // Added with the tampering suite: absent in older runs.
   tampering: z
     .looseObject({
-      starttlsReply: z.union([z.literal(221), z.literal(354), z.literal(421), z.literal(500), z.literal(501), z.literal(530)]).optional(),
+      starttlsReply: z.union([z.literal(220), z.literal(221), z.literal(354), z.literal(421), z.literal(500), z.literal(501), z.literal(530)]).optional(),
       plaintextAfter220: z.literal(true).optional(),
       ehlo: z.literal('refused').optional(),
+      injection: z.literal('ehlo-reply').optional(),
+      greeting: z.literal(554).optional(),
     })
     .nullable()
     .optional(),
@@ -228,6 +278,8 @@ const profile = z.looseObject({
     })
     .nullable()
     .optional(),
+  // Added with the revoked profile: only a profile whose leaf is revoked has it.
+  revocation: z.looseObject({ crlUrl: z.string(), crlHost: z.string(), crlAddress: z.string() }).optional(),
   // Added after schemaVersion 1 was first written: older runs read back with null.
   served: z
     .looseObject({ source: z.enum(['user', 'generated', 'none']), coversMx: z.boolean().nullable(), coversDomain: z.boolean().nullable() })
@@ -287,6 +339,24 @@ export const runDocumentSchema = z
           .looseObject({ delaysMs: z.array(z.number().int().min(0)), attemptMs: z.number().int().min(0) })
           .nullable()
           .default(null),
+        // Added with ClientHello capture: absent where no ClientHello of the sender was recorded, and in older runs.
+        tlsClient: z
+          .looseObject({
+            hellos: z.array(
+              z.looseObject({
+                ja4: z.string(),
+                ja4Raw: z.string(),
+                ja3: z.string(),
+                ja3Full: z.string(),
+                connections: z.number().int().min(1),
+                profiles: z.array(z.string()),
+                hello: clientHelloSchema,
+                hex: z.string().regex(/^[0-9a-f]*$/),
+              }),
+            ),
+            findings: z.array(z.string()),
+          })
+          .optional(),
       }),
     ),
     cells: z.array(cell),

@@ -1,6 +1,8 @@
 import type { ConnectionSummary, Outcome } from '../classify/outcome.js';
 import type { PolicyFetch } from '../classify/policy-fetches.js';
 import type { TlsaQuery } from '../classify/tlsa-queries.js';
+import type { AttackReading } from '../classify/attack.js';
+import type { SenderTlsClient } from '../classify/client-hellos.js';
 import type { TlsReportRow } from '../tlsrpt/summarize-tlsrpt.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { Verdict } from '../policy/evaluate.js';
@@ -10,6 +12,7 @@ import type { FleetMember } from '../receivers/fleet.js';
 import type { DaneSpec, MtaStsSpec, Profile, Suite } from '../profiles/profile-schema.js';
 import type { TlsaPublication } from '../certs/tlsa.js';
 import type { StsPublication } from '../profiles/mta-sts-policy.js';
+import type { RevocationPublication } from '../profiles/revocation.js';
 import type { TlsVersion } from '../recorder/events.js';
 import type { RetryModel, SenderKind, SenderSoftware } from '../senders/sender.js';
 
@@ -28,7 +31,7 @@ export const SCHEMA_VERSION = 2;
 export const READABLE_SCHEMA_VERSIONS = [1, 2] as const;
 
 /** A profile as it ran: where it listened (the fleet member), what it was, and what the policy expected of it. */
-export interface RunProfile extends Omit<FleetMember, 'served' | 'sts' | 'tlsa'> {
+export interface RunProfile extends Omit<FleetMember, 'served' | 'sts' | 'tlsa' | 'revocation'> {
   slot: number;
   starttls: Profile['starttls'];
   tls: Profile['tls'];
@@ -46,6 +49,8 @@ export interface RunProfile extends Omit<FleetMember, 'served' | 'sts' | 'tlsa'>
   dane?: DaneSpec | null;
   /** The TLSA records it published, computed from the certificates it served, and how they validate. */
   tlsa?: TlsaPublication | null;
+  /** Where its revoked leaf's CRL was published (certificate.revoked); absent for every other profile, and in runs from before it. */
+  revocation?: RevocationPublication;
   /** What the policy expected here, and why. */
   expected: { expect: PolicyRule['expect']; minVersion: string | null; because: string };
   /**
@@ -76,6 +81,8 @@ export interface RunSender {
    * DNS query seen, refused the test root, ...), and every refusal cell of it is inconclusive.
    */
   diagnosis: string | null;
+  /** What it offers in its TLS handshakes: its distinct ClientHellos, raw and parsed, with JA3/JA4, and findings. Absent where none was recorded. */
+  tlsClient?: SenderTlsClient;
 }
 
 /** What ended a cell's wait, and how long it was: what a reader needs to trust an unsettled cell, or not. */
@@ -161,6 +168,8 @@ export interface Cell {
    * sender's own or no sender's in particular. Present only for profiles that publish TLSA records.
    */
   tlsaQueries?: TlsaQuery[];
+  /** The tampering suite: vulnerable, downgraded or held, the EAST case, and the signal on record. Present only on its judged cells. */
+  attack?: AttackReading;
   /**
    * A multi-phase profile (sts-cached-downgrade): the cell is its last phase's probe, and these
    * are the earlier phases' probes, each as the receivers saw it. Absent for other profiles.

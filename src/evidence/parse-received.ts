@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { parseReceivedDate } from './received-date.js';
-import type { ReceivedHop } from './received-hop.js';
+import type { HopTlsBasis, ReceivedHop } from './received-hop.js';
 import { tokenize, type Token } from './received-tokens.js';
 import { mergeTlsFacts, tlsFactsFromComment, tlsFromProtocolKeyword, withClauseCipher } from './tls-facts.js';
 import { receivedFieldsNewestFirst } from './unfold-headers.js';
@@ -73,22 +73,32 @@ export function parseReceived(value: string): ReceivedHop {
     ...clauses.otherComments,
     ...tail.comments,
   ];
-  const facts = mergeTlsFacts(tlsComments.map(tlsFactsFromComment));
-  const tlsAtomAt = clauses.withAtoms.findIndex((atom, i) => i > 0 && atom.toLowerCase() === 'tls');
-  const protocolAtoms = tlsAtomAt > 0 ? clauses.withAtoms.slice(0, tlsAtomAt) : clauses.withAtoms;
-  const withCipher = withClauseCipher(clauses.withAtoms);
-  if (withCipher !== null) {
-    facts.stated = true;
-    facts.cipher ??= withCipher;
-  }
-  const protocol = protocolAtoms.length > 0 ? protocolAtoms.join(' ') : null;
+  const commentFacts = tlsComments.map(tlsFactsFromComment);
+  const facts = mergeTlsFacts(commentFacts);
+  const statedComment = commentFacts.findIndex((f) => f.stated);
+  const withClause = readWithClause(clauses.withAtoms);
+  const clauseStatement = withClause.statement ?? tlsClauseOutsideWith(clauses);
+  if (withClause.cipher !== null) facts.cipher ??= withClause.cipher;
+  const protocol = withClause.protocol;
   const id = clauses.id ?? tail.id;
-  const clean = clauses.junk === 0 && tail.junk === 0 && clauses.byHost !== null && tail.date !== null;
 
   let tls: boolean | 'unknown' = 'unknown';
+  let basis: HopTlsBasis = 'none';
+  let statement: string | null = null;
   const keyword = tlsFromProtocolKeyword(protocol);
-  if (facts.stated || keyword === true) tls = true;
-  else if (keyword === false && clean) tls = false;
+  if (statedComment >= 0) {
+    tls = true;
+    basis = 'comment';
+    statement = collapse(tlsComments[statedComment] ?? '');
+  } else if (clauseStatement !== null) {
+    tls = true;
+    basis = 'clause';
+    statement = clauseStatement;
+  } else if (keyword !== null) {
+    tls = keyword;
+    basis = 'keyword';
+    statement = protocol;
+  }
 
   return {
     raw,
@@ -100,9 +110,53 @@ export function parseReceived(value: string): ReceivedHop {
     date: tail.date,
     tls:
       tls === true
-        ? { tls, version: facts.version, cipher: facts.cipher, bits: facts.bits, verify: facts.verify }
-        : { tls, version: null, cipher: null, bits: null, verify: null },
+        ? { tls, version: facts.version, cipher: facts.cipher, bits: facts.bits, verify: facts.verify, basis, statement }
+        : { tls, version: null, cipher: null, bits: null, verify: null, basis, statement },
   };
+}
+
+/**
+ * The `with` clause's atoms read into the protocol keyword and any TLS statement a vendor
+ * writes there as plain words:
+ *   Exim ≥ 4.93   `esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384`   → esmtps, cipher after `tls`
+ *   Cisco ESA     `ESMTP/TLS/ECDHE-RSA-AES256-GCM-SHA384`        → ESMTP, the cipher
+ *   MessageLabs   `ECDHE-RSA-AES256-GCM-SHA384 encrypted SMTP`   → SMTP, the cipher
+ *   Mimecast      `ESMTP with STARTTLS`                           → ESMTP, TLS
+ * Anything else: all atoms, joined, are the protocol ("Microsoft SMTP Server").
+ */
+function readWithClause(atoms: string[]): { protocol: string | null; cipher: string | null; statement: string | null } {
+  if (atoms.length === 0) return { protocol: null, cipher: null, statement: null };
+  const first = atoms[0] ?? '';
+  const slash = first.split('/');
+  if (slash.length >= 3 && (slash[1] ?? '').toUpperCase() === 'TLS' && slash[0]) {
+    return { protocol: slash[0], cipher: slash.slice(2).join('/') || null, statement: first };
+  }
+  if (atoms.length >= 3 && (atoms[1] ?? '').toLowerCase() === 'encrypted') {
+    return { protocol: atoms.slice(2).join(' '), cipher: first, statement: atoms.join(' ') };
+  }
+  const tlsAt = atoms.findIndex((atom, i) => i > 0 && atom.toLowerCase() === 'tls');
+  const protocolAtoms = tlsAt > 0 ? atoms.slice(0, tlsAt) : atoms;
+  const cipher = withClauseCipher(atoms);
+  const starttls = atoms.findIndex((atom, i) => i > 0 && atom.toUpperCase() === 'STARTTLS');
+  const protocol = (starttls > 0 ? atoms.slice(0, starttls) : protocolAtoms).filter((a) => a.toLowerCase() !== 'with').join(' ');
+  const statement = cipher !== null ? `tls ${cipher}` : starttls > 0 ? atoms.slice(starttls - 1, starttls + 1).join(' ') : null;
+  return { protocol: protocol || null, cipher, statement };
+}
+
+/**
+ * TLS stated in plain words outside the `with` clause: Microsoft's `by host over TLS secured
+ * channel with Microsoft SMTPSVC(…)`, and `via SSL` / `via TLS` (a link type some gateways write).
+ */
+function tlsClauseOutsideWith(clauses: Clauses): string | null {
+  const by = clauses.byExtra.join(' ');
+  if (/^over TLS secured channel$/i.test(by)) return by;
+  const via = clauses.viaAtoms.join(' ');
+  if (/^(?:SSL|TLS)$/i.test(via)) return `via ${via}`;
+  return null;
+}
+
+function collapse(text: string): string {
+  return text.split(/\s+/).filter(Boolean).join(' ');
 }
 
 /** Unfold (RFC 5322 §2.2.3): a line break and the white space after it become one space. */
@@ -116,7 +170,11 @@ interface Clauses {
   fromLiterals: string[];
   byHost: string | null;
   byComments: string[];
+  /** Atoms after the `by` host (Microsoft's "over TLS secured channel"). */
+  byExtra: string[];
   withAtoms: string[];
+  /** The `via` clause's atoms (a link type: "SSL", "TLS", Microsoft's "Frontend Transport"). */
+  viaAtoms: string[];
   withComments: string[];
   id: string | null;
   for: string | null;
@@ -132,7 +190,9 @@ function readClauses(tokens: Token[]): Clauses {
     fromLiterals: [],
     byHost: null,
     byComments: [],
+    byExtra: [],
     withAtoms: [],
+    viaAtoms: [],
     withComments: [],
     id: null,
     for: null,
@@ -147,6 +207,11 @@ function readClauses(tokens: Token[]): Clauses {
   for (const token of tokens) {
     if (token.kind === 'atom' && CLAUSES.has(token.text.toLowerCase())) {
       const keyword = token.text.toLowerCase() as Clause;
+      // Mimecast writes "with ESMTP with STARTTLS": a second `with` continues the first.
+      if (keyword === 'with' && clause === 'with' && out.withAtoms.length > 0) {
+        out.withAtoms.push(token.text);
+        continue;
+      }
       repeated = seen.has(keyword);
       if (repeated) out.junk++;
       seen.add(keyword);
@@ -183,13 +248,17 @@ function readClauses(tokens: Token[]): Clauses {
         break;
       case 'by':
         if (!valueTaken) out.byHost = text;
-        else out.junk++;
+        else {
+          if (out.byExtra.length < 8) out.byExtra.push(text);
+          out.junk++;
+        }
         valueTaken = true;
         break;
       case 'with':
         out.withAtoms.push(text);
         break;
       case 'via':
+        if (out.viaAtoms.length < 8) out.viaAtoms.push(text);
         break;
       case 'id':
         if (!valueTaken) out.id = text;

@@ -59,6 +59,10 @@ function looksLikeVersion(text: string): boolean {
  *   qmail, qpsmtpd (DHE-RSA-AES256-SHA encrypted)
  *   Courier    (TLS: TLSv1/SSLv3,256bits,AES256-GCM-SHA384), also inside (AUTH: LOGIN u, SSL: …)
  *   Haraka     (tls TLS_AES_256_GCM_SHA384)
+ *   Postini    (using TLSv1)   (the version alone)
+ *   Exim 3     (Cipher TLSv1:DES-CBC3-SHA:168)
+ *   Telekom    (TLSv1.2:ECDHE-RSA-AES256-GCM-SHA384 encrypted)
+ *   Exchange 2010, others   (TLS), (SSL)   (TLS, nothing more)
  *
  * Bits are the number written, as written (old Exim with GnuTLS wrote the key size in
  * bytes there, e.g. `:16` for RC4-128). Every pattern is a plain scan without nested
@@ -72,6 +76,10 @@ export function tlsFactsFromComment(comment: string): TlsFacts {
   if (postfix) {
     return { stated: true, version: normalizeTlsVersion(postfix[1] ?? ''), cipher: postfix[2] ?? null, bits: toBits(postfix[3]), verify: null };
   }
+
+  // Postini: "(using TLSv1)", "(using SSLv3)": the version alone.
+  const usingOnly = /^using (\S+)$/.exec(text);
+  if (usingOnly && looksLikeVersion(usingOnly[1] ?? '')) return { ...NO_TLS_FACTS, stated: true, version: normalizeTlsVersion(usingOnly[1] ?? '') };
 
   const verify = postfixVerify(text);
   if (verify !== null) return { ...NO_TLS_FACTS, verify };
@@ -96,7 +104,7 @@ export function tlsFactsFromComment(comment: string): TlsFacts {
     return { stated: true, version: normalizeTlsVersion(courier[1] ?? ''), cipher: courier[3] ?? null, bits: toBits(courier[2]), verify: null };
   }
 
-  const parts = text.split(':');
+  const parts = text.replace(/^Cipher /i, '').split(':');
   if ((parts.length === 3 || parts.length === 4) && looksLikeVersion(parts[0] ?? '') && !parts.some((p) => p === '' || /\s/.test(p))) {
     const bits = /^\d+$/.test(parts[2] ?? '') ? toBits(parts[2]) : null;
     return { stated: true, version: normalizeTlsVersion(parts[0] ?? ''), cipher: parts[1] ?? null, bits, verify: parts[3] ?? null };
@@ -104,8 +112,19 @@ export function tlsFactsFromComment(comment: string): TlsFacts {
 
   if (normalizeTlsVersion(text) !== null) return { ...NO_TLS_FACTS, stated: true, version: normalizeTlsVersion(text) };
 
+  // Exchange 2010 "with Microsoft SMTP Server (TLS)", "with SMTP (SSL)": TLS, nothing more.
+  if (/^(?:TLS|SSL)$/i.test(text)) return { ...NO_TLS_FACTS, stated: true };
+
   const qmail = /^(\S+) encrypted$/i.exec(text);
-  if (qmail) return { ...NO_TLS_FACTS, stated: true, cipher: qmail[1] ?? null };
+  if (qmail) {
+    // Deutsche Telekom writes the version before the cipher: "(TLSv1.2:ECDHE-RSA-AES256-GCM-SHA384 encrypted)".
+    const word = qmail[1] ?? '';
+    const colon = word.indexOf(':');
+    if (colon > 0 && looksLikeVersion(word.slice(0, colon))) {
+      return { ...NO_TLS_FACTS, stated: true, version: normalizeTlsVersion(word.slice(0, colon)), cipher: word.slice(colon + 1) || null };
+    }
+    return { ...NO_TLS_FACTS, stated: true, cipher: word || null };
+  }
 
   const haraka = /^tls (\S+)$/i.exec(text);
   if (haraka) return { ...NO_TLS_FACTS, stated: true, cipher: haraka[1] ?? null };
@@ -154,22 +173,29 @@ export function mergeTlsFacts(all: TlsFacts[]): TlsFacts {
 }
 
 /**
- * What the protocol keyword alone says (RFC 3848 §1, RFC 6531 §3.7.3, RFC 2033 LMTP):
- * an "S" variant means the session used TLS, so true; the plain registered keywords mean
- * the writer did not claim TLS, so false; anything else (Microsoft's "Microsoft SMTP
- * Server", "local", "HTTP", "mapi", Exim's "asmtp") says nothing: null. Case-insensitive,
- * because Exim writes them in lower case.
+ * What the protocol keyword alone says (RFC 3848 §1, RFC 6531 §3.7.3, RFC 2033 LMTP, the
+ * IANA "Mail Transmission Types" registry) when nothing else in the field speaks of TLS:
+ *  - true: an "S" variant (ESMTPS, ESMTPSA, LMTPS, UTF8SMTPS, …), SMTPS / SMTPSA (implicit TLS:
+ *    Zoho, Yahoo, Gmail), HTTPS (Microsoft 365, webmail front ends), CommuniGate's ESMTP-TLS;
+ *  - false: the plain registered keywords (SMTP, ESMTP, ESMTPA, LMTP, UTF8SMTP, …); "local"
+ *    (a local process, no network hop); Microsoft's "Microsoft SMTP Server" and "Microsoft
+ *    SMTPSVC", because Microsoft writes "(TLS)", "(version=…, cipher=…)" or "over TLS secured
+ *    channel" whenever the session used TLS, so the bare name is its plaintext form;
+ *  - null (says nothing): "HTTP" (Gmail, Yahoo, SendGrid, Mailgun and SquirrelMail write it for
+ *    HTTPS sessions too), IMAP and POP3 (fetchmail writes the fetch protocol whether or not it used
+ *    TLS), "mapi", Exim's "asmtp", "spam-scanned", Novell_GroupWise, anything unregistered.
+ * Case-insensitive, because Exim writes them in lower case.
  */
 export function tlsFromProtocolKeyword(keyword: string | null): boolean | null {
   if (keyword === null) return null;
   const k = keyword.toUpperCase();
   if (TLS_KEYWORDS.has(k)) return true;
-  if (PLAIN_KEYWORDS.has(k)) return false;
+  if (PLAIN_KEYWORDS.has(k) || k.startsWith('MICROSOFT SMTPSVC') || k === 'MICROSOFT SMTP SERVER') return false;
   return null;
 }
 
-const TLS_KEYWORDS = new Set(['ESMTPS', 'ESMTPSA', 'LMTPS', 'LMTPSA', 'UTF8SMTPS', 'UTF8SMTPSA', 'UTF8LMTPS', 'UTF8LMTPSA']);
-const PLAIN_KEYWORDS = new Set(['SMTP', 'ESMTP', 'ESMTPA', 'LMTP', 'LMTPA', 'UTF8SMTP', 'UTF8SMTPA', 'UTF8LMTP', 'UTF8LMTPA']);
+const TLS_KEYWORDS = new Set(['ESMTPS', 'ESMTPSA', 'LMTPS', 'LMTPSA', 'UTF8SMTPS', 'UTF8SMTPSA', 'UTF8LMTPS', 'UTF8LMTPSA', 'SMTPS', 'SMTPSA', 'HTTPS', 'ESMTP-TLS']);
+const PLAIN_KEYWORDS = new Set(['SMTP', 'ESMTP', 'ESMTPA', 'LMTP', 'LMTPA', 'UTF8SMTP', 'UTF8SMTPA', 'UTF8LMTP', 'UTF8LMTPA', 'LOCAL']);
 
 function toBits(text: string | undefined): number | null {
   if (text === undefined || !/^\d{1,5}$/.test(text)) return null;

@@ -1,6 +1,6 @@
 import type { Classification } from '../classify/outcome.js';
 import { isDelivered } from '../classify/outcome.js';
-import { daneMet, offersTls, declaredDaneState, declaredStsMode, hasValidCertificate, hasWeakKeyExchange, stsPolicyMet } from '../profiles/profile-role.js';
+import { daneMet, offersTls, declaredDaneState, declaredStsMode, hasRevokedCertificate, hasValidCertificate, hasWeakKeyExchange, stsPolicyMet } from '../profiles/profile-role.js';
 import { TLS_VERSIONS, type Profile, type ProfileTlsVersion } from '../profiles/profile-schema.js';
 import type { Policy, PolicyRule } from './policy-schema.js';
 
@@ -25,6 +25,9 @@ export function profileFacts(profile: Profile) {
     daneState: declaredDaneState(profile),
     daneMet: daneMet(profile),
     weakKeyExchange: hasWeakKeyExchange(profile),
+    certificateRevoked: hasRevokedCertificate(profile),
+    serviceRefused: profile.tampering?.greeting !== undefined,
+    injectedReply: profile.tampering?.injection !== undefined,
   };
 }
 
@@ -40,6 +43,9 @@ export function ruleFor(policy: Policy, profile: Profile): PolicyRule {
     if (when.daneState !== undefined && when.daneState !== facts.daneState) return false;
     if (when.daneMet !== undefined && when.daneMet !== facts.daneMet) return false;
     if (when.weakKeyExchange !== undefined && when.weakKeyExchange !== facts.weakKeyExchange) return false;
+    if (when.certificateRevoked !== undefined && when.certificateRevoked !== facts.certificateRevoked) return false;
+    if (when.serviceRefused !== undefined && when.serviceRefused !== facts.serviceRefused) return false;
+    if (when.injectedReply !== undefined && when.injectedReply !== facts.injectedReply) return false;
     if (when.profiles && !when.profiles.includes(profile.name)) return false;
     return true;
   });
@@ -47,9 +53,17 @@ export function ruleFor(policy: Policy, profile: Profile): PolicyRule {
   return rule ?? (policy.rules[policy.rules.length - 1] as PolicyRule);
 }
 
-export function evaluate(policy: Policy, profile: Profile, cell: Pick<Classification, 'outcome' | 'tls'>): VerdictResult {
+/**
+ * @param cell.injected what shows the sender acted on plaintext injected before TLS
+ * (classify/attack.ts injectionSignal): a failure under every policy, whatever it then
+ * delivered, since a man in the middle chose what it read as its TLS session's reply.
+ */
+export function evaluate(policy: Policy, profile: Profile, cell: Pick<Classification, 'outcome' | 'tls'> & { injected?: string | null }): VerdictResult {
   const rule = ruleFor(policy, profile);
   const how = describe(cell);
+  if (cell.injected) {
+    return { verdict: 'fail', expected: rule.expect, reason: `${how}, but vulnerable to response injection (STARTTLS buffering, EAST B_1): ${cell.injected}` };
+  }
   const delivered = isDelivered(cell.outcome);
   switch (rule.expect) {
     case 'not-delivered':
@@ -60,7 +74,10 @@ export function evaluate(policy: Policy, profile: Profile, cell: Pick<Classifica
       return delivered
         ? { verdict: 'pass', expected: rule.expect, reason: `${how}: ${rule.because}` }
         : { verdict: 'fail', expected: rule.expect, reason: `${how}, but should have delivered: ${rule.because}` };
+    case 'no-plaintext':
     case 'delivered-tls': {
+      // no-plaintext: no delivery is sound; a delivery must be as delivered-tls asks.
+      if (rule.expect === 'no-plaintext' && !delivered) return { verdict: 'pass', expected: rule.expect, reason: `${how}: ${rule.because}` };
       if (cell.outcome !== 'delivered-tls' || !cell.tls) {
         return { verdict: 'fail', expected: rule.expect, reason: `${how}, but should have delivered over TLS: ${rule.because}` };
       }

@@ -30,6 +30,12 @@ export interface CellFacts {
   bounces: BounceFacts[];
   /** The receiver's TLSA records fail DNSSEC validation on purpose (dane-bogus): see isTlsRefusal. */
   tlsaBogus?: boolean;
+  /**
+   * The sender's own words (its final word or bounce) quote this receiver's refusing greeting
+   * (tampering.greeting, which names the receiver's MX host): it met the receiver and quit before
+   * EHLO, so no connection could be attributed to it. The quote, else absent.
+   */
+  quotedGreeting?: string | null;
 }
 
 export interface Judgement {
@@ -83,6 +89,10 @@ export function judgeCell(facts: CellFacts, policy: VerdictResult, diagnosis: st
   if (diagnosis !== null) return inconclusive('no-control', diagnosis);
 
   if (facts.connections === 0) {
+    if (facts.quotedGreeting) {
+      const how = `did not deliver (it met this receiver's refusing greeting and quit before EHLO, so no connection names it; its own words quote the greeting: "${facts.quotedGreeting}")`;
+      return { verdict: policy.verdict, reason: policy.reason.replace(/^never connected/, how), inconclusive: null };
+    }
     if (failed) {
       return isTlsRefusal({ status: failed.status, text: failed.diagnostic }, { tlsaBogus: facts.tlsaBogus ?? false })
         ? judged(`; on the sender's bounce alone, no connection reached the receiver${said.replace(/^; the sender's bounce/, '')}`)

@@ -11,7 +11,7 @@ const conditionSchema = z.strictObject({
   tlsOffered: z.boolean().optional(),
   /** The highest version the receiver speaks is at least this. */
   maxVersionAtLeast: z.enum(TLS_VERSIONS).optional(),
-  /** Trusted issuer, matching names, within validity, SHA-256 signature, complete chain. */
+  /** Trusted issuer, matching names, within validity, SHA-256 signature, complete chain, a key and purpose for a server, not revoked. */
   certificateValid: z.boolean().optional(),
   /**
    * The MTA-STS mode a sender learns from the domain (RFC 8461): `enforce` or `testing` when
@@ -30,6 +30,12 @@ const conditionSchema = z.strictObject({
   daneMet: z.boolean().optional(),
   /** The receiver's key exchange is below current floors (DHE over fewer than 2048 bits). */
   weakKeyExchange: z.boolean().optional(),
+  /** The leaf's issuer has revoked it, stated by a CRL and a stapled OCSP response (certificateValid is false there too). */
+  certificateRevoked: z.boolean().optional(),
+  /** The receiver injects forged plaintext with its 220 to STARTTLS (tampering.injection, EAST B_1). */
+  injectedReply: z.boolean().optional(),
+  /** The receiver's greeting refuses service (a 554 greeting, RFC 5321 §3.1: tampering.greeting). */
+  serviceRefused: z.boolean().optional(),
   /** Match these profiles by name. */
   profiles: z.array(z.string()).optional(),
 });
@@ -41,8 +47,12 @@ export const policySchema = z.strictObject({
     .array(
       z.strictObject({
         when: conditionSchema.optional(),
-        /** delivered-tls: delivered inside TLS (at least minVersion); delivered: in any way; not-delivered: not at all. */
-        expect: z.enum(['delivered-tls', 'delivered', 'not-delivered']),
+        /**
+         * delivered-tls: delivered inside TLS (at least minVersion); delivered: in any way;
+         * not-delivered: not at all; no-plaintext: inside TLS (at least minVersion) or not at all
+         * (where both are sound, as holding mail at a transition it finds tampered with).
+         */
+        expect: z.enum(['delivered-tls', 'delivered', 'not-delivered', 'no-plaintext']),
         minVersion: z.enum(TLS_VERSIONS).optional(),
         because: z.string().min(1),
       }),

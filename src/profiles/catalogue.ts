@@ -103,8 +103,10 @@ export function parseSuites(names: readonly string[], flag = '--suite'): Set<Sui
   for (const raw of names.flatMap((n) => n.split(','))) {
     const name = raw.trim().toLowerCase();
     if (name === 'all') SUITES.forEach((suite) => wanted.add(suite));
+    // `core` is the study's fourteen by the name issue 18 gave them; run.json keeps `study`.
+    else if (name === 'core') wanted.add('study');
     else if ((SUITES as readonly string[]).includes(name)) wanted.add(name as Suite);
-    else throw new BadmxError(`${flag} "${raw}" is not a suite: use ${[...SUITES, 'all'].join(', ')}`, 'EUSAGE');
+    else throw new BadmxError(`${flag} "${raw}" is not a suite: use ${[...SUITES, 'all'].join(', ')} (core is study)`, 'EUSAGE');
   }
   return wanted;
 }

@@ -55,6 +55,11 @@ export function policyHostname(domain: string): string {
   return `mta-sts.${domain}`;
 }
 
+/** The host serving a profile's CRL (profiles/revocation.ts): `crl.<domain>`, named in its leaf's CRL distribution point. */
+export function crlHostname(domain: string): string {
+  return `crl.${domain}`;
+}
+
 /** The TLS-RPT record's name (RFC 8460 §3): `_smtp._tls.<domain>`. */
 export function tlsRptName(domain: string): string {
   return `_smtp._tls.${domain}`;

@@ -14,8 +14,19 @@ export function hasValidCertificate(profile: { certificate: CertificateFacts }):
     c.chain === 'with-intermediate' &&
     // Absent in profiles read back from runs written before these were recorded: the defaults.
     (c.keyBits ?? 2048) >= 2048 &&
-    (c.eku ?? 'server-auth') === 'server-auth'
+    (c.eku ?? 'server-auth') === 'server-auth' &&
+    // RFC 5280 §6.1.3 (a)(3): a certificate its issuer has revoked does not validate, whether or not a client looks.
+    c.revoked !== true
   );
+}
+
+/**
+ * The leaf's issuer has revoked it, and says so by CRL and by a stapled OCSP response
+ * (profiles/revocation.ts). A policy condition of its own (`certificateRevoked`), besides
+ * `certificateValid` (which is false for it too), for a policy that wants to single it out.
+ */
+export function hasRevokedCertificate(profile: { certificate: Pick<CertificateFacts, 'revoked'> }): boolean {
+  return profile.certificate.revoked === true;
 }
 
 /**
@@ -140,8 +151,9 @@ export function needsOwnDns(profile: { dane?: DaneSpec | null }): boolean {
 
 /**
  * Whether a sender can have TLS here at all: STARTTLS advertised and completed. A tampered
- * transition (the tampering suite) leaves it none, whatever is advertised.
+ * transition (the tampering suite) leaves it none, whatever is advertised, except response
+ * injection, whose handshake is real (what it tests is what the sender reads after it).
  */
 export function offersTls(profile: Pick<Profile, 'starttls'> & { tampering?: Profile['tampering'] | null }): boolean {
-  return profile.starttls === 'offer' && !profile.tampering;
+  return profile.starttls === 'offer' && (!profile.tampering || profile.tampering.injection !== undefined);
 }

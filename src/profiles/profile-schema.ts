@@ -62,6 +62,15 @@ const certificateSchema = z.strictObject({
    * certificate for a TLS server.
    */
   eku: z.enum(['server-auth', 'client-auth-only']).default('server-auth'),
+  /**
+   * `true`: the issuing intermediate has revoked the leaf (reason keyCompromise), and says so
+   * the two ways RFC 5280 and RFC 6960 provide: a CRL the harness serves over HTTP at the
+   * leaf's CRL distribution point (`http://crl.<domain>/intermediate.crl`, RFC 5280
+   * §4.2.1.13, §5), and an OCSP response with certStatus revoked that the receiver staples
+   * to every handshake whose client asks (status_request, RFC 6066 §8; RFC 6960 §4.2).
+   * Otherwise the certificate is valid. Absent: not revoked.
+   */
+  revoked: z.literal(true).optional(),
 });
 
 /**
@@ -102,18 +111,40 @@ const mtaStsSchema = z.strictObject({
 /**
  * What a man in the middle does to the STARTTLS transition (the EAST test cases of Poddebniak
  * et al., "Why TLS is better without STARTTLS", USENIX Security 2021, turned against senders):
- * each leaves the sender no TLS, and a sender that goes on in plaintext has been downgraded.
+ * all but `injection` leave the sender no TLS, and a sender that goes on in plaintext has been
+ * downgraded; at `injection` a sender that acts on the forged lines is vulnerable.
  */
 const tamperingSchema = z
   .strictObject({
-    /** STARTTLS, advertised, is answered with this code instead of 220 (221 and 421 then close the connection). */
-    starttlsReply: z.union([z.literal(221), z.literal(354), z.literal(421), z.literal(500), z.literal(501), z.literal(530)]).optional(),
+    /**
+     * STARTTLS, advertised, is answered with this code instead of 220 (221 and 421 then close the
+     * connection); `220`: answered 220, but the receiver stays in plaintext (EAST others/starttls/220:
+     * the sender's ClientHello meets an SMTP parser).
+     */
+    starttlsReply: z.union([z.literal(220), z.literal(221), z.literal(354), z.literal(421), z.literal(500), z.literal(501), z.literal(530)]).optional(),
     /** STARTTLS is answered 220, and the receiver goes on in plaintext: a plaintext reply where the ServerHello should be. */
     plaintextAfter220: z.literal(true).optional(),
     /** EHLO is answered 500, so only HELO remains, which carries no extensions (RFC 5321 §4.1.1.1): no STARTTLS either. */
     ehlo: z.literal('refused').optional(),
+    /**
+     * Response injection (EAST B_1; the client side of CVE-2011-0411): the 220 to STARTTLS comes
+     * in one segment with forged `250` EHLO lines, the handshake is real, and the reply to the
+     * sender's first greeting inside TLS is withheld for a while. The only profile of the suite
+     * that lets the sender have TLS: what is tested is whether it reads the injected plaintext as
+     * its TLS session's reply (it sends a command before any reply inside TLS).
+     */
+    injection: z.literal('ehlo-reply').optional(),
+    /**
+     * The greeting is not 220 (EAST `others/greeting`): `554` (RFC 5321 §3.1, "no SMTP service
+     * here"). A sender that goes on anyway finds STARTTLS stripped, as the man in the middle who
+     * forged the greeting would leave it.
+     */
+    greeting: z.literal(554).optional(),
   })
-  .refine((t) => [t.starttlsReply, t.plaintextAfter220, t.ehlo].filter((v) => v !== undefined).length === 1, 'say exactly one of starttlsReply, plaintextAfter220 and ehlo');
+  .refine(
+    (t) => [t.starttlsReply, t.plaintextAfter220, t.ehlo, t.injection, t.greeting].filter((v) => v !== undefined).length === 1,
+    'say exactly one of starttlsReply, plaintextAfter220, ehlo, injection and greeting',
+  );
 
 /**
  * What a profile publishes by DANE (RFC 7672): a TLSA RRset at `_25._tcp.<MX host>` (§2.2.3),
@@ -226,6 +257,10 @@ export const profileSchema = z
         path: ['tls', 'ciphers'],
         message: 'TLS 1.0/1.1 need "@SECLEVEL=0" at the end of the cipher list (OpenSSL 3 refuses them above level 0)',
       });
+    }
+    if (profile.certificate.revoked && (profile.certificate.issuer !== 'intermediate' || profile.starttls !== 'offer' || profile.tampering)) {
+      // The CRL and the OCSP response are the trusted intermediate's, about a leaf the receiver presents.
+      ctx.addIssue({ code: 'custom', path: ['certificate', 'revoked'], message: 'needs a leaf the trusted intermediate issued (issuer "intermediate") and a receiver that completes STARTTLS (starttls "offer", no tampering)' });
     }
     if (profile.certificate.issuer !== 'intermediate' && profile.certificate.chain === 'leaf-only') {
       ctx.addIssue({

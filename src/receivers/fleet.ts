@@ -24,6 +24,9 @@ import { stsPublication, type StsPublication } from '../profiles/mta-sts-policy.
 import { policyCredentialsKey, sniDefaultCredentialsKey } from '../certs/cert-plan.js';
 import { namesCover } from '../certs/name-coverage.js';
 import { ReceiverContext } from './receiver-context.js';
+import { RevocationSigner } from '../certs/revocation.js';
+import { CRL_DEFAULT_PORT, revocationPublication, type RevocationPublication } from '../profiles/revocation.js';
+import { startCrlServers, type CrlServers } from './crl-server.js';
 
 /** How long a client turned away between steps may take to read the 421. */
 const REFUSAL_LINGER_MS = 2_000;
@@ -52,6 +55,11 @@ export interface FleetOptions {
    * senders use; another port only reaches senders that can be told it).
    */
   policyPort?: number;
+  /**
+   * The port the CRL hosts of revoked profiles listen on (default 80, what their leaves'
+   * `http://` distribution points mean; another port only reaches clients told it).
+   */
+  crlPort?: number;
   /** Called once every listener is ready, before privileges are dropped (a manifest may need to be written where only root can). */
   onReady?: (fleet: Fleet) => void;
 }
@@ -70,6 +78,8 @@ export interface FleetMember {
   sts: StsPublication | null;
   /** The TLSA records it publishes (DANE), computed from the chain it serves, or null. */
   tlsa: TlsaPublication | null;
+  /** Where its revoked leaf's CRL is published (certificate.revoked), or null. */
+  revocation: RevocationPublication | null;
 }
 
 export interface Fleet {
@@ -92,6 +102,8 @@ export interface Fleet {
   log: EventLog;
   /** The MTA-STS policy hosts' listeners (none when no profile declares a policy). */
   policyHosts: PolicyServers['listening'];
+  /** The CRL hosts' listeners (none when no profile's leaf is revoked, or when they could not listen: then a warning says so). */
+  crlHosts: CrlServers['listening'];
   /** With shared addressing: the one profile listening now, or null. Otherwise null (all listen). */
   readonly live: string | null;
   /**
@@ -141,6 +153,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     return context;
   };
   const choices: { profile: string; choice: ServedChoice }[] = [];
+  // One signer per revoked leaf, shared by its receivers (every phase) and its CRL host.
+  const signers = new Map([...pki.revoked].map(([name, leaf]) => [name, new RevocationSigner(leaf)] as const));
   for (const profile of profiles) {
     const { address, port } = listenAddress(options.addressing, profile.slot);
     const names = profileNames(profile, zone, naming);
@@ -148,11 +162,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     choices.push({ profile: profile.name, choice });
     const context = newContext(profile, names);
     const credentials = choice.source === 'user' && user ? userCredentials(profile.name, user) : pki.credentials.get(profile.name);
-    receivers.push(createReceiver(context, credentials, pki.credentials.get(sniDefaultCredentialsKey(profile.name))));
+    receivers.push(createReceiver(context, credentials, pki.credentials.get(sniDefaultCredentialsKey(profile.name)), signers.get(profile.name)));
     const served: ServedCertificate = { source: choice.source, coversMx: choice.coversMx, coversDomain: choice.coversDomain };
     const sts = stsPublication(profile.mtaSts, names, address);
     const tlsa = servedTlsa(profile, names, pki, user);
-    members.push({ name: profile.name, title: profile.title, tests: profile.tests, hostname: context.hostname, domain: context.domain, address, port, served, sts, tlsa });
+    const revocation = revocationPublication(profile.certificate, names, address);
+    members.push({ name: profile.name, title: profile.title, tests: profile.tests, hostname: context.hostname, domain: context.domain, address, port, served, sts, tlsa, revocation });
   }
   const mailboxHostname = mailboxNames(zone, naming).hostname;
   // Its own receiver: started with the others, but no member of the matrix (run.json's profiles are the catalogue's).
@@ -174,8 +189,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const warnings = [...(user?.warnings ?? []), ...(servedWarning ? [servedWarning] : []), ...(policyWarning ? [policyWarning] : [])];
 
   let policyServers: PolicyServers | null = null;
+  let crlServers: CrlServers | null = null;
   const stopReceivers = async (): Promise<void> => {
     await policyServers?.close();
+    await crlServers?.close();
     await Promise.all([...receivers, ...(mailboxReceiver ? [mailboxReceiver] : [])].map((receiver) => receiver.close()));
     // The last connections record their close (and any cut-off handshake or message) before the log closes.
     await Promise.all(contexts.map((context) => context.whenIdle(CLOSE_GRACE_MS)));
@@ -289,7 +306,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     const oldContext = contexts[contexts.indexOf(old.context)];
     const context = newContext(phased, { hostname: member.hostname, domain: member.domain });
     const credentials = choices[index]?.choice.source === 'user' && user ? userCredentials(profile.name, user) : pki.credentials.get(profile.name);
-    const next = createReceiver(context, credentials, pki.credentials.get(sniDefaultCredentialsKey(profile.name)));
+    const next = createReceiver(context, credentials, pki.credentials.get(sniDefaultCredentialsKey(profile.name)), signers.get(profile.name));
     // The next phase's receiver takes new connections at once (the listener is the fleet's, bound
     // at start: no re-binding after privileges were dropped); the old one finishes its sessions.
     if (!shared || live === name) next.attach(member.address, member.port);
@@ -310,6 +327,19 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       sharedListener?.close();
       await stopReceivers();
       throw error;
+    }
+  }
+  // The CRL hosts: a revoked profile is still one without them (its receiver staples the OCSP
+  // response that says so), so one that cannot listen (port 80 without root) is a warning, not a failure.
+  const crlHosts = members.flatMap((m) => {
+    const signer = signers.get(m.name);
+    return m.revocation && signer ? [{ profile: m.name, publication: m.revocation, signer }] : [];
+  });
+  if (crlHosts.length > 0) {
+    try {
+      crlServers = await startCrlServers({ hosts: crlHosts, port: options.crlPort ?? CRL_DEFAULT_PORT, log });
+    } catch (error) {
+      warnings.push(`${error instanceof Error ? error.message : String(error)}: the CRL of ${crlHosts.map((h) => h.profile).join(', ')} is not served (their receivers still staple the OCSP response)`);
     }
   }
   const stop = async (): Promise<void> => {
@@ -335,6 +365,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     warnings,
     log,
     policyHosts: policyServers?.listening ?? [],
+    crlHosts: crlServers?.listening ?? [],
     get live() {
       return live;
     },

@@ -334,8 +334,8 @@ function versionOf(socket: TLSSocket): TlsVersion | 'unknown' {
   return 'unknown';
 }
 
-/** A request field as recorded: at most FIELD_LIMIT characters, control characters escaped. */
-function shown(value: string): string {
+/** A request field as recorded: at most FIELD_LIMIT characters, control characters escaped (the CRL hosts' too). */
+export function shown(value: string): string {
   // eslint-disable-next-line no-control-regex
   const escaped = value.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return escaped.length > FIELD_LIMIT ? `${escaped.slice(0, FIELD_LIMIT)}…` : escaped;

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { SMTPServerEnvelope } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { clientHelloFraming, MAX_CLIENT_HELLO_INPUT } from '../evidence/client-hello.js';
 import type { SessionEventBudget } from '../recorder/event-budget.js';
 import type { EventInput } from '../recorder/events.js';
 import { printable } from '../text/printable.js';
@@ -17,6 +18,18 @@ export type ConnectionEventInput = EventInput extends infer E
 
 /** How long the abort-handshake profile waits for a ClientHello before it hangs up. */
 const CLIENT_HELLO_WAIT_MS = 30_000;
+
+/**
+ * How long the starttls-injection profile withholds its reply to the first greeting inside TLS.
+ * A sender that reads the injected lines as that reply acts on them at once (milliseconds); one
+ * that waits for the real reply waits far longer than this (RFC 5321 §4.5.3.2: 5 minutes).
+ */
+export const INJECTION_SILENCE_MS = 3_000;
+
+/** The `250` EHLO lines forged after the 220 to STARTTLS, as EAST B_1 forges them (its stls_response). */
+function injectedEhloLines(hostname: string): string[] {
+  return [`250-${hostname}`, '250 AUTH LOGIN'];
+}
 
 /**
  * One SMTP session on a receiver: smtp-server's connection, with the profile's STARTTLS
@@ -41,6 +54,10 @@ export class ReceiverConnection extends SMTPConnection {
   /** How many of each kind of repeatable evidence this session has written. */
   readonly #repeated = new Map<string, number>();
   #deadlines: SessionDeadlines | null = null;
+  /** starttls-injection: whether the first command inside TLS has been checked, the check's clock, and the lines read inside TLS. */
+  #injectionChecked = false;
+  #injectionTimer: NodeJS.Timeout | null = null;
+  readonly #tlsLines: string[] = [];
   readonly #openedAt = Date.now();
   /** When the client last completed a command line (or connected), and whether it ever did: what shedding goes by. */
   #lastLineAt = this.#openedAt;
@@ -188,6 +205,11 @@ export class ReceiverConnection extends SMTPConnection {
     const verb = (/^\S{0,16}/.exec(raw)?.[0] ?? '').toUpperCase();
     this.record({ type: 'command', verb: printable(verb, 16), line: printable(redact(verb, raw), limits.maxLoggedLineBytes) });
     this.#pendingHelo = verb === 'EHLO' || verb === 'HELO' ? { verb, name: printable(raw.slice(4).trim(), limits.maxLoggedLineBytes) } : null;
+    if (this.secure && this.context.profile.tampering?.injection && !this.#injectionChecked && verb !== 'EHLO' && verb !== 'HELO') {
+      // The first command inside TLS is not a greeting: the sender went on with what it learnt in plaintext (RFC 3207 §4.2 says discard it).
+      this.#injectionChecked = true;
+      this.record({ type: 'injection-check', withheld: null, silentMs: 0, lines: [printable(redact(verb, raw), limits.maxLoggedLineBytes)] });
+    }
     super._onCommand(command, callback);
   }
 
@@ -215,6 +237,10 @@ export class ReceiverConnection extends SMTPConnection {
       return;
     }
     const tampering = this.context.profile.tampering;
+    if (tampering?.injection) {
+      this.#injectAfter220(callback);
+      return;
+    }
     if (tampering) {
       this.#tamperWithStarttls(tampering, callback);
       return;
@@ -251,8 +277,8 @@ export class ReceiverConnection extends SMTPConnection {
    * what the sender does next is recorded: a plaintext delivery is a downgrade.
    */
   #tamperWithStarttls(tampering: NonNullable<ReceiverContext['profile']['tampering']>, callback: () => void): void {
-    if (tampering.ehlo === 'refused') {
-      // EHLO was refused, so STARTTLS was never offered: as a stripped extension, not implemented.
+    if (tampering.ehlo === 'refused' || tampering.greeting !== undefined) {
+      // EHLO was refused, or the forged greeting came with STARTTLS stripped: never offered, as a stripped extension, not implemented.
       this.record({ type: 'starttls', reply: 502 });
       this.send(502, 'Error: command not implemented');
       callback();
@@ -269,6 +295,11 @@ export class ReceiverConnection extends SMTPConnection {
     const code = tampering.starttlsReply ?? 454;
     this.record({ type: 'starttls', reply: code });
     switch (code) {
+      case 220:
+        // 220 without a transition: the ClientHello that follows is read as SMTP, as plaintext.
+        this.send(220, 'Ready to start TLS');
+        this.#answerClientHelloInPlaintext();
+        break;
       case 221:
         this.send(221, 'Bye');
         this.close();
@@ -301,7 +332,158 @@ export class ReceiverConnection extends SMTPConnection {
       callback();
       return;
     }
+    if (this.#withholdsGreetingReply()) {
+      this.#withholdReply('EHLO', () => super.handler_EHLO(command, callback));
+      return;
+    }
     super.handler_EHLO(command, callback);
+  }
+
+  override handler_HELO(command: Buffer, callback: () => void): void {
+    if (this.#withholdsGreetingReply()) {
+      this.#withholdReply('HELO', () => super.handler_HELO(command, callback));
+      return;
+    }
+    super.handler_HELO(command, callback);
+  }
+
+  /** The greeting of a session that started with a forged, non-220 code (tampering.greeting; RFC 5321 §3.1). */
+  override _sendGreeting(): void {
+    const code = this.context.profile.tampering?.greeting;
+    if (code === undefined) {
+      super._sendGreeting();
+      return;
+    }
+    this.send(code, `${this.name} No SMTP service here`, false);
+  }
+
+  /**
+   * Response injection (EAST B_1, tampering.injection): the 220 to STARTTLS and forged `250`
+   * EHLO lines leave in one write, so in one segment, as a man in the middle would append them
+   * to the real 220. The handshake that follows is real. A client that buffered the forged lines
+   * and reads them after the handshake as the reply to its EHLO inside TLS acts on them: that is
+   * what #withholdReply watches for. (The server side of the same flaw is CVE-2011-0411.)
+   */
+  #injectAfter220(callback: () => void): void {
+    const injected = injectedEhloLines(this.name);
+    this.record({ type: 'starttls', reply: 220 });
+    this.record({ type: 'reply', code: 220, text: 'Ready to start TLS' });
+    this.record({ type: 'reply', code: 250, text: injected.map((line) => line.slice(4)).join('\n') });
+    this._socket.write(['220 Ready to start TLS', ...injected].map((line) => `${line}\r\n`).join(''));
+    this.upgrade(callback, () => this.#watchTlsLines());
+  }
+
+  /**
+   * starttls-220-no-transition: the ClientHello meets the SMTP parser. A plaintext server would
+   * answer it when a line feed happened to come among its random octets, or never; so the
+   * receiver answers the first TLS record at once, as that server answers an unknown command
+   * (500), and stays in plaintext: every sender meets the same reply, at the same point.
+   */
+  #answerClientHelloInPlaintext(): void {
+    const socket = this._socket;
+    if (!this._parser) return;
+    socket.unpipe(this._parser);
+    this._parser.isClosed = true;
+    this._parser = this._createParser();
+    const parser = this._parser;
+    socket.once('data', (chunk: Buffer) => {
+      if (chunk[0] === 0x16) {
+        this.record({ type: 'command', verb: '(TLS record)', line: `a TLS handshake record of ${chunk.length} octets, read as a command line` });
+        this.send(500, 'Error: command not recognized');
+        // The rest of a record that spans several segments is junk to the parser, as it would be to that server.
+        const rest = chunk.length >= 5 ? 5 + chunk.readUInt16BE(3) : chunk.length;
+        if (chunk.length > rest) socket.unshift(chunk.subarray(rest));
+      } else {
+        socket.unshift(chunk);
+      }
+      if (!socket.destroyed && this._parser === parser) socket.pipe(parser);
+    });
+    socket.resume();
+  }
+
+  /**
+   * smtp-server's STARTTLS upgrade, once the sender's ClientHello has been read off the socket
+   * and recorded (event `client-hello`): what the sender offers is evidence whether or not the
+   * handshake succeeds. The octets go back (unshift) before Node's TLS socket is made, which
+   * reads what the socket already holds before anything new (TLSSocket's init takes
+   * socket.readableLength), so OpenSSL sees the same bytes. Reading stops at the end of the
+   * ClientHello, at the first octet that is not one (recorded as incomplete), or at 64 KiB.
+   */
+  override upgrade(callback: () => void, secureCallback?: () => void): void {
+    const socket = this._socket;
+    if (this._parser) {
+      socket.unpipe(this._parser);
+      // Retired as smtp-server's own upgrade() does: nothing it still holds is dispatched.
+      this._parser.isClosed = true;
+      this._parser = this._createParser();
+    }
+    // The session is in its handshake from here: the handshake's deadline applies, nothing is said in clear.
+    this._upgrading = true;
+    // The STARTTLS handler is done now, as in smtp-server's upgrade (the retired parser drains): a
+    // handler still pending would hold the session's deadline off while the ClientHello is awaited.
+    setImmediate(callback);
+    let pending = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      pending = Buffer.concat([pending, chunk]);
+      const framing = clientHelloFraming(pending);
+      if (framing.state === 'incomplete' && pending.length < MAX_CLIENT_HELLO_INPUT) return;
+      socket.off('data', onData);
+      socket.pause();
+      const complete = framing.state === 'complete';
+      this.record({ type: 'client-hello', hex: pending.subarray(0, complete ? framing.length : Math.min(pending.length, 64)).toString('hex'), complete });
+      socket.unshift(pending);
+      if (!socket.destroyed) super.upgrade(() => undefined, secureCallback);
+    };
+    socket.on('data', onData);
+    socket.resume();
+  }
+
+  #withholdsGreetingReply(): boolean {
+    return this.secure && this.context.profile.tampering?.injection !== undefined && !this.#injectionChecked;
+  }
+
+  /**
+   * From the moment the session is secure, the command lines the client sends, read off the TLS
+   * socket beside smtp-server's parser: the parser holds a pipelined MAIL behind the EHLO whose
+   * reply is withheld, so only the socket shows it. At most six lines, until the check is made.
+   */
+  #watchTlsLines(): void {
+    const socket = this._socket;
+    const limits = this.context.limits;
+    let pending = '';
+    const onData = (chunk: Buffer): void => {
+      if (this.#injectionChecked && this.#injectionTimer === null) {
+        socket.off('data', onData);
+        return;
+      }
+      pending = (pending + chunk.toString('latin1')).slice(-limits.maxCommandLineBytes * 6);
+      const complete = pending.split(/\r?\n/);
+      pending = complete.pop() ?? '';
+      for (const line of complete) {
+        if (this.#tlsLines.length < 6 && line !== '') this.#tlsLines.push(printable(redact((/^\S{0,16}/.exec(line)?.[0] ?? '').toUpperCase(), line), limits.maxLoggedLineBytes));
+      }
+    };
+    socket.on('data', onData);
+  }
+
+  /**
+   * Withholds the reply to the first greeting inside TLS for INJECTION_SILENCE_MS, then records
+   * every command line the client sent after it meanwhile (EHLO must end a pipelined group, RFC
+   * 2920 §3.1, so an honest client sends none), and answers.
+   */
+  #withholdReply(verb: 'EHLO' | 'HELO', answer: () => void): void {
+    this.#injectionChecked = true;
+    const check = (): void => {
+      if (this.#injectionTimer === null) return;
+      clearTimeout(this.#injectionTimer);
+      this.#injectionTimer = null;
+      this.record({ type: 'injection-check', withheld: verb, silentMs: INJECTION_SILENCE_MS, lines: this.#tlsLines.slice(1, 6) });
+    };
+    this.#injectionTimer = setTimeout(() => {
+      check();
+      if (!this._closing && !this._closed) answer();
+    }, INJECTION_SILENCE_MS);
+    this._socket.once('close', check);
   }
 
   /**
@@ -326,6 +508,13 @@ export class ReceiverConnection extends SMTPConnection {
     this.#abortTimer.unref();
     socket.once('data', (chunk: Buffer) => {
       this.#clearAbortTimer();
+      // What the sender offered, as far as this first segment shows it (the handshake ends here).
+      const framing = clientHelloFraming(chunk);
+      this.record({
+        type: 'client-hello',
+        hex: chunk.subarray(0, framing.state === 'complete' ? framing.length : Math.min(chunk.length, framing.state === 'incomplete' ? MAX_CLIENT_HELLO_INPUT : 64)).toString('hex'),
+        complete: framing.state === 'complete',
+      });
       if (chunk[0] === 0x16) {
         // Echo the record version of the ClientHello, as a TLS stack does in its first record.
         socket.write(fatalAlertRecord(ALERT_HANDSHAKE_FAILURE, [chunk[1] ?? 3, chunk[2] ?? 1]));

@@ -11,6 +11,7 @@ import {
 import type { SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
 import { BadmxError } from '../errors.js';
 import type { ServedCredentials } from '../certs/pki.js';
+import type { RevocationSigner } from '../certs/revocation.js';
 import type { TlsVersion } from '../recorder/events.js';
 import { headerSection, headerValue } from './message-headers.js';
 import { formatReceived } from './received-header.js';
@@ -138,8 +139,39 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
+/**
+ * OCSP stapling (RFC 6066 §8, RFC 6960) on a receiver: every handshake whose ClientHello asks
+ * for the certificate's status (status_request) gets `signer`'s OCSP response, recorded as an
+ * `ocsp-staple` event. Node asks the socket's `server` for it through the 'OCSPRequest' event;
+ * smtp-server upgrades STARTTLS with its net.Server as that `server`, which lacks the default
+ * secure context Node takes the certificate from when no SNI context was chosen
+ * (`_sharedCreds`, set by tls.Server only), so Node would skip the event for every client
+ * that sends no SNI (Postfix and Exim by default): it is given the receiver's own context.
+ */
+function stapleOcsp(server: ReceiverServer, context: ReceiverContext, signer: RevocationSigner): void {
+  const net = server.server as typeof server.server & { _sharedCreds?: unknown };
+  net._sharedCreds = server.secureContext.get('*');
+  net.on('OCSPRequest', (_certificate: Buffer, _issuer: Buffer, callback: (error: Error | null, response?: Buffer) => void) => {
+    let response: Buffer;
+    try {
+      response = signer.ocspResponse();
+    } catch (error) {
+      callback(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    context.log.append({ type: 'ocsp-staple', profile: context.profile.name, conn: '', certStatus: 'revoked', bytes: response.length });
+    callback(null, response);
+  });
+}
+
 /** One profile's SMTP server: real SMTP (smtp-server), real TLS (OpenSSL through Node). */
-export function createReceiver(context: ReceiverContext, credentials: ServedCredentials | undefined, withoutSni?: ServedCredentials): Receiver {
+export function createReceiver(
+  context: ReceiverContext,
+  credentials: ServedCredentials | undefined,
+  withoutSni?: ServedCredentials,
+  /** A revoked leaf's (certificate.revoked): the receiver staples its OCSP response. */
+  revocation?: RevocationSigner,
+): Receiver {
   const { profile, limits } = context;
   const own = profile.starttls === 'offer' && credentials ? tlsContextOptions(profile, credentials) : {};
   // tls.sni "required": the profile's own certificate only for a client whose SNI names it
@@ -155,7 +187,8 @@ export function createReceiver(context: ReceiverContext, credentials: ServedCred
     // The banner and EHLO name are the MX hostname, never the machine's: a sender that sees its own name treats it as a loop.
     name: context.hostname,
     banner: `${context.software} receiver for ${context.domain}; profile ${profile.name}`,
-    hideSTARTTLS: profile.starttls === 'absent',
+    // A forged non-220 greeting (tampering.greeting): the man in the middle strips STARTTLS too.
+    hideSTARTTLS: profile.starttls === 'absent' || profile.tampering?.greeting !== undefined,
     hideENHANCEDSTATUSCODES: false,
     hideDSN: true,
     hideREQUIRETLS: true,
@@ -222,6 +255,7 @@ export function createReceiver(context: ReceiverContext, credentials: ServedCred
     context,
     listen(address, port) {
       server = new ReceiverServer(context, options);
+      if (revocation && profile.starttls === 'offer') stapleOcsp(server, context, revocation);
       const current = server;
       // Errors of single connections are recorded on their connection; nothing may take the fleet down.
       current.on('error', () => undefined);
@@ -247,6 +281,7 @@ export function createReceiver(context: ReceiverContext, credentials: ServedCred
     attach(address, port) {
       attached = true;
       server = new ReceiverServer(context, options);
+      if (revocation && profile.starttls === 'offer') stapleOcsp(server, context, revocation);
       server.on('error', () => undefined);
       context.log.append({ type: 'listening', profile: profile.name, conn: '', hostname: context.hostname, address, port });
     },

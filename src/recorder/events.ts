@@ -86,6 +86,35 @@ export interface TlsFailedEvent extends EventBase {
   code: string | null;
 }
 
+/**
+ * The sender's ClientHello as the receiver read it, before its own TLS stack did: the TLS
+ * records (RFC 8446 §5.1) that carried the handshake message, byte for byte. What the sender
+ * offers (versions, suites, groups, SNI, ALPN, its JA3/JA4 fingerprint) is read from these
+ * bytes at judging time (evidence/client-hello.ts), so the recorded fact is the wire's.
+ */
+export interface ClientHelloEvent extends EventBase {
+  type: 'client-hello';
+  /** The records, hex; at most limits' 64 KiB. */
+  hex: string;
+  /** False when the client sent something that is not a ClientHello (`hex` then holds its first octets). */
+  complete: boolean;
+}
+
+/**
+ * The starttls-injection profile (EAST B_1): the receiver sent forged EHLO lines in the same
+ * segment as its 220 to STARTTLS, then withheld its reply to the sender's first greeting
+ * inside TLS for `silentMs`. `lines` is what the sender sent meanwhile: a command there means
+ * it took the injected plaintext as its TLS session's reply.
+ */
+export interface InjectionCheckEvent extends EventBase {
+  type: 'injection-check';
+  /** The greeting inside TLS whose reply was withheld, or null when the first command inside TLS was not a greeting (it is then `lines[0]`). */
+  withheld: 'EHLO' | 'HELO' | null;
+  silentMs: number;
+  /** Command lines received while the reply was withheld (at most 5, printable). */
+  lines: string[];
+}
+
 export interface MailFromEvent extends EventBase {
   type: 'mail-from';
   address: string;
@@ -289,6 +318,48 @@ export interface TlsRptPostEvent extends PolicyEventBase {
 }
 
 /**
+ * What the CRL host of a revoked profile (receivers/crl-server.ts) saw: plain HTTP, so no SNI
+ * and no TLS; `conn` is empty and `request` numbers the HTTP connection (`http-<n>`), as for
+ * the policy hosts. `profile` is the profile whose CRL host was asked (by the Host header,
+ * else the only one at that address).
+ */
+export interface CrlListeningEvent extends EventBase {
+  type: 'crl-listening';
+  address: string;
+  port: number;
+  /** The CRL hosts it serves there. */
+  hosts: string[];
+}
+
+/** An HTTP request answered by a CRL host: a fetch of the CRL (RFC 5280 §4.2.1.13) or anything else. */
+export interface CrlFetchEvent extends EventBase {
+  type: 'crl-fetch';
+  request: string;
+  peer: { address: string; port: number };
+  method: string;
+  /** The request target, truncated and with control characters escaped. */
+  path: string;
+  host: string | null;
+  status: number;
+  /** Octets of CRL sent (0 for anything but the CRL). */
+  bytes: number;
+  userAgent: string | null;
+}
+
+/**
+ * A client's ClientHello asked the receiver for its certificate's status (status_request,
+ * RFC 6066 §8), and the receiver stapled its OCSP response (RFC 6960) to the handshake. Node
+ * asks for the response without saying which connection it is for, so `conn` is empty: the
+ * event says a client of this profile asked at this time.
+ */
+export interface OcspStapleEvent extends EventBase {
+  type: 'ocsp-staple';
+  /** The certStatus the stapled response states. */
+  certStatus: 'revoked';
+  bytes: number;
+}
+
+/**
  * A TLSA query the harness DNS answered (RFC 7672 §2.2.3: `_25._tcp.<MX host>`): evidence that
  * a sender looked for a DANE profile's records. `profile` is the profile whose MX host was asked
  * about; `conn` is empty; `peer` is the asking resolver's address.
@@ -316,6 +387,9 @@ export type ReceiverEvent =
   | PolicyFetchEvent
   | PolicyTlsFailedEvent
   | TlsRptPostEvent
+  | CrlListeningEvent
+  | CrlFetchEvent
+  | OcspStapleEvent
   | ConnectEvent
   | CommandEvent
   | ReplyEvent
@@ -323,6 +397,8 @@ export type ReceiverEvent =
   | StarttlsEvent
   | TlsEstablishedEvent
   | TlsFailedEvent
+  | ClientHelloEvent
+  | InjectionCheckEvent
   | MailFromEvent
   | RcptToEvent
   | DataEvent
@@ -358,11 +434,16 @@ export const EVIDENCE_EVENT_TYPES: ReadonlySet<string> = new Set<EventType>([
   'policy-fetch',
   'policy-tls-failed',
   'tlsrpt-post',
+  'crl-listening',
+  'crl-fetch',
+  'ocsp-staple',
   'connect',
   'helo',
   'starttls',
   'tls',
   'tls-failed',
+  'client-hello',
+  'injection-check',
   'mail-from',
   'rcpt-to',
   'data',

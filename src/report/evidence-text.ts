@@ -22,6 +22,27 @@ export function describeConnection(c: ConnectionSummary): string {
 }
 
 /** A hop's TLS as one phrase: "TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 (128 bits, verify=NONE)", "no TLS", "TLS: unknown". */
+/**
+ * How sure a hop's TLS reading is (ReceivedHop tls.basis): which words of the field stated it.
+ * "-" for a run.json written before badmx said so.
+ */
+export function hopBasisText(hop: ReceivedHop): string {
+  const { basis, statement } = hop.tls;
+  const quoted = statement ? `: ${statement}` : '';
+  switch (basis) {
+    case 'keyword':
+      return `keyword${quoted}`;
+    case 'comment':
+      return `comment${quoted}`;
+    case 'clause':
+      return `with clause${quoted}`;
+    case 'none':
+      return 'nothing stated';
+    default:
+      return '-';
+  }
+}
+
 export function describeHopTls(hop: ReceivedHop): string {
   const t = hop.tls;
   if (t.tls === false) return 'no TLS';
@@ -60,7 +81,7 @@ export function cellEvidenceLines(cell: Cell, profile: RunProfile | undefined): 
   });
   if (cell.received) lines.push(`received: ${cell.received}`);
   for (const [i, hop] of (cell.hops ?? []).entries()) {
-    lines.push(`hop ${i + 1}: from ${hop.from.helo ?? '?'} [${hop.from.address ?? '?'}] by ${hop.by.host ?? '?'} with ${hop.with ?? '?'}: ${describeHopTls(hop)}`);
+    lines.push(`hop ${i + 1}: from ${hop.from.helo ?? '?'} [${hop.from.address ?? '?'}] by ${hop.by.host ?? '?'} with ${hop.with ?? '?'}: ${describeHopTls(hop)} (stated by ${hopBasisText(hop)})`);
   }
   if (cell.evidenceMismatch) lines.push(`evidence mismatch: ${cell.evidenceMismatch}`);
   // What the profile's MTA-STS policy host saw of the sender: did it fetch the policy it was to honour?

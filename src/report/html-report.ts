@@ -1,4 +1,5 @@
 import { scheduleText } from './schedule-text.js';
+import { helloFacts, tlsClientFindings } from './tls-client-text.js';
 import { retriesText, senderKind } from './sender-kind.js';
 import { createHash } from 'node:crypto';
 import type { ConnectionSummary } from '../classify/outcome.js';
@@ -6,7 +7,7 @@ import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { BounceEvidence, Cell, RunDocument, RunProfile, RunSender } from '../document/run-document.js';
 import { inconclusiveCause, outcomeDetail, outcomeHeadline, settleWords, tallyText, unsettledWait, verdictCounts, verdictLabel } from './cell-label.js';
 import { escapeMarkup } from './escape.js';
-import { describeHopTls, policyFetchText, policyHostMark, policyHostSummary, UNATTRIBUTED_NOTE } from './evidence-text.js';
+import { describeHopTls, hopBasisText, policyFetchText, policyHostMark, policyHostSummary, UNATTRIBUTED_NOTE } from './evidence-text.js';
 import { clock, duration, elapsedMs, relative, utc } from './format-time.js';
 import { buildMatrix, expectationLabel, type Matrix } from './matrix-model.js';
 import type { Renderer } from './renderer.js';
@@ -191,6 +192,31 @@ ${rules}
 </section>`;
 }
 
+/** What each sender offered in its handshakes: findings, then each distinct ClientHello with its raw octets. */
+function tlsClientsSection(run: RunDocument): string {
+  const blocks = run.senders.map((s) => {
+    const hellos = (s.tlsClient?.hellos ?? [])
+      .map(
+        (entry) => `<details class="hello"><summary><code>${h(entry.ja4)}</code></summary>
+<dl class="facts">
+${helloFacts(entry)
+  .map(([term, value]) => fact(term, h(value)))
+  .join('\n')}
+${fact('ClientHello octets', `<code class="hex">${h(entry.hex)}</code>`)}
+</dl></details>`,
+      )
+      .join('\n');
+    return `<h3>${h(s.label)}</h3>
+<p>${s.tlsClient?.findings.length ? `<strong>${h(tlsClientFindings(s))}</strong>` : `<span class="muted">${h(tlsClientFindings(s))}</span>`}</p>
+${hellos}`;
+  });
+  return `<section aria-labelledby="tls-clients-heading">
+<h2 id="tls-clients-heading">What each sender offers (its ClientHello)</h2>
+<p class="muted">As the receivers read them before their TLS stack: versions, cipher suites (RC4, 3DES, DES, EXPORT, NULL, anonymous and CBC flagged), groups, signature algorithms, SNI, ALPN, and the JA4 and JA3 fingerprints.</p>
+${blocks.join('\n')}
+</section>`;
+}
+
 function matrixSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>): string {
   const caption = `Receiver states (rows) × senders (columns), judged against policy ${h(run.policy.name)}. Each cell links to its evidence.`;
   // A run of the study's profiles alone is one table, as before suites; otherwise a table per suite under its heading.
@@ -305,6 +331,8 @@ ${fact('HELO', c.helo !== null ? `<code>${h(c.helo)}</code>` : '<span class="mut
 ${fact('STARTTLS', starttls)}
 ${fact('TLS', tls)}
 ${fact('TLS failure', failure)}
+${fact('ClientHello', c.clientHello ? (c.clientHello.ja4 !== null ? `JA4 <code>${h(c.clientHello.ja4)}</code>` : `<span class="muted">${h(c.clientHello.error ?? '')}</span>`) : null)}
+${fact('Injection check', c.injection ? (c.injection.lines.length ? `sent <code>${h(c.injection.lines.join(' | '))}</code> while its ${h(c.injection.withheld ?? 'greeting')} was unanswered` : `waited for the reply to its ${h(c.injection.withheld ?? 'greeting')} inside TLS`) : null)}
 ${fact('MAIL FROM', c.mailFrom !== null ? `<code>${h(c.mailFrom)}</code>` : null)}
 ${fact('RCPT TO', c.rcptTo.length ? c.rcptTo.map((r) => `<code>${h(r)}</code>`).join(', ') : null)}
 ${fact('DATA', c.data ? `${c.data.reply} ${c.data.accepted ? 'accepted' : 'not accepted'}${c.data.messageId ? ` <code>${h(c.data.messageId)}</code>` : ''}` : null)}
@@ -317,12 +345,12 @@ function hopsTable(hops: ReceivedHop[]): string {
     .map((hop, i) => {
       const from = [hop.from.helo, hop.from.rdns, hop.from.address ? `[${hop.from.address}]` : null].filter((x) => x !== null).join(' ');
       const by = [hop.by.host, hop.by.software ? `(${hop.by.software})` : null].filter((x) => x !== null).join(' ');
-      return `<tr><td>${i + 1}</td><td><code>${h(from || '—')}</code></td><td><code>${h(by || '—')}</code></td><td class="nowrap">${h(hop.with ?? '—')}</td><td>${h(describeHopTls(hop))}</td><td><code>${h(hop.id ?? '—')}</code></td><td><code>${h(hop.for ?? '—')}</code></td><td>${h(hop.date ?? '—')}</td></tr>`;
+      return `<tr><td>${i + 1}</td><td><code>${h(from || '—')}</code></td><td><code>${h(by || '—')}</code></td><td class="nowrap">${h(hop.with ?? '—')}</td><td>${h(describeHopTls(hop))}</td><td>${h(hopBasisText(hop))}</td><td><code>${h(hop.id ?? '—')}</code></td><td><code>${h(hop.for ?? '—')}</code></td><td>${h(hop.date ?? '—')}</td></tr>`;
     })
     .join('\n');
   return `<table class="hops">
-<caption>The Received chain, parsed, oldest hop first.</caption>
-<thead><tr><th scope="col">#</th><th scope="col">From</th><th scope="col">By</th><th scope="col">With</th><th scope="col">TLS</th><th scope="col">Id</th><th scope="col">For</th><th scope="col">Date</th></tr></thead>
+<caption>The Received chain, parsed, oldest hop first. "Stated by": the words of the field that say TLS or not (the with keyword, a comment, the with clause), or nothing stated (unknown).</caption>
+<thead><tr><th scope="col">#</th><th scope="col">From</th><th scope="col">By</th><th scope="col">With</th><th scope="col">TLS</th><th scope="col">Stated by</th><th scope="col">Id</th><th scope="col">For</th><th scope="col">Date</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
@@ -538,6 +566,7 @@ export function renderHtmlReport(run: RunDocument): string {
 ${header(run)}
 ${matrixSection(run, matrix, ids)}
 ${sendersSection(run)}
+${tlsClientsSection(run)}
 ${tlsReportsSection(run)}${cellsSection(run, matrix, ids)}
 <footer>Rendered by badmx from run.json (schemaVersion ${h(String(run.schemaVersion))}, written by badmx ${h(run.tool.version)}). Self-contained: nothing in this page is fetched from anywhere.</footer>
 </main>

@@ -1,4 +1,5 @@
 import { scheduleText } from './schedule-text.js';
+import { helloFacts, tlsClientFindings } from './tls-client-text.js';
 import { retriesText, senderKind } from './sender-kind.js';
 import type { Cell, RunDocument } from '../document/run-document.js';
 import {
@@ -152,8 +153,22 @@ export function renderMarkdownTable(run: RunDocument): string {
     }
     lines.push('', '</details>');
   }
+  lines.push(...tlsClientLines(run));
   lines.push(...tlsReportLines(run));
   return `${lines.join('\n')}\n`;
+}
+
+/** What each sender offered in its handshakes: its findings, and each distinct ClientHello's facts. */
+function tlsClientLines(run: RunDocument): string[] {
+  const lines = ['', '<details><summary>What each sender offers (its ClientHello)</summary>', ''];
+  for (const sender of run.senders) {
+    lines.push(`- **${markdownText(sender.label)}**: ${markdownText(tlsClientFindings(sender))}`);
+    for (const entry of sender.tlsClient?.hellos ?? []) {
+      lines.push(`  - ${helloFacts(entry).map(([term, value]) => `${term}: ${markdownText(value)}`).join('; ')}`);
+    }
+  }
+  lines.push('', '</details>');
+  return lines;
 }
 
 /** The TLS reports (RFC 8460) that arrived: who reported (and who never did), then one table row per policy of each report; nothing when the run did not ask for any. */

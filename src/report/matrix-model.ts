@@ -130,5 +130,7 @@ export function expectationLabel(expected: RunProfile['expected']): string {
       return 'deliver';
     case 'not-delivered':
       return 'do not deliver';
+    case 'no-plaintext':
+      return expected.minVersion ? `deliver over ${expected.minVersion.replace(/^TLSv/, 'TLS ')}+ or not at all` : 'deliver over TLS or not at all';
   }
 }

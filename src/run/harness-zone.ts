@@ -3,11 +3,12 @@ import { profileDescription } from '../config/public-zone.js';
 import { MAILBOX_DESCRIPTION } from '../profiles/mailbox.js';
 import type { StsPublication } from '../profiles/mta-sts-policy.js';
 import type { TlsaPublication } from '../certs/tlsa.js';
+import type { RevocationPublication } from '../profiles/revocation.js';
 
 /** What the harness zone is made from: the fleet's names and addresses, and the probes' mailbox. */
 export interface ZoneSource {
   zone: string;
-  members: { name: string; title: string; domain: string; hostname: string; address: string; sts?: StsPublication | null; tlsa?: TlsaPublication | null }[];
+  members: { name: string; title: string; domain: string; hostname: string; address: string; sts?: StsPublication | null; tlsa?: TlsaPublication | null; revocation?: RevocationPublication | null }[];
   /** The probes' own domain (mailbox.ts): its MX host and the address that host resolves to. */
   mailbox: { domain: string; hostname: string; address: string };
 }
@@ -22,7 +23,7 @@ export interface ZoneSource {
 export function harnessZone(source: ZoneSource, nameServerAddress: string, live: string | null = null): Zone {
   const zone = buildZone({
     origin: source.zone,
-    hosts: source.members.map((m) => ({ domain: m.domain, hostname: m.hostname, address: m.address, description: profileDescription(m), mtaSts: m.sts ?? null, tlsa: m.tlsa ?? null })),
+    hosts: source.members.map((m) => ({ domain: m.domain, hostname: m.hostname, address: m.address, description: profileDescription(m), mtaSts: m.sts ?? null, tlsa: m.tlsa ?? null, revocation: m.revocation ?? null })),
     nameServer: { hostname: `ns.${source.zone}`, address: nameServerAddress },
     mailbox: { ...source.mailbox, description: MAILBOX_DESCRIPTION },
   });

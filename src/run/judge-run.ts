@@ -17,6 +17,8 @@ import type { ReceiverEvent } from '../recorder/events.js';
 import { builtinHeloName } from '../senders/builtin-sender.js';
 import { policyFetchesOf } from '../classify/policy-fetches.js';
 import { tlsaQueriesOf } from '../classify/tlsa-queries.js';
+import { injectionSignal, readAttack } from '../classify/attack.js';
+import { senderTlsClient } from '../classify/client-hellos.js';
 import type { RetryModel, SendResult, Sender } from '../senders/sender.js';
 import { formatDuration } from '../text/duration.js';
 import { VERSION } from '../version.js';
@@ -170,7 +172,8 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
   const probeCells: Cell[] = observed.map(({ probe, profile, classification, submission, bounces: own, settled, settle }) => {
     // A multi-phase profile is judged as its last phase, holding the policy of its first (profile-phases.ts).
     const member = fleet.members.find((m) => m.name === probe.profile);
-    const policyVerdict = evaluate(options.policy, asPresented(judgedProfile(profile), classification, member), classification);
+    const injected = profile.tampering?.injection ? injectionSignal(classification.evidence) : null;
+    const policyVerdict = evaluate(options.policy, asPresented(judgedProfile(profile), classification, member), { ...classification, injected });
     // Whether the sender asked for the TLSA records: only a run whose harness DNS watched them can say (none in external DNS mode).
     const tlsaQueries = member?.tlsa && input.dns !== null ? tlsaQueriesOf(facts.events, { sender: probe.sender, profile: probe.profile }, windows) : undefined;
     // At dane-bogus, "TLSA lookup failed" in the sender's words counts only if the harness DNS
@@ -179,7 +182,15 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
     const servedBogus =
       profile.dane?.dnssec === 'bogus' && (tlsaQueries ?? []).some((q) => q.rcode === 'NOERROR' && (q.by === 'sender' || !withResolver.has(probe.sender)));
     const judgement = judgeCell(
-      { outcome: classification.outcome, connections: classification.connections, settled, submission, bounces: own, tlsaBogus: servedBogus },
+      {
+        outcome: classification.outcome,
+        connections: classification.connections,
+        settled,
+        submission,
+        bounces: own,
+        tlsaBogus: servedBogus,
+        quotedGreeting: member && profile.tampering?.greeting !== undefined ? quotedGreeting(member.hostname, profile.tampering.greeting, submission, own) : null,
+      },
       policyVerdict,
       diagnoses.get(probe.sender) ?? null,
       input.error,
@@ -227,10 +238,17 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
         : {}),
       // Only where the profile publishes TLSA records and the harness DNS watched: whether the sender asked for them.
       ...(tlsaQueries ? { tlsaQueries } : {}),
+      ...attackOf(profile, classification, judgement.verdict !== 'inconclusive'),
     };
   });
   const cells = withoutPolicy(foldPhases(probeCells, options.probes, profiles), profiles);
 
+  // What each sender offered in its handshakes, from the ClientHellos of the connections attributed to it.
+  const tlsClientOf = (label: string): Pick<RunSender, 'tlsClient'> => {
+    const connections = observed.filter((o) => o.probe.sender === label).flatMap((o) => o.classification.evidence.map((c) => ({ conn: c.conn, profile: o.probe.profile })));
+    const tlsClient = senderTlsClient(events, connections);
+    return tlsClient ? { tlsClient } : {};
+  };
   const senders: RunSender[] = options.senders.map((sender) => {
     const own = windows.filter((w) => w.sender === sender.label);
     const window = own.length ? { start: own.map((w) => w.start).sort()[0]!, end: own.map((w) => w.end).sort().at(-1)! } : null;
@@ -244,6 +262,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
       trustsHarnessRoot: trusts.get(sender.label) ?? true,
       diagnosis: diagnoses.get(sender.label) ?? null,
       retries: sender.retries ?? null,
+      ...tlsClientOf(sender.label),
     };
   });
 
@@ -264,7 +283,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
     },
     policy: options.policy,
     profiles: options.profiles.map((profile) => {
-      const { served, sts, tlsa, ...member } = fleet.members.find((m) => m.name === profile.name) as FleetMember;
+      const { served, sts, tlsa, revocation, ...member } = fleet.members.find((m) => m.name === profile.name) as FleetMember;
       const rule = ruleFor(options.policy, judgedProfile(profile));
       return {
         ...member,
@@ -280,6 +299,8 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
         tampering: profile.tampering ?? null,
         // A journal from before the DANE suite holds members without it.
         tlsa: tlsa ?? null,
+        // A journal from before it holds members without it; only a revoked profile has one.
+        ...(revocation ? { revocation } : {}),
         served,
       };
     }),
@@ -462,4 +483,25 @@ function asPresented(profile: Profile, classification: Classification, member: P
   const sni = delivering?.tls?.sni?.toLowerCase().replace(/\.$/, '') ?? null;
   if (sni === member.hostname.toLowerCase() || sni === member.domain.toLowerCase()) return profile;
   return { ...profile, certificate: { ...profile.certificate, names: 'elsewhere' } };
+}
+
+/** The tampering suite's reading of a judged cell (classify/attack.ts), as a field to spread: none elsewhere. */
+function attackOf(profile: Profile, classification: Classification, tested: boolean): Pick<Cell, 'attack'> {
+  const attack = readAttack(profile.tampering, { outcome: classification.outcome, evidence: classification.evidence, tested });
+  return attack ? { attack } : {};
+}
+
+/**
+ * The refusing greeting of a tampering.greeting receiver (receiver-connection.ts _sendGreeting:
+ * `<code> <MX host> No SMTP service here`) as the sender's final word or a bounce quotes it.
+ * The MX host's name makes the quote this receiver's, and the sender's words make it this
+ * sender's: what a connection that quit before EHLO cannot say.
+ */
+function quotedGreeting(hostname: string, code: number, submission: { detail: string } | null, bounces: readonly { diagnostic: string | null }[]): string | null {
+  const greeting = `${code} ${hostname} No SMTP service here`.toLowerCase();
+  for (const words of [submission?.detail ?? null, ...bounces.map((b) => b.diagnostic)]) {
+    const at = words?.toLowerCase().indexOf(greeting) ?? -1;
+    if (words && at >= 0) return words.slice(at, at + greeting.length);
+  }
+  return null;
 }

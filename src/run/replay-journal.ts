@@ -2,6 +2,7 @@ import { stsPublication } from '../profiles/mta-sts-policy.js';
 import type { FleetMember } from '../receivers/fleet.js';
 import { listenAddress } from '../profiles/addressing.js';
 import { profileNames } from '../profiles/naming.js';
+import { revocationPublication } from '../profiles/revocation.js';
 import type { SendResult } from '../senders/sender.js';
 import type { JournalState } from './run-journal.js';
 import type { Step, StepWindow } from './run-schedule.js';
@@ -73,6 +74,7 @@ export function journalMembers(state: JournalState): FleetMember[] {
         sts: stsPublication(profile.mtaSts, names, where.address),
         // Computed from the certificates the fleet serves: unknown until it has started.
         tlsa: null,
+        revocation: revocationPublication(profile.certificate, names, where.address),
       };
     })
   );

@@ -24,6 +24,7 @@ import { readEventLog } from '../recorder/event-log.js';
 import type { ReceiverEvent } from '../recorder/events.js';
 import { bounceEvidence, bounceProbes, isMailboxDelivery, readBounce } from './bounce-evidence.js';
 import { harnessZone, type ZoneSource } from './harness-zone.js';
+import { revocationPublication } from '../profiles/revocation.js';
 import { DEFAULT_SUBMIT_CONCURRENCY, submitProbes } from './submit-probes.js';
 import { RUN_DOCUMENT_FILE, serializeRunDocument } from '../document/serialize-run-document.js';
 import type { SendResult, Sender } from '../senders/sender.js';
@@ -352,7 +353,7 @@ function plannedZone(options: RunOptions): ZoneSource {
     members: options.profiles.map((profile) => {
       const names = profileNames(profile, options.zone, naming);
       const { address } = listenAddress(options.addressing, profile.slot);
-      return { name: profile.name, title: profile.title, ...names, address, sts: stsPublication(profile.mtaSts, names, address) };
+      return { name: profile.name, title: profile.title, ...names, address, sts: stsPublication(profile.mtaSts, names, address), revocation: revocationPublication(profile.certificate, names, address) };
     }),
     mailbox: { ...mailboxNames(options.zone, naming), address: mailboxPublishedAddress(options.addressing) },
   };

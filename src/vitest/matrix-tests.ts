@@ -84,6 +84,7 @@ export type BuiltinProfileName =
   | 'wrong-eku'
   | 'sni-required'
   | 'expired-intermediate'
+  | 'revoked'
   | 'starttls-221'
   | 'starttls-354'
   | 'starttls-421'
@@ -92,6 +93,9 @@ export type BuiltinProfileName =
   | 'starttls-530'
   | 'starttls-220-plaintext'
   | 'ehlo-refused'
+  | 'starttls-injection'
+  | 'greeting-554'
+  | 'starttls-220-no-transition'
   | 'sha1-signature';
 
 /** A profile by name: a built-in one, or one of the catalogue given as `receivers`. */
@@ -330,6 +334,8 @@ function defaultBecause(name: string, expect: PolicyRule['expect'], minVersion: 
       return `"${name}" expects delivery to ${profile}`;
     case 'delivered-tls':
       return `"${name}" expects delivery over ${minVersion ? `${minVersion} or later` : 'TLS'} to ${profile}`;
+    case 'no-plaintext':
+      return `"${name}" expects delivery over ${minVersion ? `${minVersion} or later` : 'TLS'}, or none, to ${profile}`;
   }
 }
 

@@ -46,14 +46,14 @@ describe('badmx received', () => {
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toBe('');
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^hop\s+from -> by\s+with\s+TLS\s+date$/);
+    expect(lines[0]).toMatch(/^hop\s+from -> by\s+with\s+TLS\s+stated by\s+date$/);
     expect(lines.slice(2)).toEqual([
-      expect.stringMatching(/^1\s+geoff -> merlin\.infradead\.org\s+local\s+unknown\s+2020-05-09T18:58:32Z$/),
+      expect.stringMatching(/^1\s+geoff -> merlin\.infradead\.org\s+local\s+plaintext\s+keyword: local\s+2020-05-09T18:58:32Z$/),
       expect.stringMatching(
-        /^2\s+merlin\.infradead\.org \[2001:8b0:10b:1231::1\] -> lists\.ozlabs\.org\s+ESMTPS\s+TLSv1\.3, TLS_AES_256_GCM_SHA384, 256 bits, verify: No client certificate requested\s+2020-05-09T18:58:54Z$/,
+        /^2\s+merlin\.infradead\.org \[2001:8b0:10b:1231::1\] -> lists\.ozlabs\.org\s+ESMTPS\s+TLSv1\.3, TLS_AES_256_GCM_SHA384, 256 bits, verify: No client certificate requested\s+comment: using TLSv1\.3 with cipher .*\s+2020-05-09T18:58:54Z$/,
       ),
-      expect.stringMatching(/^3\s+bilbo\.ozlabs\.org \(lists\.ozlabs\.org\) \[2401:3900:2:1::3\] -> lists\.ozlabs\.org\s+ESMTP\s+plaintext\s+2020-05-09T19:02:16Z$/),
-      expect.stringMatching(/^4\s+lists\.ozlabs\.org \[2401:3900:2:1::3\] -> mail\.lfdr\.de\s+ESMTPS\s+TLS \(version not stated\)\s+2020-05-09T19:02:20Z$/),
+      expect.stringMatching(/^3\s+bilbo\.ozlabs\.org \(lists\.ozlabs\.org\) \[2401:3900:2:1::3\] -> lists\.ozlabs\.org\s+ESMTP\s+plaintext\s+keyword: ESMTP\s+2020-05-09T19:02:16Z$/),
+      expect.stringMatching(/^4\s+lists\.ozlabs\.org \[2401:3900:2:1::3\] -> mail\.lfdr\.de\s+ESMTPS\s+TLS \(version not stated\)\s+keyword: ESMTPS\s+2020-05-09T19:02:20Z$/),
     ]);
     // aligned: every row's "->" column starts where the header's does
     const column = (lines[0] ?? '').indexOf('from -> by');
@@ -73,7 +73,15 @@ describe('badmx received', () => {
       id: '49KGgz0yCmzDr5J',
       for: 'linuxppc-dev@lists.ozlabs.org',
       date: '2020-05-09T18:58:54.000Z',
-      tls: { tls: true, version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', bits: 256, verify: 'No client certificate requested' },
+      tls: {
+        tls: true,
+        version: 'TLSv1.3',
+        cipher: 'TLS_AES_256_GCM_SHA384',
+        bits: 256,
+        verify: 'No client certificate requested',
+        basis: 'comment',
+        statement: expect.stringMatching(/^using TLSv1\.3 with cipher TLS_AES_256_GCM_SHA384/) as string,
+      },
     });
   });
 

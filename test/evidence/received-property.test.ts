@@ -19,6 +19,10 @@ function assertHopShape(hop: ReceivedHop): void {
   expect(VERSIONS).toContain(hop.tls.version);
   expect(hop.tls.bits === null || Number.isInteger(hop.tls.bits)).toBe(true);
   if (hop.tls.tls !== true) expect([hop.tls.version, hop.tls.cipher, hop.tls.bits, hop.tls.verify]).toEqual([null, null, null, null]);
+  expect(['comment', 'clause', 'keyword', 'none']).toContain(hop.tls.basis);
+  expect(hop.tls.basis === 'none').toBe(hop.tls.tls === 'unknown');
+  expect(nullableString(hop.tls.statement)).toBe(true);
+  if (typeof hop.tls.statement === 'string') expect(hop.tls.statement).not.toMatch(/[\r\n]/);
   expect(() => JSON.stringify(hop)).not.toThrow();
 }
 

@@ -17,14 +17,14 @@ export const SYNTHETIC_RECEIVED: { what: string; field: string; expected: Partia
     expected: { from: { helo: null, rdns: null, address: '2001:db8::25' }, tls: { tls: true, version: null, cipher: null, bits: null, verify: null } },
   },
   {
-    what: 'a plain keyword without a date is not a clean parse: unknown, not plaintext',
+    what: 'a plain keyword without a date still states no TLS: the keyword is the writer\'s statement (RFC 3848), however the rest reads',
     field: 'from a.example by b.example with ESMTP id X',
-    expected: { by: { host: 'b.example' }, with: 'ESMTP', date: null, tls: { tls: 'unknown', version: null, cipher: null, bits: null, verify: null } },
+    expected: { by: { host: 'b.example' }, with: 'ESMTP', date: null, tls: { tls: false, version: null, cipher: null, bits: null, verify: null, basis: 'keyword', statement: 'ESMTP' } },
   },
   {
-    what: 'a plain keyword with stray junk is not a clean parse either',
+    what: 'a plain keyword with stray words elsewhere in the field still states no TLS',
     field: 'from a.example by b.example at noon with ESMTP id X; Mon, 5 Jan 2026 09:08:07 +0000',
-    expected: { tls: { tls: 'unknown', version: null, cipher: null, bits: null, verify: null } },
+    expected: { tls: { tls: false, version: null, cipher: null, bits: null, verify: null, basis: 'keyword' } },
   },
   {
     what: 'a forged HELO that looks like a TLS comment (ZMailer quotes it in the TCP-info comment)',
@@ -64,7 +64,7 @@ export const SYNTHETIC_RECEIVED: { what: string; field: string; expected: Partia
   {
     what: 'an unterminated domain literal',
     field: 'from [192.0.2.1 by b.example',
-    expected: { by: { host: null }, tls: { tls: 'unknown', version: null, cipher: null, bits: null, verify: null } },
+    expected: { by: { host: null }, tls: { tls: 'unknown', version: null, cipher: null, bits: null, verify: null, basis: 'none', statement: null } },
   },
   {
     what: 'garbage',

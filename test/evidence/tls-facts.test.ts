@@ -35,13 +35,21 @@ describe('tlsFactsFromComment', () => {
     expect(tlsFactsFromComment('envelope-from <a@b>').stated).toBe(false);
     expect(tlsFactsFromComment('12:34:56').stated).toBe(false);
     expect(tlsFactsFromComment('"version=TLSv1.3 cipher=X"').stated).toBe(false);
+    // Postini, Exchange 2010, Exim 3, Deutsche Telekom
+    expect(tlsFactsFromComment('using TLSv1')).toEqual({ stated: true, version: 'TLSv1.0', cipher: null, bits: null, verify: null });
+    expect(tlsFactsFromComment('using SSLv3')).toMatchObject({ stated: true, version: 'SSLv3' });
+    expect(tlsFactsFromComment('TLS')).toMatchObject({ stated: true, version: null, cipher: null });
+    expect(tlsFactsFromComment('Cipher TLSv1:DES-CBC3-SHA:168')).toMatchObject({ stated: true, version: 'TLSv1.0', cipher: 'DES-CBC3-SHA', bits: 168 });
+    expect(tlsFactsFromComment('TLSv1.2:ECDHE-RSA-AES256-GCM-SHA384 encrypted')).toMatchObject({ stated: true, version: 'TLSv1.2', cipher: 'ECDHE-RSA-AES256-GCM-SHA384' });
+    expect(tlsFactsFromComment('using something').stated).toBe(false);
+    expect(tlsFactsFromComment('TLSA').stated).toBe(false);
   });
 });
 
 describe('tlsFromProtocolKeyword (RFC 3848, RFC 6531)', () => {
   it('S means TLS, the plain registered keywords mean no TLS claimed, anything else says nothing', () => {
-    for (const k of ['ESMTPS', 'ESMTPSA', 'esmtps', 'UTF8SMTPS', 'UTF8SMTPSA', 'LMTPS', 'LMTPSA', 'UTF8LMTPS']) expect(tlsFromProtocolKeyword(k), k).toBe(true);
-    for (const k of ['SMTP', 'ESMTP', 'ESMTPA', 'esmtp', 'LMTP', 'UTF8SMTP', 'UTF8SMTPA']) expect(tlsFromProtocolKeyword(k), k).toBe(false);
-    for (const k of ['Microsoft SMTP Server', 'local', 'mapi', 'HTTP', 'asmtp', null]) expect(tlsFromProtocolKeyword(k), String(k)).toBeNull();
+    for (const k of ['ESMTPS', 'ESMTPSA', 'esmtps', 'UTF8SMTPS', 'UTF8SMTPSA', 'LMTPS', 'LMTPSA', 'UTF8LMTPS', 'SMTPS', 'smtps', 'HTTPS', 'https', 'ESMTP-TLS']) expect(tlsFromProtocolKeyword(k), k).toBe(true);
+    for (const k of ['SMTP', 'ESMTP', 'ESMTPA', 'esmtp', 'LMTP', 'UTF8SMTP', 'UTF8SMTPA', 'local', 'Microsoft SMTP Server', 'Microsoft SMTPSVC']) expect(tlsFromProtocolKeyword(k), k).toBe(false);
+    for (const k of ['mapi', 'HTTP', 'IMAP', 'POP3', 'asmtp', 'Novell_GroupWise', null]) expect(tlsFromProtocolKeyword(k), String(k)).toBeNull();
   });
 });

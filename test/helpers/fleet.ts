@@ -29,6 +29,8 @@ export async function startTestFleet(options: {
   certsDir?: string;
   /** Where the MTA-STS policy hosts listen (tests run without root: not 443). */
   policyPort?: number;
+  /** Where the CRL hosts of revoked profiles listen (not 80, likewise). */
+  crlPort?: number;
 }): Promise<TestFleet> {
   const dir = mkdtempSync(join(tmpdir(), 'badmx-test-run-'));
   const fleet = await startFleet({
@@ -41,6 +43,7 @@ export async function startTestFleet(options: {
     ...(options.naming ? { naming: options.naming } : {}),
     ...(options.userCertificate ? { userCertificate: options.userCertificate } : {}),
     ...(options.policyPort ? { policyPort: options.policyPort } : {}),
+    ...(options.crlPort ? { crlPort: options.crlPort } : {}),
   });
   return Object.assign(fleet, {
     member(name: string): FleetMember {

@@ -156,6 +156,7 @@ describe('planMatrix: everything is known at collection, before anything listens
       'wrong-eku': true,
       'sni-required': true,
       'expired-intermediate': true,
+      revoked: true,
       'starttls-221': true,
       'starttls-354': true,
       'starttls-421': true,
@@ -164,6 +165,9 @@ describe('planMatrix: everything is known at collection, before anything listens
       'starttls-530': true,
       'starttls-220-plaintext': true,
       'ehlo-refused': true,
+      'starttls-injection': true,
+      'greeting-554': true,
+      'starttls-220-no-transition': true,
     } satisfies Record<BuiltinProfileName, true>;
     expect(Object.keys(names).sort()).toEqual(loadCatalogue().map((p) => p.name).sort());
   });

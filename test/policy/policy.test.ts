@@ -6,6 +6,7 @@ import type { Outcome } from '../../src/classify/outcome.js';
 import { evaluate, profileFacts, ruleFor } from '../../src/policy/evaluate.js';
 import { loadCatalogue } from '../../src/profiles/catalogue.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
+import { policySchema } from '../../src/policy/policy-schema.js';
 import { studyProfiles } from '../helpers/study.js';
 
 const profiles = new Map(studyProfiles().map((p) => [p.name, p]));
@@ -72,7 +73,7 @@ describe('policies', () => {
   it('strict refuses the weak-crypto receivers whose key, name, purpose or group is below current floors, and expects TLS at the others', () => {
     const catalogue = new Map(loadCatalogue().map((p) => [p.name, p]));
     const strict = loadPolicy('strict');
-    const expected = Object.fromEntries(['rsa-1024', 'dh-1024', 'static-rsa', 'cbc-only', 'no-san', 'wrong-eku', 'sni-required', 'expired-intermediate'].map((n) => [n, ruleFor(strict, catalogue.get(n)!).expect]));
+    const expected = Object.fromEntries(['rsa-1024', 'dh-1024', 'static-rsa', 'cbc-only', 'no-san', 'wrong-eku', 'sni-required', 'expired-intermediate', 'revoked'].map((n) => [n, ruleFor(strict, catalogue.get(n)!).expect]));
     expect(expected).toEqual({
       'rsa-1024': 'not-delivered',
       'dh-1024': 'not-delivered',
@@ -83,19 +84,54 @@ describe('policies', () => {
       // Its certificate is valid for a sender that names it: one that does not could have delivered securely.
       'sni-required': 'delivered-tls',
       'expired-intermediate': 'not-delivered',
+      // RFC 5280 §6.1.3 (a)(3): revoked is not valid, whether or not the sender looks.
+      revoked: 'not-delivered',
     });
     const opportunistic = loadPolicy('opportunistic');
     for (const name of Object.keys(expected)) expect(ruleFor(opportunistic, catalogue.get(name)!).expect, name).toBe('delivered-tls');
   });
 
-  it('the tampering suite: strict holds the mail (no TLS to be had), opportunistic delivers', () => {
+  it('certificateRevoked: true only at revoked (where certificateValid is false too), so a policy of its own can single it out', () => {
+    const revoked = loadCatalogue().filter((p) => profileFacts(p).certificateRevoked);
+    expect(revoked.map((p) => p.name)).toEqual(['revoked']);
+    expect(profileFacts(revoked[0]!).certificateValid).toBe(false);
+    const lenient = policySchema.parse({
+      name: 'pkix-without-revocation',
+      title: 'PKIX, revocation not required',
+      rules: [
+        { when: { certificateRevoked: true }, expect: 'delivered-tls', because: 'revocation is not checked here' },
+        { expect: 'not-delivered', because: 'otherwise' },
+      ],
+    });
+    expect(ruleFor(lenient, revoked[0]!).expect).toBe('delivered-tls');
+  });
+
+  it('the tampering suite: strict holds the mail (no TLS to be had), opportunistic delivers; injection and a 554 greeting have rules of their own', () => {
     const catalogue = loadCatalogue().filter((p) => p.suite === 'tampering');
-    expect(catalogue.length).toBe(8);
-    for (const profile of catalogue) {
+    expect(catalogue.length).toBe(11);
+    const own = ['starttls-injection', 'greeting-554'];
+    for (const profile of catalogue.filter((p) => !own.includes(p.name))) {
       expect(ruleFor(loadPolicy('strict'), profile).expect, profile.name).toBe('not-delivered');
       expect(ruleFor(loadPolicy('opportunistic'), profile).expect, profile.name).toBe('delivered');
       expect(profileFacts(profile).tlsOffered, profile.name).toBe(false);
     }
+    const injection = catalogue.find((p) => p.name === 'starttls-injection')!;
+    const greeting = catalogue.find((p) => p.name === 'greeting-554')!;
+    expect(profileFacts(injection).tlsOffered).toBe(true);
+    for (const name of ['strict', 'opportunistic', 'mta-sts', 'dane']) {
+      expect(ruleFor(loadPolicy(name), injection).expect, name).toBe('no-plaintext');
+      expect(ruleFor(loadPolicy(name), greeting).expect, name).toBe('not-delivered');
+    }
+    const strict = loadPolicy('strict');
+    const tls13 = { version: 'TLSv1.3', cipher: 'x' } as const;
+    // no-plaintext: TLS or nothing; plaintext fails, and so does acting on the injected lines, whatever was delivered.
+    expect(evaluate(strict, injection, { outcome: 'delivered-tls', tls: tls13 }).verdict).toBe('pass');
+    expect(evaluate(strict, injection, { outcome: 'refused-after-handshake', tls: null }).verdict).toBe('pass');
+    expect(evaluate(strict, injection, { outcome: 'plaintext-after-tls-failure', tls: null }).verdict).toBe('fail');
+    const vulnerable = evaluate(strict, injection, { outcome: 'delivered-tls', tls: tls13, injected: 'inside TLS it sent "MAIL FROM:<a@b>" while its EHLO was still unanswered' });
+    expect(vulnerable.verdict).toBe('fail');
+    expect(vulnerable.reason).toMatch(/vulnerable to response injection \(STARTTLS buffering, EAST B_1\)/);
+    expect(evaluate(loadPolicy('opportunistic'), greeting, { outcome: 'delivered-plaintext', tls: null }).verdict).toBe('fail');
   });
 
   it('a policy is data: a user policy file works, a malformed one is a one-line error', () => {

@@ -67,7 +67,8 @@ describe('profile catalogue', () => {
     expect(sts.map((p) => p.slot)).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
     expect(sts.every((p) => p.mtaSts !== undefined)).toBe(true);
     expect(selectProfiles(loadCatalogue(), undefined, ['study,mta-sts'])).toHaveLength(CORE.length + sts.length);
-    expect(() => selectProfiles(loadCatalogue(), undefined, ['smime'])).toThrow('--suite "smime" is not a suite: use study, mta-sts, dane, weak-crypto, tampering, all');
+    expect(() => selectProfiles(loadCatalogue(), undefined, ['smime'])).toThrow('--suite "smime" is not a suite: use study, mta-sts, dane, weak-crypto, tampering, all (core is study)');
+    expect(selectProfiles(loadCatalogue(), undefined, ['core']).map((p) => p.name)).toEqual(selectProfiles(loadCatalogue(), undefined, ['study']).map((p) => p.name));
     // a profile named explicitly is taken from any suite
     expect(selectProfiles(loadCatalogue(), ['sts-enforce-valid', 'tls1.2']).map((p) => p.name)).toEqual(['tls1.2', 'sts-enforce-valid']);
   });
@@ -92,7 +93,7 @@ describe('profile catalogue', () => {
     expect(selectProfiles(loadCatalogue(), undefined, ['all'])).toHaveLength(CORE.length + sts.length + dane.length + weak.length + tampered.length);
   });
 
-  it('ships the weak-crypto suite after them (slots 33-38): each valid but for one weakness, and none a control', () => {
+  it('ships the weak-crypto suite after them (slots 33-40, 49): each valid but for one weakness, and none a control', () => {
     const weak = selectProfiles(loadCatalogue(), undefined, ['weak-crypto']);
     expect(weak.map((p) => [p.name, p.slot])).toEqual([
       ['rsa-1024', 33],
@@ -103,11 +104,12 @@ describe('profile catalogue', () => {
       ['wrong-eku', 38],
       ['sni-required', 39],
       ['expired-intermediate', 40],
+      ['revoked', 49],
     ]);
     expect(weak.filter(isControlProfile)).toEqual([]);
   });
 
-  it('ships the tampering suite after them (slots 41-48): STARTTLS advertised and tampered with, none a control', () => {
+  it('ships the tampering suite after them (slots 41-48, 50-52): STARTTLS advertised and tampered with, none a control', () => {
     const tampered = selectProfiles(loadCatalogue(), undefined, ['tampering']);
     expect(tampered.map((p) => [p.name, p.slot])).toEqual([
       ['starttls-221', 41],
@@ -118,6 +120,9 @@ describe('profile catalogue', () => {
       ['starttls-530', 46],
       ['starttls-220-plaintext', 47],
       ['ehlo-refused', 48],
+      ['starttls-injection', 50],
+      ['greeting-554', 51],
+      ['starttls-220-no-transition', 52],
     ]);
     expect(tampered.every((p) => p.starttls === 'offer' && p.tampering !== undefined)).toBe(true);
     expect(tampered.filter(isControlProfile)).toEqual([]);

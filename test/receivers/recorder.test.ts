@@ -83,7 +83,7 @@ describe('recorder', () => {
       .events()
       .filter((e) => e.conn === conn && e.type !== 'reply' && e.type !== 'command')
       .map((e) => e.type);
-    expect(types).toEqual(['connect', 'helo', 'starttls', 'tls', 'helo', 'mail-from', 'rcpt-to', 'data', 'close']);
+    expect(types).toEqual(['connect', 'helo', 'starttls', 'client-hello', 'tls', 'helo', 'mail-from', 'rcpt-to', 'data', 'close']);
     const seqs = fleet.events().filter((e) => e.conn === conn).map((e) => e.seq);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
     expect(fleet.events().some((e) => e.conn === conn && e.type === 'command' && e.verb === 'QUIT')).toBe(true);

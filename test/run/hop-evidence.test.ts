@@ -70,7 +70,7 @@ describe('readHopEvidence: the chain of a stored message', () => {
     const file = store('relayed.eml', `${stamp(TLS13)}${RELAY}Subject: probe\r\n\r\nReceived: in the body, not a field\r\n`);
     const evidence = readHopEvidence(runDir, file, MX, TLS13);
     expect(evidence.hops?.map((h) => h.by.host)).toEqual(['mailgate01.uberspace.is', MX]);
-    expect(evidence.hops?.[1]?.tls).toEqual({ tls: true, version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', bits: 256, verify: null });
+    expect(evidence.hops?.[1]?.tls).toEqual({ tls: true, version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', bits: 256, verify: null, basis: 'comment', statement: expect.stringMatching(/^version=TLSv1\.3 cipher=TLS_AES_256_GCM_SHA384/) as string });
     expect(evidence.evidenceMismatch).toBeNull();
   });
 
