@@ -26,6 +26,8 @@ type Tampering = NonNullable<Profile['tampering']>;
 export function eastCase(tampering: Tampering): string {
   if (tampering.injection) return 'Buffering/B_1';
   if (tampering.greeting !== undefined) return `others/greeting/${tampering.greeting}`;
+  // O_1 strips STARTTLS from the EHLO reply; here only from the first one.
+  if (tampering.starttlsAdvertised) return 'Negotiation/O_1 (first EHLO only)';
   if (tampering.ehlo) return 'Negotiation/D_1';
   if (tampering.plaintextAfter220) return 'others/starttls/220 (then plaintext)';
   // O_4 is the paper's own 354 case; the rest are the artifacts' `others/starttls` reply codes.
@@ -33,23 +35,29 @@ export function eastCase(tampering: Tampering): string {
 }
 
 /**
+ * Commands a client sends only once it has read a reply to its EHLO: a mail transaction, or AUTH
+ * (which the forged lines advertise). A second greeting, NOOP, RSET, HELP, QUIT or a blank line
+ * shows nothing of the kind.
+ */
+const ACTS_ON_EHLO_REPLY = /^(MAIL|RCPT|DATA|BDAT|AUTH)\b/i;
+
+/**
  * Whether the sender acted on the lines injected with the 220 to STARTTLS (events
- * `injection-check`): a command inside TLS while its greeting there was still unanswered (EHLO
- * ends a pipelined group, RFC 2920 §3.1: no honest client sends one), or a first command inside
- * TLS that is no greeting at all (RFC 3207 §4.2: what was learnt before TLS is discarded).
- * QUIT is not acting on anything. Null when it did neither.
+ * `injection-check`): a mail-transaction command or AUTH inside TLS while its greeting there was
+ * still unanswered (EHLO ends a pipelined group, RFC 2920 §3.1: no honest client sends one), or
+ * as its first command inside TLS, with no greeting at all (RFC 3207 §4.2: what was learnt
+ * before TLS is discarded; a client that starts a transaction unasked used it). Null otherwise.
  */
 export function injectionSignal(evidence: readonly ConnectionSummary[]): string | null {
   for (const connection of evidence) {
     const check = connection.injection;
     if (!check) continue;
+    const acted = check.lines.find((line) => ACTS_ON_EHLO_REPLY.test(line));
+    if (acted === undefined) continue;
     if (check.withheld === null) {
-      return `its first command inside TLS was "${check.lines[0] ?? ''}", not a greeting: it went on with what the plaintext told it`;
+      return `its first command inside TLS was "${acted}", with no greeting there: it went on with what it was told in plaintext, the forged lines injected with the 220 among it`;
     }
-    const acted = check.lines.find((line) => !/^QUIT\b/i.test(line));
-    if (acted !== undefined) {
-      return `inside TLS it sent "${acted}" while its ${check.withheld} was still unanswered: it took the forged 250 lines injected with the 220 as the reply`;
-    }
+    return `inside TLS it sent "${acted}" while its ${check.withheld} was still unanswered: it took the forged 250 lines injected with the 220 as the reply`;
   }
   return null;
 }

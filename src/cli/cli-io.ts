@@ -6,8 +6,10 @@
  */
 export interface CliOutput {
   write(text: string): unknown;
-  /** A terminal: progress redraws one line and the matrix is coloured (unless NO_COLOR). */
+  /** A terminal: progress redraws one line and the matrix is coloured (unless NO_COLOR or FORCE_COLOR=0). */
   readonly isTTY?: boolean | undefined;
+  /** A terminal's width: the progress line is cut to fit it. */
+  readonly columns?: number | undefined;
 }
 
 export interface CliInput extends AsyncIterable<Buffer | string> {
@@ -19,7 +21,7 @@ export interface CliIo {
   readonly stdout: CliOutput;
   readonly stderr: CliOutput;
   readonly stdin: CliInput;
-  /** The environment the CLI itself reads (NO_COLOR, BADMX_DEBUG); senders read their secrets from process.env. */
+  /** The environment the CLI itself reads (NO_COLOR, FORCE_COLOR, BADMX_DEBUG, BADMX_CACHE, XDG_CACHE_HOME, HOME); senders read their secrets from process.env. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /**
    * Aborted to stop a long command as SIGINT does: `run` stops waiting and writes what was
@@ -27,6 +29,28 @@ export interface CliIo {
    * signals do that.
    */
   readonly signal?: AbortSignal | undefined;
+  /** The clock of progress lines and heartbeats (elapsed time, deadlines); the real one without it. A test passes one it moves by hand. */
+  readonly clock?: CliClock | undefined;
+}
+
+/** Time as the CLI's progress reads it, and the one repeating timer it sets. */
+export interface CliClock {
+  now(): number;
+  /** Calls `fn` every `ms` until the returned function is called; never keeps the process alive by itself. */
+  every(ms: number, fn: () => void): () => void;
+}
+
+export const systemClock: CliClock = {
+  now: () => Date.now(),
+  every(ms, fn) {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  },
+};
+
+export function clockOf(io: CliIo): CliClock {
+  return io.clock ?? systemClock;
 }
 
 /** One invocation of the CLI: its io and the exit status its command settled on. */
@@ -39,9 +63,18 @@ export function processIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 }
 
-/** Colour only on a terminal, and never when NO_COLOR is set (no-color.org). */
-export function useColour(io: CliIo): boolean {
-  return Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
+/**
+ * Whether the matrix is coloured. FORCE_COLOR, when set, decides, as Node (and chalk) read it:
+ * empty, `1`, `2`, `3` or `true` is colour even without a terminal (a CI log that renders
+ * ANSI), and any other value (`0`, `false`) is none even on one. It outranks NO_COLOR, as in
+ * Node itself, which ignores NO_COLOR when FORCE_COLOR is set: the one who forces colour for
+ * this invocation means it. Without FORCE_COLOR: colour only on a terminal, and never when
+ * NO_COLOR is set to anything but the empty string (no-color.org).
+ */
+export function useColour(io: CliIo, stream: CliOutput = io.stdout): boolean {
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return ['', '1', '2', '3', 'true'].includes(force.trim().toLowerCase());
+  return Boolean(stream.isTTY) && !io.env.NO_COLOR;
 }
 
 /** Resolves when the io's signal aborts (never, without one); returns the function that stops listening. */

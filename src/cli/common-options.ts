@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadUserCertificate, type UserCertificate } from '../certs/user-certificate.js';
 import { needsOwnDns } from '../profiles/profile-role.js';
@@ -11,7 +13,8 @@ import { DEFAULT_SUITES, SUITES, type Profile } from '../profiles/profile-schema
 /** Options every command that needs the fleet's profiles and PKI shares. */
 export interface FleetSelectionFlags {
   zone: string;
-  certs: string;
+  /** Unset: defaultCertsDir(). */
+  certs?: string;
   receivers: string;
   profile?: string[];
   suite?: string[];
@@ -30,7 +33,7 @@ export interface FleetSelectionFlags {
 export function addFleetSelectionOptions(command: Command): Command {
   return command
     .option('--zone <zone>', 'DNS zone the profiles live under', DEFAULT_ZONE)
-    .option('--certs <dir>', 'where the generated test PKI is cached', 'certs')
+    .option('--certs <dir>', `where the generated test PKI is cached (default: ${CERTS_DEFAULT_TEXT})`)
     .option('--receivers <dir>', 'profile catalogue directory (one JSON file per profile)', BUILTIN_CATALOGUE)
     .option('--profile <name...>', 'only these profiles (default: every profile of --suite)')
     .option('--suite <name...>', `profile suites without --profile: ${[...SUITES, 'all'].join(', ')}`, [...DEFAULT_SUITES])
@@ -52,8 +55,44 @@ export interface FleetSelection {
   leftOut: string[];
 }
 
+/** The default of --certs, as --help says it. */
+export const CERTS_DEFAULT_TEXT = '$BADMX_CACHE/certs; else ./certs if an earlier badmx made a PKI there; else $XDG_CACHE_HOME/badmx/certs, /var/cache/badmx/certs as root, or ~/.cache/badmx/certs';
+
+/**
+ * Where the test PKI (and the zone's DNSSEC key) lives without --certs: a cache of the
+ * user's, never the directory badmx runs from. In order:
+ * - `$BADMX_CACHE/certs` (BADMX_CACHE is where the harness scripts put everything: the MTAs, Node);
+ * - `./certs`, when it already holds a PKI (`pki.json`) that an earlier badmx made there
+ *   (whose default was `certs` in the working directory): a relay configured to trust its
+ *   root, and a DS published for its zone key, keep working;
+ * - `$XDG_CACHE_HOME/badmx/certs` when XDG_CACHE_HOME is an absolute path (the XDG Base Directory rule);
+ * - as root, `/var/cache/badmx/certs`, beside what the harness scripts install there;
+ * - `~/.cache/badmx/certs`.
+ * Public mode (--config) uses `<dataDir>/certs` instead (defaultPublicCertsDir).
+ */
+export function defaultCertsDir(env: Readonly<Record<string, string | undefined>>, options: { cwd?: string; uid?: number | undefined } = {}): string {
+  const cwd = options.cwd ?? process.cwd();
+  if (env.BADMX_CACHE) return resolve(cwd, env.BADMX_CACHE, 'certs');
+  const legacy = join(cwd, 'certs');
+  if (existsSync(join(legacy, 'pki.json'))) return legacy;
+  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, 'badmx', 'certs');
+  const uid = 'uid' in options ? options.uid : process.getuid?.();
+  if (uid === 0) return '/var/cache/badmx/certs';
+  return join(env.HOME && isAbsolute(env.HOME) ? env.HOME : homedir(), '.cache', 'badmx', 'certs');
+}
+
+/** Public mode without --certs: beside its runs, in the configuration's dataDir (/var/lib/badmx/certs for the systemd unit), so `badmx zone` and `badmx run` find the same DNSSEC key from any directory. */
+export function defaultPublicCertsDir(dataDir: string): string {
+  return join(dataDir, 'certs');
+}
+
+/** --certs as given, or its default (defaultCertsDir), as an absolute path. */
+export function certsDirOf(flags: { certs?: string | undefined }, env: Readonly<Record<string, string | undefined>>): string {
+  return resolve(flags.certs ?? defaultCertsDir(env));
+}
+
 /** Validate and normalize the shared flags, in one place. */
-export function normalizeFleetSelection(flags: FleetSelectionFlags): FleetSelection {
+export function normalizeFleetSelection(flags: FleetSelectionFlags, env: Readonly<Record<string, string | undefined>> = process.env): FleetSelection {
   const zone = normalizeZone(flags.zone);
   const selected = selectProfiles(loadCatalogue(resolve(flags.receivers)), flags.profile, flags.suite);
   const unpublishable = flags.withoutOwnDns ? selected.filter(needsOwnDns).map((p) => p.name) : [];
@@ -61,7 +100,7 @@ export function normalizeFleetSelection(flags: FleetSelectionFlags): FleetSelect
   const profiles = selected.filter((p) => !unpublishable.includes(p.name));
   return {
     zone,
-    certsDir: resolve(flags.certs),
+    certsDir: certsDirOf(flags, env),
     profiles,
     naming: parseNaming(flags.naming ?? DEFAULT_NAMING),
     userCertificate: loadFleetCertificate({ cert: flags.cert, key: flags.key }),

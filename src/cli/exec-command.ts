@@ -5,6 +5,7 @@ import { DEFAULT_DNS } from '../run/run-matrix.js';
 import { checkCanExec, execInHarness, harnessDnsAnswers } from '../senders/mta/exec-in-harness.js';
 import type { CliContext } from './cli-io.js';
 import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
+import { examplesText } from './help-text.js';
 
 interface ExecFlags extends FleetSelectionFlags {
   dns: string;
@@ -24,10 +25,10 @@ export function registerExecCommand(program: Command, context: CliContext): void
       )
       .argument('[command...]', 'the command and its arguments, after --')
       .option('--dns <ip>', 'the harness DNS server the command must use (port 53), as given to badmx serve --dns or badmx run --dns', DEFAULT_DNS.address),
-  ).action(async (command: string[], flags: ExecFlags) => {
+  ).addHelpText('after', examplesText(["sudo badmx exec -- dig +short MX tls1.2.badmx.test", "sudo badmx exec --dns 127.0.2.253 -- /usr/sbin/postfix start-fg"])).action(async (command: string[], flags: ExecFlags) => {
     checkCanExec(command);
     const dns = { address: parseIP(flags.dns, '--dns'), port: DEFAULT_DNS.port };
-    const selection = normalizeFleetSelection(flags);
+    const selection = normalizeFleetSelection(flags, context.io.env);
     const pki = await ensurePki({ dir: selection.certsDir, zone: selection.zone, profiles: selection.profiles, naming: selection.naming });
     if (!(await harnessDnsAnswers(dns, selection.zone))) {
       context.io.stderr.write(

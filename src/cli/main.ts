@@ -7,6 +7,7 @@ import { processIo, type CliContext, type CliIo } from './cli-io.js';
 import { registerCaCommand } from './ca-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerExecCommand } from './exec-command.js';
+import { registerExplainCommand } from './explain-command.js';
 import { registerProfilesCommand } from './profiles-command.js';
 import { registerReceivedCommand } from './received-command.js';
 import { registerReportCommand } from './report-command.js';
@@ -44,6 +45,7 @@ export function buildProgram(context: CliContext = { io: processIo(), exitCode: 
   registerStatusCommand(program, context);
   registerCaCommand(program, context);
   registerProfilesCommand(program, context);
+  registerExplainCommand(program, context);
   registerReceivedCommand(program, context);
   registerTlsrptCommand(program, context);
   registerZoneCommand(program, context);

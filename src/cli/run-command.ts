@@ -1,6 +1,6 @@
-import { printable } from '../text/printable.js';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import type { RenderOptions } from '../report/renderer.js';
+import { Option, type Command } from 'commander';
 import { loadPublicConfig, profileAddressing, type PublicConfig } from '../config/public-config.js';
 import { loadUserCertificate } from '../certs/user-certificate.js';
 import { BadmxError } from '../errors.js';
@@ -13,18 +13,23 @@ import { parseIP, parseIPv4, parsePort, type Addressing } from '../profiles/addr
 import { jsonDocument } from '../report/json-document.js';
 import { DEFAULT_RUN_FORMATS } from '../report/registry.js';
 import { renderTerminalMatrix } from '../report/terminal-matrix.js';
-import { DEFAULT_DNS, RunError, runMatrix, type RunOptions, type RunProgress } from '../run/run-matrix.js';
+import { DEFAULT_DNS, RunError, runMatrix, type RunOptions } from '../run/run-matrix.js';
 import { JOURNAL_FILE, readJournal } from '../run/run-journal.js';
 import type { Renderer } from '../report/renderer.js';
 import type { RunDocument } from '../document/run-document.js';
 import { parseSenderSpec } from '../sender-spec/parse-sender-spec.js';
 import type { Sender } from '../senders/sender.js';
-import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
+import { addFleetSelectionOptions, defaultPublicCertsDir, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
 import { parseDuration } from '../text/duration.js';
-import { addFormatOption, parseFormatOption, writeReports } from './format-option.js';
+import { addFormatOption, addRenderTextOptions, parseFormatOption, renderOptionsFrom, writeReports } from './format-option.js';
 import { EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, runExitCode } from './exit-codes.js';
 import { onBrokenPipe, outputGone } from './broken-pipe.js';
-import { onAbort, useColour, type CliContext, type CliOutput } from './cli-io.js';
+import { clockOf, onAbort, useColour, type CliContext } from './cli-io.js';
+import { explainListenError } from './listen-hint.js';
+import { progressPrinter } from './run-progress.js';
+import { planSteps } from '../run/run-schedule.js';
+import { replayJournal } from '../run/replay-journal.js';
+import { addExamples, SENDER_FORMS } from './help-text.js';
 
 interface RunFlags extends FleetSelectionFlags {
   sender: string[];
@@ -45,13 +50,18 @@ interface RunFlags extends FleetSelectionFlags {
   configAddressing?: Addressing;
   runAs?: string;
   submitConcurrency: string;
+  quiet?: boolean;
+  title?: string;
+  subtitle?: string;
 }
 
-export function addRunOptions(command: Command): Command {
-  return addFormatOption(addFleetSelectionOptions(command), DEFAULT_RUN_FORMATS)
+/** The options of `run`, and of `demo` (which has no --config: it runs on this machine only) with its own --wait default. */
+export function addRunOptions(command: Command, options: { wait?: string; publicMode?: boolean } = {}): Command {
+  const added = addRenderTextOptions(addFormatOption(addFleetSelectionOptions(command), DEFAULT_RUN_FORMATS))
     .option('--policy <name|file>', 'verdict policy: strict, opportunistic, mta-sts, or a policy JSON file', 'strict')
-    .option('--wait <duration>', 'how long each sender gets for its probes to settle (a relay that queues and retries uses all of it)', '60s')
+    .option('--wait <duration>', 'how long each sender gets for its probes to settle (a relay that queues and retries uses all of it)', options.wait ?? '60s')
     .option('--out <dir>', 'run directory (default reports/run-<time>)')
+    .option('--quiet', 'no progress on stderr (no receivers-ready, step, settled or heartbeat lines); warnings, errors, the matrix and the report paths still print')
     .option('--address-base <ip>', 'each profile listens on this address plus its slot', '127.0.2.0')
     .option('--port <port>', 'port every profile listens on', '25')
     .option('--port-range <first>', 'instead: all profiles on --address, profile N on port <first>+N-1')
@@ -59,18 +69,29 @@ export function addRunOptions(command: Command): Command {
     .option('--dns <ip>', 'serve the harness DNS here (port 53) for the whole run, for a relay you point at it; postfix:/exim: senders use it too', DEFAULT_DNS.address)
     .option('--submit-concurrency <n>', 'probes handed to one sender at once; failed submissions (no greeting, 4xx, reset) are retried until --wait', String(DEFAULT_SUBMIT_CONCURRENCY))
     .option('--shared-address <ip>', 'instead: every profile on this one address and --port, one at a time (a sequential schedule; --wait is then per step)')
-    .option('--serve-dns', 'serve the zone on --dns (default 127.0.2.253) for the whole run (a relay you run, a zone delegated to this host), not only for managed senders')
-    .option('--config <file>', 'public-mode configuration (JSON, e.g. /etc/badmx/badmx.json); flags given here win over it')
+    .option('--serve-dns', 'serve the zone on --dns (default 127.0.2.253) for the whole run (a relay you run, a zone delegated to this host), not only for managed senders');
+  const config = new Option('--config <file>', 'public-mode configuration (JSON, e.g. /etc/badmx/badmx.json); flags given here win over it');
+  // demo refuses --config with a line saying what to use instead; its help does not offer it.
+  return added
+    .addOption(options.publicMode === false ? config.hideHelp() : config)
     .option('--run-as <user>', 'when started as root: drop to this user once the receivers listen (or run unprivileged with CAP_NET_BIND_SERVICE)');
 }
 
 export function registerRunCommand(program: Command, context: CliContext): void {
-  addRunOptions(
+  const run = addRunOptions(
     program
       .command('run')
       .description('send a probe through each sender to every receiver profile, classify what happened, and judge it against a policy')
       .option('--sender <spec...>', 'sender under test (repeat for a side-by-side comparison)')
       .option('--resume <dir>', 'continue the run in this directory after a crash, reboot or kill -9 (its other flags come from the run)'),
+  );
+  addExamples(
+    run,
+    [
+      "badmx run --port 2525 --sender builtin:strict --sender 'smtp:127.0.0.1:587?tls=none&label=my-relay'",
+      "badmx run --config /etc/badmx/badmx.json --sender 'smtp:email-smtp.eu-west-1.amazonaws.com:587?tls=starttls&user=AKIA…&label=ses'",
+    ],
+    SENDER_FORMS,
   ).action(async (given: RunFlags, command: Command) => {
     if (given.resume && given.sender) throw new BadmxError('--resume continues a run as it was planned: give no --sender with it', 'EUSAGE');
     if (!given.resume && !given.sender) throw new BadmxError("required option '--sender <spec...>' not specified (or --resume <dir>)", 'EUSAGE');
@@ -110,6 +131,7 @@ function withPublicConfig(flags: RunFlags, config: PublicConfig, command: Comman
   if (config.runAs && !given('runAs') && process.getuid?.() === 0) out.runAs = config.runAs;
   if (!given('maxPerPeer')) out.maxPerPeer = String(config.limits.connectionsPerPeer);
   if (!given('maxPerPeerPerMinute')) out.maxPerPeerPerMinute = String(config.limits.connectionsPerPeerPerMinute);
+  if (!given('certs')) out.certs = defaultPublicCertsDir(config.dataDir);
   if (!given('out')) out.out = join(config.dataDir, `run-${new Date().toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')}`);
   return out;
 }
@@ -118,10 +140,16 @@ function withPublicConfig(flags: RunFlags, config: PublicConfig, command: Comman
 async function executeResume(context: CliContext, flags: RunFlags, dir: string): Promise<RunDocument> {
   const renderers = parseFormatOption(flags.format, { requireAvailable: true }).filter((r) => r.name !== jsonDocument.name);
   const outDir = resolve(dir);
-  const { plan } = readJournal(join(outDir, JOURNAL_FILE));
+  const state = readJournal(join(outDir, JOURNAL_FILE));
+  const { plan } = state;
   // Secrets are not in the journal: a relay's password is read from its environment variable again.
   const senders = plan.senders.map((s) => parseSenderSpec(s.spec));
-  context.io.stderr.write(`badmx: resuming run ${plan.runId} (started ${plan.startedAt}) in ${outDir}\n`);
+  if (!flags.quiet) context.io.stderr.write(`badmx: resuming run ${plan.runId} (started ${plan.startedAt}) in ${outDir}\n`);
+  // The step the crash interrupted keeps its deadline (run-matrix.ts): the progress counts from its start.
+  const steps = planSteps(plan.senders, plan.profiles, plan.addressing, plan.schedule ?? 'one-at-a-time');
+  const replay = replayJournal(state, steps);
+  const next = steps.find((step) => !replay.ended.has(step.key));
+  const begun = next ? replay.begun.get(next.key) : undefined;
   return await performRun(
     context,
     {
@@ -142,16 +170,17 @@ async function executeResume(context: CliContext, flags: RunFlags, dir: string):
       resume: true,
     },
     renderers,
+    { quiet: flags.quiet === true, startedAt: Date.parse(plan.startedAt), resumedStepStart: begun ? Date.parse(begun) : null, render: renderOptionsFrom(flags) },
   );
 }
 
 /** Shared by run and demo: options normalized, progress shown, matrix printed, run.json and the --format reports written. */
 export async function executeRun(context: CliContext, flags: RunFlags, specs: string[]): Promise<RunDocument> {
-  const selected = normalizeFleetSelection(flags);
+  const selected = normalizeFleetSelection(flags, context.io.env);
   if (selected.leftOut.length > 0) context.io.stderr.write(`badmx: left out ${selected.leftOut.join(', ')}: the zone is at a DNS provider, which cannot publish them (docs/dane.md)\n`);
   // Every run probes a control per sender: without one, "refused" and "never got there" look alike.
   const { profiles, added } = withControl(selected.profiles, loadCatalogue(resolve(flags.receivers)));
-  if (added) context.io.stderr.write(`badmx: added the control profile ${added.name}: every sender must deliver to a control for its refusals to count\n`);
+  if (added && !flags.quiet) context.io.stderr.write(`badmx: added the control profile ${added.name}: every sender must deliver to a control for its refusals to count\n`);
   const selection = { ...selected, profiles };
   const submitConcurrency = parseCount(flags.submitConcurrency, '--submit-concurrency');
   const policy = loadPolicy(flags.policy);
@@ -187,6 +216,7 @@ export async function executeRun(context: CliContext, flags: RunFlags, specs: st
       ...(flags.runAs ? { runAs: flags.runAs } : {}),
     },
     renderers,
+    { quiet: flags.quiet === true, startedAt: clockOf(context.io).now(), resumedStepStart: null, render: renderOptionsFrom(flags) },
   );
 }
 
@@ -197,10 +227,15 @@ function parseCount(value: string, flag: string): number {
 }
 
 /** Run (or resume) with progress on stderr, the matrix on stdout, and the reports written; Ctrl-C ends the wait. */
-async function performRun(context: CliContext, options: Omit<RunOptions, 'onProgress' | 'signal'>, renderers: Renderer[]): Promise<RunDocument> {
+async function performRun(
+  context: CliContext,
+  options: Omit<RunOptions, 'onProgress' | 'signal'>,
+  renderers: Renderer[],
+  shown: { quiet: boolean; startedAt: number; resumedStepStart: number | null; render: RenderOptions },
+): Promise<RunDocument> {
   const { io } = context;
   const outDir = options.outDir;
-  const progress = progressPrinter(io.stderr);
+  const progress = progressPrinter({ stream: io.stderr, clock: clockOf(io), waitMs: options.waitMs, ...shown });
   // Ctrl-C ends the wait, not the run: what was recorded is classified and written, unsettled cells are marked.
   const abort = new AbortController();
   const quit = (): never => process.exit(EXIT_INTERRUPTED);
@@ -223,18 +258,21 @@ async function performRun(context: CliContext, options: Omit<RunOptions, 'onProg
     progress.done();
     io.stdout.write(`${renderTerminalMatrix(document, { colour: useColour(io) })}\n\njson: ${join(outDir, jsonDocument.fileName)}\n`);
     // A report that fails to render is one line on stderr; the verdicts (and so the exit code) stand, and `badmx report` can retry it.
-    await writeReports(io, document, renderers, outDir);
+    await writeReports(io, document, renderers, outDir, shown.render);
     if (abort.signal.aborted) context.exitCode = EXIT_INTERRUPTED;
     return document;
   } catch (error) {
     progress.done();
     if (error instanceof RunError) {
       // What was recorded before the run stopped is still worth reading: render it, then report the error.
-      await writeReports(io, error.document, renderers, outDir);
+      await writeReports(io, error.document, renderers, outDir, shown.render);
       // The error keeps its cause's code: a setup problem found once the run began (a missing MTA, a port in use, credentials refused) is still exit 2; a relay that cannot be reached is a run that could not complete (4).
-      throw new BadmxError(`${error.message} (recorded so far: ${join(outDir, 'run.json')})`, error.code, { cause: error });
+      const explained = explainListenError(error.cause, 'run');
+      const message = explained instanceof Error && explained !== error.cause ? explained.message : error.message;
+      throw new BadmxError(`${message} (recorded so far: ${join(outDir, 'run.json')})`, error.code, { cause: error });
     }
-    throw error;
+    // The fleet could not start (an address in use, or not on this machine): what to do about it.
+    throw explainListenError(error, 'run');
   } finally {
     // Both Ctrl-C handlers go with the command: main(argv, io) leaves no listener on the process.
     process.off('SIGINT', interrupt);
@@ -244,80 +282,3 @@ async function performRun(context: CliContext, options: Omit<RunOptions, 'onProg
     if (outputGone()) context.exitCode = EXIT_BROKEN_PIPE;
   }
 }
-
-/** Live progress: one updating line on a terminal, plain lines otherwise. */
-function progressPrinter(stream: CliOutput): ((p: RunProgress) => void) & { done(): void } {
-  const tty = Boolean(stream.isTTY);
-  let open = false;
-  const refused = new Map<string, number>();
-  const print = (p: RunProgress): void => {
-    switch (p.kind) {
-      case 'fleet-ready':
-        for (const warning of p.fleet.warnings) stream.write(`badmx: ${warning}\n`);
-        stream.write(`badmx: ${p.fleet.members.length} receivers ready; CA bundle ${p.fleet.caFile}\n`);
-        return;
-      case 'step-start':
-        if (open) stream.write('\n');
-        open = false;
-        stream.write(`badmx: step ${p.index}/${p.total}: ${p.profile} is live for ${p.sender}\n`);
-        return;
-      case 'dns-ready':
-        stream.write(`badmx: harness DNS answering on ${p.address}:${p.port}\n`);
-        return;
-      case 'tls-report':
-        if (open) stream.write('\n');
-        open = false;
-        // The summary quotes the reporter: made printable before it reaches the terminal.
-        stream.write(`badmx: TLS report by ${p.via === 'mail' ? 'mail' : 'HTTPS'}: ${printable(p.summary, 400)}\n`);
-        return;
-      case 'sender-start':
-        stream.write(`badmx: ${p.sender}: sending ${p.probes} probes\n`);
-        return;
-      case 'probe-settled':
-        if (tty) {
-          stream.write(`\r\u001b[2Kbadmx: ${p.sender}: ${p.settled}/${p.total} settled (last: ${p.profile})`);
-          open = true;
-        } else {
-          stream.write(`badmx: ${p.sender}: ${p.profile} settled (${p.settled}/${p.total})\n`);
-        }
-        return;
-      case 'submission-refused': {
-        // The first refusal in full (it usually says what to fix); the rest are counted.
-        const count = (refused.get(p.sender) ?? 0) + 1;
-        refused.set(p.sender, count);
-        if (count === 1) {
-          if (open) stream.write('\n');
-          open = false;
-          stream.write(`badmx: ${p.sender} did not accept the probe for ${p.profile}: ${p.detail}\n`);
-        }
-        return;
-      }
-      case 'submission-retry':
-        if (open) stream.write('\n');
-        open = false;
-        stream.write(`badmx: ${p.sender}: submission for ${p.profile} failed (attempt ${p.attempt}), retrying: ${p.detail}\n`);
-        return;
-      case 'no-control':
-        if (open) stream.write('\n');
-        open = false;
-        stream.write(`badmx: ${p.sender}: every control probe settled undelivered; its other cells cannot be judged, ending its step\n`);
-        return;
-      case 'sender-done': {
-        if (open) stream.write('\n');
-        open = false;
-        const count = refused.get(p.sender) ?? 0;
-        stream.write(
-          `badmx: ${p.sender}: ${p.settled}/${p.total} settled${p.timedOut ? ' (deadline reached)' : ''}${count > 0 ? `; ${count} probe(s) not accepted by the sender` : ''}\n`,
-        );
-        return;
-      }
-    }
-  };
-  return Object.assign(print, {
-    done(): void {
-      if (open) stream.write('\n');
-      open = false;
-    },
-  });
-}
-

@@ -15,6 +15,8 @@ import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelection,
 import { activityLine } from './activity.js';
 import { onBrokenPipe } from './broken-pipe.js';
 import { formatTable } from './table.js';
+import { explainListenError } from './listen-hint.js';
+import { addExamples } from './help-text.js';
 
 interface ServeFlags extends FleetSelectionFlags {
   addressBase: string;
@@ -29,7 +31,7 @@ interface ServeFlags extends FleetSelectionFlags {
 }
 
 export function registerServeCommand(program: Command, { io }: CliContext): void {
-  addFleetSelectionOptions(
+  const serve = addFleetSelectionOptions(
     program
       .command('serve')
       .description('start every receiver profile (local mode) and record what senders do, until SIGINT or SIGTERM')
@@ -42,8 +44,9 @@ export function registerServeCommand(program: Command, { io }: CliContext): void
       .option('--quiet', 'do not print a line per TLS outcome and message')
       .option('--run-as <user>', 'once every listener is bound and the log is open, drop root and run as this user (alternative: CAP_NET_BIND_SERVICE)')
       .option('--dns <ip>', `also serve the harness DNS zone on <ip>:53 (e.g. ${DEFAULT_DNS.address}), to check a sender's resolution with badmx exec before a run`),
-  ).action(async (flags: ServeFlags) => {
-    const selection = normalizeFleetSelection(flags);
+  );
+  addExamples(serve, ['badmx serve --port 2525', 'badmx serve --port-range 2601 --profile tls1.2 expired --events /tmp/events.jsonl --quiet']).action(async (flags: ServeFlags) => {
+    const selection = normalizeFleetSelection(flags, io.env);
     const addressing: Addressing = flags.portRange
       ? { kind: 'port-range', address: parseIPv4(flags.address, '--address'), firstPort: parsePort(flags.portRange, '--port-range') }
       : { kind: 'per-profile', base: parseIPv4(flags.addressBase, '--address-base'), port: parsePort(flags.port, '--port') };
@@ -82,7 +85,8 @@ export function registerServeCommand(program: Command, { io }: CliContext): void
       // Nothing to wait for: the signal handlers go with the command (main(argv, io) may run again in this process).
       signalled.cancel();
       await dns?.stop();
-      throw error;
+      // An address in use, or not on this machine: what to do about it.
+      throw explainListenError(error, 'serve');
     }
     fleet.log.onWriteError = (error) =>
       io.stderr.write(`badmx: cannot write the event log ${fleet.eventsFile} (${error.message}); receivers keep serving, events are being lost\n`);

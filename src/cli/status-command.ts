@@ -11,8 +11,10 @@ import { readRecordedFacts } from '../run/recorded-facts.js';
 import { journalMembers, replayJournal, windowsSoFar } from '../run/replay-journal.js';
 import type { RunDocument } from '../document/run-document.js';
 import { isAlive, runOwner } from '../run/run-owner.js';
-import { useColour, type CliContext } from './cli-io.js';
+import { clockOf, useColour, type CliContext } from './cli-io.js';
 import { planSteps } from '../run/run-schedule.js';
+import { addExamples } from './help-text.js';
+import { clockTime, shortDuration } from './run-progress.js';
 
 /**
  * `badmx status <dir>`: the matrix so far of a run that is going on (a vendor run lasts
@@ -20,19 +22,24 @@ import { planSteps } from '../run/run-schedule.js';
  * planned and done, the event log what the receivers saw. Reads only; safe while it runs.
  */
 export function registerStatusCommand(program: Command, { io }: CliContext): void {
-  program
+  const status = program
     .command('status')
-    .description('show the matrix so far of a run (running, interrupted or done) from its directory')
+    .description('show the matrix so far of a run (running, interrupted or done) from its directory: elapsed time, each live sender\'s deadline and settled/total')
     .argument('<dir>', 'the run directory')
-    .option('--json', 'print the run document so far instead of the matrix')
-    .action((dir: string, flags: { json?: boolean }) => {
-      const { document, line } = runStatus(resolve(dir));
-      if (flags.json) io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-      else io.stdout.write(`${line}\n\n${renderTerminalMatrix(document, { colour: useColour(io) })}\n${tlsReportLines(document)}`);
-    });
+    .option('--json', 'print the run document so far instead of the matrix');
+  addExamples(status, ['badmx status /var/lib/badmx/run-2026-05-01T09-00-00Z', 'watch -n 60 badmx status reports/run-2026-05-01T09-00-00Z']).action((dir: string, flags: { json?: boolean }) => {
+    const { document, line, progress } = runStatus(resolve(dir), new Date(clockOf(io).now()));
+    if (flags.json) io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    else io.stdout.write(`${line}\n${progress}\n\n${renderTerminalMatrix(document, { colour: useColour(io) })}\n${tlsReportLines(document)}`);
+  });
 }
 
-export function runStatus(dir: string, now: Date = new Date()): { document: RunDocument; line: string } {
+/**
+ * `line`: the run, its steps and whether it still runs. `progress`: the facts the run's own
+ * progress line shows: the time elapsed, each sender's settled/total, and, for the step in
+ * progress, its deadline (the step's start plus --wait; a resumed step keeps it).
+ */
+export function runStatus(dir: string, now: Date = new Date()): { document: RunDocument; line: string; progress: string } {
   if (!existsSync(dir)) throw new BadmxError(`${dir} does not exist: give the directory of a badmx run`, 'EUSAGE');
   const state = readJournal(join(dir, JOURNAL_FILE));
   const { plan } = state;
@@ -70,7 +77,25 @@ export function runStatus(dir: string, now: Date = new Date()): { document: RunD
         ? `; running (pid ${owner})${live ? `: ${live}` : ''}`
         : `; not running: interrupted${live ? ` in ${live}` : ''}; badmx run --resume ${dir} continues it`) +
     (state.resumes.length ? `; resumed ${state.resumes.length} time(s)` : '');
-  return { document, line };
+  return { document, line, progress: progressLine(document, plan, { now: now.getTime(), complete, lastEnd: lastStepEnd(replay.ended), liveSince: liveStep ? (replay.begun.get(liveStep.key) ?? null) : null, liveSenders: liveStep?.senders.map((s) => s.label) ?? [] }) };
+}
+
+function progressLine(
+  document: RunDocument,
+  plan: { startedAt: string; waitMs: number; senders: { label: string }[] },
+  at: { now: number; complete: boolean; lastEnd: number | null; liveSince: string | null; liveSenders: string[] },
+): string {
+  const started = Date.parse(plan.startedAt);
+  const parts = [at.complete && at.lastEnd !== null ? `took ${shortDuration(Math.max(0, at.lastEnd - started))}` : `${shortDuration(Math.max(0, at.now - started))} elapsed`];
+  const deadline = at.liveSince === null ? null : Date.parse(at.liveSince) + plan.waitMs;
+  for (const { label } of plan.senders) {
+    const cells = document.cells.filter((cell) => cell.sender === label);
+    const settled = cells.filter((cell) => cell.settled).length;
+    const live = deadline !== null && at.liveSenders.includes(label);
+    const when = live ? `, deadline ${clockTime(deadline)} (${deadline > at.now ? `in ${shortDuration(deadline - at.now)}` : 'passed'})` : '';
+    parts.push(`${label} ${settled}/${cells.length} settled${when}`);
+  }
+  return parts.join('; ');
 }
 
 /**
@@ -90,4 +115,10 @@ export function tlsReportLines(document: RunDocument): string {
   });
   // Report fields are whatever the reporter wrote: made printable, as every other report does.
   return `\nTLS reports (RFC 8460) received: ${reports.length}\n${lines.map((line) => printable(line, 400)).join('\n')}\n`;
+}
+
+/** When the last step that ended ended, or null. */
+function lastStepEnd(ended: ReadonlyMap<string, readonly { end: string }[]>): number | null {
+  const ends = [...ended.values()].flat().map((window) => Date.parse(window.end));
+  return ends.length === 0 ? null : Math.max(...ends);
 }

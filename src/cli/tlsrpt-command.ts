@@ -8,6 +8,7 @@ import { readTlsReports, TLSRPT_LIMITS, type TlsReportsRead } from '../tlsrpt/re
 import { summarizeTlsReports } from '../tlsrpt/summarize-tlsrpt.js';
 import { formatLimit } from '../files/read-bounded.js';
 import { formatTable } from './table.js';
+import { examplesText } from './help-text.js';
 
 /**
  * `badmx tlsrpt <file|-> [--format text|json]`: read one TLS report (RFC 8460) as it arrived,
@@ -21,7 +22,7 @@ export function registerTlsrptCommand(program: Command, { io }: CliContext): voi
     .description('read a TLS-RPT report (RFC 8460: JSON, .json.gz or the mail that carried it), check it and summarize it')
     .argument('<file>', 'the report: JSON, gzip or a mail message; "-" reads standard input')
     .addOption(new Option('--format <format>', 'text: a summary; json: the validated reports').choices(['text', 'json']).default('text'))
-    .action(async (file: string, flags: { format: 'text' | 'json' }) => {
+    .addHelpText('after', examplesText(["badmx tlsrpt report.json.gz", "badmx tlsrpt --format json - < report.json"])).action(async (file: string, flags: { format: 'text' | 'json' }) => {
       const read = file === '-' ? readTlsReports(
               await readStdinBytes(io.stdin, {
                 limit: TLSRPT_LIMITS.input,

@@ -21,6 +21,8 @@ import { DEFAULT_SUITES, SUITES } from '../profiles/profile-schema.js';
 import { DEFAULT_NAMING, DEFAULT_ZONE, normalizeZone, parseNaming, profileNames } from '../profiles/naming.js';
 import { VERSION } from '../version.js';
 import { addConfigOption, applyPublicConfig, type OptionSources } from './config-option.js';
+import { CERTS_DEFAULT_TEXT, defaultCertsDir, defaultPublicCertsDir } from './common-options.js';
+import { examplesText } from './help-text.js';
 
 interface ZoneFlags {
   config?: string;
@@ -31,7 +33,7 @@ interface ZoneFlags {
   receivers: string;
   naming?: string;
   suite?: string[];
-  certs: string;
+  certs?: string;
   out?: string;
 }
 
@@ -53,18 +55,20 @@ export function registerZoneCommand(program: Command, { io }: CliContext): void 
     .option('--receivers <dir>', 'profile catalogue directory (one JSON file per profile)', BUILTIN_CATALOGUE)
     .option('--naming <scheme>', 'profile names: nested (mx.tls1.2.<zone>) or flat (mx-tls1-2.<zone>, covered by one *.<zone> certificate); as given to badmx run')
     .option('--suite <name...>', `the profile suites to publish, as given to badmx run: ${[...SUITES, 'all'].join(', ')}`, [...DEFAULT_SUITES])
-    .option('--certs <dir>', 'where the test PKI and the zone\'s DNSSEC key are kept (as given to badmx run)', 'certs')
+    .option('--certs <dir>', `where the test PKI and the zone's DNSSEC key are kept, as given to badmx run (default: with --config, <dataDir>/certs; else ${CERTS_DEFAULT_TEXT})`)
     .option('--out <file>', 'write the zone file here instead of to standard output')
-    .action(async (flags: ZoneFlags, command: Command) => {
+    .addHelpText('after', examplesText(["badmx zone --config /etc/badmx/badmx.json --out /etc/badmx/badmx.test.zone", "badmx zone --zone badmx.example.com --address 203.0.113.25 --suite all"])).action(async (flags: ZoneFlags, command: Command) => {
       const base = flags.config ? loadPublicConfig(flags.config) : null;
       const suites = selectProfiles(loadCatalogue(resolve(flags.receivers)), undefined, flags.suite);
       const config = effectiveConfig(flags, base, command, slotSpan(suites));
       // A DNS provider cannot publish every DANE profile (certs/served-tlsa.ts): those are left out, and said so.
       const leftOut = config.dns.mode === 'external' ? suites.filter(needsOwnDns).map((p) => p.name) : [];
       const profiles = suites.filter((p) => !leftOut.includes(p.name));
-      const tlsa = await zoneTlsa(config, profiles, resolve(flags.certs));
+      // The same directory badmx run --config uses without --certs, or the DS names another key.
+      const certsDir = resolve(flags.certs ?? (base ? defaultPublicCertsDir(base.dataDir) : defaultCertsDir(io.env)));
+      const tlsa = await zoneTlsa(config, profiles, certsDir);
       const zone = publicZone(config, profiles, [], tlsa.found);
-      const key = ensureZoneKey(resolve(flags.certs), config.zone);
+      const key = ensureZoneKey(certsDir, config.zone);
       const comments = headerComments(config, zone, profiles.length, flags.config, key);
       if (tlsa.later.length > 0) comments.push(`No TLSA records here for ${tlsa.later.join(', ')}: they serve the certificate ${config.certificate?.cert ?? ''}, which cannot be read now (${tlsa.why}); badmx's own DNS publishes them at run time, from the certificate it serves.`);
       const ownDns = profiles.filter(needsOwnDns).map((p) => p.name);

@@ -243,6 +243,9 @@ const profile = z.looseObject({
     revoked: z.literal(true).optional(),
   }),
   expected: z.looseObject({ expect: expectation, minVersion: z.string().nullable(), because: z.string() }),
+  // Added with issue 19: the profile's risk and the rules it touches, as the catalogue says; absent in older runs.
+  risk: z.string().optional(),
+  rules: z.array(z.string()).optional(),
   // Added with the MTA-STS suite: absent in older runs (the study's suite, declaring nothing), and read back as absent.
   suite: z.enum(SUITES).optional(),
   mtaSts: mtaStsSpecSchema.nullable().optional(),
@@ -267,6 +270,7 @@ const profile = z.looseObject({
       ehlo: z.literal('refused').optional(),
       injection: z.literal('ehlo-reply').optional(),
       greeting: z.literal(554).optional(),
+      starttlsAdvertised: z.literal('second-ehlo').optional(),
     })
     .nullable()
     .optional(),
@@ -279,7 +283,7 @@ const profile = z.looseObject({
     .nullable()
     .optional(),
   // Added with the revoked profile: only a profile whose leaf is revoked has it.
-  revocation: z.looseObject({ crlUrl: z.string(), crlHost: z.string(), crlAddress: z.string() }).optional(),
+  revocation: z.looseObject({ crlUrl: z.string(), crlHost: z.string(), crlAddress: z.string(), served: z.boolean().optional() }).optional(),
   // Added after schemaVersion 1 was first written: older runs read back with null.
   served: z
     .looseObject({ source: z.enum(['user', 'generated', 'none']), coversMx: z.boolean().nullable(), coversDomain: z.boolean().nullable() })

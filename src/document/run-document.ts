@@ -53,6 +53,10 @@ export interface RunProfile extends Omit<FleetMember, 'served' | 'sts' | 'tlsa' 
   revocation?: RevocationPublication;
   /** What the policy expected here, and why. */
   expected: { expect: PolicyRule['expect']; minVersion: string | null; because: string };
+  /** What a sender that fails here exposes, one line (the catalogue's `risk`); absent in runs from before it, and for a profile without one. */
+  risk?: string;
+  /** The rules the misconfiguration touches (the catalogue's `rules`); absent in runs from before it, and for a profile without them. */
+  rules?: string[];
   /**
    * The certificate it presented: `user` (--cert), `generated` (the test PKI) or `none`
    * (no handshake), and whether the user's certificate covers the MX hostname and the

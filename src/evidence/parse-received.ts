@@ -28,19 +28,19 @@ export function receivedHopsOldestFirst(message: string): ReceivedHop[] {
  * anywhere, the date is what follows the *last* top-level ";" (SquirrelMail writes one
  * earlier), and Courier's "id" after the date is still the id.
  *
- * TLS, in this order:
- *  1. A comment that states TLS facts (see tlsFactsFromComment) makes `tls` true and
- *     gives what it states, whatever the protocol keyword says: Sendmail and old Postfix
- *     write "with ESMTP" next to their TLS comment, qmail writes "with (… encrypted) SMTP".
- *  2. Otherwise an RFC 3848 / RFC 6531 "S" keyword (ESMTPS, ESMTPSA, UTF8SMTPS, LMTPS, …)
- *     makes `tls` true with no version.
- *  3. Otherwise a plain registered keyword (SMTP, ESMTP, ESMTPA, LMTP, UTF8SMTP, …) makes
- *     `tls` false, but only when the hop is otherwise clearly parsed: it has a `by` host
- *     and a date that parses, and no token fell outside the grammar. A plain keyword is
- *     the writer saying "no S", which only means something if we are sure we read the
- *     writer's own stamp rather than a mangled or partial one.
- *  4. Otherwise 'unknown': "Microsoft SMTP Server" without a version comment, "local",
- *     "mapi", "HTTP", no `with` at all, or a field we could not fully read.
+ * TLS, in this order (the three states of issue 20; `tls.basis` says which words decided):
+ *  1. A comment anywhere in the field that states TLS facts (tls-facts.ts), or a vendor's
+ *     TLS clause in the `with` part (Cisco's "ESMTP/TLS/<cipher>", MessageLabs' "<cipher>
+ *     encrypted SMTP", "over TLS secured channel", "with ESMTP with STARTTLS"), makes `tls`
+ *     true with what it states, whatever the keyword says: Sendmail and old Postfix write
+ *     "with ESMTP" next to their TLS comment, qmail writes "with (… encrypted) SMTP".
+ *  2. Otherwise a keyword that says TLS (RFC 3848's ESMTPS, ESMTPSA, LMTPS, UTF8SMTPS, SMTPS,
+ *     HTTPS, …) makes `tls` true with no version.
+ *  3. Otherwise a keyword that says no TLS (SMTP, ESMTP, ESMTPA, LMTP, UTF8SMTP, …; `local`
+ *     and the other local submissions: no network hop; Microsoft's bare "Microsoft SMTP
+ *     Server"/"SMTPSVC", which states TLS whenever it was used) makes `tls` false.
+ *  4. Otherwise 'unknown': HTTP (written for HTTPS too), IMAP/POP fetches (fetchmail names the
+ *     protocol whether or not it used TLS), mapi, no `with` at all, an unregistered keyword.
  *
  * Caveat for 3: writers that predate RFC 3848, or that are configured not to mention
  * TLS (Postfix's smtpd_tls_received_header = no still writes ESMTPS; qmail without its

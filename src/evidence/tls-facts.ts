@@ -195,7 +195,9 @@ export function tlsFromProtocolKeyword(keyword: string | null): boolean | null {
 }
 
 const TLS_KEYWORDS = new Set(['ESMTPS', 'ESMTPSA', 'LMTPS', 'LMTPSA', 'UTF8SMTPS', 'UTF8SMTPSA', 'UTF8LMTPS', 'UTF8LMTPSA', 'SMTPS', 'SMTPSA', 'HTTPS', 'ESMTP-TLS']);
-const PLAIN_KEYWORDS = new Set(['SMTP', 'ESMTP', 'ESMTPA', 'LMTP', 'LMTPA', 'UTF8SMTP', 'UTF8SMTPA', 'UTF8LMTP', 'UTF8LMTPA', 'LOCAL']);
+// LOCAL and its kin name a submission by a local process (Exim's local-bsmtp/local-smtp/local-esmtp,
+// CommuniGate's PIPE, Sendmail's "internal" for a message it made itself): no network hop, so no TLS.
+const PLAIN_KEYWORDS = new Set(['SMTP', 'ESMTP', 'ESMTPA', 'LMTP', 'LMTPA', 'UTF8SMTP', 'UTF8SMTPA', 'UTF8LMTP', 'UTF8LMTPA', 'LOCAL', 'LOCAL-BSMTP', 'LOCAL-SMTP', 'LOCAL-ESMTP', 'PIPE', 'INTERNAL']);
 
 function toBits(text: string | undefined): number | null {
   if (text === undefined || !/^\d{1,5}$/.test(text)) return null;

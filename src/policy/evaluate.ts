@@ -1,6 +1,6 @@
 import type { Classification } from '../classify/outcome.js';
 import { isDelivered } from '../classify/outcome.js';
-import { daneMet, offersTls, declaredDaneState, declaredStsMode, hasRevokedCertificate, hasValidCertificate, hasWeakKeyExchange, stsPolicyMet } from '../profiles/profile-role.js';
+import { daneMet, offersTls, tlsPastTampering, declaredDaneState, declaredStsMode, hasRevokedCertificate, hasValidCertificate, hasWeakKeyExchange, stsPolicyMet } from '../profiles/profile-role.js';
 import { TLS_VERSIONS, type Profile, type ProfileTlsVersion } from '../profiles/profile-schema.js';
 import type { Policy, PolicyRule } from './policy-schema.js';
 
@@ -27,7 +27,7 @@ export function profileFacts(profile: Profile) {
     weakKeyExchange: hasWeakKeyExchange(profile),
     certificateRevoked: hasRevokedCertificate(profile),
     serviceRefused: profile.tampering?.greeting !== undefined,
-    injectedReply: profile.tampering?.injection !== undefined,
+    tlsPastTampering: tlsPastTampering(profile),
   };
 }
 
@@ -45,7 +45,7 @@ export function ruleFor(policy: Policy, profile: Profile): PolicyRule {
     if (when.weakKeyExchange !== undefined && when.weakKeyExchange !== facts.weakKeyExchange) return false;
     if (when.certificateRevoked !== undefined && when.certificateRevoked !== facts.certificateRevoked) return false;
     if (when.serviceRefused !== undefined && when.serviceRefused !== facts.serviceRefused) return false;
-    if (when.injectedReply !== undefined && when.injectedReply !== facts.injectedReply) return false;
+    if (when.tlsPastTampering !== undefined && when.tlsPastTampering !== facts.tlsPastTampering) return false;
     if (when.profiles && !when.profiles.includes(profile.name)) return false;
     return true;
   });

@@ -77,6 +77,12 @@ export function judgeCell(facts: CellFacts, policy: VerdictResult, diagnosis: st
     if (diagnosis !== null && stopped === null) return inconclusive('no-control', diagnosis);
     return inconclusive('not-submitted', stopped ? `the probe was never handed to the sender (the run stopped: ${stopped})` : 'the probe was never handed to the sender');
   }
+  // The sender's own words quote this receiver's refusing greeting: it met the receiver, even
+  // where no connection names it (it quit before EHLO), and even if it then called the probe failed.
+  if (facts.connections === 0 && facts.quotedGreeting && diagnosis === null) {
+    const how = `did not deliver (it met this receiver's refusing greeting and quit before EHLO, so no connection names it; its own words quote the greeting: "${facts.quotedGreeting}")`;
+    return { verdict: policy.verdict, reason: policy.reason.replace(/^never connected/, how), inconclusive: null };
+  }
   if (!submission.accepted && facts.connections === 0) {
     const tries = `${submission.attempts} attempt${submission.attempts === 1 ? '' : 's'}`;
     const kind = submission.failure?.kind ?? 'permanent';
@@ -89,10 +95,6 @@ export function judgeCell(facts: CellFacts, policy: VerdictResult, diagnosis: st
   if (diagnosis !== null) return inconclusive('no-control', diagnosis);
 
   if (facts.connections === 0) {
-    if (facts.quotedGreeting) {
-      const how = `did not deliver (it met this receiver's refusing greeting and quit before EHLO, so no connection names it; its own words quote the greeting: "${facts.quotedGreeting}")`;
-      return { verdict: policy.verdict, reason: policy.reason.replace(/^never connected/, how), inconclusive: null };
-    }
     if (failed) {
       return isTlsRefusal({ status: failed.status, text: failed.diagnostic }, { tlsaBogus: facts.tlsaBogus ?? false })
         ? judged(`; on the sender's bounce alone, no connection reached the receiver${said.replace(/^; the sender's bounce/, '')}`)

@@ -32,8 +32,12 @@ const conditionSchema = z.strictObject({
   weakKeyExchange: z.boolean().optional(),
   /** The leaf's issuer has revoked it, stated by a CRL and a stapled OCSP response (certificateValid is false there too). */
   certificateRevoked: z.boolean().optional(),
-  /** The receiver injects forged plaintext with its 220 to STARTTLS (tampering.injection, EAST B_1). */
-  injectedReply: z.boolean().optional(),
+  /**
+   * The receiver offers TLS only past a man in the middle's tampering (profile-role.ts
+   * tlsPastTampering): forged plaintext with its 220 to STARTTLS (EAST B_1), or STARTTLS hidden
+   * from the first EHLO.
+   */
+  tlsPastTampering: z.boolean().optional(),
   /** The receiver's greeting refuses service (a 554 greeting, RFC 5321 §3.1: tampering.greeting). */
   serviceRefused: z.boolean().optional(),
   /** Match these profiles by name. */

@@ -151,9 +151,18 @@ export function needsOwnDns(profile: { dane?: DaneSpec | null }): boolean {
 
 /**
  * Whether a sender can have TLS here at all: STARTTLS advertised and completed. A tampered
- * transition (the tampering suite) leaves it none, whatever is advertised, except response
- * injection, whose handshake is real (what it tests is what the sender reads after it).
+ * transition (the tampering suite) leaves it none, whatever is advertised, except past the
+ * tampering of tlsPastTampering, whose handshake is real.
  */
 export function offersTls(profile: Pick<Profile, 'starttls'> & { tampering?: Profile['tampering'] | null }): boolean {
-  return profile.starttls === 'offer' && (!profile.tampering || profile.tampering.injection !== undefined);
+  return profile.starttls === 'offer' && (!profile.tampering || tlsPastTampering(profile));
+}
+
+/**
+ * Whether a sender can still have TLS past what the man in the middle did: response injection
+ * (the handshake after the forged lines is real) and STARTTLS advertised only from the second
+ * EHLO (the transition is real when asked for).
+ */
+export function tlsPastTampering(profile: { tampering?: Profile['tampering'] | null }): boolean {
+  return profile.tampering?.injection !== undefined || profile.tampering?.starttlsAdvertised !== undefined;
 }

@@ -140,10 +140,16 @@ const tamperingSchema = z
      * forged the greeting would leave it.
      */
     greeting: z.literal(554).optional(),
+    /**
+     * STARTTLS is left out of the reply to the first EHLO and advertised from the second on (the
+     * transition itself is real, whenever asked for): a sender that greets once, as senders do,
+     * sees a stripped STARTTLS; one that sends EHLO again, or STARTTLS unadvertised, can have TLS.
+     */
+    starttlsAdvertised: z.literal('second-ehlo').optional(),
   })
   .refine(
-    (t) => [t.starttlsReply, t.plaintextAfter220, t.ehlo, t.injection, t.greeting].filter((v) => v !== undefined).length === 1,
-    'say exactly one of starttlsReply, plaintextAfter220, ehlo, injection and greeting',
+    (t) => [t.starttlsReply, t.plaintextAfter220, t.ehlo, t.injection, t.greeting, t.starttlsAdvertised].filter((v) => v !== undefined).length === 1,
+    'say exactly one of starttlsReply, plaintextAfter220, ehlo, injection, greeting and starttlsAdvertised',
   );
 
 /**
@@ -192,6 +198,10 @@ export const profileSchema = z
     title: z.string().min(1),
     /** The question this profile asks of a sender. */
     tests: z.string().min(1),
+    /** What a sender that fails here exposes, in one line (shown with each failing cell and by `badmx explain`). */
+    risk: z.string().min(1).optional(),
+    /** The rules the misconfiguration touches, each "<citation>: <what it says>" (only rules that apply). */
+    rules: z.array(z.string().min(1)).optional(),
     /**
      * What the receiver does about STARTTLS (RFC 3207):
      * `offer` advertises it and negotiates; `absent` neither advertises nor accepts it (502);

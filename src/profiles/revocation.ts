@@ -28,6 +28,11 @@ export interface RevocationPublication {
   crlHost: string;
   /** Where the harness zone resolves the host: the profile's own address. */
   crlAddress: string;
+  /**
+   * Whether the fleet's CRL host listened (false: port 80 could not be bound, a warning: the
+   * receiver still staples). Set once the fleet has started; absent in runs before it was said.
+   */
+  served?: boolean;
 }
 
 /** The URL a revoked profile's leaf names (its names only: the same wherever the profile listens). */

@@ -331,6 +331,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   }
   // The CRL hosts: a revoked profile is still one without them (its receiver staples the OCSP
   // response that says so), so one that cannot listen (port 80 without root) is a warning, not a failure.
+  // What run.json says of each CRL host: whether it listened.
+  const setCrlServed = (profile: string, served: boolean): void => {
+    const member = members.find((m) => m.name === profile);
+    if (member?.revocation) member.revocation = { ...member.revocation, served };
+  };
   const crlHosts = members.flatMap((m) => {
     const signer = signers.get(m.name);
     return m.revocation && signer ? [{ profile: m.name, publication: m.revocation, signer }] : [];
@@ -338,7 +343,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   if (crlHosts.length > 0) {
     try {
       crlServers = await startCrlServers({ hosts: crlHosts, port: options.crlPort ?? CRL_DEFAULT_PORT, log });
+      for (const host of crlHosts) setCrlServed(host.profile, true);
     } catch (error) {
+      for (const host of crlHosts) setCrlServed(host.profile, false);
       warnings.push(`${error instanceof Error ? error.message : String(error)}: the CRL of ${crlHosts.map((h) => h.profile).join(', ')} is not served (their receivers still staple the OCSP response)`);
     }
   }

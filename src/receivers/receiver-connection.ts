@@ -56,6 +56,8 @@ export class ReceiverConnection extends SMTPConnection {
   #deadlines: SessionDeadlines | null = null;
   /** starttls-injection: whether the first command inside TLS has been checked, the check's clock, and the lines read inside TLS. */
   #injectionChecked = false;
+  /** EHLOs answered in plaintext so far (tampering.starttlsAdvertised). */
+  #ehloCount = 0;
   #injectionTimer: NodeJS.Timeout | null = null;
   readonly #tlsLines: string[] = [];
   readonly #openedAt = Date.now();
@@ -241,7 +243,7 @@ export class ReceiverConnection extends SMTPConnection {
       this.#injectAfter220(callback);
       return;
     }
-    if (tampering) {
+    if (tampering && !tampering.starttlsAdvertised) {
       this.#tamperWithStarttls(tampering, callback);
       return;
     }
@@ -336,6 +338,20 @@ export class ReceiverConnection extends SMTPConnection {
       this.#withholdReply('EHLO', () => super.handler_EHLO(command, callback));
       return;
     }
+    this.#ehloCount += 1;
+    if (this.context.profile.tampering?.starttlsAdvertised === 'second-ehlo' && this.#ehloCount === 1 && !this.secure) {
+      // STARTTLS stripped from the first EHLO reply only. smtp-server reads hideSTARTTLS while it
+      // writes the reply, synchronously, so setting it around the call affects no other session.
+      const options = this._server.options as { hideSTARTTLS?: boolean };
+      const before = options.hideSTARTTLS;
+      options.hideSTARTTLS = true;
+      try {
+        super.handler_EHLO(command, callback);
+      } finally {
+        options.hideSTARTTLS = before;
+      }
+      return;
+    }
     super.handler_EHLO(command, callback);
   }
 
@@ -370,6 +386,8 @@ export class ReceiverConnection extends SMTPConnection {
     this.record({ type: 'reply', code: 220, text: 'Ready to start TLS' });
     this.record({ type: 'reply', code: 250, text: injected.map((line) => line.slice(4)).join('\n') });
     this._socket.write(['220 Ready to start TLS', ...injected].map((line) => `${line}\r\n`).join(''));
+    // Written past send(), so the client's clock is started here, as send() does.
+    this.#deadlines?.expect('command');
     this.upgrade(callback, () => this.#watchTlsLines());
   }
 
@@ -387,6 +405,8 @@ export class ReceiverConnection extends SMTPConnection {
     this._parser = this._createParser();
     const parser = this._parser;
     socket.once('data', (chunk: Buffer) => {
+      const framing = clientHelloFraming(chunk);
+      this.record({ type: 'client-hello', hex: chunk.subarray(0, framing.state === 'complete' ? framing.length : 64).toString('hex'), complete: framing.state === 'complete' });
       if (chunk[0] === 0x16) {
         this.record({ type: 'command', verb: '(TLS record)', line: `a TLS handshake record of ${chunk.length} octets, read as a command line` });
         this.send(500, 'Error: command not recognized');
@@ -423,18 +443,26 @@ export class ReceiverConnection extends SMTPConnection {
     // handler still pending would hold the session's deadline off while the ClientHello is awaited.
     setImmediate(callback);
     let pending = Buffer.alloc(0);
+    // A client that goes away mid-ClientHello: what it had sent is still on record (incomplete).
+    const onClose = (): void => {
+      socket.off('data', onData);
+      if (pending.length > 0) this.record({ type: 'client-hello', hex: pending.subarray(0, 64).toString('hex'), complete: false });
+    };
     const onData = (chunk: Buffer): void => {
       pending = Buffer.concat([pending, chunk]);
       const framing = clientHelloFraming(pending);
       if (framing.state === 'incomplete' && pending.length < MAX_CLIENT_HELLO_INPUT) return;
       socket.off('data', onData);
+      socket.off('close', onClose);
       socket.pause();
       const complete = framing.state === 'complete';
-      this.record({ type: 'client-hello', hex: pending.subarray(0, complete ? framing.length : Math.min(pending.length, 64)).toString('hex'), complete });
+      this.record({ type: 'client-hello', hex: pending.subarray(0, complete ? framing.length : 64).toString('hex'), complete });
       socket.unshift(pending);
-      if (!socket.destroyed) super.upgrade(() => undefined, secureCallback);
+      // A session the receiver is already ending (a deadline's 421) gets no handshake.
+      if (!socket.destroyed && !this._closing && !this._closed) super.upgrade(() => undefined, secureCallback);
     };
     socket.on('data', onData);
+    socket.once('close', onClose);
     socket.resume();
   }
 
@@ -508,13 +536,10 @@ export class ReceiverConnection extends SMTPConnection {
     this.#abortTimer.unref();
     socket.once('data', (chunk: Buffer) => {
       this.#clearAbortTimer();
-      // What the sender offered, as far as this first segment shows it (the handshake ends here).
+      // What the sender offered, as far as this first segment shows it (the handshake ends here):
+      // a ClientHello longer than one segment is recorded incomplete, its first 64 octets.
       const framing = clientHelloFraming(chunk);
-      this.record({
-        type: 'client-hello',
-        hex: chunk.subarray(0, framing.state === 'complete' ? framing.length : Math.min(chunk.length, framing.state === 'incomplete' ? MAX_CLIENT_HELLO_INPUT : 64)).toString('hex'),
-        complete: framing.state === 'complete',
-      });
+      this.record({ type: 'client-hello', hex: chunk.subarray(0, framing.state === 'complete' ? framing.length : 64).toString('hex'), complete: framing.state === 'complete' });
       if (chunk[0] === 0x16) {
         // Echo the record version of the ClientHello, as a TLS stack does in its first record.
         socket.write(fatalAlertRecord(ALERT_HANDSHAKE_FAILURE, [chunk[1] ?? 3, chunk[2] ?? 1]));

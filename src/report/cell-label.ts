@@ -1,4 +1,4 @@
-import type { BounceEvidence, Cell, Inconclusive } from '../document/run-document.js';
+import type { BounceEvidence, Cell, Inconclusive, RunProfile } from '../document/run-document.js';
 import { duration } from './format-time.js';
 
 /** What happened in a cell, in a few words that read the same with or without colour. */
@@ -160,43 +160,183 @@ function tlsName(version: string | undefined): string {
   return version.replace(/^TLSv/, 'TLS ');
 }
 
-/** What happened, as a headline for the infographic and HTML: Plaintext, TLS 1.2, Refused, Downgraded → plaintext. */
-export function outcomeHeadline(cell: Pick<Cell, 'outcome' | 'tls'>): string {
+/**
+ * The profile facts a headline reads (run.json profiles[]): what is wrong with the receiver.
+ * Every field but `certificate` and `tls` may be absent (runs from before the later suites).
+ */
+export type HeadlineProfile = Pick<RunProfile, 'starttls' | 'tls' | 'certificate'> & Partial<Pick<RunProfile, 'mtaSts' | 'dane' | 'tampering'>>;
+
+const RETIRED = new Set(['TLSv1', 'TLSv1.0', 'TLSv1.1', 'SSLv3']);
+
+/** What the man in the middle did at a tampering profile, as words that read after "after": "STARTTLS 500", "EHLO refused". */
+export function tamperingWords(tampering: NonNullable<RunProfile['tampering']>): string {
+  if (tampering.starttlsReply === 220) return 'STARTTLS 220 without TLS';
+  if (tampering.starttlsReply !== undefined) return `STARTTLS ${tampering.starttlsReply}`;
+  if (tampering.plaintextAfter220) return 'STARTTLS 220, then plaintext';
+  if (tampering.ehlo) return 'EHLO refused';
+  if (tampering.greeting !== undefined) return `a ${tampering.greeting} greeting`;
+  if (tampering.starttlsAdvertised) return 'STARTTLS stripped from the first EHLO';
+  if (tampering.injection) return 'injected EHLO lines';
+  return 'tampering';
+}
+
+/** Whether validated TLSA records authenticate what the receiver presents (DANE-EE or DANE-TA, secure): then its certificate's names, issuer and dates are not a fault. */
+function daneAuthenticates(profile: HeadlineProfile): boolean {
+  return !!profile.dane && profile.dane.tlsa !== 'no-match' && (profile.dane.dnssec ?? 'secure') === 'secure';
+}
+
+/** What kind of fault a certificate has: not to be trusted at all, or valid but weak. */
+type CertificateFault = { words: string; weak: boolean };
+
+/** The fault of the certificate a sender delivered to, as the words after "Delivered to"; null for a sound one. */
+function certificateFault(cell: Pick<Cell, 'evidence'>, profile: HeadlineProfile): CertificateFault | null {
+  const c = profile.certificate;
+  const invalid = (words: string): CertificateFault => ({ words, weak: false });
+  // sni-required: without SNI the sender was shown a certificate for other names.
+  if (profile.tls.sni === 'required' && !cell.evidence.some((e) => e.tls?.sni)) return invalid('a certificate for another host (no SNI sent)');
+  if (c.revoked) return invalid('a revoked certificate');
+  if (c.validity === 'expired') return invalid('an expired certificate');
+  if (c.validity === 'not-yet-valid') return invalid('a not-yet-valid certificate');
+  if (c.issuer === 'self') return invalid('a self-signed certificate');
+  if (c.issuer === 'untrusted-root') return invalid('an untrusted certificate chain');
+  if (c.issuer === 'expired-intermediate') return invalid('a chain with an expired intermediate');
+  if (c.names === 'elsewhere') return invalid('a certificate for another host');
+  if (c.names === 'cn-only') return invalid('a certificate without subjectAltName');
+  if (c.chain === 'leaf-only') return invalid('an incomplete chain');
+  if ((c.eku ?? 'server-auth') !== 'server-auth') return invalid('a client-only certificate');
+  if (c.signature === 'sha1') return { words: 'a SHA-1 signed certificate', weak: true };
+  if ((c.keyBits ?? 2048) < 2048) return { words: `a ${c.keyBits}-bit RSA key`, weak: true };
+  return null;
+}
+
+/** The weakness of the key exchange or cipher suite a session used (OpenSSL names, TLS 1.2 and older), or null. */
+function cipherFault(cell: Pick<Cell, 'tls'>, profile: HeadlineProfile): string | null {
+  if (profile.tls.dhGroup !== undefined) return `over a ${profile.tls.dhGroup}-bit DH group`;
+  const cipher = cell.tls?.cipher ?? '';
+  if (!/^[A-Z0-9]+(-[A-Z0-9]+)+$/.test(cipher) || cell.tls?.version === 'TLSv1.3') return null;
+  if (!/^(ECDHE|DHE|EDH)-/.test(cipher)) return 'without forward secrecy (RSA key exchange)';
+  if (!/GCM|CHACHA20|CCM/.test(cipher)) return 'over a CBC cipher suite';
+  return null;
+}
+
+/**
+ * The kinds of fault a cell can show, for headlines and for the key numbers (summary-model.ts):
+ * `plaintext` delivered without TLS; `downgraded` in plaintext after STARTTLS or TLS failed;
+ * `tampering` in plaintext (or past a refused greeting) after a man in the middle's tampering;
+ * `injection` acted on injected lines; `certificate` delivered to a certificate that does not
+ * validate; `retired-tls` over TLS 1.0/1.1; `weak-crypto` to a weak key or signature, or over a
+ * weak group or cipher suite; `policy` against published DANE or MTA-STS; null: nothing wrong
+ * with what the sender did by itself (a control delivered, a refusal).
+ */
+export type FaultKind = 'plaintext' | 'downgraded' | 'tampering' | 'injection' | 'certificate' | 'retired-tls' | 'weak-crypto' | 'policy';
+
+/** What a delivery ran into, named: its kind and its headline. Null when the cell did not deliver, or delivered to a sound receiver. */
+export function deliveryFault(
+  cell: Pick<Cell, 'outcome' | 'tls'> & Partial<Pick<Cell, 'evidence' | 'attack' | 'alert'>>,
+  profile: HeadlineProfile,
+): { kind: FaultKind; headline: string } | null {
+  const evidence = cell.evidence ?? [];
+  switch (cell.outcome) {
+    case 'delivered-tls': {
+      if (cell.attack?.verdict === 'vulnerable') return { kind: 'injection', headline: 'Acted on injected plaintext lines' };
+      if (profile.dane && (profile.dane.dnssec ?? 'secure') === 'bogus') return { kind: 'policy', headline: 'Delivered despite a bogus TLSA lookup' };
+      if (profile.dane && profile.dane.tlsa === 'no-match' && (profile.dane.dnssec ?? 'secure') === 'secure') return { kind: 'policy', headline: 'Delivered despite a TLSA mismatch' };
+      const version = cell.tls?.version;
+      if (version && RETIRED.has(version)) return { kind: 'retired-tls', headline: `Delivered over ${tlsName(version)} (retired)` };
+      const certificate = certificateFault({ evidence }, profile);
+      // Validated DANE-EE/TA records vouch for what the receiver presents: the fault is still named, and so is the record that matches it.
+      if (certificate) return { kind: certificate.weak ? 'weak-crypto' : 'certificate', headline: `Delivered to ${certificate.words}${daneAuthenticates(profile) ? ' (its TLSA record matches)' : ''}` };
+      if (profile.mtaSts?.mode === 'enforce' && profile.mtaSts.mx === 'not-covered') return { kind: 'policy', headline: 'Delivered to an MX the MTA-STS policy does not list' };
+      const cipher = cipherFault(cell, profile);
+      return cipher ? { kind: 'weak-crypto', headline: `Delivered ${cipher}` } : null;
+    }
+    case 'delivered-plaintext':
+      if (profile.tampering?.greeting !== undefined) return { kind: 'tampering', headline: `Delivered in plaintext past ${tamperingWords(profile.tampering)}` };
+      if (profile.tampering) return { kind: 'tampering', headline: `Downgraded to plaintext after ${tamperingWords(profile.tampering)}` };
+      if (profile.mtaSts?.mode === 'enforce') return { kind: 'plaintext', headline: 'Delivered in plaintext despite MTA-STS enforce' };
+      if (profile.dane && (profile.dane.dnssec ?? 'secure') === 'secure') return { kind: 'plaintext', headline: 'Delivered in plaintext despite TLSA records' };
+      return { kind: 'plaintext', headline: profile.starttls === 'absent' ? 'Delivered in plaintext' : 'Delivered in plaintext, STARTTLS offered' };
+    case 'plaintext-after-tls-failure': {
+      if (profile.tampering) return { kind: 'tampering', headline: `Downgraded to plaintext after ${tamperingWords(profile.tampering)}` };
+      const refused = evidence.find((c) => c.starttls !== null && c.starttls !== 220);
+      if (refused) return { kind: 'downgraded', headline: `Downgraded to plaintext after STARTTLS ${refused.starttls}` };
+      // The alert itself is the detail line's ("alert handshake_failure").
+      return { kind: 'downgraded', headline: cell.alert ? 'Downgraded to plaintext after the handshake failed' : 'Downgraded to plaintext after TLS failed' };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * What happened, named by the fault the sender met, for the infographic and HTML: "Delivered
+ * to an expired certificate", "Delivered over TLS 1.0 (retired)", "Delivered in plaintext",
+ * "Downgraded to plaintext after STARTTLS 500", "Refused: no usable STARTTLS", "Delivered over
+ * TLS 1.3" (a control). Read from the cell and its profile in run.json alone; without the
+ * profile, from the outcome alone ("TLS 1.3", "Plaintext", "Refused").
+ */
+export function outcomeHeadline(cell: Pick<Cell, 'outcome' | 'tls'> & Partial<Pick<Cell, 'evidence' | 'attack' | 'alert'>>, profile?: HeadlineProfile): string {
+  if (profile) {
+    const fault = deliveryFault(cell, profile);
+    if (fault) return fault.headline;
+  }
   switch (cell.outcome) {
     case 'delivered-tls':
-      return tlsName(cell.tls?.version);
+      return profile ? `Delivered over ${tlsName(cell.tls?.version)}` : tlsName(cell.tls?.version);
     case 'delivered-plaintext':
       return 'Plaintext';
     case 'plaintext-after-tls-failure':
       return 'Downgraded → plaintext';
     case 'refused-before-tls':
+      return profile ? 'Refused: no usable STARTTLS' : 'Refused';
     case 'refused-at-handshake':
+      return profile ? 'Refused at the TLS handshake' : 'Refused';
     case 'refused-after-handshake':
-      return 'Refused';
+      return profile ? 'Refused after the TLS handshake' : 'Refused';
     case 'not-attempted':
       return 'No attempt';
   }
 }
 
-/** The line under the headline: how it came to that. */
-export function outcomeDetail(cell: Pick<Cell, 'outcome' | 'alert' | 'evidence'>): string {
+/** The line under the headline: how it came to that. With the profile, a delivery over TLS names the version and cipher. */
+export function outcomeDetail(cell: Pick<Cell, 'outcome' | 'alert' | 'evidence'> & Partial<Pick<Cell, 'tls'>>, profile?: HeadlineProfile): string {
   switch (cell.outcome) {
-    case 'delivered-tls':
-      return 'delivered';
+    case 'delivered-tls': {
+      if (!profile || !cell.tls) return 'delivered';
+      // The version once: the cipher alone when the headline already names it ("Delivered over TLS 1.3").
+      const version = tlsName(cell.tls.version);
+      return outcomeHeadline({ ...cell, tls: cell.tls }, profile).includes(version) ? cell.tls.cipher : `${version}, ${cell.tls.cipher}`;
+    }
     case 'delivered-plaintext':
       return 'TLS never tried';
     case 'plaintext-after-tls-failure': {
+      // With the profile the headline already says after what; the alert, when there was one, is said here.
+      if (profile) return cell.alert ? `alert ${cell.alert}` : 'delivered in the clear';
       if (cell.alert) return `after ${cell.alert}`;
       const refused = cell.evidence.find((c) => c.starttls !== null && c.starttls !== 220);
       return refused ? `after STARTTLS ${refused.starttls}` : 'after TLS failed';
     }
-    case 'refused-before-tls':
-      return 'no usable STARTTLS';
+    case 'refused-before-tls': {
+      if (!profile) return 'no usable STARTTLS';
+      if (profile.tampering) return `held the mail after ${tamperingWords(profile.tampering)}`;
+      const refused = cell.evidence.find((c) => c.starttls !== null && c.starttls !== 220);
+      return refused ? `held the mail after STARTTLS ${refused.starttls}` : profile.starttls === 'absent' ? 'STARTTLS not offered' : 'held the mail';
+    }
     case 'refused-at-handshake':
-      return cell.alert ? `alert ${cell.alert}` : 'at the handshake';
+      return cell.alert ? `alert ${cell.alert}` : profile ? 'held the mail' : 'at the handshake';
     case 'refused-after-handshake':
-      return 'left after the handshake';
+      return profile ? 'held the mail' : 'left after the handshake';
     case 'not-attempted':
       return 'never connected';
   }
+}
+
+/**
+ * Why a failed cell failed, as the reader sees it: the policy's reason, then what that exposes
+ * (the profile's risk), so that twelve failures do not read the same sentence word for word.
+ * Raw text; the reason alone for a run without risks, and for a cell that did not fail.
+ */
+export function failureReasonText(cell: Pick<Cell, 'verdict' | 'reason'>, profile: Pick<RunProfile, 'risk'> | undefined): string {
+  const risk = profile?.risk;
+  return cell.verdict === 'fail' && risk ? `${cell.reason}. Risk: ${risk}` : cell.reason;
 }

@@ -57,6 +57,9 @@ export function cellEvidenceLines(cell: Cell, profile: RunProfile | undefined): 
   if (profile) lines.push(`expected: ${expectationLabel(profile.expected)} (${profile.expected.because})`);
   lines.push(`observed: ${cell.outcome}`);
   lines.push(`verdict: ${cell.verdict}: ${cell.reason}`);
+  // What the failure exposes, and the rules it touches, as the profile catalogue says (absent in older runs).
+  if (cell.verdict === 'fail' && profile?.risk !== undefined) lines.push(`risk: ${profile.risk}`);
+  if (cell.verdict === 'fail' && profile?.rules?.length) lines.push(`rules: ${profile.rules.join('; ')}`);
   if (cell.inconclusive) lines.push(`inconclusive: ${cell.inconclusive.cause}: ${cell.inconclusive.detail}`);
   lines.push(`tls: ${cell.tls ? `${cell.tls.version} ${cell.tls.cipher}` : 'none'}`);
   if (cell.alert) lines.push(`alert: ${cell.alert}`);

@@ -5,12 +5,13 @@ import { createHash } from 'node:crypto';
 import type { ConnectionSummary } from '../classify/outcome.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { BounceEvidence, Cell, RunDocument, RunProfile, RunSender } from '../document/run-document.js';
-import { inconclusiveCause, outcomeDetail, outcomeHeadline, settleWords, tallyText, unsettledWait, verdictCounts, verdictLabel } from './cell-label.js';
+import { failureReasonText, inconclusiveCause, outcomeDetail, outcomeHeadline, settleWords, tallyText, unsettledWait, verdictCounts, verdictLabel } from './cell-label.js';
+import { riskFacts, summarySection } from './summary-html.js';
 import { escapeMarkup } from './escape.js';
 import { describeHopTls, hopBasisText, policyFetchText, policyHostMark, policyHostSummary, UNATTRIBUTED_NOTE } from './evidence-text.js';
 import { clock, duration, elapsedMs, relative, utc } from './format-time.js';
-import { buildMatrix, expectationLabel, type Matrix } from './matrix-model.js';
-import type { Renderer } from './renderer.js';
+import { buildMatrix, expectationLabel, SUITE_TITLES, type Matrix } from './matrix-model.js';
+import { givenText, type Renderer, type RenderOptions } from './renderer.js';
 import { failuresText, failureText, orderedTlsReports, policyProfileText, reportSenderText, senderReporting, showsTlsReports, unnamedReporting, viaText } from './tls-reports.js';
 
 /**
@@ -35,6 +36,37 @@ export const HTML_PALETTE = {
 } as const;
 
 const P = HTML_PALETTE;
+
+/**
+ * Print (and the PDF, which Chromium prints from this page): dark ink on white, whatever the
+ * screen styles are; only the verdicts keep their pale tints, so they still read at a glance.
+ * Every cell's evidence prints open (a closed <details> hides its content by the
+ * ::details-content pseudo-element); the matrix is never cut: it wraps inside the page's width
+ * instead of scrolling, and its header row repeats on each page.
+ */
+const PRINT_CSS = `@media print{
+@page{size:A4;margin:12mm}
+html{print-color-adjust:exact;-webkit-print-color-adjust:exact}
+*,*::before,*::after{background:transparent!important;color:#000!important;box-shadow:none!important;text-shadow:none!important}
+body{font-size:10.5pt;background:#fff!important}
+main{max-width:none;padding:0}
+a{text-decoration:none}
+.v-pass{color:${P.pass[0]}!important;background:${P.pass[1]}!important}.v-fail{color:${P.fail[0]}!important;background:${P.fail[1]}!important}
+.v-inconclusive{color:${P.inconclusive[0]}!important;background:${P.inconclusive[1]}!important}.v-unsettled{color:${P.unsettled[0]}!important;background:${P.unsettled[1]}!important}
+.v-pass *,.v-fail *,.v-inconclusive *,.v-unsettled *{color:inherit!important}
+pre{border:1px solid #999}
+.matrix-scroll{overflow:visible}
+table.matrix{width:100%;font-size:9pt}
+table.matrix th,table.matrix td{overflow-wrap:anywhere;min-width:0!important;padding:2px}
+td.cell a{padding:3px 4px}
+thead{display:table-header-group}
+tr,td.cell a,details.cell>summary{break-inside:avoid}
+h2,h3,h4{break-after:avoid}
+details::details-content{content-visibility:visible!important;display:block!important}
+details>summary{list-style:none}
+details.cell{border-left-width:3px;background:#fff!important}
+details.cell .body,details.cell .body *{color:#000!important}
+}`;
 
 const CSS = `
 :root{color-scheme:light}
@@ -66,6 +98,9 @@ caption{text-align:left;padding:4px 0 8px;color:${P.muted[0]}}
 th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid #d6d6d6}
 thead th{border-bottom:2px solid #1a1a1a}
 table.matrix td{padding:4px}
+.matrix-scroll{overflow-x:auto;max-width:100%;margin:0 0 8px}
+.matrix-scroll:focus-visible{outline:3px solid ${P.link[0]};outline-offset:2px}
+table.matrix thead th{overflow-wrap:anywhere;min-width:9rem}table.matrix thead th:first-child{min-width:8rem}
 table.matrix th[scope=row] .name{display:block;font-weight:400;font-size:13px;color:${P.muted[0]}}
 table.matrix tr.group th{background:${P.mutedOnPanel[1]};color:${P.mutedOnPanel[0]};text-transform:uppercase;letter-spacing:.06em;font-size:12px}
 td.cell a{display:block;text-decoration:none;color:inherit;padding:6px 8px;border-radius:4px;border:1.5px solid currentColor;min-height:100%}
@@ -87,7 +122,10 @@ ol.connections{padding-left:22px}ol.connections>li{margin:8px 0}
 svg.timeline{width:100%;max-width:720px;height:auto;display:block}
 table.hops td,table.hops th,table.senders td,table.senders th,table.bounces td,table.bounces th{font-size:13px;overflow-wrap:anywhere}
 .nowrap{white-space:nowrap;overflow-wrap:normal}
+.mismatch,.caveat,.alert-box,details.cell>summary{overflow-wrap:anywhere}
+@media (max-width:600px){main{padding:16px 12px 40px}.nowrap{white-space:normal}table.senders th,table.senders td,table.bounces th,table.bounces td,table.hops th,table.hops td{overflow-wrap:anywhere;padding:4px}}
 footer{margin-top:40px;color:${P.muted[0]};font-size:13px}
+${PRINT_CSS}
 `.trim();
 
 const CSS_HASH = createHash('sha256').update(CSS).digest('base64');
@@ -125,13 +163,26 @@ function fact(term: string, value: string | null): string {
   return value === null ? '' : `<dt>${h(term)}</dt><dd>${value}</dd>`;
 }
 
-function header(run: RunDocument): string {
+/** The heading: --title (escaped) in place of the run and policy, which then follow it; --subtitle under it. */
+function heading(run: RunDocument, options: RenderOptions): string {
+  const title = givenText(options.title);
+  const subtitle = givenText(options.subtitle);
+  const runLine = `Run <code>${h(run.run.id)}</code> · policy ${h(run.policy.name)}`;
+  return [
+    title !== null ? `<h1>${h(title)}</h1>` : `<h1>${runLine}</h1>`,
+    subtitle !== null ? `<p class="lede subtitle">${h(subtitle)}</p>` : '',
+    title !== null ? `<p class="lede">${runLine}: ${h(run.policy.title)}</p>` : `<p class="lede">${h(run.policy.title)}</p>`,
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
+}
+
+function header(run: RunDocument, options: RenderOptions = {}): string {
   const { summary } = run;
   const span = elapsedMs(run.run.startedAt, run.run.finishedAt);
   return `<header>
 <p class="eyebrow">badmx report</p>
-<h1>Run <code>${h(run.run.id)}</code> · policy ${h(run.policy.name)}</h1>
-<p class="lede">${h(run.policy.title)}</p>
+${heading(run, options)}
 ${run.run.limitsHit.map((limit) => `<p class="alert-box" role="alert">${icon('warning')} <strong>Limit reached:</strong> ${h(limit)}.</p>`).join('\n')}
 ${run.run.status === 'error' ? `<p class="alert-box" role="alert">${icon('warning')} <strong>The run stopped early:</strong> ${h(run.run.error ?? 'unknown error')}. Cells below are what was recorded until then.</p>` : ''}
 <dl class="meta">
@@ -265,7 +316,7 @@ function matrixTable(run: RunDocument, matrix: Matrix, groups: Matrix['groups'],
             return (
               `<td class="cell${cell.settled ? '' : ' unsettled'}" data-cell="" data-sender="${h(sender)}" data-profile="${h(row.profile.name)}" data-verdict="${cell.verdict}" data-settled="${String(cell.settled)}">` +
               `<a class="v-${cell.verdict}" href="#${ids.get(cell) ?? ''}"><span class="verdict">${verdictBadge(cell)}</span>` +
-              `<span class="what">${h(outcomeHeadline(cell))}</span><span class="detail">${h(cell.verdict === 'inconclusive' ? `not tested: ${inconclusiveCause(cell)}` : outcomeDetail(cell))}</span>` +
+              `<span class="what">${h(outcomeHeadline(cell, row.profile))}</span><span class="detail">${h(cell.verdict === 'inconclusive' ? `not tested: ${inconclusiveCause(cell)}` : outcomeDetail(cell, row.profile))}</span>` +
               `${mark !== null ? `<span class="detail">${h(mark)}</span>` : ''}` +
               `${cell.settled ? '' : `<span class="detail">${icon('unsettled')} unsettled${waitedText(cell)}</span>`}` +
               `${cell.caveat ? `<span class="detail">${icon('warning')} caveat</span>` : ''}</a></td>`
@@ -278,11 +329,14 @@ function matrixTable(run: RunDocument, matrix: Matrix, groups: Matrix['groups'],
       return `<tbody>\n<tr class="group"><th scope="rowgroup" colspan="${matrix.senders.length + 1}">${h(group.title)}</th></tr>\n${rows.join('\n')}\n</tbody>`;
     })
     .join('\n');
-  return `<table class="matrix">
+  // At a phone's width the matrix scrolls inside its own box (focusable, so it scrolls by keyboard too), never the page.
+  return `<div class="matrix-scroll" role="region" aria-label="${explain ? `Matrix table: ${h(SUITE_TITLES[groups[0]?.suite ?? 'study'])}` : 'Matrix table'}" tabindex="0">
+<table class="matrix">
 <caption>${caption}</caption>
 <thead><tr><th scope="col">Receiver state</th>${head}</tr></thead>
 ${bodies}
-</table>`;
+</table>
+</div>`;
 }
 
 function timeline(evidence: ConnectionSummary[]): string {
@@ -332,12 +386,20 @@ ${fact('STARTTLS', starttls)}
 ${fact('TLS', tls)}
 ${fact('TLS failure', failure)}
 ${fact('ClientHello', c.clientHello ? (c.clientHello.ja4 !== null ? `JA4 <code>${h(c.clientHello.ja4)}</code>` : `<span class="muted">${h(c.clientHello.error ?? '')}</span>`) : null)}
-${fact('Injection check', c.injection ? (c.injection.lines.length ? `sent <code>${h(c.injection.lines.join(' | '))}</code> while its ${h(c.injection.withheld ?? 'greeting')} was unanswered` : `waited for the reply to its ${h(c.injection.withheld ?? 'greeting')} inside TLS`) : null)}
+${fact('Injection check', c.injection ? injectionText(c.injection) : null)}
 ${fact('MAIL FROM', c.mailFrom !== null ? `<code>${h(c.mailFrom)}</code>` : null)}
 ${fact('RCPT TO', c.rcptTo.length ? c.rcptTo.map((r) => `<code>${h(r)}</code>`).join(', ') : null)}
 ${fact('DATA', c.data ? `${c.data.reply} ${c.data.accepted ? 'accepted' : 'not accepted'}${c.data.messageId ? ` <code>${h(c.data.messageId)}</code>` : ''}` : null)}
 ${fact('Commands', c.commands.length ? `<code>${h(c.commands.join(' '))}</code>` : '<span class="muted">none</span>')}
 </dl></li>`;
+}
+
+/** What the sender did at starttls-injection's withheld reply, in words. */
+function injectionText(check: NonNullable<ConnectionSummary['injection']>): string {
+  if (check.withheld === null) return `its first command inside TLS was <code>${h(check.lines[0] ?? '')}</code>, with no greeting there`;
+  return check.lines.length
+    ? `sent <code>${h(check.lines.join(' | '))}</code> while its ${h(check.withheld)} inside TLS was unanswered`
+    : `waited for the reply to its ${h(check.withheld)} inside TLS`;
 }
 
 function hopsTable(hops: ReceivedHop[]): string {
@@ -428,9 +490,9 @@ function cellDetails(cell: Cell, id: string, sender: RunSender | undefined, prof
   const policyHost = policyHostPart(cell, profile);
   // The anchor is inside the closed <details>: following a link to it opens the details (HTML's ancestor-revealing algorithm), no script needed.
   return `<details class="cell v-${cell.verdict}">
-<summary><span class="badge v-${cell.verdict}">${verdictBadge(cell)}</span> <strong>${h(cell.sender)}</strong> <span>${h(outcomeHeadline(cell))}: ${h(outcomeDetail(cell))}</span>${cell.verdict === 'inconclusive' ? ` <span>(not tested: ${h(inconclusiveCause(cell))})</span>` : ''}${cell.settled ? '' : ` <span class="badge v-unsettled">${icon('unsettled')}unsettled</span>`}${cell.evidenceMismatch ? ` <span class="badge v-unsettled">${icon('warning')}evidence mismatch</span>` : ''}${cell.caveat ? ` <span class="badge v-unsettled">${icon('warning')}caveat</span>` : ''}</summary>
+<summary><span class="badge v-${cell.verdict}">${verdictBadge(cell)}</span> <strong>${h(cell.sender)}</strong> <span>${h(outcomeHeadline(cell, profile))}: ${h(outcomeDetail(cell, profile))}</span>${cell.verdict === 'inconclusive' ? ` <span>(not tested: ${h(inconclusiveCause(cell))})</span>` : ''}${cell.settled ? '' : ` <span class="badge v-unsettled">${icon('unsettled')}unsettled</span>`}${cell.evidenceMismatch ? ` <span class="badge v-unsettled">${icon('warning')}evidence mismatch</span>` : ''}${cell.caveat ? ` <span class="badge v-unsettled">${icon('warning')}caveat</span>` : ''}</summary>
 <div class="body" id="${id}">
-${cell.verdict === 'inconclusive' ? `<p class="untested" role="note">${icon('inconclusive')} <strong>Inconclusive, not tested (${h(inconclusiveCause(cell))}):</strong> ${h(cell.inconclusive?.detail ?? cell.reason)}</p>` : `<p>${h(cell.reason)}</p>`}
+${cell.verdict === 'inconclusive' ? `<p class="untested" role="note">${icon('inconclusive')} <strong>Inconclusive, not tested (${h(inconclusiveCause(cell))}):</strong> ${h(cell.inconclusive?.detail ?? cell.reason)}</p>` : `<p>${h(failureReasonText(cell, profile))}</p>`}
 ${cell.verdict === 'inconclusive' && sender?.diagnosis && sender.diagnosis !== cell.inconclusive?.detail ? `<p class="untested" role="note">${icon('inconclusive')} <strong>Sender ${h(sender.label)}:</strong> ${h(sender.diagnosis)}</p>` : ''}
 ${cell.evidenceMismatch ? `<p class="mismatch" role="note">${icon('warning')} <strong>Evidence mismatch:</strong> ${h(cell.evidenceMismatch)}</p>` : ''}
 ${cell.caveat ? `<p class="caveat" role="note">${icon('warning')} <strong>Certificate caveat:</strong> ${h(cell.caveat)}</p>` : ''}
@@ -490,6 +552,7 @@ function cellsSection(run: RunDocument, matrix: Matrix, ids: Map<Cell, string>):
 <h3 id="profile-${h(slug(row.profile.name))}">${h(row.profile.title)} <code>${h(row.profile.name)}</code></h3>
 <p>${h(row.profile.tests)} <strong>Expected: ${h(expectationLabel(row.profile.expected))}</strong>, because ${h(row.profile.expected.because)}.</p>
 ${profileFacts(row.profile)}
+${riskFacts(row.profile)}
 ${details.join('\n')}
 </section>`;
     })
@@ -547,7 +610,7 @@ function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'x';
 }
 
-export function renderHtmlReport(run: RunDocument): string {
+export function renderHtmlReport(run: RunDocument, options: RenderOptions = {}): string {
   const matrix = buildMatrix(run);
   const ids = new Map<Cell, string>();
   run.cells.forEach((cell, i) => ids.set(cell, `cell-${i + 1}-${slug(cell.profile)}`));
@@ -558,13 +621,13 @@ export function renderHtmlReport(run: RunDocument): string {
 <meta http-equiv="Content-Security-Policy" content="${HTML_CSP}">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>badmx run ${h(run.run.id)}: policy ${h(run.policy.name)}, ${h(tallyText({ pass: run.summary.pass, fail: run.summary.fail, inconclusive: run.summary.inconclusive ?? 0 }))}</title>
+<title>${givenText(options.title) !== null ? `${h(givenText(options.title) ?? '')}: ` : ''}badmx run ${h(run.run.id)}: policy ${h(run.policy.name)}, ${h(tallyText({ pass: run.summary.pass, fail: run.summary.fail, inconclusive: run.summary.inconclusive ?? 0 }))}</title>
 <style>${CSS}</style>
 </head>
 <body>
 <main>
-${header(run)}
-${matrixSection(run, matrix, ids)}
+${header(run, options)}
+${summarySection(run)}${matrixSection(run, matrix, ids)}
 ${sendersSection(run)}
 ${tlsClientsSection(run)}
 ${tlsReportsSection(run)}${cellsSection(run, matrix, ids)}

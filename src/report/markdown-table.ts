@@ -1,10 +1,11 @@
 import { scheduleText } from './schedule-text.js';
 import { helloFacts, tlsClientFindings } from './tls-client-text.js';
 import { retriesText, senderKind } from './sender-kind.js';
-import type { Cell, RunDocument } from '../document/run-document.js';
+import type { Cell, RunDocument, RunProfile } from '../document/run-document.js';
 import {
   bounceText,
   decisiveBounce,
+  failureReasonText,
   INCONCLUSIVE_GLYPH,
   inconclusiveCause,
   outcomeDetail,
@@ -18,7 +19,8 @@ import { oneLine, visibleControls } from './escape.js';
 import { declaresPolicy, policyFetchText, policyHostSummary } from './evidence-text.js';
 import { clock, utc } from './format-time.js';
 import { buildMatrix, expectationLabel } from './matrix-model.js';
-import type { Renderer } from './renderer.js';
+import { givenText, type Renderer, type RenderOptions } from './renderer.js';
+import { buildSummaryModel, keyNumbersLine } from './summary-model.js';
 import { failuresText, orderedTlsReports, policyProfileText, reportSenderText, senderReporting, showsTlsReports, unnamedReporting, viaText } from './tls-reports.js';
 
 /**
@@ -32,28 +34,54 @@ export function markdownText(text: string): string {
     .replace(/&/g, '&amp;');
 }
 
-function cellText(cell: Cell | null): string {
+function cellText(cell: Cell | null, profile: RunProfile): string {
   if (!cell) return '—';
   // An inconclusive cell says why it was not tested (the outcome alone would read like a verdict).
   const status = decisiveBounce(cell)?.status;
-  const detail =
-    cell.verdict === 'inconclusive'
-      ? ` (${inconclusiveCause(cell)}${status ? `: ${status}` : ''})`
-      : cell.outcome === 'delivered-tls'
-        ? ''
-        : ` (${outcomeDetail(cell)})`;
-  return `${verdictGlyph(cell)} ${verdictLabel(cell)} ${markdownText(outcomeHeadline(cell) + detail)}${cell.settled ? '' : ' \\*'}${cell.caveat ? ' ⚠' : ''}`;
+  const detail = cell.verdict === 'inconclusive' ? ` (${inconclusiveCause(cell)}${status ? `: ${status}` : ''})` : ` (${outcomeDetail(cell, profile)})`;
+  // The headline names the fault the sender met (an expired certificate, STARTTLS answered 500), from the cell and its profile.
+  return `${verdictGlyph(cell)} ${verdictLabel(cell)} ${markdownText(outcomeHeadline(cell, profile) + detail)}${cell.settled ? '' : ' \\*'}${cell.caveat ? ' ⚠' : ''}`;
+}
+
+/** The executive summary and each sender's key numbers, every number a count of the run's cells (summary-model.ts). */
+function summaryLines(run: RunDocument): string[] {
+  const model = buildSummaryModel(run);
+  return [
+    `**Summary.** ${markdownText(model.paragraph)}`,
+    '',
+    ...model.senders.map((s) => `- **${markdownText(s.sender)}**: ${markdownText(keyNumbersLine(s))}`),
+    '',
+  ];
+}
+
+/** What each receiver risks and the rules it touches, as the profile catalogue says; nothing for a run from before they were recorded. */
+function riskLines(run: RunDocument): string[] {
+  const said = run.profiles.filter((p) => p.risk !== undefined || (p.rules?.length ?? 0) > 0);
+  if (said.length === 0) return [];
+  const lines = ['', '<details><summary>What each receiver risks, and the rules it touches</summary>', ''];
+  for (const p of said) {
+    lines.push(`- **${markdownText(p.name)}** (${markdownText(p.title)}): ${markdownText(p.risk ?? '')}`);
+    for (const rule of p.rules ?? []) lines.push(`  - ${markdownText(rule)}`);
+  }
+  lines.push('', '</details>');
+  return lines;
 }
 
 /** A table for pull requests and issues: receivers down, senders across; legend, summary, why each failing cell failed and why each inconclusive one was not tested. */
-export function renderMarkdownTable(run: RunDocument): string {
+export function renderMarkdownTable(run: RunDocument, options: RenderOptions = {}): string {
   const matrix = buildMatrix(run);
   const lines: string[] = [];
+  // --title and --subtitle (escaped like any string) come first; the run and its policy are still said.
+  const title = givenText(options.title);
+  const subtitle = givenText(options.subtitle);
+  if (title !== null) lines.push(`## ${markdownText(title)}`, '');
+  if (subtitle !== null) lines.push(markdownText(subtitle), '');
   lines.push(`### badmx run ${markdownText(run.run.id)}: policy ${markdownText(run.policy.name)}`, '');
   lines.push(
     `${markdownText(run.policy.title)}. Run ${markdownText(utc(run.run.startedAt))}, zone ${markdownText(run.run.zone)}, badmx ${markdownText(run.tool.version)}.`,
     '',
   );
+  lines.push(...summaryLines(run));
   // A run of the study's profiles alone is one table, as before suites; otherwise a table per suite under its heading.
   const tables = matrix.bySuite ? matrix.suites : [{ title: null, question: null, rows: matrix.rows }];
   for (const table of tables) {
@@ -62,7 +90,7 @@ export function renderMarkdownTable(run: RunDocument): string {
     lines.push(`|---|${matrix.senders.map(() => '---').join('|')}|`);
     for (const row of table.rows) {
       const head = `**${markdownText(row.profile.title)}** · ${markdownText(row.profile.name)} · expected: ${expectationLabel(row.profile.expected)}`;
-      lines.push(`| ${head} | ${row.cells.map(cellText).join(' | ')} |`);
+      lines.push(`| ${head} | ${row.cells.map((cell) => cellText(cell, row.profile)).join(' | ')} |`);
     }
     lines.push('');
   }
@@ -87,8 +115,8 @@ export function renderMarkdownTable(run: RunDocument): string {
       (run.cells.some((c) => c.verdict === 'inconclusive')
         ? `${INCONCLUSIVE_GLYPH} INCONCLUSIVE: not actually tested (never submitted, the sender or its relay unreachable, a bounce for a reason that is not TLS, or a sender that delivered to no control profile), so neither a pass nor a fail. `
         : '') +
-      'Plaintext: delivered without TLS; Downgraded → plaintext: delivered in the clear after TLS failed or was refused; ' +
-      'TLS 1.x: delivered inside TLS of that version; Refused: did not deliver' +
+      'Each cell names what the sender did and the fault it met there: delivered in plaintext; downgraded to plaintext after TLS failed or was refused; ' +
+      'delivered to a faulty certificate, over retired TLS or weak cryptography; delivered over TLS 1.x (nothing wrong); refused: did not deliver' +
       (summary.unsettled ? '; \\*: unsettled, the deadline came before the sender had finished.' : '.'),
   );
   lines.push('');
@@ -118,7 +146,9 @@ export function renderMarkdownTable(run: RunDocument): string {
   const failing = matrix.rows.flatMap((row) => row.cells.filter((c): c is Cell => c !== null && c.verdict === 'fail'));
   if (failing.length > 0) {
     lines.push('', `<details><summary>Why the ${failing.length} failing cell${failing.length === 1 ? '' : 's'} failed</summary>`, '');
-    for (const cell of failing) lines.push(`- ${markdownText(cell.sender)} × ${markdownText(cell.profile)}: ${markdownText(cell.reason)}`);
+    // The policy's reason and what the failure exposes (the profile's risk): twelve failures do not read the same sentence.
+    const profileOf = (name: string): RunProfile | undefined => run.profiles.find((p) => p.name === name);
+    for (const cell of failing) lines.push(`- ${markdownText(cell.sender)} × ${markdownText(cell.profile)}: ${markdownText(failureReasonText(cell, profileOf(cell.profile)))}`);
     lines.push('', '</details>');
   }
   const untested = matrix.rows.flatMap((row) => row.cells.filter((c): c is Cell => c !== null && c.verdict === 'inconclusive'));
@@ -153,6 +183,7 @@ export function renderMarkdownTable(run: RunDocument): string {
     }
     lines.push('', '</details>');
   }
+  lines.push(...riskLines(run));
   lines.push(...tlsClientLines(run));
   lines.push(...tlsReportLines(run));
   return `${lines.join('\n')}\n`;

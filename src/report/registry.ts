@@ -4,12 +4,13 @@ import { htmlReport } from './html-report.js';
 import { jsonDocument } from './json-document.js';
 import { junitXml } from './junit-xml.js';
 import { markdownTable } from './markdown-table.js';
+import { pdfReport } from './pdf-report.js';
 import { pngInfographic } from './png-infographic.js';
 import type { Renderer } from './renderer.js';
 import { svgInfographic } from './svg-infographic.js';
 
 /** Every output format, by --format name, in the order they are written. */
-export const RENDERERS: readonly Renderer[] = [jsonDocument, htmlReport, svgInfographic, pngInfographic, markdownTable, junitXml, csvTable];
+export const RENDERERS: readonly Renderer[] = [jsonDocument, htmlReport, pdfReport, svgInfographic, pngInfographic, markdownTable, junitXml, csvTable];
 
 export const FORMAT_NAMES: readonly string[] = RENDERERS.map((r) => r.name);
 

@@ -1,10 +1,11 @@
 import { retriesText, senderKind } from './sender-kind.js';
-import type { Cell, RunDocument } from '../document/run-document.js';
-import { INCONCLUSIVE_GLYPH, inconclusiveCause, outcomeDetail, outcomeHeadline, settleLine, tallyText, unsettledWait, verdictCounts, verdictLabel } from './cell-label.js';
+import type { Cell, RunDocument, RunProfile } from '../document/run-document.js';
+import { failureReasonText, INCONCLUSIVE_GLYPH, inconclusiveCause, outcomeDetail, outcomeHeadline, settleLine, tallyText, unsettledWait, verdictCounts, verdictLabel } from './cell-label.js';
 import { escapeMarkup, oneLine } from './escape.js';
 import { utc } from './format-time.js';
 import { buildMatrix, expectationLabel } from './matrix-model.js';
-import type { Renderer } from './renderer.js';
+import { givenText, type Renderer, type RenderOptions } from './renderer.js';
+import { buildSummaryModel } from './summary-model.js';
 
 /**
  * The comparison infographic: receiver states down the side (grouped: STARTTLS, TLS
@@ -21,7 +22,9 @@ const LABEL_W = 330;
 const COL_W = 260;
 const HEADER_H = 64;
 const GROUP_H = 30;
-const ROW_H = 54;
+const ROW_H = 80;
+/** A cell's headline names a fault in words, over three lines at most: a little smaller than the row heads. */
+const HEADLINE_SIZE = 12.5;
 
 const INK = '#1a1a1a';
 const MUTED = '#555555';
@@ -89,6 +92,37 @@ function wrap(text: string, width: number, size: number, maxLines: number): stri
   return [...lines.slice(0, maxLines - 1), fit(lines.slice(maxLines - 1).join(' '), width, size)];
 }
 
+/**
+ * Every line of a text that may hold no space (a sender label such as
+ * `smtp:relay.example:587?tls=required&label=…`), wrapped to a width and never cut: words
+ * break after a space or a separator (: / ? & = . , - _ @), and a run of characters wider
+ * than the line is split between characters.
+ */
+export function wrapAll(text: string, width: number, size: number, bold = false): string[] {
+  // Bold faces run wider than the estimate (DejaVu Sans Bold lowercase, measured in Chromium): a margin, so a wrapped line never overflows.
+  width = bold ? width / 1.3 : width;
+  const pieces = oneLine(text).match(/[^\s:/?&=.,\-_@]*(?:[:/?&=.,\-_@]+|\s+|$)/g)?.filter((p) => p !== '') ?? [];
+  const lines: string[] = [];
+  let line = '';
+  const push = (): void => {
+    if (line.trim() !== '') lines.push(line.trimEnd());
+    line = '';
+  };
+  for (const piece of pieces) {
+    if (textWidth((line + piece).trimEnd(), size, bold) <= width) {
+      line += piece;
+      continue;
+    }
+    push();
+    for (const c of piece.trimStart()) {
+      if (line !== '' && textWidth((line + c).trimEnd(), size, bold) > width) push();
+      line += c;
+    }
+  }
+  push();
+  return lines.length ? lines : [''];
+}
+
 const r = (n: number): string => String(Math.round(n * 10) / 10);
 
 /** A check (pass), a cross (fail) or a slashed ring, ⊘ (inconclusive: not tested), white on the verdict's ink. */
@@ -104,7 +138,8 @@ function icon(verdict: Verdict, cx: number, cy: number): string {
 
 const capitalized = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
-function cellBox(cell: Cell | null, left: number, top: number, sender: string, profile: string): string {
+function cellBox(cell: Cell | null, left: number, top: number, sender: string, runProfile: RunProfile): string {
+  const profile = runProfile.name;
   const w = COL_W - 12;
   const h = ROW_H - 10;
   const bx = left + 6;
@@ -114,26 +149,31 @@ function cellBox(cell: Cell | null, left: number, top: number, sender: string, p
   }
   const verdict = cell.verdict;
   // An inconclusive cell leads with why it was not tested; its outcome follows the word.
-  const headline = verdict === 'inconclusive' ? capitalized(inconclusiveCause(cell)) : outcomeHeadline(cell);
+  // The headline names the fault the sender met (an expired certificate, STARTTLS answered 500), from the cell and its profile.
+  const headline = verdict === 'inconclusive' ? capitalized(inconclusiveCause(cell)) : outcomeHeadline(cell, runProfile);
   // The verdict word and the unsettled marker (with how long was waited) go before the detail, so truncation never cuts them.
   const wait = unsettledWait(cell);
-  const detail = `${verdictLabel(cell)}${cell.settled ? '' : ` · unsettled${wait !== null ? `, ${wait}` : ''}`} · ${outcomeDetail(cell)}`;
-  // The tooltip carries the rest: for an unsettled cell, how long was waited and why that was not enough.
-  const why = `${verdict === 'inconclusive' ? (cell.inconclusive?.detail ?? cell.reason) : cell.reason}${cell.settled ? '' : `; ${settleLine(cell)}`}`;
+  const detail = `${verdictLabel(cell)}${cell.settled ? '' : ` · unsettled${wait !== null ? `, ${wait}` : ''}`} · ${outcomeDetail(cell, runProfile)}`;
+  // The tooltip carries the rest: for a failed cell, what it exposes (the profile's risk); for an unsettled one, how long was waited and why that was not enough.
+  const why = `${verdict === 'inconclusive' ? (cell.inconclusive?.detail ?? cell.reason) : failureReasonText(cell, runProfile)}${cell.settled ? '' : `; ${settleLine(cell)}`}`;
   const textLeft = bx + 38;
   const textW = w - 46;
+  // The headline names a fault in words ("Delivered to an expired certificate"): three lines at most, the rest cut with an ellipsis.
+  const all = wrapAll(headline, textW, HEADLINE_SIZE, true);
+  const first = all[0] ?? '';
+  const heads = all.length <= 3 ? all : [first, all[1] ?? '', fit(oneLine(headline).slice(first.length + (all[1] ?? '').length).trim(), textW, HEADLINE_SIZE, true)];
   return (
     `<g class="cell" data-sender="${x(sender)}" data-profile="${x(profile)}" data-verdict="${cell.verdict}">` +
     `<title>${x(`${sender} × ${profile}: ${verdictLabel(cell)}, ${why}`)}</title>` +
     `<rect x="${r(bx)}" y="${r(by)}" width="${w}" height="${h}" rx="6" fill="${FILL[verdict]}" stroke="${INKS[verdict]}" stroke-width="1.5"${cell.settled ? '' : ' stroke-dasharray="5 3"'}/>` +
     icon(verdict, bx + 19, by + h / 2) +
-    `<text x="${r(textLeft)}" y="${r(by + 19)}" class="headline ${verdict}">${x(fit(headline, textW, 14, true))}</text>` +
-    `<text x="${r(textLeft)}" y="${r(by + 35)}" class="small">${x(fit(detail, textW, 11.5))}</text>` +
+    heads.map((line, i) => `<text x="${r(textLeft)}" y="${r(by + 17 + i * 15)}" class="headline ${verdict}">${x(fit(line, textW, HEADLINE_SIZE, true))}</text>`).join('') +
+    `<text x="${r(textLeft)}" y="${r(by + 18 + heads.length * 15)}" class="small">${x(fit(detail, textW, 11.5))}</text>` +
     `</g>`
   );
 }
 
-export function renderSvgInfographic(run: RunDocument): string {
+export function renderSvgInfographic(run: RunDocument, options: RenderOptions = {}): string {
   const matrix = buildMatrix(run);
   const columns = Math.max(matrix.senders.length, 1);
   const width = Math.max(PAD * 2 + LABEL_W + columns * COL_W, 820);
@@ -141,33 +181,67 @@ export function renderSvgInfographic(run: RunDocument): string {
   const body: string[] = [];
 
   let y = PAD + 26;
-  const title = 'What senders do at misconfigured mail servers';
-  body.push(`<text x="${PAD}" y="${y}" class="title">${x(fit(title, inner, 24, true))}</text>`);
-  y += 26;
+  const title = givenText(options.title) ?? 'What senders do at misconfigured mail servers';
+  const titleLines = wrapAll(title, inner, 24, true);
+  titleLines.forEach((line, i) => body.push(`<text x="${PAD}" y="${r(y + i * 30)}" class="title">${x(line)}</text>`));
+  y += 26 + (titleLines.length - 1) * 30;
+  const subtitle = givenText(options.subtitle);
+  for (const line of subtitle !== null ? wrapAll(subtitle, inner, 14) : []) {
+    body.push(`<text x="${PAD}" y="${r(y)}" class="subtitle">${x(line)}</text>`);
+    y += 19;
+  }
   for (const line of wrap(`Judged against policy “${run.policy.name}”: ${run.policy.title}`, inner, 14, 3)) {
     body.push(`<text x="${PAD}" y="${y}" class="subtitle">${x(line)}</text>`);
     y += 19;
+  }
+  // The executive summary: one paragraph made of counts of the run's cells (summary-model.ts).
+  const model = buildSummaryModel(run);
+  y += 6;
+  // Wrapped whole, never cut: every number in it is a claim.
+  for (const line of wrapAll(model.paragraph, inner, 13)) {
+    body.push(`<text x="${PAD}" y="${r(y)}" class="summary">${x(line)}</text>`);
+    y += 18;
   }
   y += 14;
 
   // Column headers: sender label, kind, and that sender's tally.
   const tableTop = y;
+  // A long sender label wraps over as many lines as it needs (never cut); every column head grows to the longest.
+  const labelLines = matrix.senders.map((sender) => wrapAll(sender.label, COL_W - 16, 15, true));
+  const extra = (Math.max(1, ...labelLines.map((lines) => lines.length)) - 1) * 18;
   matrix.senders.forEach((sender, i) => {
     const left = PAD + LABEL_W + i * COL_W;
     const cells = matrix.rows.map((row) => row.cells[i]).filter((c): c is Cell => c !== null && c !== undefined);
     const tally = tallyText(verdictCounts(cells), ' · ');
     body.push(
       `<g class="sender"><title>${x(`${sender.label}: ${sender.spec}${sender.retries ? `; retries as stated: ${retriesText(sender.retries)}` : ''}${sender.diagnosis ? `; INCONCLUSIVE: ${sender.diagnosis}` : ''}`)}</title>` +
-        `<text x="${r(left + 8)}" y="${r(y + 20)}" class="colhead">${x(fit(sender.label, COL_W - 16, 15, true))}</text>` +
-        `<text x="${r(left + 8)}" y="${r(y + 38)}" class="small">${x(fit(senderKind(sender), COL_W - 16, 11.5))}</text>` +
-        `<text x="${r(left + 8)}" y="${r(y + 54)}" class="small">${x(fit(tally, COL_W - 16, 11.5))}</text>` +
+        (labelLines[i] ?? []).map((line, k) => `<text x="${r(left + 8)}" y="${r(y + 20 + k * 18)}" class="colhead">${x(line)}</text>`).join('') +
+        `<text x="${r(left + 8)}" y="${r(y + 38 + extra)}" class="small">${x(fit(senderKind(sender), COL_W - 16, 11.5))}</text>` +
+        `<text x="${r(left + 8)}" y="${r(y + 54 + extra)}" class="small">${x(fit(tally, COL_W - 16, 11.5))}</text>` +
         // A sender that delivered to no control profile: its refusals prove nothing (explained under the legend).
-        (sender.diagnosis ? `<text x="${r(left + 8)}" y="${r(y + 70)}" class="small diagnosis">${x(fit(`${INCONCLUSIVE_GLYPH} no control delivered: see below`, COL_W - 16, 11.5))}</text>` : '') +
+        (sender.diagnosis ? `<text x="${r(left + 8)}" y="${r(y + 70 + extra)}" class="small diagnosis">${x(fit(`${INCONCLUSIVE_GLYPH} no control delivered: see below`, COL_W - 16, 11.5))}</text>` : '') +
         `</g>`,
     );
   });
-  body.push(`<text x="${PAD}" y="${r(y + 54)}" class="small">Receiver state (expected behaviour)</text>`);
-  y += HEADER_H + (matrix.senders.some((s) => s.diagnosis) ? 16 : 0);
+  body.push(`<text x="${PAD}" y="${r(y + 54 + extra)}" class="small">Receiver state (expected behaviour)</text>`);
+  y += HEADER_H + extra + (matrix.senders.some((s) => s.diagnosis) ? 16 : 0);
+  // The key numbers strip: each sender's failures by kind, under its own column, each a count of its cells.
+  const strips = matrix.senders.map((sender) => {
+    const numbers = model.senders.find((s) => s.sender === sender.label);
+    if (!numbers) return [];
+    return [`FAIL ${numbers.fail} of ${numbers.tests} tests`, ...numbers.failures.map((f) => `${f.count} ${f.short}`), ...(numbers.inconclusive ? [`${numbers.inconclusive} inconclusive`] : [])];
+  });
+  const stripLines = Math.max(1, ...strips.map((lines) => lines.length));
+  body.push(`<text x="${PAD}" y="${r(y + 18)}" class="small">Key numbers (counts of cells)</text>`);
+  strips.forEach((lines, i) => {
+    const left = PAD + LABEL_W + i * COL_W;
+    body.push(
+      `<g class="key-numbers" data-sender="${x(matrix.senders[i]?.label ?? '')}">` +
+        lines.map((line, j) => `<text x="${r(left + 8)}" y="${r(y + 18 + j * 16)}" class="${j === 0 ? 'keyhead' : 'small'}">${x(fit(line, COL_W - 16, j === 0 ? 12.5 : 11.5, j === 0))}</text>`).join('') +
+        `</g>`,
+    );
+  });
+  y += 12 + stripLines * 16;
   body.push(`<line x1="${PAD}" y1="${r(y)}" x2="${r(width - PAD)}" y2="${r(y)}" stroke="${INK}" stroke-width="1.5"/>`);
 
   for (const group of matrix.groups) {
@@ -175,11 +249,21 @@ export function renderSvgInfographic(run: RunDocument): string {
     body.push(`<text x="${PAD + 8}" y="${r(y + 20)}" class="group">${x(group.title.toUpperCase())}</text>`);
     y += GROUP_H;
     for (const row of group.rows) {
-      body.push(`<text x="${PAD + 8}" y="${r(y + 23)}" class="rowhead">${x(fit(row.profile.title, LABEL_W - 16, 14, true))}</text>`);
+      // The receiver: its title, name and expectation, and what a failure there risks (the rules it touches in the tooltip).
+      const { risk, rules } = row.profile;
       body.push(
-        `<text x="${PAD + 8}" y="${r(y + 41)}" class="small">${x(fit(`${row.profile.name} · ${expectationLabel(row.profile.expected)}`, LABEL_W - 16, 11.5))}</text>`,
+        `<g class="profile" data-profile="${x(row.profile.name)}">` +
+          (risk !== undefined || rules?.length ? `<title>${x([risk ? `Risk: ${risk}` : null, rules?.length ? `Rules: ${rules.join('; ')}` : null].filter((t) => t !== null).join(' '))}</title>` : '') +
+          `<text x="${PAD + 8}" y="${r(y + 23)}" class="rowhead">${x(fit(row.profile.title, LABEL_W - 16, 14, true))}</text>` +
+          `<text x="${PAD + 8}" y="${r(y + 41)}" class="small">${x(fit(`${row.profile.name} · ${expectationLabel(row.profile.expected)}`, LABEL_W - 16, 11.5))}</text>` +
+          (risk !== undefined
+            ? wrap(`Risk: ${risk}`, LABEL_W - 16, 11.5, 2)
+                .map((line, i) => `<text x="${PAD + 8}" y="${r(y + 57 + i * 14)}" class="small risk">${x(line)}</text>`)
+                .join('')
+            : '') +
+          `</g>`,
       );
-      row.cells.forEach((cell, i) => body.push(cellBox(cell, PAD + LABEL_W + i * COL_W, y, matrix.senders[i]?.label ?? '', row.profile.name)));
+      row.cells.forEach((cell, i) => body.push(cellBox(cell, PAD + LABEL_W + i * COL_W, y, matrix.senders[i]?.label ?? '', row.profile)));
       y += ROW_H;
       body.push(`<line x1="${PAD}" y1="${r(y)}" x2="${r(width - PAD)}" y2="${r(y)}" stroke="${RULE}"/>`);
     }
@@ -213,7 +297,7 @@ export function renderSvgInfographic(run: RunDocument): string {
   }
   y += 24;
   for (const line of wrap(
-    'Plaintext: delivered without TLS. Downgraded → plaintext: delivered in the clear after TLS failed or was refused. TLS 1.x: delivered inside TLS of that version (certificate checks are the policy’s business). Refused: did not deliver.',
+    'Each cell names what the sender did and the fault it met there: delivered in plaintext; downgraded to plaintext after TLS failed or was refused; delivered to a faulty certificate, over retired TLS or weak cryptography; delivered over TLS 1.x (nothing wrong); refused: did not deliver. Each receiver’s risk is under its name; its rules are in its tooltip.',
     inner,
     12,
     3,
@@ -252,8 +336,8 @@ export function renderSvgInfographic(run: RunDocument): string {
     `<pattern id="inconclusive-dots" width="8" height="8" patternUnits="userSpaceOnUse"><rect width="8" height="8" fill="${INCONCLUSIVE_FILL}"/><circle cx="4" cy="4" r="1.5" fill="${INCONCLUSIVE_DOT}"/></pattern>`,
     `<style>text{font-family:${FONT_STACK};fill:${INK}}.title{font-size:24px;font-weight:700}.subtitle{font-size:14px;fill:${MUTED}}` +
       `.colhead{font-size:15px;font-weight:700}.group{font-size:12px;font-weight:700;letter-spacing:.08em;fill:${MUTED}}` +
-      `.rowhead{font-size:14px;font-weight:700}.headline{font-size:14px;font-weight:700}.pass{fill:${PASS_INK}}.fail{fill:${FAIL_INK}}.inconclusive{fill:${INCONCLUSIVE_INK}}.small{font-size:11.5px;fill:${MUTED}}` +
-      `.legend{font-size:12.5px}.note{font-size:12px;fill:${MUTED}}.diagnosis{fill:${INCONCLUSIVE_INK}}.footer{font-size:11.5px;fill:${MUTED}}</style>`,
+      `.rowhead{font-size:14px;font-weight:700}.headline{font-size:${HEADLINE_SIZE}px;font-weight:700}.pass{fill:${PASS_INK}}.fail{fill:${FAIL_INK}}.inconclusive{fill:${INCONCLUSIVE_INK}}.small{font-size:11.5px;fill:${MUTED}}` +
+      `.summary{font-size:13px}.keyhead{font-size:12.5px;font-weight:700}.risk{font-style:italic}.legend{font-size:12.5px}.note{font-size:12px;fill:${MUTED}}.diagnosis{fill:${INCONCLUSIVE_INK}}.footer{font-size:11.5px;fill:${MUTED}}</style>`,
     '</defs>',
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     ...body,

@@ -4,6 +4,17 @@ import { SUITES } from '../profiles/profile-schema.js';
 import { outcomeLabel, tallyText, unsettledGroups, verdictLabel } from './cell-label.js';
 import { profileSuite, SUITE_TITLES } from './matrix-model.js';
 import { senderReporting, showsTlsReports } from './tls-reports.js';
+import { buildSummaryModel, keyNumbersLine } from './summary-model.js';
+import { oneLine, visibleControls } from './escape.js';
+
+/** Catalogue and summary text, one line, controls made visible; unlike printable(), § and other letters are kept. */
+const plain = (text: string): string => oneLine(visibleControls(text));
+
+/** A rule's citation alone, the words before its first ": " ("RFC 8996"), for one line of many. */
+export function ruleCitation(rule: string): string {
+  const at = rule.indexOf(': ');
+  return at > 0 ? rule.slice(0, at) : rule;
+}
 
 const GREEN = '\u001b[32m';
 const RED = '\u001b[31m';
@@ -64,6 +75,19 @@ export function renderTerminalMatrix(run: RunDocument, options: { colour?: boole
     `${tallyText({ pass: run.summary.pass, fail: run.summary.fail, inconclusive })}${run.summary.unsettled ? `, ${run.summary.unsettled} unsettled (*: the deadline came first)` : ''}` +
       (run.stray.connections ? `; ${run.stray.connections} connection(s) belonged to no probe` : ''),
   ];
+  // The executive summary, and each sender's key numbers: every number a count of cells (summary-model.ts).
+  const model = buildSummaryModel(run);
+  out.push(`Summary: ${plain(model.paragraph)}`);
+  for (const s of model.senders) out.push(`  ${plain(s.sender)}: ${keyNumbersLine(s)}`);
+  // What each receiver some sender failed at risks, and the rules it touches (badmx explain <profile> has them in full).
+  const failedAt = run.profiles.filter((p) => p.risk !== undefined && run.cells.some((c) => c.profile === p.name && c.verdict === 'fail'));
+  if (failedAt.length > 0) {
+    out.push(`Risk where a sender failed (badmx explain <profile> for more):`);
+    for (const p of failedAt) {
+      out.push(`  ${plain(p.name)}: ${plain(p.risk ?? '')}`);
+      if (p.rules?.length) out.push(`    rules: ${p.rules.map((r) => plain(ruleCitation(r))).join('; ')}`);
+    }
+  }
   // A capacity limit the receivers hit: the record after it is thinner, and the reader must know.
   for (const limit of run.run.limitsHit) out.push(`LIMIT: ${printable(limit, 300)}`);
   // INCONCLUSIVE: a sender whose refusals prove nothing (it delivered to no control profile), then each other untested cell.

@@ -1,5 +1,6 @@
 import type { SenderHello } from '../classify/client-hellos.js';
 import type { RunSender } from '../document/run-document.js';
+import { printable } from '../text/printable.js';
 
 /**
  * What a sender offers in its TLS handshakes (run.json `senders[].tlsClient`), in the words
@@ -26,8 +27,9 @@ export function helloFacts(entry: SenderHello): [string, string][] {
     ['cipher suites', `${suites.length} offered${flagged.length ? `; flagged: ${flagged.join(', ')}` : ''}`],
     ['groups', hello.supportedGroups.filter((g) => !g.grease).map((g) => short(g.name, g.code)).join(', ') || 'none'],
     ['signature algorithms', hello.signatureAlgorithms.filter((g) => !g.grease).map((g) => short(g.name, g.code)).join(', ') || 'none'],
-    ['SNI', hello.sni ?? 'none'],
-    ['ALPN', hello.alpn.join(', ') || 'none'],
+    // Octets the client chose: printable, escaped (text/printable.ts).
+    ['SNI', hello.sni === null ? 'none' : printable(hello.sni, 255)],
+    ['ALPN', hello.alpn.map((p) => printable(p, 255)).join(', ') || 'none'],
     ['seen', `${entry.connections} connection${entry.connections === 1 ? '' : 's'}, at ${entry.profiles.join(', ')}`],
   ];
 }

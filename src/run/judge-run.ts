@@ -189,7 +189,7 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
         submission,
         bounces: own,
         tlsaBogus: servedBogus,
-        quotedGreeting: member && profile.tampering?.greeting !== undefined ? quotedGreeting(member.hostname, profile.tampering.greeting, submission, own) : null,
+        quotedGreeting: member && profile.tampering?.greeting !== undefined ? quotedGreeting(member.hostname, submission, own) : null,
       },
       policyVerdict,
       diagnoses.get(probe.sender) ?? null,
@@ -292,6 +292,9 @@ export function judgeRun(input: JudgeRunInput): RunDocument {
         tls: profile.tls,
         certificate: profile.certificate,
         expected: { expect: rule.expect, minVersion: rule.minVersion ?? null, because: rule.because },
+        // What a failure here risks and the rules it touches, as the catalogue says: absent for a profile that says neither.
+        ...(profile.risk !== undefined ? { risk: profile.risk } : {}),
+        ...(profile.rules !== undefined ? { rules: profile.rules } : {}),
         suite: profile.suite,
         mtaSts: profile.mtaSts ?? null,
         sts: sts ?? null,
@@ -497,11 +500,15 @@ function attackOf(profile: Profile, classification: Classification, tested: bool
  * The MX host's name makes the quote this receiver's, and the sender's words make it this
  * sender's: what a connection that quit before EHLO cannot say.
  */
-function quotedGreeting(hostname: string, code: number, submission: { detail: string } | null, bounces: readonly { diagnostic: string | null }[]): string | null {
-  const greeting = `${code} ${hostname} No SMTP service here`.toLowerCase();
+function quotedGreeting(hostname: string, submission: { detail: string } | null, bounces: readonly { diagnostic: string | null }[]): string | null {
+  // The code is kept when quoted, not required: a sender may quote the text alone (badmx's built-in senders say "banner …").
+  const greeting = `${hostname} No SMTP service here`.toLowerCase();
   for (const words of [submission?.detail ?? null, ...bounces.map((b) => b.diagnostic)]) {
     const at = words?.toLowerCase().indexOf(greeting) ?? -1;
-    if (words && at >= 0) return words.slice(at, at + greeting.length);
+    if (words && at >= 0) {
+      const start = /\b\d{3}[ -]$/.test(words.slice(Math.max(0, at - 4), at)) ? at - 4 : at;
+      return words.slice(start, at + greeting.length);
+    }
   }
   return null;
 }

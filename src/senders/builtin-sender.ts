@@ -107,6 +107,7 @@ export class BuiltinSender implements Sender {
         if (reply) {
           const tls = await session.startTls(this.#tlsOptions(target));
           how = `over ${tls.getProtocol() ?? 'TLS'}`;
+          if (session.discardedAfterStarttls > 0) how += ` (${session.discardedAfterStarttls} octets that came in plaintext after the 220 to STARTTLS were discarded)`;
           await session.greet(this.#helo); // RFC 3207 §4.2: forget everything, greet again
         } else {
           how = 'plaintext after STARTTLS was refused';

@@ -60,6 +60,9 @@ export class SmtpClientSession {
     return new SmtpClientSession(socket, timeoutMs);
   }
 
+  /** Octets that arrived in plaintext after the 220 to STARTTLS and were discarded (startTls). */
+  discardedAfterStarttls = 0;
+
   get secure(): boolean {
     return this.#socket instanceof TLSSocket;
   }
@@ -139,6 +142,11 @@ export class SmtpClientSession {
   /** Upgrade with STARTTLS; throws SmtpClientError ETLS (with the TLS error as cause) if the handshake fails. */
   async startTls(options: ConnectionOptions): Promise<TLSSocket> {
     const raw = this.#socket;
+    // Whatever came in plaintext after the 220 is not the server's word inside TLS: a man in the
+    // middle can append forged reply lines to the 220 (the client side of CVE-2011-0411; EAST
+    // B_1), so it is discarded, never read as the reply to the EHLO inside TLS (RFC 3207 §4.2).
+    this.discardedAfterStarttls = Buffer.byteLength(this.#buffer);
+    this.#buffer = '';
     raw.removeAllListeners('data');
     raw.removeAllListeners('close');
     raw.removeAllListeners('error');

@@ -96,6 +96,7 @@ export type BuiltinProfileName =
   | 'starttls-injection'
   | 'greeting-554'
   | 'starttls-220-no-transition'
+  | 'starttls-second-ehlo'
   | 'sha1-signature';
 
 /** A profile by name: a built-in one, or one of the catalogue given as `receivers`. */

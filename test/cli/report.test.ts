@@ -46,7 +46,7 @@ describe('badmx report', () => {
   });
 
   it.each([
-    [['--format', 'html,pdf'], /^badmx: unknown format "pdf" in --format: known formats are json, html, svg, png, md, junit, csv$/],
+    [['--format', 'html,docx'], /^badmx: unknown format "docx" in --format: known formats are json, html, pdf, svg, png, md, junit, csv$/],
     [[], /^badmx: .*run-missing: no such file or directory \(give a run\.json or the run directory holding it\)$/],
   ])('a usage mistake is one line on stderr and exit 2 (%j)', async (extra, message) => {
     const result = await badmx(['report', join(tmpdir(), 'run-missing'), ...extra]);
@@ -68,15 +68,15 @@ describe('badmx report', () => {
     expect(existsSync(join(dir, 'report.html'))).toBe(false);
   });
 
-  it('png without a converter: one line saying what to install, exit 2, and the other formats are still written', async () => {
+  it('pdf without Chromium: one line saying what to install, exit 2, and the other formats (png needs no program) are still written', async () => {
     const dir = runDir();
     const bin = join(dir, 'bin');
     mkdirSync(bin);
     symlinkSync(process.execPath, join(bin, 'node'));
-    const result = await badmx(['report', dir, '--format', 'html,png,csv'], { PATH: bin });
+    const result = await badmx(['report', dir, '--format', 'html,pdf,png,csv'], { PATH: bin, BADMX_CHROMIUM: '' });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr.split('\n')).toEqual([expect.stringMatching(/^badmx: png: not written: PNG needs an SVG converter on PATH: rsvg-convert \(Debian\/Ubuntu: apt-get install librsvg2-bin;/)]);
-    expect(result.stdout.split('\n')).toEqual([`html: ${join(dir, 'report.html')}`, `csv: ${join(dir, 'cells.csv')}`]);
-    expect(existsSync(join(dir, 'infographic.png'))).toBe(false);
+    expect(result.stderr.split('\n')).toEqual([expect.stringMatching(/^badmx: pdf: not written: PDF needs Chromium: set BADMX_CHROMIUM to its path, or put chromium on PATH \(Debian\/Ubuntu: apt-get install chromium\);/)]);
+    expect(result.stdout.split('\n')).toEqual([`html: ${join(dir, 'report.html')}`, `png: ${join(dir, 'infographic.png')}`, `csv: ${join(dir, 'cells.csv')}`]);
+    expect(existsSync(join(dir, 'report.pdf'))).toBe(false);
   });
 });

@@ -35,17 +35,17 @@ describe('badmx demo and run --format', () => {
     expect(junit.attributes).toMatchObject({ tests: '2', failures: '1' });
   });
 
-  it('an unknown format, or png with no converter, is refused before the run starts (exit 2, one line)', async () => {
+  it('an unknown format, or pdf with no Chromium, is refused before the run starts (exit 2, one line)', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'badmx-formats-')), 'run');
     const unknown = await badmx(['demo', '--port-range', '24641', '--format', 'html,docx', '--out', out]);
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr.split('\n')).toEqual(['badmx: unknown format "docx" in --format: known formats are json, html, svg, png, md, junit, csv']);
+    expect(unknown.stderr.split('\n')).toEqual(['badmx: unknown format "docx" in --format: known formats are json, html, pdf, svg, png, md, junit, csv']);
     const bin = mkdtempSync(join(tmpdir(), 'badmx-bin-'));
     mkdirSync(join(bin, 'only'));
     symlinkSync(process.execPath, join(bin, 'only', 'node'));
-    const png = await badmx(['demo', '--port-range', '24641', '--format', 'png', '--out', out], { PATH: join(bin, 'only') });
-    expect(png.exitCode).toBe(2);
-    expect(png.stderr.split('\n')).toEqual([expect.stringMatching(/^badmx: --format png: PNG needs an SVG converter on PATH: rsvg-convert/)]);
+    const pdf = await badmx(['demo', '--port-range', '24641', '--format', 'pdf', '--out', out], { PATH: join(bin, 'only'), BADMX_CHROMIUM: '' });
+    expect(pdf.exitCode).toBe(2);
+    expect(pdf.stderr.split('\n')).toEqual([expect.stringMatching(/^badmx: --format pdf: PDF needs Chromium/)]);
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -101,7 +101,7 @@ describe('badmx serve --dns', () => {
     try {
       const second = await badmx(['serve', '--certs', certsDir, '--port', '20871', '--dns', dns, '--events', join(scratchDir(), 'e.jsonl')]);
       expect(second.exitCode).toBe(2);
-      expect(second.stderr.trim()).toBe(`badmx: the harness DNS server cannot listen on ${dns}:53: something already listens there`);
+      expect(second.stderr.trim()).toBe(`badmx: the harness DNS server cannot listen on ${dns}:53: something else already listens on ${dns}:53 (another badmx serve or run? a local resolver? see ss -ltnp 'sport = :53'): stop it, or serve the harness DNS on another address with --dns <ip>`);
     } finally {
       first.kill('SIGTERM');
       await first;

@@ -16,8 +16,9 @@ const EXAMPLE = join(import.meta.dirname, '../../harness/public/badmx.example.js
 const profiles = studyProfiles();
 const dir = mkdtempSync(join(tmpdir(), 'badmx-zone-cli-'));
 
+/** Without --certs, a --config's zone key would be made in its dataDir (/var/lib/badmx/certs): the tests keep theirs here. */
 function badmx(args: string[]) {
-  return runInProcess(['zone', ...args]);
+  return runInProcess(['zone', ...args, ...(args.includes('--certs') ? [] : ['--certs', join(dir, 'certs')])]);
 }
 
 function config(name: string, content: unknown): string {

@@ -48,6 +48,7 @@ describe('the revoked profile against Postfix and Exim', () => {
       crlUrl: 'http://crl.revoked.badmx.test/intermediate.crl',
       crlHost: 'crl.revoked.badmx.test',
       crlAddress: '127.0.213.49',
+      served: true,
     });
   });
 

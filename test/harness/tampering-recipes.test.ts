@@ -56,6 +56,9 @@ describe('the tampering suite against Postfix and Exim', () => {
       expect(recipes.cell(sender, 'starttls-421').outcome, sender).toBe('refused-before-tls');
       // EHLO refused: HELO, no extensions, plaintext, STARTTLS never asked for.
       expect(recipes.cell(sender, 'ehlo-refused').outcome, sender).toBe('delivered-plaintext');
+      // STARTTLS left out of the first EHLO reply: they greet once and go on in plaintext.
+      expect(recipes.cell(sender, 'starttls-second-ehlo'), sender).toMatchObject({ outcome: 'delivered-plaintext', verdict: 'fail', attack: { verdict: 'downgraded' } });
+      expect(recipes.cell(sender, 'starttls-second-ehlo').evidence.every((c) => c.commands.filter((v) => v === 'EHLO').length === 1), sender).toBe(true);
     }
   });
 

@@ -4,19 +4,19 @@ import { requireTool } from './require-tool.js';
 /** Debian's chromium package; harness/install-deps.sh installs it. Without it the browser tests fail, never skip. */
 export const CHROMIUM = process.env.BADMX_CHROMIUM ?? '/usr/bin/chromium';
 
+/** How Chromium runs here: headless, as root, and asking nothing of the (closed) network by itself. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+] as const;
+
 export async function launchChromium(): Promise<Browser> {
   requireTool(CHROMIUM, 'chromium');
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
 }

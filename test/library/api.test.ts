@@ -46,6 +46,6 @@ describe('badmx as a library', () => {
     expect(loaded.summary).toEqual(run.summary);
     const md = await badmx.renderReport(loaded, 'md');
     expect(String(md)).toContain('2 pass, 0 fail');
-    await expect(badmx.renderReport(loaded, 'pdf')).rejects.toThrow(/"pdf" is not a report format: use json, html/);
+    await expect(badmx.renderReport(loaded, 'docx')).rejects.toThrow(/"docx" is not a report format: use json, html/);
   }, 60_000);
 });

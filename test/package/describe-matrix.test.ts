@@ -103,7 +103,7 @@ describe('planMatrix: everything is known at collection, before anything listens
       ['an expectation that is no policy word', () => planMatrix('s', { senders: [RELAY], expect: { expired: 'refuse' as never } }), /policy: rules\.0\.expect: /],
       ['an unknown policy', () => planMatrix('s', { senders: [RELAY], policy: 'lenient' }), /unknown policy "lenient"/],
       ['a policy object without a final rule', () => planMatrix('s', { senders: [RELAY], policy: { name: 'p', title: 'P', rules: [{ when: { tlsOffered: true }, expect: 'delivered', because: 'b' }] } }), /the last rule must have no "when"/],
-      ['an unknown report format', () => planMatrix('s', { senders: [RELAY], reports: ['pdf'] }), /unknown format "pdf" in reports/],
+      ['an unknown report format', () => planMatrix('s', { senders: [RELAY], reports: ['docx'] }), /unknown format "docx" in reports/],
       ['a wait of nothing', () => planMatrix('s', { senders: [RELAY], waitMs: 0 }), /waitMs must be a positive number/],
       ['a DNS address that is none', () => planMatrix('s', { senders: [RELAY], dns: 'localhost' }), /dns must be an IP address or false, not "localhost"/],
       ['an inconclusive mode that is none', () => planMatrix('s', { senders: [RELAY], inconclusive: 'pass' as never }), /inconclusive must be 'fail' or 'skip', not "pass"/],
@@ -168,6 +168,7 @@ describe('planMatrix: everything is known at collection, before anything listens
       'starttls-injection': true,
       'greeting-554': true,
       'starttls-220-no-transition': true,
+      'starttls-second-ehlo': true,
     } satisfies Record<BuiltinProfileName, true>;
     expect(Object.keys(names).sort()).toEqual(loadCatalogue().map((p) => p.name).sort());
   });

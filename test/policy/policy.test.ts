@@ -108,8 +108,8 @@ describe('policies', () => {
 
   it('the tampering suite: strict holds the mail (no TLS to be had), opportunistic delivers; injection and a 554 greeting have rules of their own', () => {
     const catalogue = loadCatalogue().filter((p) => p.suite === 'tampering');
-    expect(catalogue.length).toBe(11);
-    const own = ['starttls-injection', 'greeting-554'];
+    expect(catalogue.length).toBe(12);
+    const own = ['starttls-injection', 'greeting-554', 'starttls-second-ehlo'];
     for (const profile of catalogue.filter((p) => !own.includes(p.name))) {
       expect(ruleFor(loadPolicy('strict'), profile).expect, profile.name).toBe('not-delivered');
       expect(ruleFor(loadPolicy('opportunistic'), profile).expect, profile.name).toBe('delivered');
@@ -120,6 +120,7 @@ describe('policies', () => {
     expect(profileFacts(injection).tlsOffered).toBe(true);
     for (const name of ['strict', 'opportunistic', 'mta-sts', 'dane']) {
       expect(ruleFor(loadPolicy(name), injection).expect, name).toBe('no-plaintext');
+      expect(ruleFor(loadPolicy(name), catalogue.find((p) => p.name === 'starttls-second-ehlo')!).expect, name).toBe('no-plaintext');
       expect(ruleFor(loadPolicy(name), greeting).expect, name).toBe('not-delivered');
     }
     const strict = loadPolicy('strict');

@@ -109,7 +109,7 @@ describe('profile catalogue', () => {
     expect(weak.filter(isControlProfile)).toEqual([]);
   });
 
-  it('ships the tampering suite after them (slots 41-48, 50-52): STARTTLS advertised and tampered with, none a control', () => {
+  it('ships the tampering suite after them (slots 41-48, 50-53): STARTTLS advertised and tampered with, none a control', () => {
     const tampered = selectProfiles(loadCatalogue(), undefined, ['tampering']);
     expect(tampered.map((p) => [p.name, p.slot])).toEqual([
       ['starttls-221', 41],
@@ -123,6 +123,7 @@ describe('profile catalogue', () => {
       ['starttls-injection', 50],
       ['greeting-554', 51],
       ['starttls-220-no-transition', 52],
+      ['starttls-second-ehlo', 53],
     ]);
     expect(tampered.every((p) => p.starttls === 'offer' && p.tampering !== undefined)).toBe(true);
     expect(tampered.filter(isControlProfile)).toEqual([]);

@@ -15,7 +15,7 @@ import { startTestFleet, waitForEvent, type TestFleet } from '../helpers/fleet.j
  */
 
 const CODES = [221, 354, 421, 500, 501, 530] as const;
-const PROFILES = [...CODES.map((c) => `starttls-${c}`), 'starttls-220-plaintext', 'ehlo-refused', 'starttls-injection', 'greeting-554', 'starttls-220-no-transition'];
+const PROFILES = [...CODES.map((c) => `starttls-${c}`), 'starttls-220-plaintext', 'ehlo-refused', 'starttls-injection', 'greeting-554', 'starttls-220-no-transition', 'starttls-second-ehlo'];
 let fleet: TestFleet;
 
 beforeAll(async () => {
@@ -155,3 +155,20 @@ describe('STARTTLS answered 220 without a transition: starttls-220-no-transition
     client.destroy();
   });
 });
+
+describe('STARTTLS only from the second EHLO: starttls-second-ehlo', () => {
+  it('the first EHLO reply lacks STARTTLS, the second has it; s_client, which greets once, finds none, asks anyway and gets a real session', async () => {
+    const { client, ehlo } = await session('starttls-second-ehlo');
+    expect(ehlo.code).toBe(250);
+    expect(ehlo.text).not.toMatch(/STARTTLS/);
+    const again = await client.command('EHLO client.example');
+    expect(again.text).toMatch(/^250[- ]STARTTLS$/m);
+    client.destroy();
+    const member = fleet.member('starttls-second-ehlo');
+    const result = await sClient(member.address, member.port, ['-CAfile', fleet.caFile, '-verify_hostname', member.hostname]);
+    expect(result.output).toMatch(/Didn't find STARTTLS in server response, trying anyway/);
+    expect(result.cipher).not.toBeNull();
+    expect(result.verifyCode).toBe(0);
+  });
+});
+

@@ -213,7 +213,7 @@ describe('the HTML report in headless Chromium', () => {
   it('an unsettled cell: following it opens evidence that says, in words, how long was waited and why that was not enough', async () => {
     const { page } = await open(waits, 'waits-unsettled');
     const link = page.locator(`[data-cell][data-sender="${WAITS.sender}"][data-profile="${WAITS.unsettledProfile}"] a`);
-    expect(await link.innerText()).toMatch(/^PASS\s+Refused\s+.*\s+unsettled, waited 1 min$/);
+    expect(await link.innerText()).toMatch(/^PASS\s+Refused at the TLS handshake\s+[\s\S]*\s+unsettled, waited 1 min$/);
     // dashed, not colour alone
     expect(await page.evaluate(`getComputedStyle(document.querySelector('[data-cell][data-settled="false"] a')).borderTopStyle`)).toBe('dashed');
     const target = (await link.getAttribute('href'))?.slice(1) ?? '';
@@ -275,7 +275,7 @@ describe('the HTML report in headless Chromium', () => {
       const verdict = (await cells.nth(i).getAttribute('data-verdict')) ?? '';
       expect(text).toContain(verdict.toUpperCase());
     }
-    expect(await page.locator('[data-cell][data-sender="builtin:opportunistic"][data-profile="sts-enforce-self-signed"]').innerText()).toMatch(/^FAIL\s+TLS 1\.3\s+delivered\s+policy never fetched$/);
+    expect(await page.locator('[data-cell][data-sender="builtin:opportunistic"][data-profile="sts-enforce-self-signed"]').innerText()).toMatch(/^FAIL\s+Delivered to a self-signed certificate\s+TLS 1\.3, TLS_AES_256_GCM_SHA384\s+policy never fetched$/);
     expect(requests).toEqual([url]);
     expect(console).toEqual([]);
     await page.screenshot({ path: join(artifactDir(), 'report-mixed-suites.png'), fullPage: true });
@@ -473,7 +473,7 @@ describe('HTML report: profiles grouped by suite', () => {
 
   it('a run of both suites: a section per suite with its heading, question and table, the study\'s first; each row says what its profile asks', () => {
     const html = renderHtmlReport(mixed);
-    const suites = [...html.matchAll(/<section class="suite" aria-labelledby="(suite-[a-z-]+)">\n<h3 id="\1">([^<]+)<\/h3>\n<p class="muted">([^<]+)<\/p>\n<table class="matrix">\n<caption>([^<]+)<\/caption>/g)].map((m) => [m[2], m[4]]);
+    const suites = [...html.matchAll(/<section class="suite" aria-labelledby="(suite-[a-z-]+)">\n<h3 id="\1">([^<]+)<\/h3>\n<p class="muted">([^<]+)<\/p>\n<div class="matrix-scroll"[^>]*>\n?<table class="matrix">\n<caption>([^<]+)<\/caption>/g)].map((m) => [m[2], m[4]]);
     expect(suites).toEqual([
       ['The study&#39;s receivers', 'The study&#39;s receivers: receiver states (rows) × senders (columns), judged against policy mta-sts. Each cell links to its evidence.'],
       [

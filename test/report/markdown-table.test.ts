@@ -39,10 +39,16 @@ describe('the Markdown table', () => {
     expect(rows[0]).toBe('| Receiver | builtin:opportunistic | builtin:strict |');
     expect(cells(rows.find((r) => r.includes('starttls-454')) ?? '')).toEqual([
       '**STARTTLS refused (454)** · starttls-454 · expected: do not deliver',
-      '✘ FAIL Downgraded → plaintext (after STARTTLS 454)',
-      '✔ PASS Refused (no usable STARTTLS)',
+      '✘ FAIL Downgraded to plaintext after STARTTLS 454 (delivered in the clear)',
+      '✔ PASS Refused: no usable STARTTLS (held the mail after STARTTLS 454)',
     ]);
-    expect(cells(rows.find((r) => r.includes('tls1.0')) ?? '')).toEqual(['**TLS 1.0 only** · tls1.0 · expected: do not deliver', '✘ FAIL TLS 1.0', '✔ PASS Refused (alert protocol_version)']);
+    // The headline names the fault the sender met, not only the TLS version (issue 19).
+    expect(cells(rows.find((r) => r.includes('tls1.0')) ?? '')).toEqual([
+      '**TLS 1.0 only** · tls1.0 · expected: do not deliver',
+      '✘ FAIL Delivered over TLS 1.0 (retired) (AES128-SHA)',
+      '✔ PASS Refused at the TLS handshake (alert protocol_version)',
+    ]);
+    expect(cells(rows.find((r) => r.includes(' · expired · ')) ?? '')[1]).toBe('✘ FAIL Delivered to an expired certificate (TLS 1.3, TLS_AES_256_GCM_SHA384)');
   });
 
   it('has a summary line, a legend, the senders with their notes, and why each failing cell failed', () => {
@@ -85,7 +91,7 @@ describe('markdown table: inconclusive cells', () => {
     const row = (profile: string): string[] => cells(tableRows(md).find((r) => r.includes(` · ${profile} · `)) ?? '');
     expect(row('sha1-signature')[3]).toBe('⊘ INCONCLUSIVE No attempt (bounced, not for TLS: 5.4.4)');
     expect(row('untrusted-root')[3]).toBe('⊘ INCONCLUSIVE No attempt (submission failed)');
-    expect(row('tls1.2')[2]).toBe('⊘ INCONCLUSIVE Refused (no control delivered)');
+    expect(row('tls1.2')[2]).toBe('⊘ INCONCLUSIVE Refused at the TLS handshake (no control delivered)');
     expect(md).toContain('**7 pass, 18 fail, 17 inconclusive** of 42 cells');
     expect(md).toMatch(/^Legend: ✔ PASS: .*✘ FAIL: it did not\. ⊘ INCONCLUSIVE: not actually tested /m);
   });
@@ -189,8 +195,8 @@ describe('markdown table: profiles grouped by suite', () => {
     expect(policy[0]).toBe('| Receiver | builtin:mta-sts | builtin:opportunistic |');
     expect(cells(policy.find((r) => r.includes(' · sts-enforce-self-signed · ')) ?? '')).toEqual([
       '**MTA-STS enforce, self-signed certificate** · sts-enforce-self-signed · expected: do not deliver',
-      '✔ PASS Refused (at the handshake)',
-      '✘ FAIL TLS 1.3',
+      '✔ PASS Refused at the TLS handshake (held the mail)',
+      '✘ FAIL Delivered to a self-signed certificate (TLS 1.3, TLS_AES_256_GCM_SHA384)',
     ]);
     // the question under each heading, before its table
     expect(md).toMatch(/^#### The study's receivers\n\nThe Paubox study's misconfigured receivers, .*\n\n\| Receiver \|/m);

@@ -4,7 +4,7 @@ import { FORMAT_NAMES, RENDERERS, selectRenderers } from '../../src/report/regis
 
 describe('the renderer registry', () => {
   it('has one renderer per format, each writing its own file', () => {
-    expect(FORMAT_NAMES).toEqual(['json', 'html', 'svg', 'png', 'md', 'junit', 'csv']);
+    expect(FORMAT_NAMES).toEqual(['json', 'html', 'pdf', 'svg', 'png', 'md', 'junit', 'csv']);
     expect(new Set(RENDERERS.map((r) => r.fileName)).size).toBe(RENDERERS.length);
   });
 
@@ -13,7 +13,7 @@ describe('the renderer registry', () => {
   });
 
   it.each([
-    ['pdf', /^unknown format "pdf" in --format: known formats are json, html, svg, png, md, junit, csv$/],
+    ['docx', /^unknown format "docx" in --format: known formats are json, html, pdf, svg, png, md, junit, csv$/],
     ['html,,xml', /^unknown format "xml"/],
     [' , ', /^--format is empty: give one or more of json, html/],
   ])('"%s" is a one-line usage error that lists the known formats', (list, message) => {
