@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { listenOrExplain } from './listen-or-explain.js';
 import type { Socket } from 'node:net';
 import type { RevocationSigner } from '../certs/revocation.js';
-import { BadmxError } from '../errors.js';
 import { CRL_MEDIA_TYPE, CRL_PATH, type RevocationPublication } from '../profiles/revocation.js';
 import type { EventLog } from '../recorder/event-log.js';
 import { shown } from './policy-server.js';
@@ -114,17 +114,7 @@ export async function startCrlServers(options: { hosts: CrlHost[]; port: number;
     });
     server.on('clientError', (_error, socket: Socket) => socket.destroy());
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', (error: NodeJS.ErrnoException) =>
-          reject(
-            new BadmxError(
-              `the CRL host cannot listen on ${address}:${port}: ${error.code ?? error.message}${error.code === 'EACCES' ? ' (port 80 needs root or CAP_NET_BIND_SERVICE)' : ''}`,
-              'ELISTEN',
-            ),
-          ),
-        );
-        server.listen(port, address, () => resolve());
-      });
+      await listenOrExplain(server, address, port, 'the CRL host');
     } catch (error) {
       await close();
       throw error;

@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { listenOrExplain } from './listen-or-explain.js';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, relative } from 'node:path';
 import type { Socket } from 'node:net';
 import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import type { ServedCredentials } from '../certs/pki.js';
-import { BadmxError } from '../errors.js';
 import { POLICY_PATH, TLSRPT_HTTPS_PATH, type StsPublication } from '../profiles/mta-sts-policy.js';
 import type { EventLog } from '../recorder/event-log.js';
 import type { TlsVersion } from '../recorder/events.js';
@@ -301,19 +301,7 @@ export async function startPolicyServers(options: {
     };
 
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', (error: NodeJS.ErrnoException) =>
-          reject(
-            new BadmxError(
-              `the MTA-STS policy host cannot listen on ${address}:${port}: ${error.code ?? error.message}${
-                error.code === 'EACCES' ? ' (port 443 needs root or CAP_NET_BIND_SERVICE)' : ''
-              }`,
-              'ELISTEN',
-            ),
-          ),
-        );
-        server.listen(port, address, () => resolve());
-      });
+      await listenOrExplain(server, address, port, 'the MTA-STS policy host');
     } catch (error) {
       await close();
       throw error;

@@ -1,4 +1,5 @@
 import { chromium, type Browser } from 'playwright-core';
+import { afterAll } from 'vitest';
 import { requireTool } from './require-tool.js';
 
 /** Debian's chromium package; harness/install-deps.sh installs it. Without it the browser tests fail, never skip. */
@@ -20,3 +21,20 @@ export async function launchChromium(): Promise<Browser> {
   requireTool(CHROMIUM, 'chromium');
   return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
 }
+
+/**
+ * One Chromium for a whole test file: launched on first use, closed after the file.
+ * `const chromium = sharedChromium();` at the top of a describe, then `await chromium()`.
+ */
+export function sharedChromium(): () => Promise<Browser> {
+  let launched: Promise<Browser> | null = null;
+  afterAll(async () => {
+    if (launched) await (await launched).close();
+  });
+  return () => {
+    requireTool(CHROMIUM, 'chromium');
+    launched ??= launchChromium();
+    return launched;
+  };
+}
+

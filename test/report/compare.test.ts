@@ -3,16 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { loadRunDocument } from '../../src/document/load-run-document.js';
 import { renderCompareHtml } from '../../src/report/compare-html.js';
 import { renderCompareMarkdown } from '../../src/report/compare-markdown.js';
 import { buildComparison, runNames, type CompareRun } from '../../src/report/compare-model.js';
 import { axeViolations } from '../helpers/axe.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { sharedChromium } from '../helpers/chromium.js';
 import { runInProcess } from '../helpers/cli.js';
 import { artifactDir, DEMO_RUN, HOSTILE, HOSTILE_RUN, MTA_STS_RUN } from '../helpers/report-fixtures.js';
-import { requireTool } from '../helpers/require-tool.js';
 
 const REFERENCE_DANE = join(import.meta.dirname, '../../reports/reference-dane/run.json');
 const REFERENCE_MTA_STS = join(import.meta.dirname, '../../reports/reference-mta-sts/run.json');
@@ -93,15 +92,10 @@ describe('badmx report --compare', () => {
 
 describe('the comparison page in headless Chromium', () => {
   let browser: Browser;
-  let launched: Promise<Browser> | null = null;
+  const chromium = sharedChromium();
   const dir = mkdtempSync(join(tmpdir(), 'badmx-compare-'));
   beforeEach(async () => {
-    requireTool(CHROMIUM, 'chromium');
-    launched ??= launchChromium();
-    browser = await launched;
-  });
-  afterAll(async () => {
-    await browser?.close();
+    browser = await chromium();
   });
 
   it.each([

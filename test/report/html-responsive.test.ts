@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunDocument } from '../../src/document/run-document.js';
 import { renderHtmlReport } from '../../src/report/html-report.js';
 import { axeViolations } from '../helpers/axe.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { sharedChromium } from '../helpers/chromium.js';
 import { artifactDir, DEMO_RUN, HOSTILE_RUN, loadFixture, MIXED_SUITES_RUN } from '../helpers/report-fixtures.js';
 import { LONG_LABEL, withLongLabel } from '../helpers/long-label.js';
-import { requireTool } from '../helpers/require-tool.js';
 
 const RUNS: [string, RunDocument][] = [
   ['demo', loadFixture(DEMO_RUN)],
@@ -21,15 +20,10 @@ const RUNS: [string, RunDocument][] = [
 
 describe('the HTML report at a phone’s and a desktop’s width, in headless Chromium', () => {
   let browser: Browser;
-  let launched: Promise<Browser> | null = null;
+  const chromium = sharedChromium();
   const dir = mkdtempSync(join(tmpdir(), 'badmx-responsive-'));
   beforeEach(async () => {
-    requireTool(CHROMIUM, 'chromium');
-    launched ??= launchChromium();
-    browser = await launched;
-  });
-  afterAll(async () => {
-    await browser?.close();
+    browser = await chromium();
   });
 
   async function open(run: RunDocument, name: string, width: number) {

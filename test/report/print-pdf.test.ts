@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunDocument } from '../../src/document/run-document.js';
 import { renderHtmlReport } from '../../src/report/html-report.js';
 import { findChromium, PDF_CHROMIUM_MISSING, pdfReport, renderPdfReport } from '../../src/report/pdf-report.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { CHROMIUM, sharedChromium } from '../helpers/chromium.js';
 import { runInProcess } from '../helpers/cli.js';
 import { artifactDir, DEMO_RUN, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
 import { LONG_LABEL, withLongLabel } from '../helpers/long-label.js';
@@ -41,15 +41,10 @@ function wideRun(): RunDocument {
 
 describe('the HTML report in print (Chromium, print media, an A4 page’s width)', () => {
   let browser: Browser;
-  let launched: Promise<Browser> | null = null;
+  const chromium = sharedChromium();
   const dir = mkdtempSync(join(tmpdir(), 'badmx-print-'));
   beforeEach(async () => {
-    requireTool(CHROMIUM, 'chromium');
-    launched ??= launchChromium();
-    browser = await launched;
-  });
-  afterAll(async () => {
-    await browser?.close();
+    browser = await chromium();
   });
 
   it.each([
