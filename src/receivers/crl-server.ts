@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { PeerLimiter } from './peer-limits.js';
 import { listenOrExplain } from './listen-or-explain.js';
 import type { Socket } from 'node:net';
 import type { RevocationSigner } from '../certs/revocation.js';
@@ -42,18 +43,9 @@ export async function startCrlServers(options: { hosts: CrlHost[]; port: number;
   const servers: Server[] = [];
   const sockets = new Set<Socket>();
   const listening: CrlServers['listening'] = [];
-  const open = new Map<string, number>();
-  const recent = new Map<string, number[]>();
+  // The receivers' own per-peer admission (bounded memory: peers with nothing open are swept).
+  const peers = new PeerLimiter({ maxConnectionsPerPeer: MAX_PER_PEER, maxNewConnectionsPerPeerPerMinute: MAX_PER_PEER_PER_MINUTE });
   let requests = 0;
-  const admit = (address: string): boolean => {
-    const now = Date.now();
-    const times = (recent.get(address) ?? []).filter((t) => t > now - 60_000);
-    if ((open.get(address) ?? 0) >= MAX_PER_PEER || times.length >= MAX_PER_PEER_PER_MINUTE) return false;
-    times.push(now);
-    recent.set(address, times);
-    open.set(address, (open.get(address) ?? 0) + 1);
-    return true;
-  };
   const close = async (): Promise<void> => {
     for (const socket of sockets) socket.destroy();
     await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
@@ -102,14 +94,14 @@ export async function startCrlServers(options: { hosts: CrlHost[]; port: number;
     server.keepAliveTimeout = 1_000;
     server.on('connection', (raw: Socket) => {
       const peer = raw.remoteAddress ?? '';
-      if (!admit(peer)) {
+      if (peers.admit(peer) !== null) {
         raw.destroy();
         return;
       }
       sockets.add(raw);
       raw.once('close', () => {
         sockets.delete(raw);
-        open.set(peer, Math.max(0, (open.get(peer) ?? 1) - 1));
+        peers.release(peer);
       });
     });
     server.on('clientError', (_error, socket: Socket) => socket.destroy());

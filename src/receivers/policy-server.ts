@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { PeerLimiter } from './peer-limits.js';
 import { listenOrExplain } from './listen-or-explain.js';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -86,18 +87,8 @@ export async function startPolicyServers(options: {
   const listening: PolicyServers['listening'] = [];
   // Every TCP connection, so that close() ends those still in a handshake too (closeAllConnections knows only HTTP ones).
   const sockets = new Set<Socket>();
-  const open = new Map<string, number>();
-  const recent = new Map<string, number[]>();
-  /** Whether a new connection from this address is within the per-peer limits (and counts it). */
-  const admit = (address: string): boolean => {
-    const now = Date.now();
-    const times = (recent.get(address) ?? []).filter((t) => t > now - 60_000);
-    if ((open.get(address) ?? 0) >= MAX_PER_PEER || times.length >= MAX_PER_PEER_PER_MINUTE) return false;
-    times.push(now);
-    recent.set(address, times);
-    open.set(address, (open.get(address) ?? 0) + 1);
-    return true;
-  };
+  // The receivers' own per-peer admission (bounded memory: peers with nothing open are swept).
+  const peerLimiter = new PeerLimiter({ maxConnectionsPerPeer: MAX_PER_PEER, maxNewConnectionsPerPeerPerMinute: MAX_PER_PEER_PER_MINUTE });
   const close = async (): Promise<void> => {
     for (const socket of sockets) socket.destroy();
     await Promise.all(
@@ -151,7 +142,7 @@ export async function startPolicyServers(options: {
     // The peer as the TCP connection arrived: after a failed handshake the TLS socket no longer says.
     server.on('connection', (raw: Socket) => {
       const peer = { address: raw.remoteAddress ?? '', port: raw.remotePort ?? 0 };
-      if (!admit(peer.address)) {
+      if (peerLimiter.admit(peer.address) !== null) {
         dropped.add(raw);
         raw.destroy();
         return;
@@ -160,7 +151,7 @@ export async function startPolicyServers(options: {
       sockets.add(raw);
       raw.once('close', () => {
         sockets.delete(raw);
-        open.set(peer.address, Math.max(0, (open.get(peer.address) ?? 1) - 1));
+        peerLimiter.release(peer.address);
       });
       // Every policy host here blocked (a later phase): a client that sends no SNI is refused too.
       if (hosts.every((h) => refusedNames.has(h.publication.policyHost))) {
