@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { htmlPage, selfContainedCsp } from './html-page.js';
 import type { Cell } from '../document/run-document.js';
 import { inconclusiveCause, outcomeDetail, outcomeHeadline, tallyText, verdictLabel } from './cell-label.js';
 import type { Comparison, CompareRow } from './compare-model.js';
@@ -68,10 +68,8 @@ thead{display:table-header-group}tr{break-inside:avoid}
 }
 `.trim();
 
-const CSS_HASH = createHash('sha256').update(CSS).digest('base64');
-
 /** Nothing fetched, nothing run: only the page's own stylesheet, by hash. */
-export const COMPARE_CSP = `default-src 'none'; style-src 'sha256-${CSS_HASH}'; base-uri 'none'; form-action 'none'`;
+export const COMPARE_CSP = selfContainedCsp(CSS);
 
 const h = escapeMarkup;
 
@@ -146,19 +144,10 @@ export function renderCompareHtml(comparison: Comparison, options: RenderOptions
   }
   flush();
   const foot = totals.map((t) => `<td>${h(tallyText(t, ' · '))}${t.missing ? ` · ${t.missing} not tested` : ''}</td>`).join('');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${COMPARE_CSP}">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${h(title)}: badmx comparison of ${runs.length} run${runs.length === 1 ? '' : 's'}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<main>
-<header>
+  return htmlPage({
+    title: `${h(title)}: badmx comparison of ${runs.length} run${runs.length === 1 ? '' : 's'}`,
+    css: CSS,
+    main: `<header>
 <p class="eyebrow">badmx comparison</p>
 <h1>${h(title)}</h1>
 ${subtitle !== null ? `<p class="lede">${h(subtitle)}</p>\n` : ''}<p class="answer" role="note"><strong>${h(comparison.answer)}</strong></p>
@@ -209,8 +198,6 @@ ${groups.join('\n')}
 </div>
 </section>
 <footer>Rendered by badmx from ${runs.length} run.json file${runs.length === 1 ? '' : 's'}. Self-contained: nothing in this page is fetched from anywhere.</footer>
-</main>
-</body>
-</html>
-`;
+`,
+  });
 }

@@ -1,7 +1,7 @@
 import { scheduleText } from './schedule-text.js';
+import { htmlPage, selfContainedCsp } from './html-page.js';
 import { helloFacts, tlsClientFindings } from './tls-client-text.js';
 import { retriesText, senderKind } from './sender-kind.js';
-import { createHash } from 'node:crypto';
 import type { ConnectionSummary } from '../classify/outcome.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
 import type { BounceEvidence, Cell, RunDocument, RunProfile, RunSender } from '../document/run-document.js';
@@ -128,10 +128,8 @@ footer{margin-top:40px;color:${P.muted[0]};font-size:13px}
 ${PRINT_CSS}
 `.trim();
 
-const CSS_HASH = createHash('sha256').update(CSS).digest('base64');
-
 /** No fetch of any kind: the only thing allowed is the report's own inline stylesheet, by hash. */
-export const HTML_CSP = `default-src 'none'; style-src 'sha256-${CSS_HASH}'; base-uri 'none'; form-action 'none'`;
+export const HTML_CSP = selfContainedCsp(CSS);
 
 const h = escapeMarkup;
 
@@ -614,28 +612,17 @@ export function renderHtmlReport(run: RunDocument, options: RenderOptions = {}):
   const matrix = buildMatrix(run);
   const ids = new Map<Cell, string>();
   run.cells.forEach((cell, i) => ids.set(cell, `cell-${i + 1}-${slug(cell.profile)}`));
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${HTML_CSP}">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${givenText(options.title) !== null ? `${h(givenText(options.title) ?? '')}: ` : ''}badmx run ${h(run.run.id)}: policy ${h(run.policy.name)}, ${h(tallyText({ pass: run.summary.pass, fail: run.summary.fail, inconclusive: run.summary.inconclusive ?? 0 }))}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<main>
-${header(run, options)}
+  return htmlPage({
+    title: `${givenText(options.title) !== null ? `${h(givenText(options.title) ?? '')}: ` : ''}badmx run ${h(run.run.id)}: policy ${h(run.policy.name)}, ${h(tallyText({ pass: run.summary.pass, fail: run.summary.fail, inconclusive: run.summary.inconclusive ?? 0 }))}`,
+    css: CSS,
+    main: `${header(run, options)}
 ${summarySection(run)}${matrixSection(run, matrix, ids)}
 ${sendersSection(run)}
 ${tlsClientsSection(run)}
 ${tlsReportsSection(run)}${cellsSection(run, matrix, ids)}
 <footer>Rendered by badmx from run.json (schemaVersion ${h(String(run.schemaVersion))}, written by badmx ${h(run.tool.version)}). Self-contained: nothing in this page is fetched from anywhere.</footer>
-</main>
-</body>
-</html>
-`;
+`,
+  });
 }
 
 export const htmlReport: Renderer = {
