@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseReceivedDate } from '../../src/evidence/received-date.js';
 
@@ -22,5 +23,31 @@ describe('parseReceivedDate (RFC 5322 §3.3 and the §4.3 obsolete forms)', () =
 
   it.each(['', 'yesterday', '31 Feb 2026 10:00:00 +0000', '5 Foo 2026 10:00:00 +0000', '5 Jan 2026 25:00:00 +0000', '5 Jan 0099 10:00:00 +0000'])('rejects %j', (text) => {
     expect(parseReceivedDate(words(text))).toBeNull();
+  });
+
+  // The ISO text is written by hand, not by Date (the bench's largest cost): it must equal
+  // what Date writes for every day, time and offset, leap years and 29 Feb included.
+  it('writes the same UTC time as Date for any valid date and offset (fast-check)', () => {
+    const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    const two = (n: number): string => String(n).padStart(2, '0');
+    const field = fc.record({
+      year: fc.integer({ min: 1900, max: 9998 }),
+      month: fc.integer({ min: 0, max: 11 }),
+      day: fc.integer({ min: 1, max: 31 }),
+      hour: fc.integer({ min: 0, max: 23 }),
+      minute: fc.integer({ min: 0, max: 59 }),
+      second: fc.integer({ min: 0, max: 60 }),
+      offset: fc.integer({ min: -(23 * 60 + 59), max: 23 * 60 + 59 }),
+    });
+    fc.assert(
+      fc.property(field, ({ year, month, day, hour, minute, second, offset }) => {
+        const zone = `${offset < 0 ? '-' : '+'}${two(Math.floor(Math.abs(offset) / 60))}${two(Math.abs(offset) % 60)}`;
+        const local = new Date(Date.UTC(year, month, day, hour, minute, Math.min(second, 59)));
+        const valid = local.getUTCDate() === day && local.getUTCMonth() === month;
+        const expected = valid ? new Date(local.getTime() - offset * 60_000).toISOString() : null;
+        expect(parseReceivedDate([String(day), months[month] ?? '', String(year), `${hour}:${two(minute)}:${two(second)}`, zone])).toBe(expected);
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });
