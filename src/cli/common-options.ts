@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadUserCertificate, type UserCertificate } from '../certs/user-certificate.js';
 import { needsOwnDns } from '../profiles/profile-role.js';
@@ -8,6 +6,7 @@ import { BadmxError } from '../errors.js';
 import { BUILTIN_CATALOGUE, loadCatalogue, selectProfiles } from '../profiles/catalogue.js';
 import { DEFAULT_LIMITS, type ReceiverLimits } from '../receivers/limits.js';
 import { DEFAULT_NAMING, DEFAULT_ZONE, normalizeZone, parseNaming, type Naming } from '../profiles/naming.js';
+import { CERTS_DEFAULT_TEXT, defaultCertsDir } from './user-dirs.js';
 import { DEFAULT_SUITES, SUITES, type Profile } from '../profiles/profile-schema.js';
 
 /** Options every command that needs the fleet's profiles and PKI shares. */
@@ -53,37 +52,6 @@ export interface FleetSelection {
   limits: Partial<ReceiverLimits>;
   /** Profiles of the chosen suites left out because the zone is at a DNS provider (withoutOwnDns). */
   leftOut: string[];
-}
-
-/** The default of --certs, as --help says it. */
-export const CERTS_DEFAULT_TEXT = '$BADMX_CACHE/certs; else ./certs if an earlier badmx made a PKI there; else $XDG_CACHE_HOME/badmx/certs, /var/cache/badmx/certs as root, or ~/.cache/badmx/certs';
-
-/**
- * Where the test PKI (and the zone's DNSSEC key) lives without --certs: a cache of the
- * user's, never the directory badmx runs from. In order:
- * - `$BADMX_CACHE/certs` (BADMX_CACHE is where the harness scripts put everything: the MTAs, Node);
- * - `./certs`, when it already holds a PKI (`pki.json`) that an earlier badmx made there
- *   (whose default was `certs` in the working directory): a relay configured to trust its
- *   root, and a DS published for its zone key, keep working;
- * - `$XDG_CACHE_HOME/badmx/certs` when XDG_CACHE_HOME is an absolute path (the XDG Base Directory rule);
- * - as root, `/var/cache/badmx/certs`, beside what the harness scripts install there;
- * - `~/.cache/badmx/certs`.
- * Public mode (--config) uses `<dataDir>/certs` instead (defaultPublicCertsDir).
- */
-export function defaultCertsDir(env: Readonly<Record<string, string | undefined>>, options: { cwd?: string; uid?: number | undefined } = {}): string {
-  const cwd = options.cwd ?? process.cwd();
-  if (env.BADMX_CACHE) return resolve(cwd, env.BADMX_CACHE, 'certs');
-  const legacy = join(cwd, 'certs');
-  if (existsSync(join(legacy, 'pki.json'))) return legacy;
-  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, 'badmx', 'certs');
-  const uid = 'uid' in options ? options.uid : process.getuid?.();
-  if (uid === 0) return '/var/cache/badmx/certs';
-  return join(env.HOME && isAbsolute(env.HOME) ? env.HOME : homedir(), '.cache', 'badmx', 'certs');
-}
-
-/** Public mode without --certs: beside its runs, in the configuration's dataDir (/var/lib/badmx/certs for the systemd unit), so `badmx zone` and `badmx run` find the same DNSSEC key from any directory. */
-export function defaultPublicCertsDir(dataDir: string): string {
-  return join(dataDir, 'certs');
 }
 
 /** --certs as given, or its default (defaultCertsDir), as an absolute path. */

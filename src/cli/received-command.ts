@@ -24,7 +24,7 @@ export function registerReceivedCommand(program: Command, { io }: CliContext): v
     .description("read a message's Received fields and show each hop's TLS facts, oldest hop first")
     .argument('[file]', 'a message or a block of header fields; "-" or nothing reads standard input')
     .option('--json', 'print the hops as a JSON array (the run.json `hops` shape)')
-    .addHelpText('after', examplesText(["badmx received reports/run-2026-05-01T09-00-00Z/messages/tls1.2/<id>.eml", "badmx received --json < message.eml"])).action(async (file: string | undefined, flags: { json?: boolean }) => {
+    .addHelpText('after', examplesText(["badmx received ~/.local/share/badmx/run-2026-05-01T09-00-00Z/messages/tls1.2/<id>.eml", "badmx received --json < message.eml"])).action(async (file: string | undefined, flags: { json?: boolean }) => {
       const { name, text } = file === undefined || file === '-' ? { name: 'standard input', text: (await readStdinBytes(io.stdin, { limit: MESSAGE_HEAD_BYTES, usage: 'no input: give a message file, or pipe one in (badmx received - < message.eml)', tooBig: 'truncate' })).toString('utf8') } : { name: file, text: readFile(file) };
       const hops = receivedHopsOldestFirst(text);
       if (hops.length === 0) {

@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { addExamples } from './help-text.js';
+import { DATA_DEFAULT_TEXT, defaultDataDir, newestRunOrExplain, stampedName } from './user-dirs.js';
 import type { Command } from 'commander';
 import { BadmxError } from '../errors.js';
 import { buildComparison, runNames } from '../report/compare-model.js';
@@ -30,13 +31,13 @@ export function registerReportCommand(program: Command, context: CliContext): vo
     program
       .command('report')
       .description('render a saved run (its run.json, or the run directory) as HTML, PDF, SVG/PNG, Markdown, JUnit, CSV or JSON; with --compare, several runs side by side')
-      .argument('<runs...>', 'a run.json, or the run directory that holds it (several with --compare)'),
+      .argument('[runs...]', `a run.json, or the run directory that holds it (several with --compare; default: the newest run in <data>, where <data> is ${DATA_DEFAULT_TEXT})`),
     DEFAULT_REPORT_FORMATS,
   )
-    .option('--out <dir>', 'where to write the reports (default: next to run.json; with --compare, the working directory)')
+    .option('--out <dir>', 'where to write the reports (default: next to run.json; with --compare, <data>/compare-<time>)')
     .option('--compare', `several runs side by side, which is safer: compare.html and compare.md (--format ${DEFAULT_COMPARE_FORMATS})`);
   addExamples(addRenderTextOptions(command), [
-    'badmx report reports/run-2026-11-30T10-00-00Z --format html,pdf --title "Vendor evaluation"',
+    'badmx report --format html,pdf --title "Vendor evaluation"',
     'badmx report a/run.json b/run.json --compare --out comparison',
   ]).action(async (paths: string[], flags: ReportFlags, self: Command) => {
     const options = renderOptionsFrom(flags);
@@ -46,7 +47,7 @@ export function registerReportCommand(program: Command, context: CliContext): vo
       const loaded = paths.map((path) => ({ path, ...loadRunDocument(path) }));
       const names = runNames(loaded.map((run) => ({ dir: dirname(run.file), id: run.document.run.id })));
       const comparison = buildComparison(loaded.map((run, i) => ({ name: names[i] ?? run.document.run.id, file: run.path, document: run.document })));
-      const results = writeComparison(comparison, formats, resolve(flags.out ?? '.'), options);
+      const results = writeComparison(comparison, formats, resolve(flags.out ?? join(defaultDataDir(context.io.env), stampedName('compare', new Date()))), options);
       for (const result of results) {
         if (result.ok) context.io.stdout.write(`${describeResult(result)}\n`);
         else context.io.stderr.write(`badmx: ${describeResult(result)}\n`);
@@ -56,7 +57,7 @@ export function registerReportCommand(program: Command, context: CliContext): vo
     }
     if (paths.length > 1) throw new BadmxError(`report renders one run; ${paths.length} were given: add --compare to put them side by side`, 'EUSAGE');
     const renderers = parseFormatOption(flags.format);
-    const { file, document } = loadRunDocument(paths[0] ?? '');
+    const { file, document } = loadRunDocument(paths[0] ?? newestRunOrExplain(context.io.env, 'a run.json or a run directory'));
     const outDir = resolve(flags.out ?? dirname(file));
     // Rendering json into run.json's own directory would rewrite the source with itself: say where it is instead.
     const inPlace = renderers.filter((r) => r.name === 'json' && join(outDir, r.fileName) === file);

@@ -19,7 +19,8 @@ import type { Renderer } from '../report/renderer.js';
 import type { RunDocument } from '../document/run-document.js';
 import { parseSenderSpec } from '../sender-spec/parse-sender-spec.js';
 import type { Sender } from '../senders/sender.js';
-import { addFleetSelectionOptions, defaultPublicCertsDir, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
+import { addFleetSelectionOptions, normalizeFleetSelection, type FleetSelectionFlags } from './common-options.js';
+import { DATA_DEFAULT_TEXT, defaultDataDir, defaultPublicCertsDir, stampedName } from './user-dirs.js';
 import { parseDuration } from '../text/duration.js';
 import { addFormatOption, addRenderTextOptions, parseFormatOption, renderOptionsFrom, writeReports } from './format-option.js';
 import { EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, runExitCode } from './exit-codes.js';
@@ -60,7 +61,7 @@ export function addRunOptions(command: Command, options: { wait?: string; public
   const added = addRenderTextOptions(addFormatOption(addFleetSelectionOptions(command), DEFAULT_RUN_FORMATS))
     .option('--policy <name|file>', 'verdict policy: strict, opportunistic, mta-sts, or a policy JSON file', 'strict')
     .option('--wait <duration>', 'how long each sender gets for its probes to settle (a relay that queues and retries uses all of it)', options.wait ?? '60s')
-    .option('--out <dir>', 'run directory (default reports/run-<time>)')
+    .option('--out <dir>', `run directory (default: <data>/run-<time>, where <data> is ${DATA_DEFAULT_TEXT})`)
     .option('--quiet', 'no progress on stderr (no receivers-ready, step, settled or heartbeat lines); warnings, errors, the matrix and the report paths still print')
     .option('--address-base <ip>', 'each profile listens on this address plus its slot', '127.0.2.0')
     .option('--port <port>', 'port every profile listens on', '25')
@@ -132,7 +133,7 @@ function withPublicConfig(flags: RunFlags, config: PublicConfig, command: Comman
   if (!given('maxPerPeer')) out.maxPerPeer = String(config.limits.connectionsPerPeer);
   if (!given('maxPerPeerPerMinute')) out.maxPerPeerPerMinute = String(config.limits.connectionsPerPeerPerMinute);
   if (!given('certs')) out.certs = defaultPublicCertsDir(config.dataDir);
-  if (!given('out')) out.out = join(config.dataDir, `run-${new Date().toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')}`);
+  if (!given('out')) out.out = join(config.dataDir, stampedName('run', new Date()));
   return out;
 }
 
@@ -199,7 +200,7 @@ export async function executeRun(context: CliContext, flags: RunFlags, specs: st
   const labels = senders.map((s) => s.label);
   const duplicate = labels.find((label, i) => labels.indexOf(label) !== i);
   if (duplicate) throw new BadmxError(`two senders are labelled "${duplicate}": give one a label=NAME`, 'EUSAGE');
-  const outDir = resolve(flags.out ?? join('reports', `run-${new Date().toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')}`));
+  const outDir = resolve(flags.out ?? join(defaultDataDir(context.io.env), stampedName('run', new Date())));
   const dns = { address: parseIP(flags.dns, '--dns'), port: DEFAULT_DNS.port };
   return await performRun(
     context,

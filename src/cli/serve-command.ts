@@ -17,6 +17,7 @@ import { onBrokenPipe } from './broken-pipe.js';
 import { formatTable } from './table.js';
 import { explainListenError } from './listen-hint.js';
 import { addExamples } from './help-text.js';
+import { DATA_DEFAULT_TEXT, defaultDataDir, stampedName } from './user-dirs.js';
 
 interface ServeFlags extends FleetSelectionFlags {
   addressBase: string;
@@ -39,7 +40,7 @@ export function registerServeCommand(program: Command, { io }: CliContext): void
       .option('--port <port>', 'port every profile listens on', '25')
       .option('--port-range <first>', 'instead: all profiles on --address, profile N on port <first>+N-1 (no root needed)')
       .option('--address <ip>', 'the single address for --port-range', '127.0.0.1')
-      .option('--events <file>', 'append-only event log (JSON Lines); messages are kept in messages/ beside it')
+      .option('--events <file>', `append-only event log (JSON Lines); messages are kept in messages/ beside it (default: <data>/serve-<time>/events.jsonl, where <data> is ${DATA_DEFAULT_TEXT})`)
       .option('--manifest <file>', 'write a JSON manifest of the fleet once every listener is ready')
       .option('--quiet', 'do not print a line per TLS outcome and message')
       .option('--run-as <user>', 'once every listener is bound and the log is open, drop root and run as this user (alternative: CAP_NET_BIND_SERVICE)')
@@ -51,7 +52,7 @@ export function registerServeCommand(program: Command, { io }: CliContext): void
       ? { kind: 'port-range', address: parseIPv4(flags.address, '--address'), firstPort: parsePort(flags.portRange, '--port-range') }
       : { kind: 'per-profile', base: parseIPv4(flags.addressBase, '--address-base'), port: parsePort(flags.port, '--port') };
     const dnsAddress = flags.dns === undefined ? null : parseIP(flags.dns, '--dns');
-    const eventsFile = resolve(flags.events ?? join('reports', `serve-${stamp(new Date())}`, 'events.jsonl'));
+    const eventsFile = resolve(flags.events ?? join(defaultDataDir(io.env), stampedName('serve', new Date()), 'events.jsonl'));
 
     // Listen for signals before anything announces the fleet: a harness may stop us as soon as the manifest appears.
     const signalled = untilSignal(io);
@@ -166,7 +167,4 @@ function untilSignal(io: CliIo): Promise<void> & { cancel(): void } {
   return Object.assign(promise, { cancel: () => cancel() });
 }
 
-function stamp(date: Date): string {
-  return date.toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
-}
 

@@ -14,6 +14,7 @@ import { isAlive, runOwner } from '../run/run-owner.js';
 import { clockOf, useColour, type CliContext } from './cli-io.js';
 import { planSteps } from '../run/run-schedule.js';
 import { addExamples } from './help-text.js';
+import { DATA_DEFAULT_TEXT, newestRunOrExplain } from './user-dirs.js';
 import { clockTime, shortDuration } from './run-progress.js';
 
 /**
@@ -25,10 +26,10 @@ export function registerStatusCommand(program: Command, { io }: CliContext): voi
   const status = program
     .command('status')
     .description('show the matrix so far of a run (running, interrupted or done) from its directory: elapsed time, each live sender\'s deadline and settled/total')
-    .argument('<dir>', 'the run directory')
+    .argument('[dir]', `the run directory (default: the newest run in <data>, where <data> is ${DATA_DEFAULT_TEXT})`)
     .option('--json', 'print the run document so far instead of the matrix');
-  addExamples(status, ['badmx status /var/lib/badmx/run-2026-05-01T09-00-00Z', 'watch -n 60 badmx status reports/run-2026-05-01T09-00-00Z']).action((dir: string, flags: { json?: boolean }) => {
-    const { document, line, progress } = runStatus(resolve(dir), new Date(clockOf(io).now()));
+  addExamples(status, ['watch -n 60 badmx status', 'badmx status /var/lib/badmx/run-2026-05-01T09-00-00Z --json']).action((dir: string | undefined, flags: { json?: boolean }) => {
+    const { document, line, progress } = runStatus(resolve(dir ?? newestRunOrExplain(io.env, 'the directory of a badmx run')), new Date(clockOf(io).now()));
     if (flags.json) io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     else io.stdout.write(`${line}\n${progress}\n\n${renderTerminalMatrix(document, { colour: useColour(io) })}\n${tlsReportLines(document)}`);
   });

@@ -21,7 +21,7 @@ import { DEFAULT_SUITES, SUITES } from '../profiles/profile-schema.js';
 import { DEFAULT_NAMING, DEFAULT_ZONE, normalizeZone, parseNaming, profileNames } from '../profiles/naming.js';
 import { VERSION } from '../version.js';
 import { addConfigOption, applyPublicConfig, type OptionSources } from './config-option.js';
-import { CERTS_DEFAULT_TEXT, defaultCertsDir, defaultPublicCertsDir } from './common-options.js';
+import { CERTS_DEFAULT_TEXT, defaultCertsDir, defaultPublicCertsDir } from './user-dirs.js';
 import { examplesText } from './help-text.js';
 
 interface ZoneFlags {
