@@ -13,7 +13,8 @@ export const NO_TLS_FACTS: TlsFacts = { stated: false, version: null, cipher: nu
 
 /**
  * A protocol version as MTAs write it, normalised: TLSv1.2 (OpenSSL, Postfix), TLS1_2
- * (Microsoft, Gmail), TLS1.2 (Exim), "TLS 1.2", TLS-1.2 (Exim with GnuTLS); TLSv1, TLS1
+ * (Microsoft, Gmail), TLS1.2 (Exim), "TLS 1.2", TLS-1.2 (Exim with GnuTLS), TLS12 (Exclaimer,
+ * CodeTwo); TLSv1, TLS1
  * and TLS1_0 are TLS 1.0; SSLv3 is SSLv3. Null when it is not one version: notably
  * "TLSv1/SSLv3", which is what OpenSSL's SSL_CIPHER_get_version() returns for every
  * cipher defined since SSLv3 and which Sendmail and Courier print: it names the cipher's
@@ -22,7 +23,8 @@ export const NO_TLS_FACTS: TlsFacts = { stated: false, version: null, cipher: nu
 export function normalizeTlsVersion(text: string): HopTlsVersion | null {
   const t = text.trim();
   if (/^SSL[ _-]?v?3(?:[._]0)?$/i.test(t)) return 'SSLv3';
-  const m = /^TLS[ _-]?v?[ _-]?1(?:[._](\d))?$/i.exec(t);
+  // TLS12 and TLS13 (Exclaimer's tlsversion=, CodeTwo's "(TLS12)") run the digits together.
+  const m = /^TLS[ _-]?v?[ _-]?1(?:[._]?([0-3]))?$/i.exec(t);
   if (!m) return null;
   switch (m[1] ?? '0') {
     case '0':
@@ -53,6 +55,8 @@ function looksLikeVersion(text: string): boolean {
  *   Sendmail, Gmail, Proofpoint, badmx
  *              (version=TLSv1.2 cipher=ECDHE-RSA-AES256-GCM-SHA384 bits=256 verify=NOT)
  *   Microsoft  (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384)
+ *   Exclaimer  (tlsversion=TLS12, tlscipher=TLS_ECDHE_WITH_AES256_SHA384)
+ *   CodeTwo    with CodeTwo SMTP Server (TLS12) via SMTP   (the version alone)
  *   Exim ≤4.92 (TLSv1.2:ECDHE-RSA-AES256-GCM-SHA384:256), with GnuTLS (TLS1.2:ECDHE_RSA_AES_256_GCM_SHA384:256)
  *   OpenSMTPD  (TLSv1.3:TLS_AES_256_GCM_SHA384:256:NO)   (the last field: client certificate verified)
  *   Exim ≥4.93 (TLS1.3)   (the cipher follows the comment as `tls <cipher>`: see withClauseCipher)
@@ -84,12 +88,13 @@ export function tlsFactsFromComment(comment: string): TlsFacts {
   const verify = postfixVerify(text);
   if (verify !== null) return { ...NO_TLS_FACTS, verify };
 
-  if (/(?:^|[\s,])(?:version|cipher)=/i.test(text)) {
+  // Vendors name the keys their own way: Exclaimer writes (tlsversion=TLS12, tlscipher=…).
+  if (/(?:^|[\s,])(?:tls[_-]?)?(?:version|cipher)=/i.test(text)) {
     const facts: TlsFacts = { stated: true, version: null, cipher: null, bits: null, verify: null };
     for (const pair of text.split(/[\s,;]+/)) {
       const eq = pair.indexOf('=');
       if (eq <= 0) continue;
-      const key = pair.slice(0, eq).toLowerCase();
+      const key = pair.slice(0, eq).toLowerCase().replace(/^tls[_-]?/, '');
       const value = pair.slice(eq + 1);
       if (key === 'version') facts.version = normalizeTlsVersion(value);
       else if (key === 'cipher' && value) facts.cipher = value;

@@ -15,6 +15,12 @@ describe('normalizeTlsVersion', () => {
     ['TLS1', 'TLSv1.0'],
     ['TLS1_0', 'TLSv1.0'],
     ['TLSv1.0', 'TLSv1.0'],
+    // Exclaimer's tlsversion=, CodeTwo's "(TLS12)": the digits run together.
+    ['TLS12', 'TLSv1.2'],
+    ['TLS13', 'TLSv1.3'],
+    ['TLS10', 'TLSv1.0'],
+    ['TLS14', null],
+    ['TLS123', null],
     ['SSLv3', 'SSLv3'],
     ['TLSv1/SSLv3', null],
     ['TLSv1.4', null],
@@ -35,6 +41,9 @@ describe('tlsFactsFromComment', () => {
     expect(tlsFactsFromComment('envelope-from <a@b>').stated).toBe(false);
     expect(tlsFactsFromComment('12:34:56').stated).toBe(false);
     expect(tlsFactsFromComment('"version=TLSv1.3 cipher=X"').stated).toBe(false);
+    // Exclaimer's own key names
+    expect(tlsFactsFromComment('tlsversion=TLS12, tlscipher=TLS_ECDHE_WITH_AES256_SHA384')).toEqual({ stated: true, version: 'TLSv1.2', cipher: 'TLS_ECDHE_WITH_AES256_SHA384', bits: null, verify: null });
+    expect(tlsFactsFromComment('subversion=3 ciphertext=x').stated).toBe(false);
     // Postini, Exchange 2010, Exim 3, Deutsche Telekom
     expect(tlsFactsFromComment('using TLSv1')).toEqual({ stated: true, version: 'TLSv1.0', cipher: null, bits: null, verify: null });
     expect(tlsFactsFromComment('using SSLv3')).toMatchObject({ stated: true, version: 'SSLv3' });
