@@ -26,7 +26,7 @@ const TLSA_LOOKUP_FAILED = /\btlsa (?:lookup|record)s? (?:error|fail|defer)/i;
 /**
  * `tlsaBogus`: the receiver's TLSA records fail DNSSEC validation on purpose (dane-bogus). A
  * TLSA lookup failure is then what the profile tests, and a sender that names it as why it did
- * not deliver is applying RFC 7672 §2.1.1: its DANE policy at work. Elsewhere it is a DNS failure.
+ * not deliver is applying RFC 7672 §2.1.2: its DANE policy at work. Elsewhere it is a DNS failure.
  */
 export function isTlsRefusal(words: { status?: string | null; text?: string | null }, context: { tlsaBogus?: boolean } = {}): boolean {
   if (words.status && TLS_STATUS.test(words.status.trim())) return true;

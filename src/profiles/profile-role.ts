@@ -30,8 +30,8 @@ export function hasRevokedCertificate(profile: { certificate: Pick<CertificateFa
 }
 
 /**
- * A key exchange below current floors: DHE over a group of fewer than 2048 bits (Logjam; NIST SP
- * 800-52r2 §3.3.1 and RFC 9325 §4.4 ask for at least 2048). What a strict sender must refuse.
+ * A key exchange below current floors: DHE over a group of fewer than 2048 bits (Logjam; RFC 9325
+ * §4.5 requires at least 2048, as does NIST SP 800-52r2). What a strict sender must refuse.
  */
 export function hasWeakKeyExchange(profile: Pick<Profile, 'tls'>): boolean {
   return profile.tls.dhGroup !== undefined && profile.tls.dhGroup < 2048;

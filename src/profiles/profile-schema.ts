@@ -54,7 +54,7 @@ const certificateSchema = z.strictObject({
   signature: z.enum(['sha256', 'sha1']).default('sha256'),
   /** What the receiver sends: the leaf with its issuing intermediate, or the leaf alone. */
   chain: z.enum(['with-intermediate', 'leaf-only']).default('with-intermediate'),
-  /** The leaf's RSA key size: 1024 bits is below every current floor (NIST SP 800-131A, SP 800-52r2 §3.3.1). */
+  /** The leaf's RSA key size: 1024 bits is below every current floor (NIST SP 800-131A, SP 800-52r2, RFC 9325 §4.5). */
   keyBits: z.union([z.literal(2048), z.literal(1024)]).default(2048),
   /**
    * The leaf's extendedKeyUsage: `server-auth` (id-kp-serverAuth); `client-auth-only`
@@ -168,7 +168,7 @@ const daneSchema = z.strictObject({
   tlsa: z.enum(['ee', 'ta', 'no-match']),
   /**
    * How a validating resolver finds the TLSA RRset (RFC 4035 §4.3): `secure`; `bogus`: its
-   * RRSIG does not verify (RFC 7672 §2.1.1: the client must not deliver to that host: it
+   * RRSIG does not verify (RFC 7672 §2.1.2: the client must not deliver to that host: it
    * defers); `insecure`: the MX host sits below a delegation without DS, an unsigned part of
    * the tree (§2.2: TLSA records there are not used, delivery is opportunistic).
    */

@@ -82,7 +82,7 @@ describe('isTlsRefusal', () => {
     expect(isTlsRefusal(words)).toBe(expected);
   });
 
-  it("a TLSA lookup failure is a DANE refusal only where the profile's TLSA records are bogus on purpose (RFC 7672 §2.1.1)", () => {
+  it("a TLSA lookup failure is a DANE refusal only where the profile's TLSA records are bogus on purpose (RFC 7672 §2.1.2)", () => {
     // Postfix 3.7 and Exim 4.96, as their logs say it (test/harness/dane-recipes.test.ts).
     for (const text of ['status=deferred (TLSA lookup error for mx.dane-bogus.badmx.test:25)', 'defer (-36): DANE error: tlsa lookup DEFER']) {
       expect(isTlsRefusal({ text }, { tlsaBogus: true }), text).toBe(true);

@@ -91,9 +91,9 @@ export class DaneSender implements Sender {
       // §2.2.2: TLSA records are looked up only for an MX host whose MX and address records are secure.
       if (!mx.authenticated || !a.authenticated) return this.#opportunistic(probe, message, target, address, `MX or address of ${host} not DNSSEC-secure: DANE does not apply (RFC 7672 §2.2)`);
       const tlsa = await ask(`_25._tcp.${host}`, 'TLSA');
-      if (tlsa.rcode === 'SERVFAIL') return { accepted: true, final: true, detail: `TLSA lookup error for ${host}:25 (SERVFAIL: the records fail DNSSEC validation): not delivered (RFC 7672 §2.1.1)` };
+      if (tlsa.rcode === 'SERVFAIL') return { accepted: true, final: true, detail: `TLSA lookup error for ${host}:25 (SERVFAIL: the records fail DNSSEC validation): not delivered (RFC 7672 §2.1.2)` };
       const records = tlsa.rcode === 'NOERROR' && tlsa.authenticated ? tlsa.answers.flatMap((r) => (r.type === 'TLSA' ? [r.data] : [])) : [];
-      if (tlsa.rcode !== 'NOERROR' && tlsa.rcode !== 'NXDOMAIN') return { accepted: true, final: true, detail: `TLSA lookup error for ${host}:25 (${tlsa.rcode}): not delivered (RFC 7672 §2.1.1)` };
+      if (tlsa.rcode !== 'NOERROR' && tlsa.rcode !== 'NXDOMAIN') return { accepted: true, final: true, detail: `TLSA lookup error for ${host}:25 (${tlsa.rcode}): not delivered (RFC 7672 §2.1.2)` };
       if (records.length === 0) return this.#opportunistic(probe, message, target, address, tlsa.authenticated ? `no TLSA records for ${host}` : `TLSA records for ${host} not DNSSEC-secure: not used (RFC 7672 §2.2)`);
       return await this.#dane(probe, message, { ...target, address }, host, domain, records);
     } catch (error) {
