@@ -1,6 +1,6 @@
 import { scheduleText } from './schedule-text.js';
 import { htmlPage, selfContainedCsp } from './html-page.js';
-import { helloFacts, tlsClientFindings } from './tls-client-text.js';
+import { helloFacts, helloOffers, tlsClientFindings } from './tls-client-text.js';
 import { retriesText, senderKind } from './sender-kind.js';
 import type { ConnectionSummary } from '../classify/outcome.js';
 import type { ReceivedHop } from '../evidence/received-hop.js';
@@ -66,6 +66,8 @@ details::details-content{content-visibility:visible!important;display:block!impo
 details>summary{list-style:none}
 details.cell{border-left-width:3px;background:#fff!important}
 details.cell .body,details.cell .body *{color:#000!important}
+/* The ClientHello octets are for a machine (run.json has them all): not on paper. */
+.octets{display:none}
 }`;
 
 const CSS = `
@@ -121,6 +123,9 @@ dl.facts dt{font-weight:600}dl.facts dd{margin:0;overflow-wrap:anywhere}
 ol.connections{padding-left:22px}ol.connections>li{margin:8px 0}
 svg.timeline{width:100%;max-width:720px;height:auto;display:block}
 table.hops td,table.hops th,table.senders td,table.senders th,table.bounces td,table.bounces th{font-size:13px;overflow-wrap:anywhere}
+/* Key numbers: a count or a heading word is never broken inside ("Tes ts" in print); the sender's label breaks only where it must. */
+table.key-numbers th,table.key-numbers td{overflow-wrap:break-word}
+table.key-numbers thead th,table.key-numbers td:not(:last-child){overflow-wrap:normal}
 .nowrap{white-space:nowrap;overflow-wrap:normal}
 .mismatch,.caveat,.alert-box,details.cell>summary{overflow-wrap:anywhere}
 @media (max-width:600px){main{padding:16px 12px 40px}.nowrap{white-space:normal}table.senders th,table.senders td,table.bounces th,table.bounces td,table.hops th,table.hops td{overflow-wrap:anywhere;padding:4px}}
@@ -244,14 +249,14 @@ ${rules}
 /** What each sender offered in its handshakes: findings, then each distinct ClientHello with its raw octets. */
 function tlsClientsSection(run: RunDocument): string {
   const blocks = run.senders.map((s) => {
-    const hellos = (s.tlsClient?.hellos ?? [])
+    const hellos = helloOffers(s.tlsClient?.hellos ?? [])
       .map(
-        (entry) => `<details class="hello"><summary><code>${h(entry.ja4)}</code></summary>
+        (offer) => `<details class="hello"><summary><code>${h(offer.first.ja4)}</code></summary>
 <dl class="facts">
-${helloFacts(entry)
+${helloFacts(offer)
   .map(([term, value]) => fact(term, h(value)))
   .join('\n')}
-${fact('ClientHello octets', `<code class="hex">${h(entry.hex)}</code>`)}
+<div class="octets">${fact(offer.snis.length > 1 ? 'ClientHello octets (the first)' : 'ClientHello octets', `<code class="hex">${h(offer.first.hex)}</code>`)}</div>
 </dl></details>`,
       )
       .join('\n');

@@ -1,5 +1,5 @@
 import { scheduleText } from './schedule-text.js';
-import { helloFacts, tlsClientFindings } from './tls-client-text.js';
+import { helloFacts, helloOffers, tlsClientFindings } from './tls-client-text.js';
 import { retriesText, senderKind } from './sender-kind.js';
 import type { Cell, RunDocument, RunProfile } from '../document/run-document.js';
 import {
@@ -194,8 +194,8 @@ function tlsClientLines(run: RunDocument): string[] {
   const lines = ['', '<details><summary>What each sender offers (its ClientHello)</summary>', ''];
   for (const sender of run.senders) {
     lines.push(`- **${markdownText(sender.label)}**: ${markdownText(tlsClientFindings(sender))}`);
-    for (const entry of sender.tlsClient?.hellos ?? []) {
-      lines.push(`  - ${helloFacts(entry).map(([term, value]) => `${term}: ${markdownText(value)}`).join('; ')}`);
+    for (const offer of helloOffers(sender.tlsClient?.hellos ?? [])) {
+      lines.push(`  - ${helloFacts(offer).map(([term, value]) => `${term}: ${markdownText(value)}`).join('; ')}`);
     }
   }
   lines.push('', '</details>');
