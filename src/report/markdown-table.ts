@@ -16,7 +16,7 @@ import {
   verdictLabel,
 } from './cell-label.js';
 import { oneLine, visibleControls } from './escape.js';
-import { declaresPolicy, policyFetchText, policyHostSummary } from './evidence-text.js';
+import { declaresPolicy, describeHopTls, hopBasisText, policyFetchText, policyHostSummary } from './evidence-text.js';
 import { clock, utc } from './format-time.js';
 import { buildMatrix, expectationLabel } from './matrix-model.js';
 import { givenText, type Renderer, type RenderOptions } from './renderer.js';
@@ -148,7 +148,12 @@ export function renderMarkdownTable(run: RunDocument, options: RenderOptions = {
     lines.push('', `<details><summary>Why the ${failing.length} failing cell${failing.length === 1 ? '' : 's'} failed</summary>`, '');
     // The policy's reason and what the failure exposes (the profile's risk): twelve failures do not read the same sentence.
     const profileOf = (name: string): RunProfile | undefined => run.profiles.find((p) => p.name === name);
-    for (const cell of failing) lines.push(`- ${markdownText(cell.sender)} × ${markdownText(cell.profile)}: ${markdownText(failureReasonText(cell, profileOf(cell.profile)))}`);
+    for (const cell of failing) {
+      lines.push(`- ${markdownText(cell.sender)} × ${markdownText(cell.profile)}: ${markdownText(failureReasonText(cell, profileOf(cell.profile)))}`);
+      // The second source of truth: what the receiver's own Received stamp said of the hop, and which of its words said it.
+      const stamp = cell.hops?.at(-1);
+      if (stamp) lines.push(`  - its Received stamp: with ${markdownText(stamp.with ?? '?')}: ${markdownText(describeHopTls(stamp))} (stated by ${markdownText(hopBasisText(stamp))})${cell.evidenceMismatch ? `; evidence mismatch: ${markdownText(cell.evidenceMismatch)}` : ''}`);
+    }
     lines.push('', '</details>');
   }
   const untested = matrix.rows.flatMap((row) => row.cells.filter((c): c is Cell => c !== null && c.verdict === 'inconclusive'));

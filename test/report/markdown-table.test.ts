@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadRunDocument } from '../../src/document/load-run-document.js';
 import { markdownText, renderMarkdownTable } from '../../src/report/markdown-table.js';
 import type { RunDocument } from '../../src/document/run-document.js';
 import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture, MIXED_SUITES_RUN, MTA_STS_RUN, WAITS, withHostileTlsReports, withWaits } from '../helpers/report-fixtures.js';
@@ -268,5 +270,16 @@ describe('markdown table: TLS reports (RFC 8460)', () => {
     expect(foreign[4]).toBe('\\<script\\>window.\\_\\_badmxPwned=6\\</script\\> \\| x\\\\x1b\\[31m (not an RFC 8460 result type) ×2 at mx.\\<b\\>evil\\</b\\>.example');
     expect(cells(table.at(-2) ?? '')).toEqual(['builtin:opportunistic', 'HTTPS POST', '15:31:01 UTC', '—', 'not a valid report: not JSON: unexpected "\\<" at 0 \\| \\<i\\>x\\</i\\>', '—', '—']);
     expect(md).toContain(`- 1 TLS report named no sender of this run (from "\\>\\<img src=x onerror="window.\\_\\_badmxPwned=5"\\>@evil.example)`);
+  });
+
+  it("each failing cell that was delivered says what the receiver's own Received stamp stated, and by which words", () => {
+    const run = loadRunDocument(join(import.meta.dirname, '../../reports/reference/run.json')).document;
+    const md = renderMarkdownTable(run);
+    const stamped = run.cells.filter((c) => c.verdict === 'fail' && (c.hops?.length ?? 0) > 0);
+    expect(stamped.length).toBeGreaterThan(100);
+    const lines = md.split('\n').filter((line) => line.startsWith('  - its Received stamp: '));
+    expect(lines).toHaveLength(stamped.length);
+    expect(lines).toContain('  - its Received stamp: with ESMTP: no TLS (stated by keyword: ESMTP)');
+    expect(lines.some((line) => /^ {2}- its Received stamp: with ESMTPS: TLSv1\.0 \S+ \(\d+ bits\) \(stated by comment: version=TLSv1\.0 /.test(line))).toBe(true);
   });
 });
