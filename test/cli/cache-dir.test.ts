@@ -80,7 +80,7 @@ describe('where runs go without --out: the user\'s data directory, never the wor
     // A real process, so that its working directory is one the test can look into afterwards.
     ensureBuilt();
     const run = await runBin(['run', '--sender', 'builtin:strict', '--profile', 'tls1.3', '--port-range', '20581', '--format', 'json,md', '--quiet', ...certs], { env: { ...process.env, ...env }, cwd });
-    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.exitCode, String(run.stderr)).toBe(0);
     const runs = readdirSync(join(data, 'badmx'));
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatch(/^run-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z$/);
@@ -89,10 +89,10 @@ describe('where runs go without --out: the user\'s data directory, never the wor
     expect(existsSync(join(dir, 'report.md'))).toBe(true);
     expect(readdirSync(cwd)).toEqual([]);
 
-    const status = await runInProcess(['status'], { env, cwd });
+    const status = await runInProcess(['status'], { env });
     expect(status.exitCode, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/^run \S+, started .*: 1\/1 step\(s\) done, complete/);
-    const report = await runInProcess(['report', '--format', 'csv'], { env, cwd });
+    const report = await runInProcess(['report', '--format', 'csv'], { env });
     expect(report.exitCode, report.stderr).toBe(0);
     expect(existsSync(join(dir, 'cells.csv'))).toBe(true);
     expect(readdirSync(cwd)).toEqual([]);
@@ -104,7 +104,7 @@ describe('where runs go without --out: the user\'s data directory, never the wor
     expect(compare.stdout).toContain(join(data, 'badmx', compared[0] ?? '', 'compare.md'));
 
     const empty = { XDG_DATA_HOME: mkdtempSync(join(tmpdir(), 'badmx-xdg-empty-')) };
-    const none = await runInProcess(['status'], { env: empty, cwd });
+    const none = await runInProcess(['status'], { env: empty });
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toMatch(/^badmx: no run in \S+\/badmx \(runs made with --out are wherever --out said\): give the directory of a badmx run$/);
   });
