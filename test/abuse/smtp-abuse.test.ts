@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.js';
 import { deliverProbe, malformedSessions, noopFlood } from './attacks.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * The abuse suite, bounded to run in CI in well under a minute: malformed SMTP from many
@@ -10,10 +11,10 @@ import { deliverProbe, malformedSessions, noopFlood } from './attacks.js';
  * `npm run soak` runs the same attacks for longer and reports figures.
  */
 let fleet: TestFleet;
-const SOURCES = Array.from({ length: 20 }, (_, i) => `127.0.151.${i + 10}`);
+const SOURCES = Array.from({ length: 20 }, (_, i) => testNet('abuse/smtp-abuse', 1).host(i + 10));
 
 beforeAll(async () => {
-  fleet = await startTestFleet({ addressBase: '127.0.150.0', profiles: ['no-starttls', 'tls1.2'] });
+  fleet = await startTestFleet({ addressBase: testNet('abuse/smtp-abuse').base, profiles: ['no-starttls', 'tls1.2'] });
 });
 afterAll(async () => {
   await fleet.stop();

@@ -5,6 +5,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { defaultCertsDir, defaultDataDir, newestRunDir } from '../../src/cli/user-dirs.js';
 import { ensureBuilt, runBin, runInProcess } from '../helpers/cli.js';
 import { DEMO_RUN, HOSTILE_RUN } from '../helpers/report-fixtures.js';
+import { testNet } from '../helpers/net-plan.js';
 
 describe('where the test PKI goes without --certs', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'badmx-cwd-'));
@@ -79,7 +80,7 @@ describe('where runs go without --out: the user\'s data directory, never the wor
     const certs = ['--certs', inject('certsDir')];
     // A real process, so that its working directory is one the test can look into afterwards.
     ensureBuilt();
-    const run = await runBin(['run', '--sender', 'builtin:strict', '--profile', 'tls1.3', '--port-range', '20581', '--format', 'json,md', '--quiet', ...certs], { env: { ...process.env, ...env }, cwd });
+    const run = await runBin(['run', '--sender', 'builtin:strict', '--profile', 'tls1.3', '--port-range', '20581', '--address', testNet('cli/cache-dir').host(1), '--format', 'json,md', '--quiet', ...certs], { env: { ...process.env, ...env }, cwd });
     expect(run.exitCode, String(run.stderr)).toBe(0);
     const runs = readdirSync(join(data, 'badmx'));
     expect(runs).toHaveLength(1);

@@ -9,6 +9,7 @@ import { harnessZone } from '../../src/run/harness-zone.js';
 import { BadmxError } from '../../src/errors.js';
 import { checkCanExec } from '../../src/senders/mta/exec-in-harness.js';
 import { BIN, ensureBuilt } from '../helpers/cli.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * `badmx exec` runs a command in the mount namespace the managed senders get: its
@@ -23,7 +24,7 @@ const MAIN = BIN;
 ensureBuilt();
 const certsDir = inject('certsDir');
 // A 127.0.x block no other test uses: port 53 there is this file's.
-const DNS = '127.0.47.53';
+const DNS = testNet('cli/exec').host(53);
 
 let server: DnsServer;
 const queries: DnsQueryRecord[] = [];

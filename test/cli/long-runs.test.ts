@@ -8,6 +8,7 @@ import type { CliClock, CliIo } from '../../src/cli/cli-io.js';
 import { listenHint } from '../../src/cli/listen-hint.js';
 import { main } from '../../src/cli/main.js';
 import type { RunDocument } from '../../src/document/run-document.js';
+import { testNet } from '../helpers/net-plan.js';
 
 const certsDir = inject('certsDir');
 const T0 = Date.parse('2026-05-01T09:00:00.000Z');
@@ -61,7 +62,7 @@ describe('long runs and the terminal', () => {
   it('run: progress says each sender\'s deadline, a heartbeat says elapsed time and settled/total; status says the same after', async () => {
     const out = mkdtempSync(join(tmpdir(), 'badmx-progress-'));
     let beat = false;
-    const result = await badmx(['run', '--sender', 'builtin:strict', '--sender', 'builtin:opportunistic', '--profile', 'tls1.2', 'expired', '--address-base', '127.0.215.0', '--port', '24011', '--wait', '90s', '--out', out], {
+    const result = await badmx(['run', '--sender', 'builtin:strict', '--sender', 'builtin:opportunistic', '--profile', 'tls1.2', 'expired', '--address-base', testNet('cli/long-runs').base, '--port', '24011', '--wait', '90s', '--out', out], {
       onStderr: (text, tick) => {
         // The heartbeat, as the minute timer would fire it while the senders are out.
         if (!beat && text.includes('sending')) {
@@ -97,7 +98,7 @@ describe('long runs and the terminal', () => {
 
   it('--quiet: no progress on stderr; the matrix and the paths of what was written on stdout', async () => {
     const out = mkdtempSync(join(tmpdir(), 'badmx-quiet-'));
-    const result = await badmx(['run', '--quiet', '--sender', 'builtin:strict', '--profile', 'tls1.2', '--address-base', '127.0.215.0', '--port', '24021', '--format', 'json,md', '--out', out], {
+    const result = await badmx(['run', '--quiet', '--sender', 'builtin:strict', '--profile', 'tls1.2', '--address-base', testNet('cli/long-runs').base, '--port', '24021', '--format', 'json,md', '--out', out], {
       onStderr: (_text, tick) => tick(),
     });
     expect(result.exitCode).toBe(0);
@@ -109,22 +110,22 @@ describe('long runs and the terminal', () => {
 
   it('demo --wait is honoured as given (60s is not 15 s); without it, 15 s', async () => {
     const given = mkdtempSync(join(tmpdir(), 'badmx-demo-'));
-    expect((await badmx(['demo', '--quiet', '--wait', '60s', '--profile', 'tls1.2', '--address-base', '127.0.215.0', '--port', '24031', '--format', 'json', '--out', given])).exitCode).toBe(0);
+    expect((await badmx(['demo', '--quiet', '--wait', '60s', '--profile', 'tls1.2', '--address-base', testNet('cli/long-runs').base, '--port', '24031', '--format', 'json', '--out', given])).exitCode).toBe(0);
     expect((JSON.parse(readFileSync(join(given, 'run.json'), 'utf8')) as RunDocument).run.waitMs).toBe(60_000);
     const defaulted = mkdtempSync(join(tmpdir(), 'badmx-demo-'));
-    expect((await badmx(['demo', '--quiet', '--profile', 'tls1.2', '--address-base', '127.0.215.0', '--port', '24032', '--format', 'json', '--out', defaulted])).exitCode).toBe(0);
+    expect((await badmx(['demo', '--quiet', '--profile', 'tls1.2', '--address-base', testNet('cli/long-runs').base, '--port', '24032', '--format', 'json', '--out', defaulted])).exitCode).toBe(0);
     expect((JSON.parse(readFileSync(join(defaulted, 'run.json'), 'utf8')) as RunDocument).run.waitMs).toBe(15_000);
   });
 
   it('an address in use says which, and the flag that moves the receivers (serve and run)', async () => {
-    await occupy('127.0.215.1', 24041);
-    const serve = await badmx(['serve', '--profile', 'no-starttls', '--address-base', '127.0.215.0', '--port', '24041', '--events', join(mkdtempSync(join(tmpdir(), 'badmx-')), 'e.jsonl')]);
+    await occupy(testNet('cli/long-runs').host(1), 24041);
+    const serve = await badmx(['serve', '--profile', 'no-starttls', '--address-base', testNet('cli/long-runs').base, '--port', '24041', '--events', join(mkdtempSync(join(tmpdir(), 'badmx-')), 'e.jsonl')]);
     expect(serve.exitCode).toBe(2);
     expect(serve.stderr).toMatch(
       /^badmx: profile no-starttls cannot listen on 127\.0\.215\.1:24041: EADDRINUSE: something else already listens on 127\.0\.215\.1:24041 \(.*\): stop it, or move the receivers with --port <port> \(e\.g\. --port 2525\), --address-base <ip> or --port-range <first> .*\n$/,
     );
-    await occupy('127.0.215.6', 24042);
-    const run = await badmx(['run', '--sender', 'builtin:strict', '--profile', 'tls1.2', '--address-base', '127.0.215.0', '--port', '24042', '--out', mkdtempSync(join(tmpdir(), 'badmx-'))]);
+    await occupy(testNet('cli/long-runs').host(6), 24042);
+    const run = await badmx(['run', '--sender', 'builtin:strict', '--profile', 'tls1.2', '--address-base', testNet('cli/long-runs').base, '--port', '24042', '--out', mkdtempSync(join(tmpdir(), 'badmx-'))]);
     expect(run.exitCode).toBe(2);
     expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^badmx: profile tls1\.2 cannot listen on 127\.0\.215\.6:24042: EADDRINUSE: something else already listens on 127\.0\.215\.6:24042 .*--shared-address <ip>/);
   });

@@ -7,6 +7,7 @@ import { readEventLog } from '../../src/recorder/event-log.js';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
 import { untilOutput } from '../helpers/child-output.js';
 import { BIN, ensureBuilt } from '../helpers/cli.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * `badmx serve --run-as nobody`, as root, in a child process (never in the test worker,
@@ -17,7 +18,7 @@ import { BIN, ensureBuilt } from '../helpers/cli.js';
 const MAIN = BIN;
 ensureBuilt();
 const certsDir = inject('certsDir');
-const ADDRESS_BASE = '127.0.83.0';
+const ADDRESS_BASE = testNet('cli/run-as').base;
 const PORT = 10025;
 
 function idLine(pid: number, field: 'Uid' | 'Gid' | 'Groups'): string {
@@ -40,7 +41,7 @@ describe('badmx serve --run-as', () => {
     expect(idLine(pid, 'Groups')).toBe(String(nobody.gid));
 
     // Still a receiver: a message after the drop is recorded (the log was opened as root) and stored (messages/ is nobody's).
-    const client = await RawSmtpClient.open('127.0.83.6', PORT);
+    const client = await RawSmtpClient.open(testNet('cli/run-as').host(6), PORT);
     expect((await client.reply()).code).toBe(220);
     expect((await client.command('EHLO after.drop')).code).toBe(250);
     expect((await client.command('MAIL FROM:<a@after.drop>')).code).toBe(250);

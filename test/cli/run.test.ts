@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
 import type { RunDocument } from '../../src/document/run-document.js';
 import { BIN, ensureBuilt, runBin, runInProcess, type InProcessOptions } from '../helpers/cli.js';
+import { testNet } from '../helpers/net-plan.js';
 
 const certsDir = inject('certsDir');
 
@@ -17,7 +18,7 @@ function badmx(args: string[], options: InProcessOptions = {}) {
 describe('badmx demo and badmx run', () => {
   it('demo: both built-in senders, strict policy, the matrix on stdout, run.json written, exit 0 despite failing cells', async () => {
     const out = mkdtempSync(join(tmpdir(), 'badmx-demo-'));
-    const result = await badmx(['demo', '--port-range', '20301', '--out', out]);
+    const result = await badmx(['demo', '--port-range', '20301', '--address', testNet('cli/run').host(1), '--out', out]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/receiver\s+builtin:opportunistic\s+builtin:strict/);
     expect(result.stdout).toMatch(/no-starttls\s+FAIL PLAINTEXT\s+PASS refused \(no TLS\)/);
@@ -29,9 +30,9 @@ describe('badmx demo and badmx run', () => {
   });
 
   it('run exits 1 when any cell fails and 0 when every cell passes', async () => {
-    const failing = await badmx(['run', '--sender', 'builtin:opportunistic', '--profile', 'tls1.3', 'expired', '--port-range', '20321', '--out', mkdtempSync(join(tmpdir(), 'badmx-'))]);
+    const failing = await badmx(['run', '--sender', 'builtin:opportunistic', '--profile', 'tls1.3', 'expired', '--port-range', '20321', '--address', testNet('cli/run').host(1), '--out', mkdtempSync(join(tmpdir(), 'badmx-'))]);
     expect(failing.exitCode).toBe(1);
-    const passing = await badmx(['run', '--sender', 'builtin:strict', '--profile', 'tls1.3', 'expired', '--port-range', '20341', '--out', mkdtempSync(join(tmpdir(), 'badmx-'))]);
+    const passing = await badmx(['run', '--sender', 'builtin:strict', '--profile', 'tls1.3', 'expired', '--port-range', '20341', '--address', testNet('cli/run').host(1), '--out', mkdtempSync(join(tmpdir(), 'badmx-'))]);
     expect(passing.exitCode).toBe(0);
     expect(passing.stdout).toContain('2 pass, 0 fail');
   });
@@ -42,7 +43,7 @@ describe('badmx demo and badmx run', () => {
     const port = (blocker.address() as { port: number }).port;
     await new Promise<void>((resolve) => blocker.close(() => resolve())); // now nothing listens there
     const out = mkdtempSync(join(tmpdir(), 'badmx-'));
-    const result = await badmx(['run', '--sender', `smtp:127.0.0.1:${port}?tls=none`, '--port-range', '20361', '--out', out]);
+    const result = await badmx(['run', '--sender', `smtp:127.0.0.1:${port}?tls=none`, '--port-range', '20361', '--address', testNet('cli/run').host(1), '--out', out]);
     expect(result.exitCode).toBe(4);
     expect(result.stderr.trim().split('\n').filter((l) => l.startsWith('badmx: ') && !/receivers ready|sending/.test(l))).toEqual([
       expect.stringMatching(new RegExp(`^badmx: cannot reach relay 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.* \\(recorded so far: .*run\\.json\\)$`)),
@@ -59,7 +60,7 @@ describe('badmx demo and badmx run', () => {
 
   it('a run of misconfigured profiles only gets a control added, and says so', async () => {
     const out = mkdtempSync(join(tmpdir(), 'badmx-'));
-    const result = await badmx(['run', '--sender', 'builtin:strict', '--profile', 'expired', 'no-starttls', '--port-range', '20441', '--out', out]);
+    const result = await badmx(['run', '--sender', 'builtin:strict', '--profile', 'expired', 'no-starttls', '--port-range', '20441', '--address', testNet('cli/run').host(1), '--out', out]);
     expect(result.stderr).toMatch(/^badmx: added the control profile tls1\.2: every sender must deliver to a control for its refusals to count$/m);
     const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunDocument;
     expect(run.cells.map((c) => [c.profile, c.verdict])).toEqual([
@@ -98,15 +99,15 @@ describe('senders that cannot deliver', () => {
       logger: false,
       onAuth: (_auth, _session, callback) => callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 })),
     });
-    await new Promise<void>((resolve) => relay.listen(20381, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => relay.listen(20381, testNet('cli/run').host(2), resolve));
     try {
       const out = mkdtempSync(join(tmpdir(), 'badmx-'));
-      const result = await badmx(['run', '--sender', 'smtp:127.0.0.1:20381?user=probe-user&password-env=BADMX_TEST_RELAY_PASSWORD', '--port-range', '20391', '--out', out], {
+      const result = await badmx(['run', '--sender', `smtp:${testNet('cli/run').host(2)}:20381?user=probe-user&password-env=BADMX_TEST_RELAY_PASSWORD`, '--port-range', '20391', '--address', testNet('cli/run').host(1), '--out', out], {
         env: { BADMX_TEST_RELAY_PASSWORD: 'not-the-password' },
       });
       expect(result.exitCode).toBe(2);
       const errors = result.stderr.split('\n').filter((l) => /refused AUTH/.test(l));
-      expect(errors).toEqual([expect.stringMatching(/^badmx: relay 127\.0\.0\.1:20381 refused AUTH for user "probe-user": .*535.*check the user and the password variable/)]);
+      expect(errors).toEqual([expect.stringMatching(/^badmx: relay 127\.0\.62\.2:20381 refused AUTH for user "probe-user": .*535.*check the user and the password variable/)]);
       // the password is in no output and no file
       expect(result.stdout + result.stderr).not.toContain('not-the-password');
       expect(readFileSync(join(out, 'run.json'), 'utf8')).not.toContain('not-the-password');
@@ -117,7 +118,7 @@ describe('senders that cannot deliver', () => {
 
   it('a command that exits non-zero: one line naming the failure, cells say the sender did not accept and are inconclusive (exit 3)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'badmx-'));
-    const result = await badmx(['run', '--sender', `command:sh -c 'echo "relay: permission denied" >&2; exit 3'`, '--profile', 'tls1.2', 'tls1.3', '--port-range', '20401', '--out', out]);
+    const result = await badmx(['run', '--sender', `command:sh -c 'echo "relay: permission denied" >&2; exit 3'`, '--profile', 'tls1.2', 'tls1.3', '--port-range', '20401', '--address', testNet('cli/run').host(1), '--out', out]);
     expect(result.stderr).toMatch(/^badmx: command:sh .* did not accept the probe for tls1\.[23]: command exited 3: relay: permission denied$/m);
     expect(result.stderr).toMatch(/2 probe\(s\) not accepted by the sender/);
     const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunDocument;
@@ -133,7 +134,7 @@ describe('senders that cannot deliver', () => {
     ensureBuilt();
     const out = mkdtempSync(join(tmpdir(), 'badmx-'));
     // `true` accepts every probe and delivers none: the run would wait the whole 10 minutes
-    const child = execa('node', [BIN, 'run', '--sender', 'command:true', '--profile', 'tls1.2', '--wait', '10m', '--certs', certsDir, '--port-range', '20421', '--out', out], {
+    const child = execa('node', [BIN, 'run', '--sender', 'command:true', '--profile', 'tls1.2', '--wait', '10m', '--certs', certsDir, '--port-range', '20421', '--address', testNet('cli/run').host(1), '--out', out], {
       reject: false,
       timeout: 60_000,
     });
@@ -164,7 +165,7 @@ describe('main(argv, io): the CLI in process', () => {
     const out = mkdtempSync(join(tmpdir(), 'badmx-'));
     const stop = new AbortController();
     // `true` accepts every probe and delivers none: the run would wait the whole 10 minutes
-    const result = await badmx(['run', '--sender', 'command:true', '--profile', 'tls1.2', '--wait', '10m', '--port-range', '20481', '--out', out], {
+    const result = await badmx(['run', '--sender', 'command:true', '--profile', 'tls1.2', '--wait', '10m', '--port-range', '20481', '--address', testNet('cli/run').host(1), '--out', out], {
       signal: stop.signal,
       onStderr: (text) => {
         if (/sending 1 probes/.test(text)) stop.abort();
@@ -198,7 +199,7 @@ describe('badmx run --resume and badmx status: bad input', () => {
 
   it('status of a finished run shows its matrix and says it is complete', async () => {
     const out = mkdtempSync(join(tmpdir(), 'badmx-'));
-    await badmx(['run', '--sender', 'builtin:strict', '--profile', 'tls1.3', 'expired', '--port-range', '20361', '--out', out]);
+    await badmx(['run', '--sender', 'builtin:strict', '--profile', 'tls1.3', 'expired', '--port-range', '20361', '--address', testNet('cli/run').host(1), '--out', out]);
     const status = await runInProcess(['status', out]);
     expect(status.exitCode).toBe(0);
     expect(status.stdout).toMatch(/1\/1 step\(s\) done, complete/);
@@ -214,7 +215,7 @@ describe('badmx run --config', () => {
       file,
       JSON.stringify({
         zone: 'badmx.test',
-        listen: { addresses: ['127.0.62.1'], port: 20700 },
+        listen: { addresses: [testNet('cli/run').host(1)], port: 20700 },
         dns: { mode: 'external', listen: null, nameServer: 'ns1.provider.example' },
         certificate: null,
         dataDir: join(dir, 'runs'),
@@ -229,14 +230,14 @@ describe('badmx run --config', () => {
     const json = /json: (.*run\.json)/.exec(result.stdout)?.[1] ?? '';
     expect(json.startsWith(join(dir, 'runs'))).toBe(true);
     const run = JSON.parse(readFileSync(json, 'utf8')) as RunDocument;
-    expect(run.schedule).toMatchObject({ mode: 'sequential', address: '127.0.62.1:20700' });
+    expect(run.schedule).toMatchObject({ mode: 'sequential', address: `${testNet('cli/run').host(1)}:20700` });
     expect(run.run.waitMs).toBe(20_000);
     expect(run.summary).toMatchObject({ pass: 2, fail: 0 });
     // an explicit flag wins over the file
     const port = await badmx(['run', '--config', file, '--sender', 'builtin:strict', '--profile', 'tls1.3', '--port', '20710', '--format', 'json']);
     expect(port.exitCode, port.stderr).toBe(0);
     const second = JSON.parse(readFileSync(/json: (.*run\.json)/.exec(port.stdout)?.[1] ?? '', 'utf8')) as RunDocument;
-    expect(second.schedule.address).toBe('127.0.62.1:20710');
+    expect(second.schedule.address).toBe(`${testNet('cli/run').host(1)}:20710`);
   });
 });
 
@@ -248,7 +249,7 @@ describe('badmx run --run-as on one shared address', () => {
     // (builtin:opportunistic: it reads no CA bundle, which the test PKI keeps root-only)
     // --run-as drops the process's root: the built bin, not this test's process.
     ensureBuilt();
-    const result = await runBin(['run', '--run-as', 'nobody', '--shared-address', '127.0.63.1', '--port', '25', '--sender', 'builtin:opportunistic', '--profile', 'tls1.3', 'no-starttls', 'tls1.2', '--out', out, '--format', 'json,md', '--dns', '127.0.63.53', '--serve-dns', '--certs', certsDir]);
+    const result = await runBin(['run', '--run-as', 'nobody', '--shared-address', testNet('cli/run', 1).host(1), '--port', '25', '--sender', 'builtin:opportunistic', '--profile', 'tls1.3', 'no-starttls', 'tls1.2', '--out', out, '--format', 'json,md', '--dns', testNet('cli/run', 1).host(53), '--serve-dns', '--certs', certsDir]);
     expect(result.exitCode, String(result.stderr)).toBe(1);
     // the delegated zone's DNS bound port 53 before the drop; steps 2 and 3 needed no new bind of port 25
     expect(result.stderr).toMatch(/harness DNS answering on 127\.0\.63\.53:53/);

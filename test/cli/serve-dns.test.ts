@@ -5,6 +5,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { requireTool } from '../helpers/require-tool.js';
 import { BIN, ensureBuilt } from '../helpers/cli.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * `badmx serve --dns <ip>` serves the harness zone on <ip>:53 beside the fleet, so a user can
@@ -60,7 +61,7 @@ describe('badmx serve --dns', () => {
   it('answers for the fleet and the probes\' domain while serving, and stops on SIGTERM', async () => {
     if (process.geteuid?.() !== 0) throw new Error('this test needs root (the harness DNS listens on port 53)');
     const dir = scratchDir();
-    const dns = '127.0.48.53';
+    const dns = testNet('cli/serve-dns').host(53);
     const child = badmx(['serve', '--certs', certsDir, '--port', '20811', '--dns', dns, '--manifest', join(dir, 'manifest.json'), '--events', join(dir, 'events.jsonl'), '--quiet']);
     expect(await lineOnStdout(child, /^harness DNS answering on /)).toBe(`harness DNS answering on ${dns}:53`);
 
@@ -86,7 +87,7 @@ describe('badmx serve --dns', () => {
   it('binds port 53 before --run-as drops root', async () => {
     const dir = scratchDir();
     chmodSync(dir, 0o755);
-    const dns = '127.0.48.54';
+    const dns = testNet('cli/serve-dns').host(54);
     const child = badmx(['serve', '--certs', certsDir, '--port', '20831', '--dns', dns, '--run-as', 'nobody', '--events', join(dir, 'run', 'events.jsonl'), '--quiet']);
     await lineOnStdout(child, /^running as nobody /);
     expect(await dig(dns, 'A', 'mx.tls1.3.badmx.test')).toEqual(['127.0.2.7']);
@@ -95,7 +96,7 @@ describe('badmx serve --dns', () => {
   });
 
   it('a DNS address already in use is one line and exit 2', async () => {
-    const dns = '127.0.48.55';
+    const dns = testNet('cli/serve-dns').host(55);
     const first = badmx(['serve', '--certs', certsDir, '--port', '20851', '--dns', dns, '--events', join(scratchDir(), 'e.jsonl'), '--quiet']);
     await lineOnStdout(first, /^harness DNS answering on /);
     try {

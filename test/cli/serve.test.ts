@@ -6,6 +6,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { readEventLog } from '../../src/recorder/event-log.js';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
 import { ensureBuilt, runBin, runInProcess } from '../helpers/cli.js';
+import { testNet } from '../helpers/net-plan.js';
 
 const certsDir = inject('certsDir');
 
@@ -35,13 +36,13 @@ describe('badmx serve', () => {
     const manifestFile = join(dir, 'manifest.json');
     const eventsFile = join(dir, 'run', 'events.jsonl');
     ensureBuilt();
-    const child = runBin(['serve', '--certs', certsDir, '--port-range', '20101', '--address', '127.0.0.1', '--events', eventsFile, '--manifest', manifestFile]);
+    const child = runBin(['serve', '--certs', certsDir, '--port-range', '20101', '--address', testNet('cli/serve').host(1), '--events', eventsFile, '--manifest', manifestFile]);
     await waitForFile(manifestFile, child);
     const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
     expect(manifest.zone).toBe('badmx.test');
     expect(manifest.caFile).toBe(join(certsDir, 'ca-bundle.pem'));
     expect(manifest.profiles).toHaveLength(14);
-    expect(manifest.profiles[3]).toEqual(expect.objectContaining({ name: 'tls1.0', hostname: 'mx.tls1.0.badmx.test', address: '127.0.0.1', port: 20104 }));
+    expect(manifest.profiles[3]).toEqual(expect.objectContaining({ name: 'tls1.0', hostname: 'mx.tls1.0.badmx.test', address: testNet('cli/serve').host(1), port: 20104 }));
 
     // every listener in the manifest answers, with its own MX hostname
     for (const profile of manifest.profiles) {
@@ -56,7 +57,7 @@ describe('badmx serve', () => {
     const result = await child;
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('CA bundle (trust this in the sender under test)');
-    expect(result.stdout).toMatch(/tls1\.0\s+mx\.tls1\.0\.badmx\.test\s+127\.0\.0\.1:20104\s+TLS 1\.0 only/);
+    expect(result.stdout).toMatch(/tls1\.0\s+mx\.tls1\.0\.badmx\.test\s+127\.0\.100\.1:20104\s+TLS 1\.0 only/);
     const { events } = readEventLog(eventsFile);
     // Every profile, and the probes' own domain (its mailbox, on <base>.254).
     expect(events.filter((e) => e.type === 'listening' && e.profile !== 'probes')).toHaveLength(14);
@@ -68,7 +69,7 @@ describe('badmx serve', () => {
     const before = { int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM') };
     const stop = new AbortController();
     const dir = mkdtempSync(join(tmpdir(), 'badmx-serve-'));
-    const result = await runInProcess(['serve', '--certs', certsDir, '--port-range', '20521', '--events', join(dir, 'events.jsonl'), '--quiet'], {
+    const result = await runInProcess(['serve', '--certs', certsDir, '--port-range', '20521', '--address', testNet('cli/serve').host(1), '--events', join(dir, 'events.jsonl'), '--quiet'], {
       signal: stop.signal,
       onStdout: (text) => {
         if (/receivers ready/.test(text)) stop.abort();
@@ -78,7 +79,7 @@ describe('badmx serve', () => {
     expect(result.stderr).toMatch(/receivers stopped/);
     // Every listener closed: the same ports can be served again at once.
     const again = new AbortController();
-    const second = await runInProcess(['serve', '--certs', certsDir, '--port-range', '20521', '--events', join(dir, 'events-2.jsonl'), '--quiet'], {
+    const second = await runInProcess(['serve', '--certs', certsDir, '--port-range', '20521', '--address', testNet('cli/serve').host(1), '--events', join(dir, 'events-2.jsonl'), '--quiet'], {
       signal: again.signal,
       onStdout: (text) => {
         if (/receivers ready/.test(text)) again.abort();
@@ -88,9 +89,9 @@ describe('badmx serve', () => {
     // A serve that fails (a taken port) after its handlers were set up removes them too.
     const { createServer } = await import('node:net');
     const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(20521, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => blocker.listen(20521, testNet('cli/serve').host(1), resolve));
     try {
-      const failed = await runInProcess(['serve', '--certs', certsDir, '--port-range', '20521', '--events', join(dir, 'events-3.jsonl')]);
+      const failed = await runInProcess(['serve', '--certs', certsDir, '--port-range', '20521', '--address', testNet('cli/serve').host(1), '--events', join(dir, 'events-3.jsonl')]);
       expect(failed.exitCode).toBe(2);
     } finally {
       blocker.close();
@@ -110,12 +111,12 @@ describe('badmx serve', () => {
   it('a port that is taken is a setup error naming the profile and the address', async () => {
     const { createServer } = await import('node:net');
     const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(20201, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => blocker.listen(20201, testNet('cli/serve').host(1), resolve));
     try {
-      const result = await badmx(['serve', '--certs', certsDir, '--port-range', '20201', '--events', join(mkdtempSync(join(tmpdir(), 'badmx-')), 'e.jsonl')]);
+      const result = await badmx(['serve', '--certs', certsDir, '--port-range', '20201', '--address', testNet('cli/serve').host(1), '--events', join(mkdtempSync(join(tmpdir(), 'badmx-')), 'e.jsonl')]);
       expect(result.exitCode).toBe(2);
       // Which address, and what to do about it (listen-hint.ts; test/cli/long-runs.test.ts has the wording).
-      expect(result.stderr.trim()).toMatch(/^badmx: profile no-starttls cannot listen on 127\.0\.0\.1:20201: EADDRINUSE: something else already listens on 127\.0\.0\.1:20201 .*--port-range <first>/);
+      expect(result.stderr.trim()).toMatch(/^badmx: profile no-starttls cannot listen on 127\.0\.100\.1:20201: EADDRINUSE: something else already listens on 127\.0\.100\.1:20201 .*--port-range <first>/);
     } finally {
       blocker.close();
     }

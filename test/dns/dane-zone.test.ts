@@ -10,6 +10,7 @@ import { buildZone } from '../../src/dns/zone-records.js';
 import { startUnbound, type UnboundInstance } from '../../src/senders/mta/unbound-instance.js';
 import { NO_MATCH_DATA, type TlsaPublication } from '../../src/certs/tlsa.js';
 import { requireTool } from '../helpers/require-tool.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * The three ways the DANE suite's TLSA records reach a validating resolver (issue 17),
@@ -24,8 +25,8 @@ import { requireTool } from '../helpers/require-tool.js';
  */
 
 const ZONE = 'badmx.test';
-const DNS = { address: '127.0.206.53', port: 53 };
-const RESOLVER = { address: '127.0.206.54', port: 53 };
+const DNS = { address: testNet('dns/dane-zone').host(53), port: 53 };
+const RESOLVER = { address: testNet('dns/dane-zone').host(54), port: 53 };
 const DIG = '/usr/bin/dig';
 const DELV = '/usr/bin/delv';
 const run = promisify(execFile);

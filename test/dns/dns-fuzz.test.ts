@@ -5,6 +5,7 @@ import * as dnsPacket from 'dns-packet';
 import { startDnsServer, type DnsServer } from '../../src/dns/dns-server.js';
 import { AMPLIFICATION_BOUND, runDnsFuzzRound, sendFuzzPacket, type DnsFuzzTarget } from '../../src/dns/dns-fuzz.js';
 import { dnsTestZone } from '../helpers/dns-test-zone.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * Fuzzing the harness DNS server over real UDP and TCP sockets: 2,000 generated packets
@@ -14,9 +15,9 @@ import { dnsTestZone } from '../helpers/dns-test-zone.js';
  * still answer a valid query afterwards.
  */
 
-const ADDRESS = '127.0.131.4';
+const ADDRESS = testNet('dns/dns-fuzz').host(4);
 const PORT = 10531;
-const target: DnsFuzzTarget = { address: ADDRESS, port: PORT, origin: 'badmx.test', localAddress: '127.0.131.5' };
+const target: DnsFuzzTarget = { address: ADDRESS, port: PORT, origin: 'badmx.test', localAddress: testNet('dns/dns-fuzz').host(5) };
 let server: DnsServer;
 
 const zone = dnsTestZone(ADDRESS);

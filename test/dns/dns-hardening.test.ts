@@ -6,6 +6,7 @@ import * as dnsPacket from 'dns-packet';
 import { startDnsServer, tcpPeerKey, type DnsServer } from '../../src/dns/dns-server.js';
 import { AMPLIFICATION_BOUND, questionBomb } from '../../src/dns/dns-fuzz.js';
 import { buildZone } from '../../src/dns/zone-records.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * The harness DNS server on the open internet: no reflection of what a query carries
@@ -15,9 +16,9 @@ import { buildZone } from '../../src/dns/zone-records.js';
  */
 
 const PORT = 10531;
-const AMPLIFY = '127.0.131.1'; // default limits: amplification and REFUSED
-const CROWD = '127.0.131.2'; // default limits: the TCP connection limits
-const TIMERS = '127.0.131.3'; // short TCP timers: the idle timeout and the message deadline
+const AMPLIFY = testNet('dns/dns-hardening').host(1); // default limits: amplification and REFUSED
+const CROWD = testNet('dns/dns-hardening').host(2); // default limits: the TCP connection limits
+const TIMERS = testNet('dns/dns-hardening').host(3); // short TCP timers: the idle timeout and the message deadline
 const servers: DnsServer[] = [];
 
 const zone = buildZone({
@@ -185,10 +186,10 @@ describe('DNS over TCP cannot be locked up (RFC 7766 §6.2.2, §6.2.3, §10)', (
   it('66 idle connections from 11 addresses do not lock a new client out: the oldest idle ones make room', async () => {
     const held: Held[] = [];
     try {
-      for (let i = 0; i < 66; i++) held.push(await hold(CROWD, `127.0.131.${10 + (i % 11)}`));
+      for (let i = 0; i < 66; i++) held.push(await hold(CROWD, testNet('dns/dns-hardening').host(10 + (i % 11))));
       await delay(200);
       const started = Date.now();
-      const answer = await tcpAsk(CROWD, query('mx.tls1.2.badmx.test', 'A', 61), '127.0.131.21', 3000);
+      const answer = await tcpAsk(CROWD, query('mx.tls1.2.badmx.test', 'A', 61), testNet('dns/dns-hardening').host(21), 3000);
       expect(answer, 'a new client gets an answer').not.toBeNull();
       expect(Date.now() - started).toBeLessThan(3000);
       expect(dnsPacket.decode(answer!).answers?.[0]).toMatchObject({ type: 'A', data: '127.0.2.6' });
@@ -203,10 +204,10 @@ describe('DNS over TCP cannot be locked up (RFC 7766 §6.2.2, §6.2.3, §10)', (
   it('one peer holds at most 8 connections: its oldest idle one makes room for the next', async () => {
     const held: Held[] = [];
     try {
-      for (let i = 0; i < 10; i++) held.push(await hold(CROWD, '127.0.131.30'));
+      for (let i = 0; i < 10; i++) held.push(await hold(CROWD, testNet('dns/dns-hardening').host(30)));
       await delay(200);
       expect(held.flatMap((h, i) => (h.closed ? [i] : []))).toEqual([0, 1]);
-      expect(await tcpAsk(CROWD, query('badmx.test', 'SOA', 62), '127.0.131.30')).not.toBeNull();
+      expect(await tcpAsk(CROWD, query('badmx.test', 'SOA', 62), testNet('dns/dns-hardening').host(30))).not.toBeNull();
       await delay(100);
       expect(held.flatMap((h, i) => (h.closed ? [i] : []))).toEqual([0, 1, 2]);
     } finally {
@@ -215,7 +216,7 @@ describe('DNS over TCP cannot be locked up (RFC 7766 §6.2.2, §6.2.3, §10)', (
   });
 
   it('counts a peer as its IPv4 address or its IPv6 /64', () => {
-    expect(tcpPeerKey('127.0.131.30')).toBe('127.0.131.30');
+    expect(tcpPeerKey(testNet('dns/dns-hardening').host(30))).toBe(testNet('dns/dns-hardening').host(30));
     expect(tcpPeerKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
     expect(tcpPeerKey('2001:db8:1:2:3:4:5:6')).toBe(tcpPeerKey('2001:0db8:0001:0002::9'));
     expect(tcpPeerKey('2001:db8:1:2::1')).not.toBe(tcpPeerKey('2001:db8:1:3::1'));
@@ -223,7 +224,7 @@ describe('DNS over TCP cannot be locked up (RFC 7766 §6.2.2, §6.2.3, §10)', (
   });
 
   it('an idle connection is closed after the idle timeout', async () => {
-    const idle = await hold(TIMERS, '127.0.131.40');
+    const idle = await hold(TIMERS, testNet('dns/dns-hardening').host(40));
     const opened = Date.now();
     for (let i = 0; i < 30 && !idle.closed; i++) await delay(100);
     expect(idle.closed).toBe(true);
@@ -232,7 +233,7 @@ describe('DNS over TCP cannot be locked up (RFC 7766 §6.2.2, §6.2.3, §10)', (
   });
 
   it('a message must arrive whole within its deadline: trickling octets does not keep the connection open', async () => {
-    const slow = await hold(TIMERS, '127.0.131.40');
+    const slow = await hold(TIMERS, testNet('dns/dns-hardening').host(40));
     let answered = false;
     slow.socket.on('data', () => (answered = true));
     const framed = frame(query('mx.tls1.2.badmx.test', 'A', 63));
@@ -248,7 +249,7 @@ describe('DNS over TCP cannot be locked up (RFC 7766 §6.2.2, §6.2.3, §10)', (
   });
 
   it('a connection that keeps asking is kept: each answer starts a new idle period', async () => {
-    const busy = await hold(TIMERS, '127.0.131.40');
+    const busy = await hold(TIMERS, testNet('dns/dns-hardening').host(40));
     let answers = 0;
     busy.socket.on('data', () => answers++);
     try {

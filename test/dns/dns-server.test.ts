@@ -6,13 +6,14 @@ import * as dnsPacket from 'dns-packet';
 import { startDnsServer, type DnsQueryRecord, type DnsServer } from '../../src/dns/dns-server.js';
 import { buildZone } from '../../src/dns/zone-records.js';
 import { dnsTestZone } from '../helpers/dns-test-zone.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * The harness DNS server answers real resolvers: Node's c-ares resolver (the same wire
  * protocol glibc's resolver speaks for Postfix and Exim), raw UDP and TCP.
  */
 
-const ADDRESS = '127.0.8.53';
+const ADDRESS = testNet('dns/dns-server').host(53);
 const PORT = 10053;
 let server: DnsServer;
 const queries: DnsQueryRecord[] = [];

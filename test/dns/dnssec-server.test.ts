@@ -8,6 +8,7 @@ import { dsData, ensureZoneKey, type ZoneKey } from '../../src/dns/dnssec.js';
 import { startDnsServer, type DnsServer } from '../../src/dns/dns-server.js';
 import { buildZone } from '../../src/dns/zone-records.js';
 import { requireTool } from '../helpers/require-tool.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * The harness DNS server answering from a signed zone, checked by BIND's delv, a validating
@@ -18,7 +19,7 @@ import { requireTool } from '../helpers/require-tool.js';
 
 const DELV = '/usr/bin/delv';
 const DIG = '/usr/bin/dig';
-const ADDRESS = '127.0.204.53';
+const ADDRESS = testNet('dns/dnssec-server').host(53);
 const run = promisify(execFile);
 let dir = '';
 let key: ZoneKey;

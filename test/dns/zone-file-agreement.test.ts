@@ -9,6 +9,7 @@ import { renderZoneFile } from '../../src/dns/zone-file.js';
 import type { ZoneRecord } from '../../src/dns/zone-records.js';
 import { checkZone, type CheckedZone } from '../helpers/named-checkzone.js';
 import { studyProfiles } from '../helpers/study.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * "delegated" and "external" DNS must publish the same zone: the embedded server's answers
@@ -17,7 +18,7 @@ import { studyProfiles } from '../helpers/study.js';
  * sender's resolver speaks) and, for TLSA, which c-ares cannot ask for, with a raw query.
  */
 
-const ADDRESS = '127.0.71.53';
+const ADDRESS = testNet('dns/zone-file-agreement').host(53);
 const PORT = 10_053;
 const ORIGIN = 'badmx.example.com';
 const TYPES = ['SOA', 'NS', 'MX', 'A', 'AAAA', 'TXT', 'TLSA'] as const;

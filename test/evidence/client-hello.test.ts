@@ -8,6 +8,7 @@ import { cipherSuiteFlagsFromName, cipherSuiteName, isGrease } from '../../src/e
 import { clientHello, ext, helloMessage, records } from './fixtures/client-hello/build.js';
 import { LIVE_CLIENTS } from './fixtures/client-hello/live-clients.js';
 import { captureClientHello, foxioClientHello, tsharkHello, writePcap } from './fixtures/client-hello/tshark.js';
+import { testNet } from '../helpers/net-plan.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures/client-hello');
 const SAMPLES = join(FIXTURES, 'samples');
@@ -326,7 +327,7 @@ describe('parseClientHello against tshark (Wireshark 4.0), an independent dissec
   describe('live ClientHellos captured over loopback', () => {
     it.each(LIVE_CLIENTS.map((c, i) => [c.name, c, i] as const))('%s', async (_name, client, i) => {
       const port = 20_720 + i;
-      const bytes = await captureClientHello({ address: '127.0.214.1', port, smtp: client.smtp, run: () => client.run('127.0.214.1', port) });
+      const bytes = await captureClientHello({ address: testNet('evidence/client-hello').host(1), port, smtp: client.smtp, run: () => client.run(testNet('evidence/client-hello').host(1), port) });
       await expectSameAsTshark(bytes, `live-${client.name}`);
     }, 60_000);
   });

@@ -8,6 +8,7 @@ import { ja3, ja4, ja4Alpn, type Ja4 } from '../../src/evidence/tls-fingerprint.
 import { clientHello, ext } from './fixtures/client-hello/build.js';
 import { LIVE_CLIENTS } from './fixtures/client-hello/live-clients.js';
 import { captureClientHello, foxioClientHello, tsharkHello, writePcap } from './fixtures/client-hello/tshark.js';
+import { testNet } from '../helpers/net-plan.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures/client-hello');
 const SAMPLES = join(FIXTURES, 'samples');
@@ -206,7 +207,7 @@ describe('ja3 against tshark (Wireshark 4.0 tls.handshake.ja3_full, tls.handshak
   describe('live ClientHellos captured over loopback', () => {
     it.each(LIVE_CLIENTS.map((c, i) => [c.name, c, i] as const))('%s', async (_name, client, i) => {
       const port = 20_740 + i;
-      const bytes = await captureClientHello({ address: '127.0.214.2', port, smtp: client.smtp, run: () => client.run('127.0.214.2', port) });
+      const bytes = await captureClientHello({ address: testNet('evidence/tls-fingerprint').host(2), port, smtp: client.smtp, run: () => client.run(testNet('evidence/tls-fingerprint').host(2), port) });
       const { ours, tshark } = await ja3BothWays(bytes, `live-${client.name}`);
       expect(ours).toEqual(tshark);
       expect(ja4(parsed(bytes)).ja4).toMatch(/^t1[0-3][di]\d{4}[0-9a-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}$/);

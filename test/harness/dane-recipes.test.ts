@@ -5,6 +5,7 @@ import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
 import { findExim, findPostfix } from '../../src/senders/mta/find-mta.js';
 import { findUnbound } from '../../src/senders/mta/unbound-instance.js';
 import { runRecipesOnce } from '../helpers/mta-run.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * The DANE suite (issue 17) against real MTAs, each resolving through a validating unbound of
@@ -29,7 +30,7 @@ const RECIPES = ['postfix:dane', 'exim:dane', 'builtin:dane', 'postfix:may', 'ex
 
 const recipes = runRecipesOnce({
   recipes: RECIPES,
-  addressBase: '127.0.207.0',
+  addressBase: testNet('harness/dane-recipes').base,
   profiles: DANE,
   policy: 'dane',
   check: () => {

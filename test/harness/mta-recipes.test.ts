@@ -7,6 +7,7 @@ import { loadRunDocument } from '../../src/document/load-run-document.js';
 import { serializeRunDocument } from '../../src/document/serialize-run-document.js';
 import { BIN, ensureBuilt } from '../helpers/cli.js';
 import { BAD_CERTIFICATE, runRecipesOnce } from '../helpers/mta-run.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * Real Postfix and Exim from Debian, run by badmx from the recipes in harness/, finding
@@ -19,7 +20,7 @@ import { BAD_CERTIFICATE, runRecipesOnce } from '../helpers/mta-run.js';
  */
 
 const RECIPES = ['postfix:may', 'postfix:encrypt', 'postfix:verify', 'postfix:secure', 'exim:default', 'exim:strict'] as const;
-const ADDRESS_BASE = '127.0.9.0';
+const ADDRESS_BASE = testNet('harness/mta-recipes').base;
 const NO_TLS = ['no-starttls', 'starttls-454', 'handshake-failure'];
 
 const recipes = runRecipesOnce({
@@ -148,14 +149,14 @@ describe('badmx run with a managed MTA: bad input', () => {
     const unknown = await badmx(['run', '--sender', 'postfix:sometimes']);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr.trim()).toBe('badmx: unknown postfix recipe "postfix:sometimes": use postfix:may, postfix:encrypt, postfix:verify, postfix:secure, postfix:mta-sts, postfix:dane');
-    const port = await badmx(['run', '--sender', 'exim:default', '--port-range', '20501', '--out', mkdtempSync(join(tmpdir(), 'badmx-'))]);
+    const port = await badmx(['run', '--sender', 'exim:default', '--port-range', '20501', '--address', testNet('harness/mta-recipes').host(1), '--out', mkdtempSync(join(tmpdir(), 'badmx-'))]);
     expect(port.exitCode).toBe(2);
     expect(port.stderr).toMatch(/^badmx: exim:default deliver by MX to port 25 of each receiver: run without --port and --port-range \(as root\)/m);
   });
 
   it('a missing MTA says how to install it (exit 2), and run.json is still written', async () => {
     const out = mkdtempSync(join(tmpdir(), 'badmx-'));
-    const result = await badmx(['run', '--sender', 'exim:strict', '--address-base', '127.0.9.100', '--dns', '127.0.9.254', '--out', out], { BADMX_EXIM: '/nonexistent/exim4' });
+    const result = await badmx(['run', '--sender', 'exim:strict', '--address-base', testNet('harness/mta-recipes').host(100), '--dns', testNet('harness/mta-recipes').host(254), '--out', out], { BADMX_EXIM: '/nonexistent/exim4' });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/^badmx: Exim is not installed \(looked for \/nonexistent\/exim4\): run "sudo bash harness\/install-mtas\.sh"/m);
     expect(existsSync(join(out, 'run.json'))).toBe(true);

@@ -13,6 +13,7 @@ import { mtaStsLogFile, startPostfix } from '../../src/senders/mta/postfix-insta
 import { writeResolvConf } from '../../src/senders/mta/resolver-namespace.js';
 import { requireTool } from '../helpers/require-tool.js';
 import { UserPki, type Issued } from '../helpers/user-pki.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * postfix:mta-sts's policy daemon, Debian's postfix-mta-sts-resolver, run by badmx as the
@@ -32,10 +33,10 @@ import { UserPki, type Issued } from '../helpers/user-pki.js';
  */
 
 const ZONE = 'badmx.test';
-const DNS = { address: '127.0.193.53', port: 53 };
-const TRUSTED_HOST = '127.0.193.10';
-const UNTRUSTED_HOST = '127.0.193.11';
-const MX_ADDRESS = '127.0.193.25';
+const DNS = { address: testNet('harness/mta-sts-resolver').host(53), port: 53 };
+const TRUSTED_HOST = testNet('harness/mta-sts-resolver').host(10);
+const UNTRUSTED_HOST = testNet('harness/mta-sts-resolver').host(11);
+const MX_ADDRESS = testNet('harness/mta-sts-resolver').host(25);
 
 const ENFORCE = `sts-enforce.${ZONE}`;
 const TESTING = `sts-testing.${ZONE}`;

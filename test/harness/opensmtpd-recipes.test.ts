@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { findOpensmtpd } from '../../src/senders/mta/opensmtpd-instance.js';
 import { BAD_CERTIFICATE, runRecipesOnce } from '../helpers/mta-run.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * Debian's OpenSMTPD 6.8.0p2, run by badmx from harness/opensmtpd/smtpd.conf (Debian's
@@ -22,7 +23,7 @@ const NO_TLS = ['no-starttls', 'starttls-454', 'handshake-failure'];
 
 const recipes = runRecipesOnce({
   recipes: RECIPES,
-  addressBase: '127.0.190.0',
+  addressBase: testNet('harness/opensmtpd-recipes').base,
   check: () => {
     if (process.getuid?.() !== 0) throw new Error('the OpenSMTPD recipes need root: run the tests as root after "sudo bash harness/install-mtas.sh"');
     findOpensmtpd(); // throws "OpenSMTPD is not installed (...): run "sudo bash harness/install-mtas.sh" ..."

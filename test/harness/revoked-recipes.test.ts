@@ -4,6 +4,7 @@ import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
 import { readEventLog } from '../../src/recorder/event-log.js';
 import { findExim, findPostfix } from '../../src/senders/mta/find-mta.js';
 import { runRecipesOnce } from '../helpers/mta-run.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * The revoked profile (weak-crypto suite, issue 18) against Debian's Postfix and Exim at their
@@ -30,7 +31,7 @@ const RECIPES = ['postfix:may', 'postfix:encrypt', 'postfix:verify', 'postfix:se
 
 const recipes = runRecipesOnce({
   recipes: RECIPES,
-  addressBase: '127.0.213.0',
+  addressBase: testNet('harness/revoked-recipes').base,
   profiles: PROFILES,
   check: () => {
     if (process.getuid?.() !== 0) throw new Error('the revoked recipes need root: run the tests as root after "sudo bash harness/install-mtas.sh"');
@@ -47,7 +48,7 @@ describe('the revoked profile against Postfix and Exim', () => {
     expect(recipes.run.profiles.find((p) => p.name === 'revoked')?.revocation).toEqual({
       crlUrl: 'http://crl.revoked.badmx.test/intermediate.crl',
       crlHost: 'crl.revoked.badmx.test',
-      crlAddress: '127.0.213.49',
+      crlAddress: testNet('harness/revoked-recipes').host(49),
       served: true,
     });
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findSendmail } from '../../src/senders/mta/sendmail-instance.js';
 import { BAD_CERTIFICATE, runRecipesOnce } from '../helpers/mta-run.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * Debian's Sendmail 8.17.1.9, run by badmx from the recipes in harness/sendmail/ (Debian's
@@ -17,7 +18,7 @@ const RECIPES = ['sendmail:default', 'sendmail:starttls'] as const;
 
 const recipes = runRecipesOnce({
   recipes: RECIPES,
-  addressBase: '127.0.191.0',
+  addressBase: testNet('harness/sendmail-recipes').base,
   check: () => {
     if (process.getuid?.() !== 0) throw new Error('the Sendmail recipes run as root: run "sudo bash harness/install-mtas.sh", then the tests as root');
     findSendmail();

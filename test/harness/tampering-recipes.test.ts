@@ -6,6 +6,7 @@ import { tsharkHello, writePcap } from '../evidence/fixtures/client-hello/tshark
 import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
 import { findExim, findPostfix } from '../../src/senders/mta/find-mta.js';
 import { runRecipesOnce } from '../helpers/mta-run.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * The tampering suite (issue 18) against Debian's Postfix and Exim, judged by the strict policy
@@ -29,7 +30,7 @@ const OWN_CASES = ['starttls-injection', 'greeting-554'];
 
 const recipes = runRecipesOnce({
   recipes: RECIPES,
-  addressBase: '127.0.211.0',
+  addressBase: testNet('harness/tampering-recipes').base,
   profiles: TAMPERED,
   check: () => {
     if (process.getuid?.() !== 0) throw new Error('the tampering recipes need root: run the tests as root after "sudo bash harness/install-mtas.sh"');

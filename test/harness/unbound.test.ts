@@ -10,6 +10,7 @@ import { buildZone, type Zone } from '../../src/dns/zone-records.js';
 import { queryDns } from '../../src/senders/dns-query.js';
 import { findUnbound, startUnbound, unboundTrustAnchor, type UnboundInstance } from '../../src/senders/mta/unbound-instance.js';
 import { requireTool } from '../helpers/require-tool.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * The validating resolver managed senders are to resolve through (issue 17): Debian's
@@ -28,10 +29,10 @@ import { requireTool } from '../helpers/require-tool.js';
  */
 
 const ZONE = 'badmx.test';
-const DNS = { address: '127.0.205.53', port: 53 };
-const RESOLVER = { address: '127.0.205.54', port: 53 };
-const OTHER_KEY_DNS = { address: '127.0.205.55', port: 53 };
-const OTHER_KEY_RESOLVER = { address: '127.0.205.56', port: 53 };
+const DNS = { address: testNet('harness/unbound').host(53), port: 53 };
+const RESOLVER = { address: testNet('harness/unbound').host(54), port: 53 };
+const OTHER_KEY_DNS = { address: testNet('harness/unbound').host(55), port: 53 };
+const OTHER_KEY_RESOLVER = { address: testNet('harness/unbound').host(56), port: 53 };
 const MX = `mx.tls1.2.${ZONE}`;
 const TLSA = `_25._tcp.${MX}`;
 
@@ -245,7 +246,7 @@ describe('stopping unbound', () => {
   it('ends it and keeps its log', async () => {
     const dir = scratch();
     const logFile = join(dir, 'unbound.log');
-    const listen = { address: '127.0.205.57', port: 53 };
+    const listen = { address: testNet('harness/unbound').host(57), port: 53 };
     const instance = await startUnbound({ workDir: join(dir, 'work'), listen, zone: ZONE, trustAnchor: dsPresentation(key), upstream: DNS, logFile });
     expect((await dig(listen, MX, 'A')).flags).toContain('ad');
     await instance.stop();

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
 import { findExim, findPostfix } from '../../src/senders/mta/find-mta.js';
 import { runRecipesOnce } from '../helpers/mta-run.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * The weak-crypto suite (issue 18) against Debian's Postfix and Exim at their TLS settings,
@@ -26,7 +27,7 @@ const RECIPES = ['postfix:may', 'postfix:encrypt', 'postfix:verify', 'postfix:se
 
 const recipes = runRecipesOnce({
   recipes: RECIPES,
-  addressBase: '127.0.209.0',
+  addressBase: testNet('harness/weak-crypto-recipes').base,
   profiles: WEAK,
   check: () => {
     if (process.getuid?.() !== 0) throw new Error('the weak-crypto recipes need root: run the tests as root after "sudo bash harness/install-mtas.sh"');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
 import * as badmx from '../../src/index.js';
+import { testNet } from '../helpers/net-plan.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -34,7 +35,7 @@ describe('badmx as a library', () => {
       profiles: badmx.selectProfiles(badmx.loadCatalogue(), ['tls1.2', 'expired']),
       zone: badmx.DEFAULT_ZONE,
       certsDir: inject('certsDir'),
-      addressing: { kind: 'per-profile', base: '127.0.154.0', port: 10025 },
+      addressing: { kind: 'per-profile', base: testNet('library/api').base, port: 10025 },
       outDir: out,
       waitMs: 10_000,
     });

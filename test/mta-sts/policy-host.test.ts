@@ -7,6 +7,7 @@ import { startDnsServer, type DnsServer } from '../../src/dns/dns-server.js';
 import { harnessZone } from '../../src/run/harness-zone.js';
 import type { ReceiverEvent } from '../../src/recorder/events.js';
 import { startTestFleet, waitForEvent, type TestFleet } from '../helpers/fleet.js';
+import { testNet } from '../helpers/net-plan.js';
 
 const run = promisify(execFile);
 const POLICY_PORT = 20643;
@@ -17,10 +18,10 @@ let fleet: TestFleet;
 let dns: DnsServer;
 
 beforeAll(async () => {
-  fleet = await startTestFleet({ addressBase: '127.0.195.0', profiles: PROFILES, policyPort: POLICY_PORT });
+  fleet = await startTestFleet({ addressBase: testNet('mta-sts/policy-host').base, profiles: PROFILES, policyPort: POLICY_PORT });
   dns = await startDnsServer({
-    zone: harnessZone({ zone: fleet.zone, members: fleet.members, mailbox: fleet.mailbox }, '127.0.195.253'),
-    address: '127.0.195.253',
+    zone: harnessZone({ zone: fleet.zone, members: fleet.members, mailbox: fleet.mailbox }, testNet('mta-sts/policy-host').host(253)),
+    address: testNet('mta-sts/policy-host').host(253),
     port: DNS_PORT,
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadUserCertificate } from '../../src/certs/user-certificate.js';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.js';
 import { UserPki } from '../helpers/user-pki.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * Public mode: the policy hosts serve the user's certificate where it names them
@@ -27,7 +28,7 @@ beforeAll(async () => {
   const leaf = await pki.issue(publicRoot, { names: [`mta-sts.sts-enforce-valid.${ZONE}`, `mx.sts-enforce-valid.${ZONE}`] });
   const user = loadUserCertificate({ cert: pki.file('chain.pem', leaf.pem), key: leaf.key }, { roots: [publicRoot.pem] });
   fleet = await startTestFleet({
-    addressBase: '127.0.201.0',
+    addressBase: testNet('mta-sts/public-policy-host').base,
     zone: ZONE,
     userCertificate: user,
     certsDir: mkdtempSync(join(tmpdir(), 'badmx-public-sts-pki-')),

@@ -7,6 +7,7 @@ import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
 import { runMatrix } from '../../src/run/run-matrix.js';
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * The MTA-STS suite on one shared address (public mode with a single IP): the profiles take
@@ -25,8 +26,8 @@ beforeAll(async () => {
     profiles: selectProfiles(loadCatalogue(), ['sts-enforce-valid', 'sts-policy-unreachable', 'sts-cached-downgrade']),
     zone: 'badmx.test',
     certsDir: inject('certsDir'),
-    addressing: { kind: 'shared', address: '127.0.202.1', port: 25 },
-    dns: { address: '127.0.202.253', port: 53 },
+    addressing: { kind: 'shared', address: testNet('mta-sts/shared-schedule').host(1), port: 25 },
+    dns: { address: testNet('mta-sts/shared-schedule').host(253), port: 53 },
     outDir: mkdtempSync(join(tmpdir(), 'badmx-sts-shared-')),
     waitMs: 15_000,
   });

@@ -8,6 +8,7 @@ import { loadCatalogue, selectProfiles } from '../../src/profiles/catalogue.js';
 import { findMtaStsDaemon } from '../../src/senders/mta/mta-sts-daemon.js';
 import { findPostfix } from '../../src/senders/mta/find-mta.js';
 import { runRecipesOnce } from '../helpers/mta-run.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * The MTA-STS suite (RFC 8461) against senders that honour it and senders that do not, side
@@ -30,7 +31,7 @@ const NO_ENFORCED_POLICY = ['sts-testing-self-signed', 'sts-policy-unreachable',
 
 const recipes = runRecipesOnce({
   recipes: SENDERS,
-  addressBase: '127.0.196.0',
+  addressBase: testNet('mta-sts/suite-senders').base,
   profiles: SUITE,
   policy: 'mta-sts',
   check: () => {
@@ -52,7 +53,7 @@ describe('the MTA-STS suite, judged by the mta-sts policy', () => {
     const file = join(recipes.outDir, 'run.json');
     expect(serializeRunDocument(loadRunDocument(file).document)).toBe(readFileSync(file, 'utf8'));
     const valid = recipes.run.profiles.find((p) => p.name === 'sts-enforce-valid');
-    expect(valid?.sts).toMatchObject({ policyHost: 'mta-sts.sts-enforce-valid.badmx.test', policyAddress: '127.0.196.15', reportsByHttps: true });
+    expect(valid?.sts).toMatchObject({ policyHost: 'mta-sts.sts-enforce-valid.badmx.test', policyAddress: testNet('mta-sts/suite-senders').host(15), reportsByHttps: true });
     expect(valid?.mtaSts).toEqual({ mode: 'enforce', mx: 'covered', policy: 'served', maxAge: 86400 });
   });
 

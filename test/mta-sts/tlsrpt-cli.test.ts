@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { runInProcess, type CliResult } from '../helpers/cli.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * TLS reports (RFC 8460) end to end through the CLI: builtin:mta-sts reports what it met, the
@@ -22,8 +23,8 @@ beforeAll(async () => {
     '--sender', 'builtin:mta-sts',
     '--profile', 'sts-enforce-valid', 'sts-enforce-expired', 'sts-policy-unreachable',
     '--policy', 'mta-sts',
-    '--address-base', '127.0.200.0',
-    '--dns', '127.0.200.253',
+    '--address-base', testNet('mta-sts/tlsrpt-cli').base,
+    '--dns', testNet('mta-sts/tlsrpt-cli').host(253),
     '--certs', inject('certsDir'),
     '--out', dir,
     '--format', 'json',

@@ -6,6 +6,7 @@ import { BadmxError, evaluate, loadCatalogue, selectProfiles, type RunDocument }
 import { cellResult, cellTestName, planMatrix, type BuiltinProfileName } from '../../src/vitest/matrix-tests.js';
 import { describeMatrix, DEFAULT_CERTS_DIR } from '../../src/vitest/index.js';
 import { DEMO_RUN, HOSTILE, HOSTILE_RUN, loadFixture } from '../helpers/report-fixtures.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * badmx/vitest from the inside: the plan it makes from its options before anything runs (test
@@ -87,7 +88,7 @@ describe('planMatrix: everything is known at collection, before anything listens
     const portRange = planMatrix('x', { senders: [RELAY], addressing: { kind: 'port-range', address: '127.0.0.1', firstPort: 2525 } });
     expect(portRange.runOptions.dns).toBeUndefined();
     expect(planMatrix('x', { senders: [RELAY], dns: false }).runOptions.dns).toBeUndefined();
-    expect(planMatrix('x', { senders: [RELAY], dns: '127.0.7.53' }).runOptions.dns).toEqual({ address: '127.0.7.53', port: 53 });
+    expect(planMatrix('x', { senders: [RELAY], dns: testNet('package/describe-matrix').host(53) }).runOptions.dns).toEqual({ address: testNet('package/describe-matrix').host(53), port: 53 });
     const shared = planMatrix('x', { senders: [RELAY, 'builtin:strict'], profiles: ['expired', 'tls1.2'], waitMs: 5_000, addressing: { kind: 'shared', address: '127.0.0.9', port: 25 } });
     expect(shared.abortAfterMs).toBe(2 * 2 * 5_000 + 60_000);
     expect(planMatrix('x', { senders: [RELAY], reports: false }).renderers).toEqual([]);
@@ -265,7 +266,7 @@ const matrix = describeMatrix('describeMatrix in this suite', {
   senders: ['builtin:strict'],
   profiles: ['no-starttls', 'expired'],
   certsDir: inject('certsDir'),
-  addressing: { kind: 'per-profile', base: '127.0.155.0', port: 10025 },
+  addressing: { kind: 'per-profile', base: testNet('package/describe-matrix', 1).base, port: 10025 },
   outDir,
   waitMs: 10_000,
 });

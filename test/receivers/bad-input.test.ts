@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandEvent, DataEvent } from '../../src/recorder/events.js';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
 import { connectionByPeerPort, startTestFleet, waitForEvent, type TestFleet } from '../helpers/fleet.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * Hostile and broken input: each case gets a protocol error or a clean close, is
@@ -12,7 +13,7 @@ import { connectionByPeerPort, startTestFleet, waitForEvent, type TestFleet } fr
 let fleet: TestFleet;
 beforeAll(async () => {
   fleet = await startTestFleet({
-    addressBase: '127.0.13.0',
+    addressBase: testNet('receivers/bad-input').base,
     profiles: ['tls1.2', 'no-starttls', 'handshake-failure'],
     limits: { maxRecipients: 3, maxMessageBytes: 4096, maxConnections: 3, commandTimeoutMs: 1_500, maxCommandLineBytes: 512, shedGraceMs: 0 },
   });

@@ -5,6 +5,7 @@ import type { ReceiverEvent } from '../../src/recorder/events.js';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
 import { connectionByPeerPort, startTestFleet, waitForEvent, type TestFleet } from '../helpers/fleet.js';
 import { deliverProbe } from './holding-clients.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * Deadlines with Postfix smtpd_timeout semantics: the time to complete a command line, the
@@ -16,7 +17,7 @@ let fleet: TestFleet;
 const LIMITS = { commandTimeoutMs: 1_000, dataTimeoutMs: 1_500, sessionTimeoutMs: 3_000 };
 
 beforeAll(async () => {
-  fleet = await startTestFleet({ addressBase: '127.0.144.0', profiles: ['tls1.2'], limits: LIMITS });
+  fleet = await startTestFleet({ addressBase: testNet('receivers/deadlines').base, profiles: ['tls1.2'], limits: LIMITS });
 });
 afterAll(async () => {
   await fleet?.stop();

@@ -4,11 +4,12 @@ import type { ReceiverEvent, SuppressedEvent } from '../../src/recorder/events.j
 import { RawSmtpClient } from '../helpers/smtp-client.js';
 import { connectionByPeerPort, startTestFleet, waitForEvent, type TestFleet } from '../helpers/fleet.js';
 import { openRawFrom } from './holding-clients.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * Event budgets on real sessions: past them, commands and replies are counted in
  * `suppressed` events instead of written one by one, and the evidence is all still there.
- * Listeners on 127.0.146.0/24 and 127.0.147.0/24; peers from 127.0.141.x.
+ * Listeners on 127.0.146.0/24 and 127.0.147.0/24; peers from 127.0.148.x (test/helpers/net-plan.ts).
  */
 
 async function session(fleet: TestFleet, localAddress?: string): Promise<RawSmtpClient> {
@@ -27,7 +28,7 @@ async function closedEvents(fleet: TestFleet, client: RawSmtpClient): Promise<Re
 describe('per-session event budget', () => {
   let fleet: TestFleet;
   beforeAll(async () => {
-    fleet = await startTestFleet({ addressBase: '127.0.146.0', profiles: ['tls1.2'], limits: { maxRoutineEventsPerSession: 100 } });
+    fleet = await startTestFleet({ addressBase: testNet('receivers/event-budget').base, profiles: ['tls1.2'], limits: { maxRoutineEventsPerSession: 100 } });
   });
   afterAll(async () => {
     await fleet?.stop();
@@ -82,7 +83,7 @@ describe('per-peer event budget', () => {
   let fleet: TestFleet;
   beforeAll(async () => {
     fleet = await startTestFleet({
-      addressBase: '127.0.147.0',
+      addressBase: testNet('receivers/event-budget', 1).base,
       profiles: ['tls1.2'],
       limits: { maxRoutineEventsPerPeerPerHour: 40, exemptLoopbackPeers: false },
     });
@@ -99,17 +100,17 @@ describe('per-peer event budget', () => {
   }
 
   it('a peer spreading its commands over several connections runs out across them; another peer does not', async () => {
-    const first = await chatty('127.0.141.201');
+    const first = await chatty(testNet('receivers/event-budget', 2).host(201));
     expect(first.some((e) => e.type === 'suppressed')).toBe(false);
-    const second = await chatty('127.0.141.201');
+    const second = await chatty(testNet('receivers/event-budget', 2).host(201));
     // 40 - 23 = 17 left for the second connection: the rest is counted, as the peer's budget ran out.
     expect(second.filter((e) => e.type === 'command' || e.type === 'reply')).toHaveLength(17);
     expect(second.find((e) => e.type === 'suppressed')).toMatchObject({ reason: 'peer', final: true, commands: 3, replies: 3 });
     expect(second.map((e) => e.type)).toEqual(expect.arrayContaining(['connect', 'helo', 'close']));
-    const third = await chatty('127.0.141.201');
+    const third = await chatty(testNet('receivers/event-budget', 2).host(201));
     expect(third.filter((e) => e.type === 'command' || e.type === 'reply')).toHaveLength(0);
     expect(third.find((e) => e.type === 'suppressed')).toMatchObject({ reason: 'peer', commands: 11, replies: 12 });
-    const other = await chatty('127.0.141.202');
+    const other = await chatty(testNet('receivers/event-budget', 2).host(202));
     expect(other.some((e) => e.type === 'suppressed')).toBe(false);
   });
 });

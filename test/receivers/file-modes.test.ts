@@ -8,13 +8,14 @@ import { RawSmtpClient } from '../helpers/smtp-client.js';
 import { startTestFleet, waitForEvent } from '../helpers/fleet.js';
 import { untilOutput } from '../helpers/child-output.js';
 import { BIN, ensureBuilt } from '../helpers/cli.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * What the receivers write may hold what senders leak: the event log, the messages and
  * their directories are owner-only (0600 files, 0700 directories) under any umask, and
  * `--run-as` still hands the user what it must write. Listeners on 127.0.139.0/24.
  */
-const ADDRESS_BASE = '127.0.139.0';
+const ADDRESS_BASE = testNet('receivers/file-modes').base;
 const PORT = 10025;
 // The built bin, a real process: what is tested here needs one (namespaces, signals, dropping root, kill -9).
 const MAIN = BIN;
@@ -72,7 +73,7 @@ describe('permissions of what the receivers write', () => {
       { reject: false, timeout: 30_000 },
     );
     await untilOutput(child, /running as nobody/, '"running as"');
-    await deliver('127.0.139.6', 'tls1.2.badmx.test', 'run-as');
+    await deliver(testNet('receivers/file-modes').host(6), 'tls1.2.badmx.test', 'run-as');
     child.kill('SIGTERM');
     const result = await child;
     expect(result.exitCode, result.stderr).toBe(0);

@@ -3,6 +3,7 @@ import type { ShedEvent } from '../../src/recorder/events.js';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
 import { connectionByPeerPort, startTestFleet, waitForEvent, type TestFleet } from '../helpers/fleet.js';
 import { deliverProbe, holdMany, loopbackAddresses, openRawFrom, waitUntil, type HoldingClient } from './holding-clients.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * Lock-out: connections that hold a profile's places without ever sending mail, from many
@@ -19,7 +20,7 @@ let holders: HoldingClient[] = [];
 
 beforeAll(async () => {
   fleet = await startTestFleet({
-    addressBase: '127.0.140.0',
+    addressBase: testNet('receivers/lockout').base,
     profiles: ['tls1.2'],
     // Deadlines far beyond the test: what makes room here is shedding, not a timer.
     // No grace for new sessions: the holders here are all seconds old (the grace has its own test).
@@ -44,7 +45,7 @@ describe('a full profile sheds idle sessions instead of locking senders out', ()
     // Every newcomer got its 220: none was refused, the oldest idle ones made room.
     await waitUntil(() => fleet.events().filter((e) => e.type === 'shed').length >= 300 - MAX, 10_000, 'the sheds');
 
-    const probe = await deliverProbe({ ...member, caFile: fleet.caFile, localAddress: '127.0.142.250', timeoutMs: 20_000 });
+    const probe = await deliverProbe({ ...member, caFile: fleet.caFile, localAddress: testNet('receivers/lockout', 2).host(250), timeoutMs: 20_000 });
     expect(probe.ms).toBeLessThan(10_000);
     const data = await waitForEvent(fleet, (e) => e.type === 'data' && e.messageId === probe.messageId);
     expect(data).toMatchObject({ accepted: true, tls: true });
@@ -70,11 +71,11 @@ describe('a full profile sheds idle sessions instead of locking senders out', ()
     let stop = false;
     const more = (async () => {
       for (let i = 0; i < 100 && !stop; i++) {
-        holders.push(...(await holdMany(member, 1, { localAddresses: [`127.0.142.${151 + (i % 50)}`], slowEvery: 0 })).clients);
+        holders.push(...(await holdMany(member, 1, { localAddresses: [testNet('receivers/lockout', 2).host(151 + (i % 50))], slowEvery: 0 })).clients);
         await new Promise((resolve) => setTimeout(resolve, 40));
       }
     })();
-    const probe = await deliverProbe({ ...member, caFile: fleet.caFile, localAddress: '127.0.142.249', timeoutMs: 20_000 });
+    const probe = await deliverProbe({ ...member, caFile: fleet.caFile, localAddress: testNet('receivers/lockout', 2).host(249), timeoutMs: 20_000 });
     stop = true;
     await more;
     const data = await waitForEvent(fleet, (e) => e.type === 'data' && e.messageId === probe.messageId);
@@ -86,7 +87,7 @@ describe('a full profile sheds idle sessions instead of locking senders out', ()
 describe('which session is shed', () => {
   let small: TestFleet;
   beforeAll(async () => {
-    small = await startTestFleet({ addressBase: '127.0.143.0', profiles: ['no-starttls'], limits: { maxConnections: 3, commandTimeoutMs: 60_000, shedGraceMs: 0 } });
+    small = await startTestFleet({ addressBase: testNet('receivers/lockout', 3).base, profiles: ['no-starttls'], limits: { maxConnections: 3, commandTimeoutMs: 60_000, shedGraceMs: 0 } });
   });
   afterAll(async () => {
     await small?.stop();
@@ -134,20 +135,20 @@ describe('which session is shed', () => {
     };
     // Wait out what the previous test left behind.
     await waitUntil(() => small.events().filter((e) => e.type === 'connect').length === small.events().filter((e) => e.type === 'close').length, 10_000, 'the earlier sessions to close');
-    const sender = await from('127.0.142.240');
+    const sender = await from(testNet('receivers/lockout', 2).host(240));
     expect((await sender.command('EHLO sender.example')).code).toBe(250);
-    const a1 = await from('127.0.142.241');
-    const a2 = await from('127.0.142.241');
+    const a1 = await from(testNet('receivers/lockout', 2).host(241));
+    const a2 = await from(testNet('receivers/lockout', 2).host(241));
     // Full; a newcomer from .242 sheds a1, the oldest that never spoke.
-    const b1 = await from('127.0.142.242');
+    const b1 = await from(testNet('receivers/lockout', 2).host(242));
     expect((await a1.reply()).lines[0]).toMatch(/^421 4\.7\.0 /);
     // .241 comes straight back: it may only shed its own a2, never the sender or b1 ...
-    const a3 = await from('127.0.142.241');
+    const a3 = await from(testNet('receivers/lockout', 2).host(241));
     expect((await a2.reply()).lines[0]).toMatch(/^421 4\.7\.0 /);
     // ... and with none of its own to shed (a3 is inside a mail transaction), it is refused.
     expect((await a3.command('EHLO a3.example')).code).toBe(250);
     expect((await a3.command('MAIL FROM:<a@a3.example>')).code).toBe(250);
-    const a4 = await openRawFrom(member.address, member.port, '127.0.142.241');
+    const a4 = await openRawFrom(member.address, member.port, testNet('receivers/lockout', 2).host(241));
     expect((await a4.reply()).code).toBe(421);
     expect((await sender.command('NOOP')).code).toBe(250);
     expect((await b1.command('NOOP')).code).toBe(250);

@@ -4,6 +4,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataEvent, TlsEstablishedEvent } from '../../src/recorder/events.js';
 import { startTestFleet, waitForEvent, type TestFleet } from '../helpers/fleet.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * Delivery through nodemailer, a real SMTP client nobody here wrote: what the receivers
@@ -12,7 +13,7 @@ import { startTestFleet, waitForEvent, type TestFleet } from '../helpers/fleet.j
 
 let fleet: TestFleet;
 beforeAll(async () => {
-  fleet = await startTestFleet({ addressBase: '127.0.11.0' });
+  fleet = await startTestFleet({ addressBase: testNet('receivers/nodemailer').base });
 });
 afterAll(async () => {
   await fleet?.stop();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PeerLimiter, peerKey } from '../../src/receivers/peer-limits.js';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
 import { connectionByPeerPort, startTestFleet, waitForEvent, type TestFleet } from '../helpers/fleet.js';
+import { testNet } from '../helpers/net-plan.js';
 
 describe('per-peer limiter', () => {
   it('counts open connections per address, and admitted ones in a sliding minute', () => {
@@ -37,7 +38,7 @@ describe('per-peer limiter', () => {
 describe('per-peer limits on a receiver', () => {
   let fleet: TestFleet;
   beforeAll(async () => {
-    fleet = await startTestFleet({ addressBase: '127.0.82.0', profiles: ['tls1.2'], limits: { maxConnectionsPerPeer: 3, maxNewConnectionsPerPeerPerMinute: 5, exemptLoopbackPeers: false } });
+    fleet = await startTestFleet({ addressBase: testNet('receivers/peer-limits').base, profiles: ['tls1.2'], limits: { maxConnectionsPerPeer: 3, maxNewConnectionsPerPeerPerMinute: 5, exemptLoopbackPeers: false } });
   });
   afterAll(async () => {
     await fleet?.stop();

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sClient } from '../helpers/openssl.js';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
 import { startTestFleet, waitForEvent, type TestFleet } from '../helpers/fleet.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * Each profile's misconfiguration, proven with OpenSSL's own client (not our code):
@@ -13,7 +14,7 @@ import { startTestFleet, waitForEvent, type TestFleet } from '../helpers/fleet.j
 
 let fleet: TestFleet;
 beforeAll(async () => {
-  fleet = await startTestFleet({ addressBase: '127.0.10.0' });
+  fleet = await startTestFleet({ addressBase: testNet('receivers/profiles-openssl').base });
 });
 afterAll(async () => {
   await fleet?.stop();

@@ -7,6 +7,7 @@ import { loadUserCertificate } from '../../src/certs/user-certificate.js';
 import { sClient } from '../helpers/openssl.js';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.js';
 import { UserPki, type Issued } from '../helpers/user-pki.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * Public mode, proven with OpenSSL's own client: a "user" wildcard certificate *.<zone>
@@ -32,8 +33,8 @@ beforeAll(async () => {
   const load = (leaf: Issued, name: string) =>
     loadUserCertificate({ cert: pki.file(name, leaf.pem, intermediate.pem), key: leaf.key }, { roots: [publicRoot.pem] });
   const certsDir = mkdtempSync(join(tmpdir(), 'badmx-public-pki-'));
-  fleet = await startTestFleet({ addressBase: '127.0.80.0', zone: ZONE, naming: 'flat', userCertificate: load(rsa, 'rsa-chain.pem'), certsDir, profiles: PROFILES });
-  ecFleet = await startTestFleet({ addressBase: '127.0.81.0', zone: ZONE, naming: 'flat', userCertificate: load(ec, 'ec-chain.pem'), certsDir, profiles: ['tls1.0', 'tls1.2'] });
+  fleet = await startTestFleet({ addressBase: testNet('receivers/public-certificate-openssl').base, zone: ZONE, naming: 'flat', userCertificate: load(rsa, 'rsa-chain.pem'), certsDir, profiles: PROFILES });
+  ecFleet = await startTestFleet({ addressBase: testNet('receivers/public-certificate-openssl', 1).base, zone: ZONE, naming: 'flat', userCertificate: load(ec, 'ec-chain.pem'), certsDir, profiles: ['tls1.0', 'tls1.2'] });
 });
 afterAll(async () => {
   await fleet?.stop();

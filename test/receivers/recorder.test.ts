@@ -4,12 +4,13 @@ import type { HeloEvent, ReceiverEvent } from '../../src/recorder/events.js';
 import { sClient } from '../helpers/openssl.js';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
 import { startTestFleet, waitForEvent, type TestFleet } from '../helpers/fleet.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /** The session recorder: every failure lands on its own connection, as it happens. */
 
 let fleet: TestFleet;
 beforeAll(async () => {
-  fleet = await startTestFleet({ addressBase: '127.0.12.0', profiles: ['untrusted-root', 'tls1.2', 'tls1.0'] });
+  fleet = await startTestFleet({ addressBase: testNet('receivers/recorder').base, profiles: ['untrusted-root', 'tls1.2', 'tls1.0'] });
 });
 afterAll(async () => {
   await fleet?.stop();

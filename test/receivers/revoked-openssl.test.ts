@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sClient } from '../helpers/openssl.js';
 import { startTestFleet, waitForEvent, type TestFleet } from '../helpers/fleet.js';
 import { harnessZone } from '../../src/run/harness-zone.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * The revoked profile (weak-crypto suite, issue 18), proven by clients that are not badmx's:
@@ -24,7 +25,7 @@ let fleet: TestFleet;
 let dir: string;
 
 beforeAll(async () => {
-  fleet = await startTestFleet({ addressBase: '127.0.212.0', profiles: ['tls1.2', 'revoked'], crlPort: CRL_PORT });
+  fleet = await startTestFleet({ addressBase: testNet('receivers/revoked-openssl').base, profiles: ['tls1.2', 'revoked'], crlPort: CRL_PORT });
   dir = mkdtempSync(join(tmpdir(), 'badmx-revoked-'));
 });
 afterAll(async () => {
@@ -176,7 +177,7 @@ s.quit()
   });
 
   it('the harness zone resolves the CRL host to the profile\'s own address', () => {
-    const zone = harnessZone({ zone: fleet.zone, members: fleet.members, mailbox: { ...fleet.mailbox } }, '127.0.212.253');
+    const zone = harnessZone({ zone: fleet.zone, members: fleet.members, mailbox: { ...fleet.mailbox } }, testNet('receivers/revoked-openssl').host(253));
     const member = fleet.member('revoked');
     expect(zone.records).toContainEqual({ name: 'crl.revoked.badmx.test', type: 'A', ttl: 60, data: member.address });
     expect(zone.records.filter((r) => r.name.startsWith('crl.'))).toHaveLength(1);

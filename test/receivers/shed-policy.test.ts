@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * Which sessions a full profile never sheds, and which it may after all: a session in its
@@ -13,7 +14,7 @@ const GRACE = 1_500;
 const TRANSACTION_IDLE = 400;
 beforeAll(async () => {
   fleet = await startTestFleet({
-    addressBase: '127.0.153.0',
+    addressBase: testNet('receivers/shed-policy').base,
     profiles: ['no-starttls'],
     limits: { maxConnections: 2, shedGraceMs: GRACE, transactionIdleShedMs: TRANSACTION_IDLE, commandTimeoutMs: 60_000 },
   });

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { testNet } from '../helpers/net-plan.js';
 
 let fleet: TestFleet;
 beforeAll(async () => {
-  fleet = await startTestFleet({ addressBase: '127.0.152.0', profiles: ['no-starttls'], limits: { maxStoredMessageBytes: 4_000 } });
+  fleet = await startTestFleet({ addressBase: testNet('receivers/store-cap').base, profiles: ['no-starttls'], limits: { maxStoredMessageBytes: 4_000 } });
 });
 afterAll(async () => {
   await fleet.stop();

@@ -5,6 +5,7 @@ import { INJECTION_SILENCE_MS } from '../../src/receivers/receiver-connection.js
 import { sClient } from '../helpers/openssl.js';
 import { RawSmtpClient } from '../helpers/smtp-client.js';
 import { startTestFleet, waitForEvent, type TestFleet } from '../helpers/fleet.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * The tampering suite (issue 18, part 1 begun): each receiver tampers with the STARTTLS
@@ -19,7 +20,7 @@ const PROFILES = [...CODES.map((c) => `starttls-${c}`), 'starttls-220-plaintext'
 let fleet: TestFleet;
 
 beforeAll(async () => {
-  fleet = await startTestFleet({ addressBase: '127.0.210.0', profiles: PROFILES });
+  fleet = await startTestFleet({ addressBase: testNet('receivers/tampering-profiles').base, profiles: PROFILES });
 });
 afterAll(async () => {
   await fleet?.stop();

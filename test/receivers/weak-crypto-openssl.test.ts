@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sClient } from '../helpers/openssl.js';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * The weak-crypto suite (issue 18), each receiver proven with OpenSSL's own client (not badmx's
@@ -16,7 +17,7 @@ const PROFILES = ['tls1.2', 'rsa-1024', 'dh-1024', 'static-rsa', 'cbc-only', 'no
 let fleet: TestFleet;
 
 beforeAll(async () => {
-  fleet = await startTestFleet({ addressBase: '127.0.208.0', profiles: PROFILES });
+  fleet = await startTestFleet({ addressBase: testNet('receivers/weak-crypto-openssl').base, profiles: PROFILES });
 });
 afterAll(async () => {
   await fleet?.stop();

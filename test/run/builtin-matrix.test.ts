@@ -8,6 +8,7 @@ import type { RunDocument } from '../../src/document/run-document.js';
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { TEST_PORT } from '../helpers/fleet.js';
 import { studyProfiles } from '../helpers/study.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /** The two built-in senders against all 14 profiles: the matrix each must produce. */
 
@@ -39,7 +40,7 @@ beforeAll(async () => {
     profiles: studyProfiles(),
     zone: 'badmx.test',
     certsDir: inject('certsDir'),
-    addressing: { kind: 'per-profile', base: '127.0.18.0', port: TEST_PORT },
+    addressing: { kind: 'per-profile', base: testNet('run/builtin-matrix').base, port: TEST_PORT },
     outDir,
     waitMs: 15_000,
   });

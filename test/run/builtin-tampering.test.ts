@@ -8,6 +8,7 @@ import { runMatrix } from '../../src/run/run-matrix.js';
 import type { RunDocument } from '../../src/document/run-document.js';
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { TEST_PORT } from '../helpers/fleet.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * badmx's own senders against the tampering suite, judged by strict: the readings
@@ -22,7 +23,7 @@ beforeAll(async () => {
     profiles: [...selectProfiles(loadCatalogue(), ['tls1.2']), ...selectProfiles(loadCatalogue(), undefined, ['tampering'])],
     zone: 'badmx.test',
     certsDir: inject('certsDir'),
-    addressing: { kind: 'per-profile', base: '127.0.219.0', port: TEST_PORT },
+    addressing: { kind: 'per-profile', base: testNet('run/builtin-tampering').base, port: TEST_PORT },
     outDir: mkdtempSync(join(tmpdir(), 'badmx-builtin-tampering-')),
     waitMs: 15_000,
   });

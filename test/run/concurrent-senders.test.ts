@@ -12,6 +12,7 @@ import type { Sender } from '../../src/senders/sender.js';
 import { TEST_PORT } from '../helpers/fleet.js';
 import { nodemailerSender } from '../helpers/nodemailer-sender.js';
 import { studyProfiles } from '../helpers/study.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * Senders side by side are judged exactly as each alone: every sender's probes in flight at
@@ -55,7 +56,7 @@ let together: RunDocument;
 let alone: RunDocument[];
 const starts: string[] = [];
 beforeAll(async () => {
-  together = await runMatrix(options('127.0.172.0', senders(), (p) => (p.kind === 'sender-start' ? starts.push(p.sender) : undefined)));
+  together = await runMatrix(options(testNet('run/concurrent-senders').base, senders(), (p) => (p.kind === 'sender-start' ? starts.push(p.sender) : undefined)));
   // Each alone, one after another, on a fleet of its own.
   alone = [];
   for (const [i, sender] of senders().entries()) alone.push(await runMatrix(options(`127.0.${173 + i}.0`, [sender])));
@@ -96,7 +97,7 @@ describe('one shared address: one step per profile, every sender in it', () => {
       profiles: studyProfiles(),
       zone: DEFAULT_ZONE,
       certsDir: inject('certsDir'),
-      addressing: { kind: 'shared', address: '127.0.178.1', port: TEST_PORT },
+      addressing: { kind: 'shared', address: testNet('run/concurrent-senders', 1).host(1), port: TEST_PORT },
       outDir: mkdtempSync(join(tmpdir(), 'badmx-shared-')),
       waitMs: 10_000,
       onProgress: (p) => (p.kind === 'step-start' ? steps.push({ profile: p.profile, sender: p.sender }) : undefined),
@@ -104,7 +105,7 @@ describe('one shared address: one step per profile, every sender in it', () => {
     expect(steps).toHaveLength(14);
     expect(new Set(steps.map((s) => s.profile)).size).toBe(14);
     expect(steps.every((s) => s.sender === 'builtin:opportunistic, builtin:strict')).toBe(true);
-    expect(run.schedule).toMatchObject({ mode: 'sequential', address: `127.0.178.1:${TEST_PORT}` });
+    expect(run.schedule).toMatchObject({ mode: 'sequential', address: `${testNet('run/concurrent-senders', 1).host(1)}:${TEST_PORT}` });
     // One window per sender per step, the two of a step the same.
     expect(run.schedule.steps).toHaveLength(28);
     expect(new Set(run.schedule.steps.map((s) => s.start)).size).toBe(14);

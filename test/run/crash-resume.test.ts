@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
 import type { RunDocument } from '../../src/document/run-document.js';
 import { BIN, ensureBuilt } from '../helpers/cli.js';
+import { testNet } from '../helpers/net-plan.js';
 
 // The built bin, a real process: what is tested here needs one (namespaces, signals, dropping root, kill -9).
 
@@ -27,8 +28,8 @@ describe('kill -9 at the worst moment', () => {
     const out = mkdtempSync(join(tmpdir(), 'badmx-crash-'));
     const calls = join(out, 'calls.log');
     const args = [MAIN];
-    const spec = `command:node --import tsx ${DELIVER} 127.0.0.1 ${FIRST_PORT + 5} ${calls}`;
-    const child = execa('node', [...args, 'run', '--sender', spec, '--profile', 'tls1.2', '--port-range', String(FIRST_PORT), '--wait', '30s', '--out', out, '--certs', inject('certsDir'), '--format', 'json'], { reject: false });
+    const spec = `command:node --import tsx ${DELIVER} ${testNet('run/crash-resume').host(1)} ${FIRST_PORT + 5} ${calls}`;
+    const child = execa('node', [...args, 'run', '--sender', spec, '--profile', 'tls1.2', '--port-range', String(FIRST_PORT), '--address', testNet('run/crash-resume').host(1), '--wait', '30s', '--out', out, '--certs', inject('certsDir'), '--format', 'json'], { reject: false });
     const events = join(out, 'events.jsonl');
     await until(() => existsSync(events) && readFileSync(events, 'utf8').includes('"type":"data"'), 20_000);
     child.kill('SIGKILL');

@@ -15,6 +15,7 @@ import { runMatrix } from '../../src/run/run-matrix.js';
 import { planSteps } from '../../src/run/run-schedule.js';
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { studyProfiles } from '../helpers/study.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * Judging is a pure function of recorded facts: the document a run writes is judgeRun of
@@ -32,7 +33,7 @@ beforeAll(async () => {
     profiles: selectProfiles(studyProfiles(), ['tls1.2', 'no-starttls', 'expired']),
     zone: DEFAULT_ZONE,
     certsDir: inject('certsDir'),
-    addressing: { kind: 'per-profile', base: '127.0.171.0', port: 10025 },
+    addressing: { kind: 'per-profile', base: testNet('run/judge-run').base, port: 10025 },
     outDir: out,
     waitMs: 15_000,
   });

@@ -14,6 +14,7 @@ import { TEST_PORT } from '../helpers/fleet.js';
 import { nodemailerSender } from '../helpers/nodemailer-sender.js';
 import { UserPki } from '../helpers/user-pki.js';
 import { studyProfiles } from '../helpers/study.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * Public mode end to end: a "vendor" that verifies certificates against its own roots only
@@ -51,11 +52,11 @@ beforeAll(async () => {
   const root = await pki.root();
   const leaf = await pki.issue(root, { names: [`*.${ZONE}`] });
   const userCertificate = loadUserCertificate({ cert: leaf.cert, key: leaf.key }, { roots: [root.pem] });
-  const first = options('127.0.84.0', [parseSenderSpec('builtin:strict'), vendor()]);
+  const first = options(testNet('run/public-caveats').base, [parseSenderSpec('builtin:strict'), vendor()]);
   withoutCertDir = first.outDir;
   [withoutCert, withCert] = await Promise.all([
     runMatrix(first),
-    runMatrix(options('127.0.85.0', [vendor([root.pem])], { naming: 'flat', userCertificate })),
+    runMatrix(options(testNet('run/public-caveats', 1).base, [vendor([root.pem])], { naming: 'flat', userCertificate })),
   ]);
 }, 60_000);
 

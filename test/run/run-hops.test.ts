@@ -10,6 +10,7 @@ import type { RunDocument } from '../../src/document/run-document.js';
 import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { TEST_PORT } from '../helpers/fleet.js';
 import { studyProfiles } from '../helpers/study.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /** A real run: every delivered cell carries its parsed Received chain, cross-checked against the session. */
 
@@ -23,7 +24,7 @@ beforeAll(async () => {
     profiles: selectProfiles(studyProfiles(), ['no-starttls', 'tls1.0', 'tls1.2', 'tls1.3']),
     zone: 'badmx.test',
     certsDir: inject('certsDir'),
-    addressing: { kind: 'per-profile', base: '127.0.95.0', port: TEST_PORT },
+    addressing: { kind: 'per-profile', base: testNet('run/run-hops').base, port: TEST_PORT },
     outDir,
     waitMs: 15_000,
   });

@@ -11,6 +11,7 @@ import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import type { RetryModel, Sender } from '../../src/senders/sender.js';
 import { TEST_PORT } from '../helpers/fleet.js';
 import { studyProfiles } from '../helpers/study.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * A cell settles as early as the evidence allows: its delivery, the sender's notice that it
@@ -78,7 +79,7 @@ describe('a stated retry model ends the wait', () => {
 
   it('retries=none with a 1 s attempt: settled by the model after about a second, long before --wait', async () => {
     const t = Date.now();
-    const document = await run(silentRelay({ delaysMs: [], attemptMs: 1_000 }), '127.0.179.0', 60_000);
+    const document = await run(silentRelay({ delaysMs: [], attemptMs: 1_000 }), testNet('run/settle').base, 60_000);
     expect(Date.now() - t).toBeLessThan(20_000);
     expect(document.cells[0]).toMatchObject({ settled: true, settle: { by: 'retry-model', waitedMs: 1_000 } });
     // Settled is not tested: the relay never reached the receiver, so the cell says so instead of passing.
@@ -87,7 +88,7 @@ describe('a stated retry model ends the wait', () => {
   });
 
   it('without a model, the same relay is waited for until --wait, and its cell says why that was not enough', async () => {
-    const document = await run(silentRelay(null), '127.0.180.0', 2_000);
+    const document = await run(silentRelay(null), testNet('run/settle', 1).base, 2_000);
     expect(document.cells[0]).toMatchObject({ settled: false, settle: { by: null } });
     expect(document.cells[0]?.settle.waitedMs).toBeGreaterThanOrEqual(1_500);
     expect(document.cells[0]?.settle.note).toMatch(/no retries= stated by the end of the wait .*: a later attempt could still deliver/);

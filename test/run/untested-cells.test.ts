@@ -12,15 +12,16 @@ import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { TEST_PORT } from '../helpers/fleet.js';
 import { startToyRelay, type ToyRelay, type ToyRelayOptions } from '../helpers/toy-relay.js';
 import { studyProfiles } from '../helpers/study.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * No verdict without evidence: real relays (a toy MTA on real sockets, finding receivers by
  * MX through the run's own DNS server) in the states that made earlier badmx versions
  * report PASS for probes that were never tested. Each run here used to be green.
  */
-const BASE = '127.0.120.0';
-const RELAY_ADDRESS = '127.0.120.200';
-const DNS = { address: '127.0.120.253', port: 10_053 };
+const BASE = testNet('run/untested-cells').base;
+const RELAY_ADDRESS = testNet('run/untested-cells').host(200);
+const DNS = { address: testNet('run/untested-cells').host(253), port: 10_053 };
 const PROFILES = ['no-starttls', 'expired', 'tls1.2'];
 const CA = join(inject('certsDir'), 'ca-bundle.pem');
 

@@ -11,6 +11,7 @@ import { parseSenderSpec } from '../../src/sender-spec/parse-sender-spec.js';
 import { TEST_PORT } from '../helpers/fleet.js';
 import { postfixMissing, startPostfixRelay, type PostfixRelay } from '../helpers/postfix.js';
 import { studyProfiles } from '../helpers/study.js';
+import { testNet } from '../helpers/net-plan.js';
 
 /**
  * The smtp: adapter proven through a relay nobody here wrote: Debian's Postfix with its
@@ -18,7 +19,7 @@ import { studyProfiles } from '../helpers/study.js';
  * Postfix (or root) this test fails and says how to fix it.
  */
 
-const addressing: Addressing = { kind: 'per-profile', base: '127.0.16.0', port: TEST_PORT };
+const addressing: Addressing = { kind: 'per-profile', base: testNet('senders/smtp-postfix').base, port: TEST_PORT };
 const RELAY_PORT = 10587;
 const profiles = studyProfiles();
 let relay: PostfixRelay;
