@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { DEFAULT_DATA_DIR } from '../config/public-config.js';
 import { BadmxError } from '../errors.js';
 import { JOURNAL_FILE } from '../run/run-journal.js';
 
@@ -62,7 +63,7 @@ export function defaultPublicCertsDir(dataDir: string): string {
  */
 export function defaultDataDir(env: Env, options: Where = {}): string {
   if (env.XDG_DATA_HOME && isAbsolute(env.XDG_DATA_HOME)) return join(env.XDG_DATA_HOME, 'badmx');
-  if (uidOf(options) === 0) return '/var/lib/badmx';
+  if (uidOf(options) === 0) return DEFAULT_DATA_DIR;
   return join(homeOf(env), '.local', 'share', 'badmx');
 }
 
